@@ -1,0 +1,380 @@
+"""The one path for every state change: `fire`. And `available_transitions`, its dry run.
+
+fire(session, case_id, trigger, actor, now, payload)
+  1. lock the case row (FOR UPDATE on PostgreSQL, a write lock taken first on SQLite), in SQL
+     limited to the actor's jurisdiction
+  2. find the declared transition for (state, trigger)          → UnknownTrigger / TransitionNotAllowed
+  3. the actor's role may fire it (deny by default)             → PermissionDenied
+  4. separation of duties                                       → PermissionDenied
+  5. payload fields and named guards                            → PayloadInvalid / GuardFailed
+  6. state moves (compare-and-set on version)                   → ConcurrencyConflict
+  7. one hash-chained audit event
+  8. deadlines closed / opened, effects run
+  9. commit — or roll back everything; after commit, the after-commit hooks run
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseflow import deadlines
+from caseflow.actors import Actor
+from caseflow.audit import append_event
+from caseflow.calendar_store import load_calendar
+from caseflow.db import is_postgres
+from caseflow.effects import EFFECTS, EffectContext
+from caseflow.errors import (
+    CaseflowError,
+    CaseNotFound,
+    ConcurrencyConflict,
+    GuardFailed,
+    PermissionDenied,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from caseflow.guards import GUARDS, GuardContext
+from caseflow.models import Case, CaseEvent, Household, OrgUnit, RelativeDeclaration
+from caseflow.payload import validate_payload
+from caseflow.roles import Role
+from caseflow.rulesets import RuleSet, select_ruleset
+from caseflow.timeutil import require_aware, to_local
+from caseflow.workflow.loader import OPEN_TRIGGER
+from caseflow.workflow.machine import next_state
+from caseflow.workflow.model import TransitionDef, WorkflowDef
+from caseflow.workflow.registry import Registry, registry
+
+log = logging.getLogger(__name__)
+
+# Role order decides which role an event records when an actor holds several that qualify.
+_ROLE_ORDER = [r.value for r in Role]
+
+AfterCommit = Callable[["FireResult"], None]
+AFTER_COMMIT_HOOKS: list[AfterCommit] = []
+
+
+@dataclass(frozen=True)
+class FireResult:
+    case_id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    event_id: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class AvailableTransition:
+    """An action the actor may take now (`blocked_reason` set when only a guard stands in the way)."""
+
+    trigger: str
+    label: str
+    dest: str | None
+    transition: TransitionDef
+    blocked_reason: str | None = None
+
+
+def _acting_role(t: TransitionDef, actor: Actor) -> str:
+    for role in _ROLE_ORDER:
+        if role in t.roles and role in actor.roles:
+            return role
+    raise PermissionDenied(f"您的角色无权执行「{t.label}」")
+
+
+def _check_separation(session: Session, case: Case, wf: WorkflowDef, t: TransitionDef,
+                      actor: Actor) -> None:
+    if actor.is_system:
+        return
+    if wf.related_staff_excluded and case.flag_staff_relative:
+        related = session.scalar(
+            select(
+                exists().where(
+                    RelativeDeclaration.household_id == case.household_id,
+                    RelativeDeclaration.staff_user_id == actor.user_id,
+                )
+            )
+        )
+        if related:
+            raise PermissionDenied("本案为您的近亲属备案案件，您须回避，不能办理")
+    if t.forbid_actors_of:
+        done = session.scalars(
+            select(CaseEvent.trigger).where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.actor_id == actor.user_id,
+                CaseEvent.trigger.in_(t.forbid_actors_of),
+            )
+        ).first()
+        if done is not None:
+            raise PermissionDenied(
+                f"您已在本案中办理「{_label(wf, done)}」，按职责分离规定不能再「{t.label}」"
+            )
+
+
+def _label(wf: WorkflowDef, trigger: str) -> str:
+    return "受理" if trigger == OPEN_TRIGGER else wf.label_of(trigger)
+
+
+def _check_guards(t: TransitionDef, ctx: GuardContext) -> None:
+    for name in t.guards:
+        g = GUARDS[name]
+        if g.needs_payload and ctx.payload is None:
+            continue  # judged when the form is submitted
+        reason = g.fn(ctx)
+        if reason is not None:
+            raise GuardFailed(name, reason)
+
+
+def _lookup(wf: WorkflowDef, state: str, trigger: str) -> TransitionDef:
+    if trigger not in wf.triggers:
+        raise UnknownTrigger(f"「{wf.label}」没有此操作：{trigger}")
+    t = wf.transition_for(state, trigger)
+    if t is None:
+        raise TransitionNotAllowed(
+            f"案件当前处于「{wf.states[state].label}」，不能执行「{wf.label_of(trigger)}」"
+        )
+    return t
+
+
+def _lock_case(session: Session, case_id: int, actor: Actor) -> Case:
+    """Load the case for update, inside the actor's jurisdiction (enforced in the WHERE clause)."""
+    in_scope = Case.org_path.startswith(actor.org_path, autoescape=True)
+    if is_postgres(session):
+        stmt = select(Case).where(Case.id == case_id, in_scope).with_for_update()
+    else:
+        # SQLite has no row locks: a no-op UPDATE as the first statement takes the database's
+        # write lock now, so the read below cannot go stale before our own write.
+        session.execute(update(Case).where(Case.id == case_id).values(version=Case.version))
+        stmt = select(Case).where(Case.id == case_id, in_scope)
+    case = session.scalars(stmt.execution_options(populate_existing=True)).first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def _start_unit_of_work(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("fire() needs a session without pending changes")
+    if session.in_transaction():
+        session.commit()  # end a read-only transaction so the lock is taken on fresh data
+
+
+def fire(
+    session: Session,
+    case_id: int,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    expected_version: int | None = None,
+    reg: Registry | None = None,
+) -> FireResult:
+    """Move a case by `trigger`, or raise a CaseflowError having changed nothing."""
+    require_aware(now, "now")
+    reg = reg or registry()
+    _start_unit_of_work(session)
+    try:
+        case = _lock_case(session, case_id, actor)
+        if expected_version is not None and case.version != expected_version:
+            raise ConcurrencyConflict(detail=f"case {case_id}: version {case.version} ≠ {expected_version}")
+        wf = reg.workflow(case.workflow_key)
+        t = _lookup(wf, case.state, trigger)
+        role = _acting_role(t, actor)
+        _check_separation(session, case, wf, t, actor)
+        clean = validate_payload(t.payload, payload)
+        ruleset = reg.rulesets[case.ruleset_key]
+        _check_guards(t, GuardContext(session, case, actor, now, ruleset, clean))
+        result = _apply(session, reg, wf, case, t, actor, role, now, clean, ruleset)
+        session.commit()
+    except CaseflowError:
+        session.rollback()
+        raise
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        raise ConcurrencyConflict(detail=str(exc)) from exc
+    except OperationalError as exc:
+        session.rollback()
+        if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
+            raise ConcurrencyConflict(detail=str(exc)) from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    for hook in AFTER_COMMIT_HOOKS:
+        try:
+            hook(result)
+        except Exception:  # a failed notification must never undo or block a committed change
+            log.exception("after-commit hook failed for case %s", result.case_id)
+    return result
+
+
+def _apply(session: Session, reg: Registry, wf: WorkflowDef, case: Case, t: TransitionDef,
+           actor: Actor, role: str, now: datetime, payload: dict[str, Any],
+           ruleset: RuleSet) -> FireResult:
+    old = case.state
+    new = next_state(reg.machines[wf.key], old, t.trigger)
+    loaded_version = case.version
+    values: dict[str, Any] = {"state": new, "version": loaded_version + 1}
+    if new != old:
+        values["state_entered_at"] = now
+        values["assignee_id"] = None  # a claim lasts for one state
+        if wf.states[new].final:
+            values.update(is_final=True, closed_at=now)
+    # Compare-and-set: the write succeeds only on the version we read.
+    written = session.execute(
+        update(Case).where(Case.id == case.id, Case.version == loaded_version).values(**values)
+    )
+    if written.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
+    for key, value in values.items():
+        setattr(case, key, value)
+    session.flush()
+    event = append_event(
+        session, case_id=case.id, actor_id=actor.user_id, actor_role=role, trigger=t.trigger,
+        from_state=old, to_state=new, payload=payload, at=now,
+    )
+    cal = load_calendar(session)
+    if new != old:
+        deadlines.on_state_change(session, case, wf, ruleset, cal, old, new, now)
+    for name in t.effects:
+        EFFECTS[name](EffectContext(session, case, wf, ruleset, cal, actor, now, payload))
+    session.flush()
+    return FireResult(case.id, t.trigger, old, new, case.version, event.id, actor)
+
+
+def available_transitions(
+    session: Session,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    *,
+    include_blocked: bool = False,
+    reg: Registry | None = None,
+) -> list[AvailableTransition]:
+    """Steps 2–5 of fire without changing anything: a button shows exactly when fire would accept."""
+    reg = reg or registry()
+    if not actor.may_see(case.org_path) or case.is_final:
+        return []
+    wf = reg.workflow(case.workflow_key)
+    ruleset = reg.rulesets[case.ruleset_key]
+    ctx = GuardContext(session, case, actor, now, ruleset, None)
+    found: list[AvailableTransition] = []
+    for t in wf.transitions_from(case.state):
+        try:
+            _acting_role(t, actor)
+            _check_separation(session, case, wf, t, actor)
+        except PermissionDenied:
+            continue  # roles before guards: no role, no reason shown
+        try:
+            _check_guards(t, ctx)
+        except GuardFailed as exc:
+            if include_blocked:
+                found.append(AvailableTransition(t.trigger, t.label, t.dest, t, exc.message_zh))
+            continue
+        found.append(AvailableTransition(t.trigger, t.label, t.dest, t))
+    return found
+
+
+def next_case_no(session: Session, case_type: str, org: OrgUnit, now: datetime) -> str:
+    """A readable, unique number such as DB-640502100-2026-000123."""
+    prefix = f"{_TYPE_PREFIX.get(case_type, 'CF')}-{org.code[:9]}-{to_local(now).year}-"
+    last = session.scalar(
+        select(Case.case_no).where(Case.case_no.startswith(prefix)).order_by(Case.case_no.desc())
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+_TYPE_PREFIX = {
+    "dibao": "DB", "tekun": "TK", "temporary": "LS", "removal": "QT", "review": "FH",
+    "referral": "ZJ",
+}
+
+
+@dataclass(frozen=True)
+class CaseFlags:
+    illness: bool = False
+    disability: bool = False
+    sudden: bool = False
+    staff_relative: bool = False
+
+
+def open_case(
+    session: Session,
+    workflow_key: str,
+    household_id: int,
+    actor: Actor,
+    now: datetime,
+    *,
+    flags: CaseFlags = CaseFlags(),
+    summary: str = "",
+    payload: Mapping[str, Any] | None = None,
+    reg: Registry | None = None,
+) -> Case:
+    """Create a case in its workflow's initial state: the `open` event, its deadlines, one commit."""
+    require_aware(now, "now")
+    reg = reg or registry()
+    wf = reg.workflow(workflow_key)
+    for attempt in range(3):
+        try:
+            return _open_case_once(session, reg, wf, household_id, actor, now, flags, summary,
+                                   payload)
+        except IntegrityError:
+            # Two desks numbered a case at the same moment; the loser takes the next number.
+            if attempt == 2:
+                raise ConcurrencyConflict("案件编号冲突，请重试") from None
+    raise AssertionError("unreachable")
+
+
+def _open_case_once(session: Session, reg: Registry, wf: WorkflowDef, household_id: int,
+                    actor: Actor, now: datetime, flags: CaseFlags, summary: str,
+                    payload: Mapping[str, Any] | None) -> Case:
+    _start_unit_of_work(session)
+    try:
+        household = session.scalars(
+            select(Household).where(
+                Household.id == household_id,
+                Household.org_path.startswith(actor.org_path, autoescape=True),
+            )
+        ).first()
+        if household is None:
+            raise CaseNotFound("家庭不存在或不在您的管辖范围内")
+        role = next((r for r in _ROLE_ORDER if r in wf.open_roles and r in actor.roles), None)
+        if role is None:
+            raise PermissionDenied(f"您的角色无权受理「{wf.label}」")
+        org = household.org_unit
+        ruleset = select_ruleset(reg.rulesets, org.code, to_local(now).date())
+        initial = wf.initial.name
+        case = Case(
+            case_no=next_case_no(session, wf.case_type, org, now),
+            case_type=wf.case_type, workflow_key=wf.key, ruleset_key=ruleset.key,
+            state=initial, is_final=False, version=1, household_id=household.id,
+            org_unit_id=org.id, org_path=household.org_path,
+            flag_illness=flags.illness, flag_disability=flags.disability,
+            flag_sudden=flags.sudden, flag_staff_relative=flags.staff_relative,
+            opened_at=now, state_entered_at=now, opened_by_id=actor.user_id, summary=summary,
+        )
+        session.add(case)
+        session.flush()
+        event_payload = {"summary": summary, **dict(payload or {})}
+        append_event(
+            session, case_id=case.id, actor_id=actor.user_id, actor_role=role,
+            trigger=OPEN_TRIGGER, from_state=None, to_state=initial, payload=event_payload, at=now,
+        )
+        deadlines.on_state_change(
+            session, case, wf, ruleset, load_calendar(session), None, initial, now
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return case

@@ -1,0 +1,59 @@
+"""Typed errors of the core, each with a message a clerk can read (Chinese)."""
+
+from __future__ import annotations
+
+
+class CaseflowError(Exception):
+    """Base class: `message_zh` is shown to users, `str(err)` goes to logs."""
+
+    message_zh: str = "操作失败"
+
+    def __init__(self, message_zh: str | None = None, detail: str | None = None) -> None:
+        if message_zh is not None:
+            self.message_zh = message_zh
+        super().__init__(detail or self.message_zh)
+
+
+class CaseNotFound(CaseflowError):
+    """The case does not exist, or is outside the actor's jurisdiction (we do not say which)."""
+
+    message_zh = "案件不存在或不在您的管辖范围内"
+
+
+class UnknownTrigger(CaseflowError):
+    """The workflow declares no such action at all."""
+
+
+class TransitionNotAllowed(CaseflowError):
+    """The action exists but not from the case's current state."""
+
+
+class PermissionDenied(CaseflowError):
+    """Role, jurisdiction or separation of duties forbid the actor."""
+
+
+class GuardFailed(CaseflowError):
+    """A named guard refused; `guard` names it, `message_zh` says why."""
+
+    def __init__(self, guard: str, message_zh: str) -> None:
+        self.guard = guard
+        super().__init__(message_zh, f"guard {guard} failed: {message_zh}")
+
+
+class PayloadInvalid(CaseflowError):
+    """Form data missing or malformed; `fields` maps field name → Chinese message."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        text = "；".join(f"{name}：{msg}" for name, msg in fields.items())
+        super().__init__(f"填写有误：{text}", f"invalid payload: {fields}")
+
+
+class ConcurrencyConflict(CaseflowError):
+    """Someone else changed the case first (stale version or lost lock race)."""
+
+    message_zh = "该案件刚被他人处理，请刷新页面后重试"
+
+
+class DefinitionError(CaseflowError):
+    """A workflow or rule-set file is broken; the message names file:line and the reason."""

@@ -1,0 +1,80 @@
+"""Citizen ID numbers (GB 11643): normalise, convert 15 → 18 digits, validate, mask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
+
+
+class InvalidIdNumber(ValueError):
+    """The value is not a valid ID number; the message is Chinese, for the form field."""
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str  # always 18 characters, upper-case X
+
+    @property
+    def birth_date(self) -> date:
+        """Birth date encoded in positions 7–14."""
+        return date(int(self.value[6:10]), int(self.value[10:12]), int(self.value[12:14]))
+
+    @property
+    def sex(self) -> str:
+        """"M" when the sequence number is odd, else "F"."""
+        return "M" if int(self.value[16]) % 2 else "F"
+
+
+def check_char(first17: str) -> str:
+    """The check character for 17 digits."""
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def _birth(text: str) -> date:
+    try:
+        return date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        raise InvalidIdNumber("身份证号中的出生日期不存在") from None
+
+
+def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
+    """Normalise (full-width, lower-case x, spaces) and validate; 15-digit numbers are converted."""
+    text = "".join(raw.translate(_FULLWIDTH).split()).upper()
+    if len(text) == 15:
+        if not text.isdigit():
+            raise InvalidIdNumber("15 位身份证号应全部为数字")
+        # Legacy numbers omit the century (always 19xx) and the check character.
+        first17 = text[:6] + "19" + text[6:]
+        text = first17 + check_char(first17)
+    if len(text) != 18:
+        raise InvalidIdNumber("身份证号应为 18 位（或旧版 15 位）")
+    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+        raise InvalidIdNumber("身份证号前 17 位应为数字，末位为数字或 X")
+    born = _birth(text[6:14])
+    if born < date(1900, 1, 1) or (today is not None and born > today):
+        raise InvalidIdNumber("身份证号中的出生日期不合理")
+    if check_char(text[:17]) != text[17]:
+        raise InvalidIdNumber("身份证号校验位不正确，请核对")
+    return IdNumber(text)
+
+
+def mask_id_number(value: str) -> str:
+    """640502********1234: area code and last four only."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_account(value: str) -> str:
+    """Bank account: last four digits only."""
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
+def make_id_number(area: str, born: date, sequence: int) -> str:
+    """Build a valid 18-digit number (demo data and tests)."""
+    first17 = f"{area[:6]}{born:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + check_char(first17)

@@ -1,0 +1,293 @@
+"""SQLAlchemy 2 typed models: org units, users, households, cases, audit events, deadlines."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns aware UTC datetimes on SQLite and PostgreSQL alike; refuses naive input."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime refused: {value!r}")
+        value = value.astimezone(UTC)
+        # SQLite has no timezone type: store naive UTC text so that ordering is by instant.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class OrgUnit(Base):
+    """District → township → village; `path` ("/640502/640502100/") makes subtree checks a prefix."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(20))  # district | township | village
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    path: Mapped[str] = mapped_column(String(200), unique=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    """A member of staff (or the system actor); never deleted, only deactivated."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """The user's roles as plain strings."""
+        return frozenset(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class Household(Base):
+    """The people who live together and owe each other support."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    org_path: Mapped[str] = mapped_column(String(200), index=True)
+    head_name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_account: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime]
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    members: Mapped[list[Member]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", order_by="Member.id"
+    )
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(20))  # 户主, 配偶, 子女, 父母, 孙子女, 兄弟姐妹, 其他
+    sex: Mapped[str] = mapped_column(String(1))  # M | F
+    birth_date: Mapped[date] = mapped_column(Date)
+    labour_capacity: Mapped[str] = mapped_column(String(10), default="full")  # full|partial|none
+    health: Mapped[str] = mapped_column(String(20), default="healthy")  # healthy|chronic|serious_illness
+    disability_grade: Mapped[int | None] = mapped_column(Integer)  # 1..4; 1–2 severe
+    is_student: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    household: Mapped[Household] = relationship(back_populates="members")
+    incomes: Mapped[list[MemberIncome]] = relationship(cascade="all, delete-orphan")
+    assets: Mapped[list[MemberAsset]] = relationship(cascade="all, delete-orphan")
+
+
+class MemberIncome(Base):
+    __tablename__ = "member_incomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # wages|business|transfer|property|other
+    monthly_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberAsset(Base):
+    __tablename__ = "member_assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # deposit|financial|vehicle|work_vehicle|housing|...
+    value_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    employs_others: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RelativeDeclaration(Base):
+    """A declared near relative (近亲属) of a staff member in a household (单独登记备案)."""
+
+    __tablename__ = "relative_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    staff_name: Mapped[str] = mapped_column(String(100))  # also village-committee members
+    relation: Mapped[str] = mapped_column(String(30))
+    declared_at: Mapped[datetime]
+
+
+class Case(Base):
+    """A request moving through one declared workflow; `state` changes only in engine.fire."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(40), unique=True)
+    case_type: Mapped[str] = mapped_column(String(20))
+    workflow_key: Mapped[str] = mapped_column(String(40))
+    ruleset_key: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40))
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    # Denormalised from the org unit so jurisdiction is a prefix test on an indexed column.
+    org_path: Mapped[str] = mapped_column(String(200))
+    flag_illness: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_sudden: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_staff_relative: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime]
+    state_entered_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+
+    household: Mapped[Household] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+
+    __table_args__ = (
+        Index("ix_cases_org_path_state", "org_path", "state"),
+        Index("ix_cases_household_type", "household_id", "case_type"),
+    )
+
+
+class CaseEvent(Base):
+    """Append-only audit row; `hash` chains each event of a case to the one before it."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+
+
+class CasePause(Base):
+    """An interval during which a case's clocks stand still (missing materials, hearing set)."""
+
+    __tablename__ = "case_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    state: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class Deadline(Base):
+    """A timer as a row: the sweep looks only at open rows whose next_action_at has come."""
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    state: Mapped[str | None] = mapped_column(String(40))  # None for the case-wide total limit
+    rule: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))  # working_days | calendar_days | hours
+    amount: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]  # None while paused
+    calendar_source: Mapped[str] = mapped_column(String(80), default="")
+    level: Mapped[int] = mapped_column(Integer, default=0)  # 0 open, 1 reminded, 2 overdue, ...
+    next_action_at: Mapped[datetime | None]
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None]
+    org_path: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        # Partial index: the sweep's only query, over open rows, ordered by when they need action.
+        Index(
+            "ix_deadlines_open_next_action",
+            "next_action_at",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+
+class CalendarOverride(Base):
+    """An admin-entered holiday or make-up working day (调休), for years the package lacks."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # holiday | workday
+    name: Mapped[str] = mapped_column(String(50), default="")
+
+
+class CalendarYear(Base):
+    """A year whose overrides the admin declared complete (the State Council notice is entered)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]

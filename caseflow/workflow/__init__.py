@@ -1,0 +1,1 @@
+"""Workflow definitions: declared as YAML, validated at load, run by one transitions.Machine each."""

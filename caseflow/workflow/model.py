@@ -1,0 +1,101 @@
+"""Immutable, validated workflow definitions (what the YAML files declare)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PAYLOAD_TYPES = frozenset({"text", "date", "int", "fen", "bool", "choice", "list"})
+
+
+@dataclass(frozen=True)
+class PayloadField:
+    """One form field a transition needs; validated by caseflow.payload."""
+
+    name: str
+    type: str
+    label: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    max_length: int = 2000
+
+
+@dataclass(frozen=True)
+class StateDef:
+    """A declared state; `deadline` names a rule of the case's rule set."""
+
+    name: str
+    label: str
+    owner_role: str | None
+    final: bool = False
+    initial: bool = False
+    deadline: str | None = None
+    pause: bool = False  # case clocks stand still while here (missing materials, hearing set)
+    on_expiry: str | None = None  # trigger the sweep fires (system actor) when the deadline passes
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    """A declared action: from `sources` to `dest` (None = stays, an internal transition)."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str | None
+    roles: frozenset[str]
+    label: str
+    guards: tuple[str, ...] = ()
+    # Separation of duties: the actor must not have fired any of these triggers on this case.
+    forbid_actors_of: tuple[str, ...] = ()
+    payload: tuple[PayloadField, ...] = ()
+    effects: tuple[str, ...] = ()  # named functions run inside fire's transaction
+    line: int = 0
+
+    @property
+    def internal(self) -> bool:
+        """True for an action that records something but keeps the state (e.g. a signature)."""
+        return self.dest is None
+
+
+@dataclass(frozen=True)
+class WorkflowDef:
+    """A whole workflow; `source_file` is kept for messages and diagrams."""
+
+    key: str
+    label: str
+    case_type: str
+    source_file: str
+    states: dict[str, StateDef]
+    transitions: tuple[TransitionDef, ...]
+    open_roles: frozenset[str]
+    total_deadline: str | None = None
+    related_staff_excluded: bool = True
+    _by_source_trigger: dict[tuple[str, str], TransitionDef] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            for src in t.sources:
+                self._by_source_trigger[(src, t.trigger)] = t
+
+    @property
+    def initial(self) -> StateDef:
+        """The single initial state (the loader guarantees exactly one)."""
+        return next(s for s in self.states.values() if s.initial)
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        """Every trigger this workflow declares."""
+        return frozenset(t.trigger for t in self.transitions)
+
+    def transition_for(self, state: str, trigger: str) -> TransitionDef | None:
+        """The transition for (state, trigger), or None when not declared from that state."""
+        return self._by_source_trigger.get((state, trigger))
+
+    def transitions_from(self, state: str) -> list[TransitionDef]:
+        """Declared transitions leaving `state`, in file order."""
+        return [t for t in self.transitions if state in t.sources]
+
+    def label_of(self, trigger: str) -> str:
+        """Chinese label of a trigger (first declaration wins)."""
+        return next((t.label for t in self.transitions if t.trigger == trigger), trigger)

@@ -1,0 +1,137 @@
+"""Drive cases along declared paths through engine.fire, choosing a permitted user for each step."""
+
+from __future__ import annotations
+
+import heapq
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from support import SH, World
+
+from caseflow.actors import SYSTEM_ACTOR, Actor
+from caseflow.engine import fire, open_case
+from caseflow.errors import GuardFailed, PermissionDenied
+from caseflow.models import Case
+from caseflow.roles import Role
+from caseflow.workflow.model import PayloadField, TransitionDef, WorkflowDef
+from caseflow.workflow.registry import registry
+
+# Users of the test world that may stand in for each role, in order of preference.
+USERS_BY_ROLE: dict[str, list[str]] = {
+    Role.CLERK: ["clerk"],
+    Role.INVESTIGATOR: ["inv1", "inv2"],
+    Role.TOWNSHIP_REVIEWER: ["reviewer"],
+    Role.TOWNSHIP_LEADER: ["leader"],
+    Role.POVERTY_LIAISON: ["liaison"],
+    Role.DISTRICT_APPROVER: ["approver", "approver2"],
+    Role.DISTRICT_FINANCE: ["finance"],
+    Role.SUPERVISOR: ["supervisor"],
+}
+# Transitions that need a special world (a minor applicant, the 2012 rules): avoided if possible.
+SPECIAL = {"skip_publicity_minor": 50, "start_appraisal": 50, "record_appraisal": 50}
+NOW_2012_RULES = datetime(2020, 6, 1, 9, 0, tzinfo=SH)
+
+
+def sample_value(field: PayloadField) -> Any:
+    """A valid value for any declared payload field."""
+    return {
+        "text": "测试说明",
+        "date": "2026-03-02",
+        "int": 2,
+        "fen": 50000,
+        "bool": True,
+        "choice": field.choices[0] if field.choices else "",
+        "list": ["户口簿复印件"],
+    }[field.type]
+
+
+def sample_payload(t: TransitionDef) -> dict[str, Any]:
+    """Valid values for every declared field of a transition."""
+    return {f.name: sample_value(f) for f in t.payload}
+
+
+def shortest_path(wf: WorkflowDef, target: str) -> list[TransitionDef]:
+    """Cheapest trigger path from the initial state to `target` (special transitions cost more)."""
+    start = wf.initial.name
+    heap: list[tuple[int, int, str, list[TransitionDef]]] = [(0, 0, start, [])]
+    seen: set[str] = set()
+    tie = 0
+    while heap:
+        cost, _, state, path = heapq.heappop(heap)
+        if state == target:
+            return path
+        if state in seen:
+            continue
+        seen.add(state)
+        for t in wf.transitions_from(state):
+            if t.dest is None or t.dest in seen:
+                continue
+            tie += 1
+            heapq.heappush(heap, (cost + SPECIAL.get(t.trigger, 1), tie, t.dest, [*path, t]))
+    raise AssertionError(f"{wf.key}: no path to {target}")
+
+
+class Walker:
+    """Walks cases of the test world; time moves forward an hour per step."""
+
+    def __init__(self, world: World, now: datetime) -> None:
+        self.world = world
+        self.now = now
+
+    def tick(self) -> datetime:
+        self.now += timedelta(hours=1)
+        return self.now
+
+    def candidates(self, t: TransitionDef) -> list[Actor]:
+        actors: list[Actor] = []
+        for role in sorted(t.roles):
+            if role == Role.SYSTEM:
+                actors.append(SYSTEM_ACTOR)
+            actors.extend(self.world.actor(u) for u in USERS_BY_ROLE.get(role, []))
+        return actors
+
+    def step(self, case: Case, t: TransitionDef, payload: dict[str, Any] | None = None) -> None:
+        """Fire `t` with the first permitted actor, collecting signatures first when a guard asks."""
+        if "two_investigators_signed" in t.guards:
+            self.sign_twice(case)
+        payload = sample_payload(t) if payload is None else payload
+        last: Exception | None = None
+        for actor in self.candidates(t):
+            try:
+                fire(self.world.session, case.id, t.trigger, actor, self.tick(), payload)
+                return
+            except PermissionDenied as exc:  # separation of duties: try the next colleague
+                last = exc
+        raise AssertionError(f"nobody could fire {t.trigger}: {last}")
+
+    def sign_twice(self, case: Case) -> None:
+        wf = registry().workflow(case.workflow_key)
+        sign = wf.transition_for(case.state, "sign_home_visit")
+        assert sign is not None
+        for user in ("inv1", "inv2"):
+            try:
+                fire(self.world.session, case.id, "sign_home_visit", self.world.actor(user),
+                     self.tick(), sample_payload(sign))
+            except GuardFailed:
+                pass  # already signed in this visit
+
+    def open(self, wf: WorkflowDef, *, minor: bool = False) -> Case:
+        hh = self.world.household(head_born=date(2015, 1, 1) if minor else date(1970, 5, 1))
+        opener = next(u for r in sorted(wf.open_roles) for u in USERS_BY_ROLE.get(r, []))
+        return open_case(self.world.session, wf.key, hh.id, self.world.actor(opener), self.tick(),
+                         summary="测试案件")
+
+    def to_state(self, wf: WorkflowDef, target: str, then: TransitionDef | None = None) -> Case:
+        """A new case walked to `target`, in a world where `then` can fire next."""
+        path = shortest_path(wf, target)
+        triggers = {t.trigger for t in path} | ({then.trigger} if then else set())
+        if triggers & {"start_appraisal", "record_appraisal"}:
+            self.now = NOW_2012_RULES
+        case = self.open(wf, minor="skip_publicity_minor" in triggers)
+        for t in path:
+            self.step(case, t)
+        self.world.session.refresh(case)
+        assert case.state == target, (wf.key, target, case.state)
+        if then is not None and "two_investigators_signed" in then.guards:
+            self.sign_twice(case)
+        return case
