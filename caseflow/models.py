@@ -291,3 +291,73 @@ class CalendarYear(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None]
+
+
+class PersonalDataView(Base):
+    """Every full view of an ID number or bank account: who, whose, what, when, why."""
+
+    __tablename__ = "personal_data_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    field: Mapped[str] = mapped_column(String(30))  # id_number | bank_account
+    purpose: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Attachment(Base):
+    """A scanned material stored on disk under the instance folder, addressed by checksum."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    material: Mapped[str] = mapped_column(String(100), default="")  # which checklist item
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """An in-app inbox entry (reminders, escalations, returned cases); e-mail/SMS go via senders."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | overdue | escalated | returned
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+
+class Lease(Base):
+    """A named lease held by one process at a time (the in-process sweep scheduler)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime]
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins, for throttling and the security log."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 15:28:16.404605
+Create Date: 2026-11-28
 """
 
 from alembic import op
@@ -23,6 +23,25 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.PrimaryKeyConstraint("day"),
+    )
+    op.create_table(
+        "leases",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "login_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("remote_addr", sa.String(length=64), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        op.f("ix_login_attempts_username"), "login_attempts", ["username"], unique=False
     )
     op.create_table(
         "org_units",
@@ -187,6 +206,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "role"),
     )
     op.create_table(
+        "attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("material", sa.String(length=100), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_attachments_case_id"), "attachments", ["case_id"], unique=False)
+    op.create_table(
         "case_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -288,6 +329,67 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_member_incomes_member_id"), "member_incomes", ["member_id"], unique=False
     )
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_notifications_user_unread", "notifications", ["user_id", "read_at"], unique=False
+    )
+    op.create_table(
+        "personal_data_views",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=True),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("field", sa.String(length=30), nullable=False),
+        sa.Column("purpose", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_personal_data_views_at"), "personal_data_views", ["at"], unique=False)
+    op.create_index(
+        op.f("ix_personal_data_views_household_id"),
+        "personal_data_views",
+        ["household_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_personal_data_views_user_id"), "personal_data_views", ["user_id"], unique=False
+    )
     # ### end Alembic commands ###
     _append_only_case_events()
 
@@ -315,6 +417,12 @@ def _append_only_case_events() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(op.f("ix_personal_data_views_user_id"), table_name="personal_data_views")
+    op.drop_index(op.f("ix_personal_data_views_household_id"), table_name="personal_data_views")
+    op.drop_index(op.f("ix_personal_data_views_at"), table_name="personal_data_views")
+    op.drop_table("personal_data_views")
+    op.drop_index("ix_notifications_user_unread", table_name="notifications")
+    op.drop_table("notifications")
     op.drop_index(op.f("ix_member_incomes_member_id"), table_name="member_incomes")
     op.drop_table("member_incomes")
     op.drop_index(op.f("ix_member_assets_member_id"), table_name="member_assets")
@@ -330,6 +438,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_case_pauses_case_id"), table_name="case_pauses")
     op.drop_table("case_pauses")
     op.drop_table("case_events")
+    op.drop_index(op.f("ix_attachments_case_id"), table_name="attachments")
+    op.drop_table("attachments")
     op.drop_table("user_roles")
     op.drop_index(op.f("ix_relative_declarations_household_id"), table_name="relative_declarations")
     op.drop_table("relative_declarations")
@@ -345,5 +455,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_households_org_path"), table_name="households")
     op.drop_table("households")
     op.drop_table("org_units")
+    op.drop_index(op.f("ix_login_attempts_username"), table_name="login_attempts")
+    op.drop_table("login_attempts")
+    op.drop_table("leases")
     op.drop_table("calendar_overrides")
     # ### end Alembic commands ###
