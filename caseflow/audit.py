@@ -113,6 +113,7 @@ def verify_chains(session: Session, batch: int = 5000) -> Iterator[ChainBreak]:
             )
             .order_by(CaseEvent.case_id, CaseEvent.seq)
             .limit(batch)
+            .execution_options(populate_existing=True)  # judge the rows as stored, not as cached
         ).all()
         if not rows:
             return

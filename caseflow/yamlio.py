@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from caseflow.errors import DefinitionError
+
 LINE = "__line__"
 KEY_LINES = "__key_lines__"
 
@@ -34,7 +36,13 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def load_with_lines(path: Path) -> Any:
     """Parse a YAML file; every mapping carries its own line and the line of each key."""
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        try:
+            return yaml.load(fh, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            text = f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
+            raise DefinitionError(f"文件格式错误：{text}", text) from exc
 
 
 def line_of(mapping: Any, key: str | None = None) -> int:

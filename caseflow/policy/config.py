@@ -1,0 +1,424 @@
+"""Dated policy configuration: standards, limits, amounts and ceilings, loaded from YAML.
+
+Every number the rules use lives here, with the date it takes effect; nothing numeric is a literal in
+rule code. A `PolicyTable` holds the configs of one region and answers "which one was in force on
+day X", so a case decided under the 2025 standard can always say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+import yaml
+
+from caseflow.errors import CaseflowError, DefinitionError
+from caseflow.yamlio import clean, line_of, load_with_lines
+
+AmountMethod = Literal["gap", "class"]
+TopUpRule = Literal["highest", "sum"]
+CareLevel = Literal["self_care", "partial", "full"]
+
+# The 2021 national 特困 rules set the basic standard at no less than 1.3 × the 低保 standard; a region
+# may go higher but never lower, so this floor is law rather than local configuration.
+NATIONAL_TEKUN_MIN_RATIO = Decimal("1.3")
+
+
+class PolicyError(CaseflowError):
+    """Base class of rule-layer errors shown to staff."""
+
+
+class PolicyConfigError(DefinitionError):
+    """A policy YAML file is broken; the message names file:line and the field."""
+
+
+class NoPolicyInForce(PolicyError):
+    """No configuration is in force on the requested day."""
+
+
+@dataclass(frozen=True)
+class PropertyLimits:
+    """Property exclusions of the means test."""
+
+    financial_months: int  # N: financial assets above N × monthly standard ⇒ ineligible
+    financial_per_capita: bool  # True: the limit is N × standard × household size
+    non_work_vehicle_excludes: bool
+    employing_others_excludes: bool
+    max_housing_units: int  # K: more dwellings than K ⇒ ineligible
+
+
+@dataclass(frozen=True)
+class ClassAmounts:
+    """Monthly amount per covered person by class (class-amount method)."""
+
+    a_fen: int
+    b_fen: int
+    c_fen: int
+
+    def for_class(self, cls: str) -> int:
+        """The per-person amount of class A, B or C."""
+        return {"A": self.a_fen, "B": self.b_fen, "C": self.c_fen}[cls]
+
+
+@dataclass(frozen=True)
+class TopUps:
+    """Monthly top-ups per covered person (分类施保 additions)."""
+
+    severe_disability_fen: int
+    serious_illness_fen: int
+    elderly_fen: int
+    elderly_age: int  # age ≥ this ⇒ elderly top-up
+    minor_fen: int
+    minor_age: int  # age < this ⇒ minor top-up
+    rule: TopUpRule = "highest"  # "highest": one top-up per person (就高不重复); "sum": all apply
+
+
+@dataclass(frozen=True)
+class TekunRules:
+    """特困 rules: ages, the ratio to the 低保 standard and monthly care allowances."""
+
+    care_self_care_fen: int
+    care_partial_fen: int
+    care_full_fen: int
+    elderly_age: int = 60
+    minor_age: int = 16
+    ratio: Decimal = Decimal("1.3")
+
+    def care_allowance_fen(self, level: CareLevel) -> int:
+        """The monthly care allowance for a care level."""
+        return {
+            "self_care": self.care_self_care_fen,
+            "partial": self.care_partial_fen,
+            "full": self.care_full_fen,
+        }[level]
+
+
+@dataclass(frozen=True)
+class TemporaryRules:
+    """临时救助 rules: cap per cause, township ceiling and the repeat-cause window."""
+
+    cap_multiples: Mapping[str, Decimal]  # cause → multiple of the monthly 低保 standard
+    township_ceiling_fen: int
+    repeat_window_days: int
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """The configuration of one region from `effective_from` until the next one starts."""
+
+    region: str
+    effective_from: date
+    is_example: bool  # seeded values an admin has not yet confirmed
+    label_zh: str
+    dibao_standard_fen: int  # monthly 低保 standard per person
+    amount_method: AmountMethod
+    registry_line_fen: int  # poverty registry line, per capita per month (ledger comparison C5)
+    property: PropertyLimits
+    class_amounts: ClassAmounts
+    top_ups: TopUps
+    tekun: TekunRules
+    temporary: TemporaryRules
+
+    def describe_zh(self) -> str:
+        """E.g. "640502 2026-01-01 起施行的标准（示例数值，待管理员确认）"."""
+        note = "（示例数值，待管理员确认）" if self.is_example else ""
+        return f"{self.label_zh}（{self.region}，{self.effective_from.isoformat()} 起施行）{note}"
+
+
+@dataclass(frozen=True)
+class PolicyTable:
+    """All dated configurations of one region."""
+
+    region: str
+    configs: tuple[PolicyConfig, ...]
+
+    def __post_init__(self) -> None:
+        dates = [c.effective_from for c in self.configs]
+        if len(set(dates)) != len(dates):
+            raise PolicyConfigError(f"{self.region} 有两份同日起施行的配置")
+        for c in self.configs:
+            if c.region != self.region:
+                raise PolicyConfigError(f"配置地区 {c.region} 与表的地区 {self.region} 不一致")
+        # Keep them sorted so in_force and dumps are deterministic.
+        object.__setattr__(self, "configs", tuple(sorted(self.configs, key=_effective)))
+
+    def in_force(self, on: date) -> PolicyConfig:
+        """The configuration in force on `on` (the latest one that started on or before it)."""
+        candidates = [c for c in self.configs if c.effective_from <= on]
+        if not candidates:
+            earliest = self.configs[0].effective_from.isoformat() if self.configs else "无"
+            raise NoPolicyInForce(
+                f"{on.isoformat()} 没有施行中的低保标准配置（地区 {self.region}，"
+                f"最早一份自 {earliest} 起施行）"
+            )
+        return candidates[-1]
+
+    def with_config(self, config: PolicyConfig) -> PolicyTable:
+        """A new table with `config` added; the old table (and decisions made with it) is unchanged."""
+        return PolicyTable(self.region, (*self.configs, config))
+
+
+def _effective(config: PolicyConfig) -> date:
+    return config.effective_from
+
+
+# --------------------------------------------------------------------------- YAML loading
+
+
+class _Reader:
+    """Reads one mapping of the YAML file; every error names file:line and the dotted field."""
+
+    def __init__(self, source: str, raw: Any, where: str) -> None:
+        self.source = source
+        self.where = where
+        if not isinstance(raw, dict):
+            self.fail(None, f"必须是键值映射，实际为 {raw!r}", line_of(raw))
+        self.raw: dict[str, Any] = raw
+        self.used: set[str] = set()
+
+    def fail(self, key: str | None, message: str, line: int | None = None) -> NoReturn:
+        path = f"{self.where}.{key}" if key and self.where else (key or self.where or "（根）")
+        at = line if line is not None else line_of(getattr(self, "raw", None), key)
+        raise PolicyConfigError(
+            f"{self.source}:{at}: 配置项 {path}：{message}",
+            f"{self.source}:{at}: field {path}: {message}",
+        )
+
+    def _get(self, key: str, default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.raw:
+            if default is ...:
+                self.fail(key, "缺少此项", line_of(self.raw))
+            return default
+        return self.raw[key]
+
+    def fen(self, key: str) -> int:
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(key, f"必须是不小于 0 的整数（单位：分），实际为 {value!r}")
+        return int(value)
+
+    def count(self, key: str, minimum: int = 0, default: Any = ...) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(key, f"必须是不小于 {minimum} 的整数，实际为 {value!r}")
+        return int(value)
+
+    def flag(self, key: str, default: Any = ...) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"必须是 true 或 false，实际为 {value!r}")
+        return bool(value)
+
+    def text(self, key: str, default: Any = ...) -> str:
+        value = self._get(key, default)
+        if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+            self.fail(key, f"必须是非空文字，实际为 {value!r}")
+        return str(value)
+
+    def choice(self, key: str, allowed: Iterable[str], default: Any = ...) -> str:
+        value = self._get(key, default)
+        options = tuple(allowed)
+        if value not in options:
+            self.fail(key, f"必须是 {' / '.join(options)} 之一，实际为 {value!r}")
+        return str(value)
+
+    def day(self, key: str) -> date:
+        value = self._get(key)
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(key, f"必须是日期 YYYY-MM-DD，实际为 {value!r}")
+
+    def decimal(self, key: str, minimum: Decimal = Decimal(0), default: Any = ...) -> Decimal:
+        value = self._get(key, default)
+        # Ratios may be written as 1.3 (YAML float) or "1.3"; going through str() keeps the
+        # decimal digits the admin typed instead of the float's binary expansion.
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            self.fail(key, f"必须是数值，实际为 {value!r}")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(key, f"必须是数值，实际为 {value!r}")
+        if not number.is_finite() or number < minimum:
+            self.fail(key, f"必须是不小于 {minimum} 的数值，实际为 {value!r}")
+        return number
+
+    def child(self, key: str) -> _Reader:
+        return _Reader(self.source, self._get(key), f"{self.where}.{key}" if self.where else key)
+
+    def finish(self) -> None:
+        # Unknown keys are almost always typos of a real key; silently ignoring them would let a
+        # mistyped limit fall back to nothing.
+        for key in clean(self.raw):
+            if key not in self.used:
+                self.fail(key, "未知配置项（是否拼写错误？）")
+
+
+def _read_config(reader: _Reader, region: str) -> PolicyConfig:
+    prop = reader.child("property")
+    property_limits = PropertyLimits(
+        financial_months=prop.count("financial_months", minimum=1),
+        financial_per_capita=prop.flag("financial_per_capita"),
+        non_work_vehicle_excludes=prop.flag("non_work_vehicle_excludes"),
+        employing_others_excludes=prop.flag("employing_others_excludes"),
+        max_housing_units=prop.count("max_housing_units"),
+    )
+    prop.finish()
+    cls = reader.child("class_amounts")
+    class_amounts = ClassAmounts(cls.fen("a_fen"), cls.fen("b_fen"), cls.fen("c_fen"))
+    cls.finish()
+    top = reader.child("top_ups")
+    top_ups = TopUps(
+        severe_disability_fen=top.fen("severe_disability_fen"),
+        serious_illness_fen=top.fen("serious_illness_fen"),
+        elderly_fen=top.fen("elderly_fen"),
+        elderly_age=top.count("elderly_age", minimum=1),
+        minor_fen=top.fen("minor_fen"),
+        minor_age=top.count("minor_age", minimum=1),
+        rule=top.choice("rule", ("highest", "sum"), "highest"),  # type: ignore[arg-type]
+    )
+    top.finish()
+    tk = reader.child("tekun")
+    ratio = tk.decimal("ratio", minimum=NATIONAL_TEKUN_MIN_RATIO, default="1.3")
+    tekun = TekunRules(
+        care_self_care_fen=tk.fen("care_self_care_fen"),
+        care_partial_fen=tk.fen("care_partial_fen"),
+        care_full_fen=tk.fen("care_full_fen"),
+        elderly_age=tk.count("elderly_age", minimum=1, default=60),
+        minor_age=tk.count("minor_age", minimum=1, default=16),
+        ratio=ratio,
+    )
+    tk.finish()
+    tmp = reader.child("temporary")
+    caps = tmp.child("cap_multiples")
+    multiples = {
+        str(cause): caps.decimal(str(cause)) for cause in clean(caps.raw)
+    }
+    if not multiples:
+        tmp.fail("cap_multiples", "至少要配置一种救助事由")
+    caps.finish()
+    temporary = TemporaryRules(
+        cap_multiples=multiples,
+        township_ceiling_fen=tmp.fen("township_ceiling_fen"),
+        repeat_window_days=tmp.count("repeat_window_days", minimum=1),
+    )
+    tmp.finish()
+    config = PolicyConfig(
+        region=region,
+        effective_from=reader.day("effective_from"),
+        is_example=reader.flag("is_example"),
+        label_zh=reader.text("label"),
+        dibao_standard_fen=reader.fen("dibao_standard_fen"),
+        amount_method=reader.choice("amount_method", ("gap", "class")),  # type: ignore[arg-type]
+        registry_line_fen=reader.fen("registry_line_fen"),
+        property=property_limits,
+        class_amounts=class_amounts,
+        top_ups=top_ups,
+        tekun=tekun,
+        temporary=temporary,
+    )
+    if config.dibao_standard_fen == 0:
+        reader.fail("dibao_standard_fen", "低保标准不能为 0")
+    reader.finish()
+    return config
+
+
+def parse_policy(raw: Any, source: str = "<policy>") -> PolicyTable:
+    """Build a PolicyTable from parsed YAML data, validating every field."""
+    top = _Reader(source, raw, "")
+    region = top.text("region")
+    top.text("region_name", default=region)
+    items = top._get("configs")
+    if not isinstance(items, list) or not items:
+        top.fail("configs", "必须是至少包含一份配置的列表")
+    configs = [
+        _read_config(_Reader(source, item, f"configs[{i}]"), region) for i, item in enumerate(items)
+    ]
+    top.finish()
+    dates = [c.effective_from for c in configs]
+    for i, day in enumerate(dates):
+        if day in dates[:i]:
+            top.fail(f"configs[{i}].effective_from", f"{day.isoformat()} 重复", line_of(items[i]))
+    return PolicyTable(region, tuple(configs))
+
+
+def load_policy_yaml(path: Path | str) -> PolicyTable:
+    """Load and validate a policy YAML file (see seed/policy/640502-example.yaml)."""
+    path = Path(path)
+    try:
+        raw = load_with_lines(path)
+    except yaml.YAMLError as exc:
+        raise PolicyConfigError(f"{path.name}: YAML 格式错误：{exc}", str(exc)) from exc
+    return parse_policy(raw, path.name)
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def config_to_dict(config: PolicyConfig) -> dict[str, Any]:
+    """The YAML-ready mapping of one config (Decimals as strings, money in fen)."""
+    p, c, t, k, m = (
+        config.property,
+        config.class_amounts,
+        config.top_ups,
+        config.tekun,
+        config.temporary,
+    )
+    return {
+        "effective_from": config.effective_from,
+        "is_example": config.is_example,
+        "label": config.label_zh,
+        "dibao_standard_fen": config.dibao_standard_fen,
+        "amount_method": config.amount_method,
+        "registry_line_fen": config.registry_line_fen,
+        "property": {
+            "financial_months": p.financial_months,
+            "financial_per_capita": p.financial_per_capita,
+            "non_work_vehicle_excludes": p.non_work_vehicle_excludes,
+            "employing_others_excludes": p.employing_others_excludes,
+            "max_housing_units": p.max_housing_units,
+        },
+        "class_amounts": {"a_fen": c.a_fen, "b_fen": c.b_fen, "c_fen": c.c_fen},
+        "top_ups": {
+            "severe_disability_fen": t.severe_disability_fen,
+            "serious_illness_fen": t.serious_illness_fen,
+            "elderly_fen": t.elderly_fen,
+            "elderly_age": t.elderly_age,
+            "minor_fen": t.minor_fen,
+            "minor_age": t.minor_age,
+            "rule": t.rule,
+        },
+        "tekun": {
+            "ratio": _decimal_text(k.ratio),
+            "elderly_age": k.elderly_age,
+            "minor_age": k.minor_age,
+            "care_self_care_fen": k.care_self_care_fen,
+            "care_partial_fen": k.care_partial_fen,
+            "care_full_fen": k.care_full_fen,
+        },
+        "temporary": {
+            "cap_multiples": {cause: _decimal_text(v) for cause, v in m.cap_multiples.items()},
+            "township_ceiling_fen": m.township_ceiling_fen,
+            "repeat_window_days": m.repeat_window_days,
+        },
+    }
+
+
+def dump_policy_yaml(table: PolicyTable, region_name: str | None = None) -> str:
+    """Render a PolicyTable as YAML that `load_policy_yaml` reads back to an equal table."""
+    data: dict[str, Any] = {"region": table.region}
+    if region_name:
+        data["region_name"] = region_name
+    data["configs"] = [config_to_dict(c) for c in table.configs]
+    header = ""
+    if any(c.is_example for c in table.configs):
+        header = "# 含示例数值（is_example: true），须经管理员确认后方可作为正式标准。\n"
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
