@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,3 +19,23 @@ def load_calendar(session: Session) -> WorkdayCalendar:
     ]
     complete = session.scalars(select(CalendarYear.year).where(CalendarYear.complete)).all()
     return WorkdayCalendar(overrides, complete)
+
+
+def store_overrides(
+    session: Session,
+    overrides: list[DayOverride],
+    complete_years: set[int],
+    user_id: int | None,
+    now: datetime,
+) -> None:
+    """Insert or replace override days and mark years complete, in one transaction.
+
+    Due dates already stored keep the calendar they were computed with: entering a year's
+    holidays changes deadlines computed from now on, never silently the old ones.
+    """
+    for ov in overrides:
+        session.merge(CalendarOverride(day=ov.day, kind=ov.kind, name=ov.name))
+    for year in complete_years:
+        session.merge(CalendarYear(year=year, complete=True, confirmed_by_id=user_id,
+                                   confirmed_at=now))
+    session.commit()

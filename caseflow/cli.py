@@ -7,15 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from caseflow.db import make_engine, make_session_factory
 
 
+def ready_engine() -> Engine:
+    """The configured engine, or exit with a clear message when the schema was never created."""
+    engine = make_engine()
+    if "alembic_version" not in inspect(engine).get_table_names():
+        engine.dispose()
+        click.echo("数据库尚未初始化，请先运行：caseflow init-db", err=True)
+        sys.exit(1)
+    return engine
+
+
 @contextmanager
 def cli_session() -> Iterator[Session]:
     """A session on CASEFLOW_DATABASE_URL (or the embedded SQLite file)."""
-    engine = make_engine()
+    engine = ready_engine()
     try:
         with make_session_factory(engine)() as session:
             yield session
@@ -45,7 +56,11 @@ def init_db() -> None:
 def seed(demo: bool, households: int) -> None:
     """Load demo data: org units, staff for every role, households and cases in every state."""
     from caseflow.demo import seed_demo
+    from caseflow.schema import upgrade
 
+    engine = make_engine()
+    upgrade(engine)  # the demo command sets up a fresh database by itself
+    engine.dispose()
     with cli_session() as session:
         summary = seed_demo(session, households=households)
     click.echo(summary)
@@ -97,6 +112,68 @@ def workflows_diagram(key: str) -> None:
     except DefinitionError as exc:
         click.echo(exc.message_zh, err=True)
         sys.exit(1)
+
+
+@main.command("tick")
+@click.option("--now", "now_text", default=None,
+              help="Pretend it is this time (ISO 8601; without offset = Asia/Shanghai).")
+def tick(now_text: str | None) -> None:
+    """Run the deadline sweep once (for cron): reminders, escalations, expiry transitions."""
+    from caseflow.db import make_session_factory
+    from caseflow.sweep import sweep
+    from caseflow.timeutil import parse_aware, utcnow
+
+    now = parse_aware(now_text) if now_text else utcnow()
+    engine = ready_engine()
+    try:
+        report = sweep(make_session_factory(engine), now)
+    finally:
+        engine.dispose()
+    click.echo(report.summary_zh())
+    if report.failed:
+        sys.exit(2)
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar (holidays and make-up working days)."""
+
+
+@calendar.command("check")
+@click.option("--years", default=None, help="Years to check, e.g. 2026,2027 (default: now and next).")
+def calendar_check(years: str | None) -> None:
+    """Warn about years whose holidays are neither in the package nor entered by an admin."""
+    from caseflow.calendar_store import load_calendar
+    from caseflow.timeutil import to_local, utcnow
+
+    this_year = to_local(utcnow()).year
+    wanted = [int(y) for y in years.split(",")] if years else [this_year, this_year + 1]
+    with cli_session() as session:
+        cal = load_calendar(session)
+    warnings = cal.coverage_warnings(wanted)
+    for text in warnings:
+        click.echo(f"警告：{text}", err=True)
+    if warnings:
+        sys.exit(1)
+    click.echo("工作日历已覆盖：" + "、".join(str(y) for y in wanted))
+
+
+@calendar.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def calendar_load(path: str) -> None:
+    """Load an override file (holidays / make-up days of a year) into the database."""
+    from caseflow.calendar_store import store_overrides
+    from caseflow.timeutil import utcnow
+    from caseflow.workcal import OverrideFileError, load_overrides_yaml
+
+    try:
+        overrides, complete = load_overrides_yaml(path)
+    except OverrideFileError as exc:
+        click.echo(f"文件有误：{exc}", err=True)
+        sys.exit(1)
+    with cli_session() as session:
+        store_overrides(session, overrides, complete, None, utcnow())
+    click.echo(f"已录入 {len(overrides)} 个日期；已确认完整的年份：{sorted(complete) or '无'}")
 
 
 @main.group()
