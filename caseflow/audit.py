@@ -1,4 +1,4 @@
-"""The audit trail: one hash-chained event per state change, and the walk that verifies the chains."""
+"""The audit trail: one hash-chained event per state change, and the walk that verifies it."""
 
 from __future__ import annotations
 
@@ -134,9 +134,16 @@ def _check_event(ev: CaseEvent, prev_hash: str, expected_seq: int) -> str | None
     if ev.prev_hash != prev_hash:
         return "prev_hash does not match the previous event"
     expected = event_hash(
-        case_id=ev.case_id, seq=ev.seq, actor_id=ev.actor_id, actor_role=ev.actor_role,
-        trigger=ev.trigger, from_state=ev.from_state, to_state=ev.to_state,
-        payload=ev.payload, at=ev.at, prev_hash=ev.prev_hash,
+        case_id=ev.case_id,
+        seq=ev.seq,
+        actor_id=ev.actor_id,
+        actor_role=ev.actor_role,
+        trigger=ev.trigger,
+        from_state=ev.from_state,
+        to_state=ev.to_state,
+        payload=ev.payload,
+        at=ev.at,
+        prev_hash=ev.prev_hash,
     )
     return None if ev.hash == expected else "contents do not match the stored hash"
 

@@ -36,6 +36,7 @@ def store_overrides(
     for ov in overrides:
         session.merge(CalendarOverride(day=ov.day, kind=ov.kind, name=ov.name))
     for year in complete_years:
-        session.merge(CalendarYear(year=year, complete=True, confirmed_by_id=user_id,
-                                   confirmed_at=now))
+        session.merge(
+            CalendarYear(year=year, complete=True, confirmed_by_id=user_id, confirmed_at=now)
+        )
     session.commit()

@@ -94,7 +94,9 @@ def workflows_check() -> None:
         click.echo(str(exc), err=True)
         sys.exit(1)
     for wf in reg.workflows.values():
-        click.echo(f"{wf.key:10s} {wf.label}：{len(wf.states)} 个状态，{len(wf.transitions)} 个操作")
+        click.echo(
+            f"{wf.key:10s} {wf.label}：{len(wf.states)} 个状态，{len(wf.transitions)} 个操作"
+        )
     for rs in reg.rulesets.values():
         click.echo(f"规则集 {rs.key}（{rs.label}），自 {rs.effective_from} 起")
 
@@ -115,8 +117,12 @@ def workflows_diagram(key: str) -> None:
 
 
 @main.command("tick")
-@click.option("--now", "now_text", default=None,
-              help="Pretend it is this time (ISO 8601; without offset = Asia/Shanghai).")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Pretend it is this time (ISO 8601; without offset = Asia/Shanghai).",
+)
 def tick(now_text: str | None) -> None:
     """Run the deadline sweep once (for cron): reminders, escalations, expiry transitions."""
     from caseflow.db import make_session_factory
@@ -140,7 +146,9 @@ def calendar() -> None:
 
 
 @calendar.command("check")
-@click.option("--years", default=None, help="Years to check, e.g. 2026,2027 (default: now and next).")
+@click.option(
+    "--years", default=None, help="Years to check, e.g. 2026,2027 (default: now and next)."
+)
 def calendar_check(years: str | None) -> None:
     """Warn about years whose holidays are neither in the package nor entered by an admin."""
     from caseflow.calendar_store import load_calendar
@@ -193,8 +201,10 @@ def audit_verify() -> None:
             broken += 1
             case = session.get(Case, brk.case_id)
             number = case.case_no if case else f"#{brk.case_id}"
-            click.echo(f"案件 {number}（id {brk.case_id}）第 {brk.seq} 条记录被篡改：{brk.reason}",
-                       err=True)
+            click.echo(
+                f"案件 {number}（id {brk.case_id}）第 {brk.seq} 条记录被篡改：{brk.reason}",
+                err=True,
+            )
     if broken:
         click.echo(f"审计链校验失败：{broken} 个案件", err=True)
         sys.exit(1)

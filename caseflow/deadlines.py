@@ -47,9 +47,13 @@ def next_action_at(
     if level == LEVEL_REMINDED:
         return due_at + timedelta(microseconds=1)
     if level == LEVEL_OVERDUE:
-        return _after_working_days(cal, due_at, int(ruleset.param("escalate_district_after_working_days")))
+        return _after_working_days(
+            cal, due_at, int(ruleset.param("escalate_district_after_working_days"))
+        )
     if level == LEVEL_DISTRICT:
-        return _after_working_days(cal, due_at, int(ruleset.param("escalate_bureau_after_working_days")))
+        return _after_working_days(
+            cal, due_at, int(ruleset.param("escalate_bureau_after_working_days"))
+        )
     return None
 
 

@@ -3,7 +3,7 @@
 fire(session, case_id, trigger, actor, now, payload)
   1. lock the case row (FOR UPDATE on PostgreSQL, a write lock taken first on SQLite), in SQL
      limited to the actor's jurisdiction
-  2. find the declared transition for (state, trigger)          → UnknownTrigger / TransitionNotAllowed
+  2. find the declared transition for (state, trigger)   → UnknownTrigger / TransitionNotAllowed
   3. the actor's role may fire it (deny by default)             → PermissionDenied
   4. separation of duties                                       → PermissionDenied
   5. payload fields and named guards                            → PayloadInvalid / GuardFailed
@@ -74,7 +74,7 @@ class FireResult:
 
 @dataclass(frozen=True)
 class AvailableTransition:
-    """An action the actor may take now (`blocked_reason` set when only a guard stands in the way)."""
+    """An action the actor may take now (`blocked_reason` set when only a guard is in the way)."""
 
     trigger: str
     label: str
@@ -90,8 +90,9 @@ def _acting_role(t: TransitionDef, actor: Actor) -> str:
     raise PermissionDenied(f"您的角色无权执行「{t.label}」")
 
 
-def _check_separation(session: Session, case: Case, wf: WorkflowDef, t: TransitionDef,
-                      actor: Actor) -> None:
+def _check_separation(
+    session: Session, case: Case, wf: WorkflowDef, t: TransitionDef, actor: Actor
+) -> None:
     if actor.is_system:
         return
     if wf.related_staff_excluded and case.flag_staff_relative:
@@ -185,7 +186,9 @@ def fire(
     try:
         case = _lock_case(session, case_id, actor)
         if expected_version is not None and case.version != expected_version:
-            raise ConcurrencyConflict(detail=f"case {case_id}: version {case.version} ≠ {expected_version}")
+            raise ConcurrencyConflict(
+                detail=f"case {case_id}: version {case.version} ≠ {expected_version}"
+            )
         wf = reg.workflow(case.workflow_key)
         t = _lookup(wf, case.state, trigger)
         role = _acting_role(t, actor)
@@ -217,9 +220,18 @@ def fire(
     return result
 
 
-def _apply(session: Session, reg: Registry, wf: WorkflowDef, case: Case, t: TransitionDef,
-           actor: Actor, role: str, now: datetime, payload: dict[str, Any],
-           ruleset: RuleSet) -> FireResult:
+def _apply(
+    session: Session,
+    reg: Registry,
+    wf: WorkflowDef,
+    case: Case,
+    t: TransitionDef,
+    actor: Actor,
+    role: str,
+    now: datetime,
+    payload: dict[str, Any],
+    ruleset: RuleSet,
+) -> FireResult:
     old = case.state
     new = next_state(reg.machines[wf.key], old, t.trigger)
     loaded_version = case.version
@@ -239,8 +251,15 @@ def _apply(session: Session, reg: Registry, wf: WorkflowDef, case: Case, t: Tran
         setattr(case, key, value)
     session.flush()
     event = append_event(
-        session, case_id=case.id, actor_id=actor.user_id, actor_role=role, trigger=t.trigger,
-        from_state=old, to_state=new, payload=payload, at=now,
+        session,
+        case_id=case.id,
+        actor_id=actor.user_id,
+        actor_role=role,
+        trigger=t.trigger,
+        from_state=old,
+        to_state=new,
+        payload=payload,
+        at=now,
     )
     cal = load_calendar(session)
     if new != old:
@@ -260,7 +279,7 @@ def available_transitions(
     include_blocked: bool = False,
     reg: Registry | None = None,
 ) -> list[AvailableTransition]:
-    """Steps 2–5 of fire without changing anything: a button shows exactly when fire would accept."""
+    """Steps 2–5 of fire, changing nothing: a button shows exactly when fire would accept."""
     reg = reg or registry()
     if not actor.may_see(case.org_path) or case.is_final:
         return []
@@ -295,7 +314,11 @@ def next_case_no(session: Session, case_type: str, org: OrgUnit, now: datetime) 
 
 
 _TYPE_PREFIX = {
-    "dibao": "DB", "tekun": "TK", "temporary": "LS", "removal": "QT", "review": "FH",
+    "dibao": "DB",
+    "tekun": "TK",
+    "temporary": "LS",
+    "removal": "QT",
+    "review": "FH",
     "referral": "ZJ",
 }
 
@@ -320,14 +343,15 @@ def open_case(
     payload: Mapping[str, Any] | None = None,
     reg: Registry | None = None,
 ) -> Case:
-    """Create a case in its workflow's initial state: the `open` event, its deadlines, one commit."""
+    """Create a case in its initial state: the `open` event, its deadlines, one commit."""
     require_aware(now, "now")
     reg = reg or registry()
     wf = reg.workflow(workflow_key)
     for attempt in range(3):
         try:
-            return _open_case_once(session, reg, wf, household_id, actor, now, flags, summary,
-                                   payload)
+            return _open_case_once(
+                session, reg, wf, household_id, actor, now, flags, summary, payload
+            )
         except IntegrityError:
             # Two desks numbered a case at the same moment; the loser takes the next number.
             if attempt == 2:
@@ -335,9 +359,17 @@ def open_case(
     raise AssertionError("unreachable")
 
 
-def _open_case_once(session: Session, reg: Registry, wf: WorkflowDef, household_id: int,
-                    actor: Actor, now: datetime, flags: CaseFlags, summary: str,
-                    payload: Mapping[str, Any] | None) -> Case:
+def _open_case_once(
+    session: Session,
+    reg: Registry,
+    wf: WorkflowDef,
+    household_id: int,
+    actor: Actor,
+    now: datetime,
+    flags: CaseFlags,
+    summary: str,
+    payload: Mapping[str, Any] | None,
+) -> Case:
     _start_unit_of_work(session)
     try:
         household = session.scalars(
@@ -356,19 +388,37 @@ def _open_case_once(session: Session, reg: Registry, wf: WorkflowDef, household_
         initial = wf.initial.name
         case = Case(
             case_no=next_case_no(session, wf.case_type, org, now),
-            case_type=wf.case_type, workflow_key=wf.key, ruleset_key=ruleset.key,
-            state=initial, is_final=False, version=1, household_id=household.id,
-            org_unit_id=org.id, org_path=household.org_path,
-            flag_illness=flags.illness, flag_disability=flags.disability,
-            flag_sudden=flags.sudden, flag_staff_relative=flags.staff_relative,
-            opened_at=now, state_entered_at=now, opened_by_id=actor.user_id, summary=summary,
+            case_type=wf.case_type,
+            workflow_key=wf.key,
+            ruleset_key=ruleset.key,
+            state=initial,
+            is_final=False,
+            version=1,
+            household_id=household.id,
+            org_unit_id=org.id,
+            org_path=household.org_path,
+            flag_illness=flags.illness,
+            flag_disability=flags.disability,
+            flag_sudden=flags.sudden,
+            flag_staff_relative=flags.staff_relative,
+            opened_at=now,
+            state_entered_at=now,
+            opened_by_id=actor.user_id,
+            summary=summary,
         )
         session.add(case)
         session.flush()
         event_payload = {"summary": summary, **dict(payload or {})}
         append_event(
-            session, case_id=case.id, actor_id=actor.user_id, actor_role=role,
-            trigger=OPEN_TRIGGER, from_state=None, to_state=initial, payload=event_payload, at=now,
+            session,
+            case_id=case.id,
+            actor_id=actor.user_id,
+            actor_role=role,
+            trigger=OPEN_TRIGGER,
+            from_state=None,
+            to_state=initial,
+            payload=event_payload,
+            at=now,
         )
         deadlines.on_state_change(
             session, case, wf, ruleset, load_calendar(session), None, initial, now

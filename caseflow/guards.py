@@ -148,7 +148,7 @@ def _amount(ctx: GuardContext) -> int:
 
 @guard("within_township_ceiling", needs_payload=True)
 def within_township_ceiling(ctx: GuardContext) -> str | None:
-    """Small temporary-assistance amounts are approved by the township (and filed with the district)."""
+    """Small temporary-assistance amounts are approved by the township (filed with the district)."""
     ceiling = int(ctx.ruleset.param("temporary_township_ceiling_fen"))
     if _amount(ctx) <= ceiling:
         return None

@@ -25,7 +25,7 @@ class IdNumber:
 
     @property
     def sex(self) -> str:
-        """"M" when the sequence number is odd, else "F"."""
+        """ "M" when the sequence number is odd, else "F"."""
         return "M" if int(self.value[16]) % 2 else "F"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC, returns aware UTC datetimes on SQLite and PostgreSQL alike; refuses naive input."""
+    """Stores UTC and returns aware UTC datetimes on SQLite and PostgreSQL; refuses naive input."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -46,11 +46,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
 class OrgUnit(Base):
-    """District → township → village; `path` ("/640502/640502100/") makes subtree checks a prefix."""
+    """District → township → village; `path` ("/640502/640502100/") makes subtrees a prefix."""
 
     __tablename__ = "org_units"
 
@@ -125,11 +125,15 @@ class Member(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     id_number: Mapped[str] = mapped_column(String(18), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    relation: Mapped[str] = mapped_column(String(20))  # 户主, 配偶, 子女, 父母, 孙子女, 兄弟姐妹, 其他
+    relation: Mapped[str] = mapped_column(
+        String(20)
+    )  # 户主, 配偶, 子女, 父母, 孙子女, 兄弟姐妹, 其他
     sex: Mapped[str] = mapped_column(String(1))  # M | F
     birth_date: Mapped[date] = mapped_column(Date)
     labour_capacity: Mapped[str] = mapped_column(String(10), default="full")  # full|partial|none
-    health: Mapped[str] = mapped_column(String(20), default="healthy")  # healthy|chronic|serious_illness
+    health: Mapped[str] = mapped_column(
+        String(20), default="healthy"
+    )  # healthy|chronic|serious_illness
     disability_grade: Mapped[int | None] = mapped_column(Integer)  # 1..4; 1–2 severe
     is_student: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -152,7 +156,9 @@ class MemberAsset(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # deposit|financial|vehicle|work_vehicle|housing|...
+    kind: Mapped[str] = mapped_column(
+        String(20)
+    )  # deposit|financial|vehicle|work_vehicle|housing|...
     value_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     employs_others: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(String(200), default="")

@@ -13,7 +13,7 @@ def format_yuan(fen: int) -> str:
 
 
 def parse_yuan(text: str) -> int:
-    """"123.45" or "１２３" → fen; raises ValueError with a Chinese message on bad input."""
+    """ "123.45" or "１２３" → fen; raises ValueError with a Chinese message on bad input."""
     cleaned = text.strip().translate(_FULLWIDTH).replace(",", "").replace("，", "")
     try:
         value = Decimal(cleaned)

@@ -42,8 +42,9 @@ class LoggingSender:
 SENDERS: list[Sender] = [LoggingSender()]
 
 
-def recipients(session: Session, org_path: str, roles: set[str], *, district_only: bool = False
-               ) -> list[int]:
+def recipients(
+    session: Session, org_path: str, roles: set[str], *, district_only: bool = False
+) -> list[int]:
     """Active users holding one of `roles` whose unit contains `org_path` (its township or the
     district above it)."""
     stmt = (
@@ -58,13 +59,24 @@ def recipients(session: Session, org_path: str, roles: set[str], *, district_onl
     return sorted(session.scalars(stmt))
 
 
-def notify(session: Session, user_ids: list[int], *, case_id: int | None, kind: str, title: str,
-           body: str, now: datetime) -> list[Message]:
+def notify(
+    session: Session,
+    user_ids: list[int],
+    *,
+    case_id: int | None,
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+) -> list[Message]:
     """Add inbox rows (caller's transaction); return the messages to send after commit."""
     messages = []
     for uid in user_ids:
-        session.add(Notification(user_id=uid, case_id=case_id, kind=kind, title=title, body=body,
-                                 created_at=now))
+        session.add(
+            Notification(
+                user_id=uid, case_id=case_id, kind=kind, title=title, body=body, created_at=now
+            )
+        )
         messages.append(Message(uid, title, body))
     return messages
 

@@ -41,7 +41,9 @@ def _int(_field: PayloadField, value: Any) -> int:
 
 def _fen(_field: PayloadField, value: Any) -> int:
     # An int is already fen (from code); text is yuan as typed by a clerk.
-    fen = value if isinstance(value, int) and not isinstance(value, bool) else parse_yuan(str(value))
+    fen = (
+        value if isinstance(value, int) and not isinstance(value, bool) else parse_yuan(str(value))
+    )
     if fen < 0:
         raise ValueError("金额不能为负数")
     return fen
@@ -85,7 +87,9 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple) and not value)
 
 
-def validate_payload(fields: tuple[PayloadField, ...], raw: Mapping[str, Any] | None) -> dict[str, Any]:
+def validate_payload(
+    fields: tuple[PayloadField, ...], raw: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """Return the cleaned, JSON-ready payload or raise PayloadInvalid naming every bad field."""
     raw = dict(raw or {})
     errors: dict[str, str] = {}

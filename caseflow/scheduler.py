@@ -46,8 +46,12 @@ def acquire_lease(session: Session, name: str, holder: str, now: datetime, ttl: 
 class SweepScheduler:
     """Runs `sweep` every `interval` seconds while this instance holds the lease."""
 
-    def __init__(self, factory: sessionmaker[Session], interval: float = 60.0,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        interval: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.factory = factory
         self.interval = interval
         self.clock = clock

@@ -57,22 +57,31 @@ class SweepReport:
 
     def summary_zh(self) -> str:
         """One line for the CLI."""
-        return (f"提醒/升级 {self.levels_reached} 次，到期自动流转 {self.expiry_fired} 件，"
-                f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条")
+        return (
+            f"提醒/升级 {self.levels_reached} 次，到期自动流转 {self.expiry_fired} 件，"
+            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条"
+        )
 
 
 def due_deadline_ids(session: Session, now: datetime, limit: int) -> list[int]:
     """Open deadline rows whose next rung is due, oldest first (served by the partial index)."""
-    return list(session.scalars(
-        select(Deadline.id)
-        .where(Deadline.closed_at.is_(None), Deadline.next_action_at <= now)
-        .order_by(Deadline.next_action_at)
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Deadline.id)
+            .where(Deadline.closed_at.is_(None), Deadline.next_action_at <= now)
+            .order_by(Deadline.next_action_at)
+            .limit(limit)
+        )
+    )
 
 
-def sweep(factory: sessionmaker[Session], now: datetime, *, limit: int = 100_000,
-          reg: Registry | None = None) -> SweepReport:
+def sweep(
+    factory: sessionmaker[Session],
+    now: datetime,
+    *,
+    limit: int = 100_000,
+    reg: Registry | None = None,
+) -> SweepReport:
     """Process every due deadline once; safe to run concurrently and repeatedly."""
     require_aware(now, "now")
     reg = reg or registry()
@@ -91,8 +100,14 @@ def sweep(factory: sessionmaker[Session], now: datetime, *, limit: int = 100_000
     return report
 
 
-def _process(session: Session, deadline_id: int, now: datetime, reg: Registry,
-             cal: WorkdayCalendar, report: SweepReport) -> None:
+def _process(
+    session: Session,
+    deadline_id: int,
+    now: datetime,
+    reg: Registry,
+    cal: WorkdayCalendar,
+    report: SweepReport,
+) -> None:
     """Climb one deadline as many rungs as are due (each rung its own transaction)."""
     expiry_tried = False
     while True:
@@ -105,8 +120,13 @@ def _process(session: Session, deadline_id: int, now: datetime, reg: Registry,
                 update(Deadline).where(Deadline.id == deadline_id).values(level=Deadline.level)
             )
         row = session.scalars(stmt.execution_options(populate_existing=True)).first()
-        if (row is None or row.closed_at is not None or row.next_action_at is None
-                or row.next_action_at > now or row.due_at is None):
+        if (
+            row is None
+            or row.closed_at is not None
+            or row.next_action_at is None
+            or row.next_action_at > now
+            or row.due_at is None
+        ):
             session.rollback()
             if row is None:
                 report.skipped += 1
@@ -116,8 +136,12 @@ def _process(session: Session, deadline_id: int, now: datetime, reg: Registry,
         wf = reg.workflow(case.workflow_key)
         state = wf.states.get(row.state) if row.state else None
         target = row.level + 1
-        if (target == dl.LEVEL_OVERDUE and state is not None and state.on_expiry
-                and not expiry_tried):
+        if (
+            target == dl.LEVEL_OVERDUE
+            and state is not None
+            and state.on_expiry
+            and not expiry_tried
+        ):
             session.rollback()
             if _fire_expiry(session, case.id, state.on_expiry, now, report):
                 return
@@ -127,8 +151,16 @@ def _process(session: Session, deadline_id: int, now: datetime, reg: Registry,
             return
 
 
-def _climb(session: Session, row: Deadline, case: Case, target: int, now: datetime,
-           reg: Registry, cal: WorkdayCalendar, report: SweepReport) -> bool:
+def _climb(
+    session: Session,
+    row: Deadline,
+    case: Case,
+    target: int,
+    now: datetime,
+    reg: Registry,
+    cal: WorkdayCalendar,
+    report: SweepReport,
+) -> bool:
     ruleset = reg.rulesets[case.ruleset_key]
     assert row.due_at is not None
     nxt = dl.next_action_at(cal, ruleset, row.unit, row.due_at, target)
@@ -146,22 +178,34 @@ def _climb(session: Session, row: Deadline, case: Case, target: int, now: dateti
     wf = reg.workflow(case.workflow_key)
     rule = ruleset.rule(row.rule)
     append_event(
-        session, case_id=case.id, actor_id=None, actor_role=Role.SYSTEM,
-        trigger=_LEVEL_TRIGGERS[target], from_state=case.state, to_state=case.state,
-        payload={"deadline": row.rule, "label": rule.label, "due_at": row.due_at.isoformat(),
-                 "level": target, "level_label": dl.LEVEL_LABELS[target]},
+        session,
+        case_id=case.id,
+        actor_id=None,
+        actor_role=Role.SYSTEM,
+        trigger=_LEVEL_TRIGGERS[target],
+        from_state=case.state,
+        to_state=case.state,
+        payload={
+            "deadline": row.rule,
+            "label": rule.label,
+            "due_at": row.due_at.isoformat(),
+            "level": target,
+            "level_label": dl.LEVEL_LABELS[target],
+        },
         at=now,
     )
-    messages = _notify_level(session, case, wf.states[case.state].owner_role, rule.label,
-                             target, now)
+    messages = _notify_level(
+        session, case, wf.states[case.state].owner_role, rule.label, target, now
+    )
     session.commit()
     deliver(messages)
     report.levels_reached += 1
     return True
 
 
-def _notify_level(session: Session, case: Case, owner_role: str | None, label: str, level: int,
-                  now: datetime) -> list[Message]:
+def _notify_level(
+    session: Session, case: Case, owner_role: str | None, label: str, level: int, now: datetime
+) -> list[Message]:
     if level == dl.LEVEL_REMINDED:
         roles, district_only = {owner_role} if owner_role else set(), False
     elif level == dl.LEVEL_OVERDUE:
@@ -171,12 +215,20 @@ def _notify_level(session: Session, case: Case, owner_role: str | None, label: s
         roles, district_only = {Role.SUPERVISOR, Role.DISTRICT_APPROVER}, True
     users = recipients(session, case.org_path, {str(r) for r in roles}, district_only=district_only)
     title = f"{case.case_no}：{label}{dl.LEVEL_LABELS[level]}"
-    return notify(session, users, case_id=case.id, kind=_LEVEL_KINDS[level], title=title,
-                  body=case.summary, now=now)
+    return notify(
+        session,
+        users,
+        case_id=case.id,
+        kind=_LEVEL_KINDS[level],
+        title=title,
+        body=case.summary,
+        now=now,
+    )
 
 
-def _fire_expiry(session: Session, case_id: int, trigger: str, now: datetime,
-                 report: SweepReport) -> bool:
+def _fire_expiry(
+    session: Session, case_id: int, trigger: str, now: datetime, report: SweepReport
+) -> bool:
     """Fire the state's expiry trigger; True when done or no longer needed."""
     try:
         fire(session, case_id, trigger, SYSTEM_ACTOR, now)

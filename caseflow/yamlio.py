@@ -37,7 +37,7 @@ def load_with_lines(path: Path) -> Any:
     """Parse a YAML file; every mapping carries its own line and the line of each key."""
     with path.open(encoding="utf-8") as fh:
         try:
-            return yaml.load(fh, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+            return yaml.load(fh, Loader=_LineLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 0

@@ -48,12 +48,38 @@ def throwaway_server(bin_dir: Path) -> Iterator[str]:
     if as_postgres:
         shutil.chown(base, "postgres")
     port = _free_port()
-    _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "caseflow", "--auth=trust",
-          "-E", "UTF8", "--locale=C"], as_postgres)
-    opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l",
-          str(base / "log"), "start"], as_postgres)
+    _run(
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "caseflow",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
+        as_postgres,
+    )
+    opts = (
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    _run(
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-w",
+            "-l",
+            str(base / "log"),
+            "start",
+        ],
+        as_postgres,
+    )
     try:
         yield f"postgresql+psycopg://caseflow@127.0.0.1:{port}/postgres"
     finally:

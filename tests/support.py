@@ -18,8 +18,13 @@ SH = ZoneInfo("Asia/Shanghai")
 # A Monday in an ordinary working week.
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
 
-TOWNSHIP_ROLES = [Role.CLERK, Role.INVESTIGATOR, Role.TOWNSHIP_REVIEWER, Role.TOWNSHIP_LEADER,
-                  Role.POVERTY_LIAISON]
+TOWNSHIP_ROLES = [
+    Role.CLERK,
+    Role.INVESTIGATOR,
+    Role.TOWNSHIP_REVIEWER,
+    Role.TOWNSHIP_LEADER,
+    Role.POVERTY_LIAISON,
+]
 DISTRICT_ROLES = [Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE, Role.SUPERVISOR, Role.ADMIN]
 
 
@@ -36,37 +41,64 @@ class World:
         """The actor for a user created by the world (e.g. "clerk", "inv2", "approver")."""
         return Actor.from_user(self.users[name])
 
-    def household(self, *, head_born: date = date(1970, 5, 1), unit: OrgUnit | None = None,
-                  size: int = 2) -> Household:
+    def household(
+        self, *, head_born: date = date(1970, 5, 1), unit: OrgUnit | None = None, size: int = 2
+    ) -> Household:
         """A household with `size` members in the world's village (or `unit`)."""
         unit = unit or self.village
-        hh = Household(org_unit_id=unit.id, org_path=unit.path, head_name="王大明",
-                       address="滨河镇示例村 1 组", created_at=T0, bank_account="6228480000001234")
+        hh = Household(
+            org_unit_id=unit.id,
+            org_path=unit.path,
+            head_name="王大明",
+            address="滨河镇示例村 1 组",
+            created_at=T0,
+            bank_account="6228480000001234",
+        )
         self.session.add(hh)
         self.session.flush()
         seq = hh.id * 10
-        self.session.add(Member(household_id=hh.id, name="王大明", relation="户主", sex="M",
-                                birth_date=head_born,
-                                id_number=make_id_number("640502", head_born, seq + 1)))
+        self.session.add(
+            Member(
+                household_id=hh.id,
+                name="王大明",
+                relation="户主",
+                sex="M",
+                birth_date=head_born,
+                id_number=make_id_number("640502", head_born, seq + 1),
+            )
+        )
         for i in range(1, size):
             born = date(1972, 1, 1 + i)
-            self.session.add(Member(household_id=hh.id, name=f"家人{i}", relation="配偶" if i == 1
-                                    else "子女", sex="F", birth_date=born,
-                                    id_number=make_id_number("640502", born, seq + 2 * i)))
+            self.session.add(
+                Member(
+                    household_id=hh.id,
+                    name=f"家人{i}",
+                    relation="配偶" if i == 1 else "子女",
+                    sex="F",
+                    birth_date=born,
+                    id_number=make_id_number("640502", born, seq + 2 * i),
+                )
+            )
         self.session.commit()
         return hh
 
     def declare_relative(self, hh: Household, staff: str) -> None:
         """Declare a household as a near relative of a staff member."""
         user = self.users[staff]
-        self.session.add(RelativeDeclaration(household_id=hh.id, staff_user_id=user.id,
-                                             staff_name=user.display_name, relation="兄弟姐妹",
-                                             declared_at=T0))
+        self.session.add(
+            RelativeDeclaration(
+                household_id=hh.id,
+                staff_user_id=user.id,
+                staff_name=user.display_name,
+                relation="兄弟姐妹",
+                declared_at=T0,
+            )
+        )
         self.session.commit()
 
 
 def build_world(session: Session) -> World:
-    """District, two townships, a village, and users: every township role twice over where needed."""
+    """District, two townships, a village, and staff for every role (two where needed)."""
     from caseflow.users import new_user
 
     district = ensure_district(session)

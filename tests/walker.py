@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -91,7 +92,7 @@ class Walker:
         return actors
 
     def step(self, case: Case, t: TransitionDef, payload: dict[str, Any] | None = None) -> None:
-        """Fire `t` with the first permitted actor, collecting signatures first when a guard asks."""
+        """Fire `t` with the first permitted actor, collecting signatures when a guard asks."""
         if "two_investigators_signed" in t.guards:
             self.sign_twice(case)
         payload = sample_payload(t) if payload is None else payload
@@ -109,17 +110,27 @@ class Walker:
         sign = wf.transition_for(case.state, "sign_home_visit")
         assert sign is not None
         for user in ("inv1", "inv2"):
-            try:
-                fire(self.world.session, case.id, "sign_home_visit", self.world.actor(user),
-                     self.tick(), sample_payload(sign))
-            except GuardFailed:
-                pass  # already signed in this visit
+            with contextlib.suppress(GuardFailed):  # already signed in this visit
+                fire(
+                    self.world.session,
+                    case.id,
+                    "sign_home_visit",
+                    self.world.actor(user),
+                    self.tick(),
+                    sample_payload(sign),
+                )
 
     def open(self, wf: WorkflowDef, *, minor: bool = False) -> Case:
         hh = self.world.household(head_born=date(2015, 1, 1) if minor else date(1970, 5, 1))
         opener = next(u for r in sorted(wf.open_roles) for u in USERS_BY_ROLE.get(r, []))
-        return open_case(self.world.session, wf.key, hh.id, self.world.actor(opener), self.tick(),
-                         summary="测试案件")
+        return open_case(
+            self.world.session,
+            wf.key,
+            hh.id,
+            self.world.actor(opener),
+            self.tick(),
+            summary="测试案件",
+        )
 
     def to_state(self, wf: WorkflowDef, target: str, then: TransitionDef | None = None) -> Case:
         """A new case walked to `target`, in a world where `then` can fire next."""

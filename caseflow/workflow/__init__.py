@@ -1,1 +1,1 @@
-"""Workflow definitions: declared as YAML, validated at load, run by one transitions.Machine each."""
+"""Workflow definitions: YAML, validated at load, each run by one transitions.Machine."""

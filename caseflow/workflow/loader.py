@@ -1,4 +1,4 @@
-"""Read workflow YAML and refuse a broken definition at load time, naming file:line and the reason."""
+"""Read workflow YAML; refuse a broken definition at load time with file:line and the reason."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def _parse_states(raw: Any, problems: _Problems, rule_names: set[str]) -> dict[s
             problems.add(line_of(spec, "owner"), f"state {name}: unknown role {owner!r}")
         deadline = spec.get("deadline")
         if deadline is not None and deadline not in rule_names:
-            problems.add(line_of(spec, "deadline"), f"state {name}: unknown deadline rule {deadline!r}")
+            problems.add(
+                line_of(spec, "deadline"), f"state {name}: unknown deadline rule {deadline!r}"
+            )
         if "label" not in spec:
             problems.add(line, f"state {name}: missing label")
         states[name] = StateDef(
@@ -154,8 +156,9 @@ def _parse_transition(
     )
 
 
-def _check_graph(wf_states: dict[str, StateDef], transitions: list[TransitionDef],
-                 problems: _Problems) -> None:
+def _check_graph(
+    wf_states: dict[str, StateDef], transitions: list[TransitionDef], problems: _Problems
+) -> None:
     initials = [s for s in wf_states.values() if s.initial]
     if len(initials) != 1:
         names = ", ".join(s.name for s in initials) or "none"
@@ -210,7 +213,9 @@ def load_workflow(
     for t in transitions:
         for forbidden in t.forbid_actors_of:
             if forbidden not in triggers:
-                problems.add(t.line, f"transition {t.trigger}: forbid_actors_of unknown {forbidden!r}")
+                problems.add(
+                    t.line, f"transition {t.trigger}: forbid_actors_of unknown {forbidden!r}"
+                )
         for src in t.sources:
             if (src, t.trigger) in seen_pairs:
                 problems.add(t.line, f"transition {t.trigger} declared twice from {src}")

@@ -9,8 +9,8 @@ from pathlib import Path
 from transitions import Machine
 
 from caseflow import WORKFLOWS_DIR
-from caseflow.errors import DefinitionError
 from caseflow.effects import EFFECTS
+from caseflow.errors import DefinitionError
 from caseflow.guards import GUARDS
 from caseflow.rulesets import RuleSet, load_rulesets
 from caseflow.workflow.loader import load_workflow
@@ -49,9 +49,7 @@ def load_registry(folder: Path | None = None) -> Registry:
     common_rules = set.intersection(*(set(rs.deadlines) for rs in rulesets.values()))
     workflows: dict[str, WorkflowDef] = {}
     for path in sorted(folder.glob("*.yaml")):
-        wf = load_workflow(
-            path, guard_names=GUARDS, rule_names=common_rules, effect_names=EFFECTS
-        )
+        wf = load_workflow(path, guard_names=GUARDS, rule_names=common_rules, effect_names=EFFECTS)
         if wf.key in workflows:
             raise DefinitionError(f"流程键重复：{wf.key}", f"{path}:1: duplicate key {wf.key}")
         workflows[wf.key] = wf

@@ -31,12 +31,24 @@ def test_two_writers_fire_the_same_transition_exactly_one_wins(
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def attempt(username: str) -> None:
+        def attempt(
+            username: str,
+            barrier: threading.Barrier = barrier,
+            case_id: int = case.id,
+            version: int = version,
+            outcomes: list[str] = outcomes,
+        ) -> None:
             with factory() as session:
                 barrier.wait()
                 try:
-                    fire(session, case.id, "start_investigation", world.actor(username),
-                         T0 + timedelta(hours=2), expected_version=version)
+                    fire(
+                        session,
+                        case_id,
+                        "start_investigation",
+                        world.actor(username),
+                        T0 + timedelta(hours=2),
+                        expected_version=version,
+                    )
                     outcomes.append("ok")
                 except ConcurrencyConflict as exc:
                     assert "刷新" in exc.message_zh
@@ -73,8 +85,10 @@ def test_edited_event_row_is_caught_by_audit_verify(engine: Engine, world: World
         else:
             conn.execute(text("DROP TRIGGER case_events_no_update"))
         conn.execute(
-            text("UPDATE case_events SET actor_role = 'district_approver' "
-                 "WHERE case_id = :c AND seq = 2"),
+            text(
+                "UPDATE case_events SET actor_role = 'district_approver' "
+                "WHERE case_id = :c AND seq = 2"
+            ),
             {"c": case.id},
         )
     world.session.rollback()

@@ -65,8 +65,12 @@ def test_open_case_writes_event_and_deadlines(world: World) -> None:
     assert case.ruleset_key == "ningxia-640502-2021"
     assert case.case_no.startswith("DB-640502100-2026-")
     event = world.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)).one()
-    assert (event.trigger, event.from_state, event.to_state, event.seq) == ("open", None,
-                                                                           "accepted", 1)
+    assert (event.trigger, event.from_state, event.to_state, event.seq) == (
+        "open",
+        None,
+        "accepted",
+        1,
+    )
     rules = set(world.session.scalars(select(Deadline.rule).where(Deadline.case_id == case.id)))
     assert rules == {"total", "start_investigation"}
 
@@ -100,9 +104,7 @@ def _transitions(key: str) -> list[str]:
     return [t.trigger + "@" + t.sources[0] for t in registry().workflow(key).transitions]
 
 
-@pytest.mark.parametrize(
-    ("key", "which"), [(k, w) for k in WORKFLOWS for w in _transitions(k)]
-)
+@pytest.mark.parametrize(("key", "which"), [(k, w) for k in WORKFLOWS for w in _transitions(k)])
 def test_role_matrix(world: World, key: str, which: str) -> None:
     """Every allowed role may fire each transition; every other role gets PermissionDenied."""
     wf = registry().workflow(key)
@@ -114,14 +116,26 @@ def test_role_matrix(world: World, key: str, which: str) -> None:
     before = snapshot(world.session, case.id)
     for role in (r for r in Role if r not in t.roles):
         with pytest.raises(PermissionDenied):
-            fire(world.session, case.id, trigger, _role_actor(world, role), walker.tick(),
-                 sample_payload(t))
+            fire(
+                world.session,
+                case.id,
+                trigger,
+                _role_actor(world, role),
+                walker.tick(),
+                sample_payload(t),
+            )
     assert snapshot(world.session, case.id) == before
     for role in sorted(t.roles):
         walker = Walker(world, T0)
         case = walker.to_state(wf, source, then=t)
-        result = fire(world.session, case.id, trigger, _role_actor(world, role), walker.tick(),
-                      sample_payload(t))
+        result = fire(
+            world.session,
+            case.id,
+            trigger,
+            _role_actor(world, role),
+            walker.tick(),
+            sample_payload(t),
+        )
         assert result.to_state == (t.dest or source)
 
 
@@ -129,29 +143,46 @@ def test_actor_outside_jurisdiction_is_denied(world: World) -> None:
     case = Walker(world, T0).to_state(registry().workflow("dibao"), "township_review")
     before = snapshot(world.session, case.id)
     with pytest.raises(CaseNotFound):
-        fire(world.session, case.id, "start_publicity", world.actor("other_reviewer"), T0,
-             {"place": "村委会公示栏"})
+        fire(
+            world.session,
+            case.id,
+            "start_publicity",
+            world.actor("other_reviewer"),
+            T0,
+            {"place": "村委会公示栏"},
+        )
     assert snapshot(world.session, case.id) == before
     assert available_transitions(world.session, case, world.actor("other_reviewer"), T0) == []
 
 
 def test_investigator_may_not_also_approve(world: World) -> None:
-    both = new_user("both", "both", world.district, [Role.INVESTIGATOR, Role.DISTRICT_APPROVER],
-                    T0)
+    both = new_user("both", "both", world.district, [Role.INVESTIGATOR, Role.DISTRICT_APPROVER], T0)
     world.session.add(both)
     world.session.commit()
     world.users["both"] = both
     wf = registry().workflow("dibao")
     walker = Walker(world, T0)
     case = walker.to_state(wf, "investigating")
-    fire(world.session, case.id, "sign_home_visit", world.actor("both"), walker.tick(),
-         {"visit_date": "2026-03-02", "findings": "属实"})
-    for t in shortest_path(wf, "district_review")[len(shortest_path(wf, "investigating")):]:
+    fire(
+        world.session,
+        case.id,
+        "sign_home_visit",
+        world.actor("both"),
+        walker.tick(),
+        {"visit_date": "2026-03-02", "findings": "属实"},
+    )
+    for t in shortest_path(wf, "district_review")[len(shortest_path(wf, "investigating")) :]:
         walker.step(case, t)
     before = snapshot(world.session, case.id)
     with pytest.raises(PermissionDenied, match="职责分离"):
-        fire(world.session, case.id, "approve", world.actor("both"), walker.tick(),
-             sample_payload(wf.transition_for("district_review", "approve")))  # type: ignore[arg-type]
+        fire(
+            world.session,
+            case.id,
+            "approve",
+            world.actor("both"),
+            walker.tick(),
+            sample_payload(wf.transition_for("district_review", "approve")),
+        )  # type: ignore[arg-type]
     assert snapshot(world.session, case.id) == before
 
 
@@ -159,15 +190,26 @@ def test_staff_relative_may_not_act_and_district_visit_is_required(world: World)
     wf = registry().workflow("dibao")
     hh = world.household()
     world.declare_relative(hh, "reviewer")
-    case = open_case(world.session, "dibao", hh.id, world.actor("clerk"), T0,
-                     flags=__import__("caseflow.engine", fromlist=["CaseFlags"]).CaseFlags(
-                         staff_relative=True))
+    case = open_case(
+        world.session,
+        "dibao",
+        hh.id,
+        world.actor("clerk"),
+        T0,
+        flags=__import__("caseflow.engine", fromlist=["CaseFlags"]).CaseFlags(staff_relative=True),
+    )
     walker = Walker(world, T0)
     for t in shortest_path(wf, "township_review"):
         walker.step(case, t)
     with pytest.raises(PermissionDenied, match="回避"):
-        fire(world.session, case.id, "start_publicity", world.actor("reviewer"), walker.tick(),
-             {"place": "公示栏"})
+        fire(
+            world.session,
+            case.id,
+            "start_publicity",
+            world.actor("reviewer"),
+            walker.tick(),
+            {"place": "公示栏"},
+        )
     # The leader cannot publicise (no role), so a colleague reviewer from the district steps in.
     sub = _role_actor(world, Role.TOWNSHIP_REVIEWER)
     fire(world.session, case.id, "start_publicity", sub, walker.tick(), {"place": "公示栏"})
@@ -175,27 +217,55 @@ def test_staff_relative_may_not_act_and_district_visit_is_required(world: World)
     approve = sample_payload(wf.transition_for("district_review", "approve"))  # type: ignore[arg-type]
     with pytest.raises(GuardFailed, match="区级入户核查"):
         fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), approve)
-    fire(world.session, case.id, "record_district_visit", world.actor("supervisor"),
-         walker.tick(), {"findings": "入户核查属实"})
-    assert fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(),
-                approve).to_state == "approved"
+    fire(
+        world.session,
+        case.id,
+        "record_district_visit",
+        world.actor("supervisor"),
+        walker.tick(),
+        {"findings": "入户核查属实"},
+    )
+    assert (
+        fire(
+            world.session, case.id, "approve", world.actor("approver"), walker.tick(), approve
+        ).to_state
+        == "approved"
+    )
 
 
 def test_failing_guard_changes_nothing(world: World) -> None:
     wf = registry().workflow("dibao")
     walker = Walker(world, T0)
     case = walker.to_state(wf, "investigating")
-    fire(world.session, case.id, "sign_home_visit", world.actor("inv1"), walker.tick(),
-         {"visit_date": "2026-03-02", "findings": "属实"})
+    fire(
+        world.session,
+        case.id,
+        "sign_home_visit",
+        world.actor("inv1"),
+        walker.tick(),
+        {"visit_date": "2026-03-02", "findings": "属实"},
+    )
     before = snapshot(world.session, case.id)
     with pytest.raises(GuardFailed) as err:
-        fire(world.session, case.id, "submit_investigation", world.actor("inv1"), walker.tick(),
-             {"summary": "符合条件"})
+        fire(
+            world.session,
+            case.id,
+            "submit_investigation",
+            world.actor("inv1"),
+            walker.tick(),
+            {"summary": "符合条件"},
+        )
     assert err.value.guard == "two_investigators_signed"
     assert "两名不同调查员" in err.value.message_zh
     with pytest.raises(GuardFailed, match="另一名调查员"):
-        fire(world.session, case.id, "sign_home_visit", world.actor("inv1"), walker.tick(),
-             {"visit_date": "2026-03-02", "findings": "再签一次"})
+        fire(
+            world.session,
+            case.id,
+            "sign_home_visit",
+            world.actor("inv1"),
+            walker.tick(),
+            {"visit_date": "2026-03-02", "findings": "再签一次"},
+        )
     assert snapshot(world.session, case.id) == before
 
 
@@ -238,8 +308,14 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(
 def test_payload_errors_name_each_field_in_chinese(world: World) -> None:
     case = Walker(world, T0).to_state(registry().workflow("temporary"), "accepted")
     with pytest.raises(PayloadInvalid) as err:
-        fire(world.session, case.id, "declare_emergency", world.actor("clerk"), T0,
-             {"emergency_kind": "其他"})
+        fire(
+            world.session,
+            case.id,
+            "declare_emergency",
+            world.actor("clerk"),
+            T0,
+            {"emergency_kind": "其他"},
+        )
     assert set(err.value.fields) == {"emergency_kind", "situation"}
     assert "请填写紧急情况" in err.value.fields["situation"]
 
@@ -248,8 +324,14 @@ def test_stale_version_is_a_conflict(world: World) -> None:
     case = Walker(world, T0).to_state(registry().workflow("dibao"), "accepted")
     before = snapshot(world.session, case.id)
     with pytest.raises(ConcurrencyConflict):
-        fire(world.session, case.id, "start_investigation", world.actor("clerk"), T0,
-             expected_version=case.version - 1 if case.version > 1 else 99)
+        fire(
+            world.session,
+            case.id,
+            "start_investigation",
+            world.actor("clerk"),
+            T0,
+            expected_version=case.version - 1 if case.version > 1 else 99,
+        )
     assert snapshot(world.session, case.id) == before
 
 
@@ -264,8 +346,12 @@ def test_available_transitions_match_what_fire_accepts(world: World) -> None:
     reasons = {a.trigger: a.blocked_reason for a in blocked}
     assert reasons["submit_investigation"] and "两名" in reasons["submit_investigation"]
     # A clerk has no role for these actions, so no reason leaks to them.
-    clerk_names = {a.trigger for a in available_transitions(
-        world.session, case, world.actor("clerk"), T0, include_blocked=True)}
+    clerk_names = {
+        a.trigger
+        for a in available_transitions(
+            world.session, case, world.actor("clerk"), T0, include_blocked=True
+        )
+    }
     assert "submit_investigation" not in clerk_names
     walker.sign_twice(case)
     names = {a.trigger for a in available_transitions(world.session, case, inv, T0)}
@@ -275,13 +361,21 @@ def test_available_transitions_match_what_fire_accepts(world: World) -> None:
 def test_minor_tekun_skips_publicity_and_adult_may_not(world: World) -> None:
     wf = registry().workflow("tekun")
     minor_case = Walker(world, T0).to_state(wf, "township_review")
-    assert {a.trigger for a in available_transitions(
-        world.session, minor_case, world.actor("reviewer"), T0)} >= {"start_publicity"}
+    assert {
+        a.trigger
+        for a in available_transitions(world.session, minor_case, world.actor("reviewer"), T0)
+    } >= {"start_publicity"}
     walker = Walker(world, T0)
     case = walker.open(wf, minor=True)
     for t in shortest_path(wf, "township_review"):
         walker.step(case, t)
     with pytest.raises(GuardFailed, match="未成年人"):
-        fire(world.session, case.id, "start_publicity", world.actor("reviewer"), walker.tick(),
-             {"place": "公示栏"})
+        fire(
+            world.session,
+            case.id,
+            "start_publicity",
+            world.actor("reviewer"),
+            walker.tick(),
+            {"place": "公示栏"},
+        )
     fire(world.session, case.id, "skip_publicity_minor", world.actor("reviewer"), walker.tick())

@@ -1,4 +1,4 @@
-"""Workflow definitions: the repository's load; each kind of broken file is refused with file:line."""
+"""Workflow definitions: the repository's load; each kind of broken file is refused."""
 
 from __future__ import annotations
 
@@ -64,38 +64,84 @@ def test_good_minimal_definition_loads(tmp_path: Path) -> None:
 
 BROKEN = [
     ("unknown state", GOOD.replace("to: done", "to: gone"), 18, "unknown state 'gone'"),
-    ("unknown role", GOOD.replace("roles: [clerk]\n", "roles: [janitor]\n"), 19,
-     "unknown role 'janitor'"),
+    (
+        "unknown role",
+        GOOD.replace("roles: [clerk]\n", "roles: [janitor]\n"),
+        19,
+        "unknown role 'janitor'",
+    ),
     ("unknown guard", GOOD + "    guards: [moon_is_full]\n", 20, "unknown guard 'moon_is_full'"),
-    ("unknown deadline rule", GOOD.replace("deadline: start_investigation", "deadline: never"), 10,
-     "unknown deadline rule 'never'"),
-    ("two initial states", GOOD.replace("    final: true", "    final: true\n    initial: true"),
-     11, "exactly one initial state"),
+    (
+        "unknown deadline rule",
+        GOOD.replace("deadline: start_investigation", "deadline: never"),
+        10,
+        "unknown deadline rule 'never'",
+    ),
+    (
+        "two initial states",
+        GOOD.replace("    final: true", "    final: true\n    initial: true"),
+        11,
+        "exactly one initial state",
+    ),
     ("no initial state", GOOD.replace("    initial: true\n", ""), 1, "exactly one initial state"),
-    ("transition out of a final state", GOOD + (
-        "  - trigger: reopen\n    label: 重开\n    from: done\n    to: new\n    roles: [clerk]\n"
-    ), 22, "leaves final state 'done'"),
+    (
+        "transition out of a final state",
+        GOOD
+        + (
+            "  - trigger: reopen\n    label: 重开\n    from: done\n"
+            "    to: new\n    roles: [clerk]\n"
+        ),
+        22,
+        "leaves final state 'done'",
+    ),
     ("not YAML at all", GOOD + "  - [unclosed\n", 21, "YAML"),
-    ("unreachable state", GOOD.replace("transitions:", textwrap.dedent("""\
+    (
+        "unreachable state",
+        GOOD.replace(
+            "transitions:",
+            textwrap.dedent("""\
       island:
         label: 孤岛
         final: true
-    transitions:""")), 14, "state island is unreachable"),
-    ("non-final state with no way out", GOOD.replace("transitions:", textwrap.dedent("""\
+    transitions:"""),
+        ),
+        14,
+        "state island is unreachable",
+    ),
+    (
+        "non-final state with no way out",
+        GOOD.replace(
+            "transitions:",
+            textwrap.dedent("""\
       stuck:
         label: 卡住
-    transitions:""")).replace("""    roles: [clerk]
-""", """    roles: [clerk]
+    transitions:"""),
+        ).replace(
+            """    roles: [clerk]
+""",
+            """    roles: [clerk]
   - trigger: wander
     label: 走
     from: new
     to: stuck
     roles: [clerk]
-"""), 14, "non-final state stuck has no way out"),
-    ("transition with no roles", GOOD.replace("    roles: [clerk]\n", ""), 15,
-     "no roles may fire it"),
-    ("empty roles list", GOOD.replace("roles: [clerk]\n", "roles: []\n"), 15,
-     "no roles may fire it"),
+""",
+        ),
+        14,
+        "non-final state stuck has no way out",
+    ),
+    (
+        "transition with no roles",
+        GOOD.replace("    roles: [clerk]\n", ""),
+        15,
+        "no roles may fire it",
+    ),
+    (
+        "empty roles list",
+        GOOD.replace("roles: [clerk]\n", "roles: []\n"),
+        15,
+        "no roles may fire it",
+    ),
 ]
 
 
