@@ -296,3 +296,30 @@ def test_only_one_scheduler_holds_the_sweep_lease(engine: Engine, world: World) 
         assert acquire_lease(
             session, SWEEP_LEASE, b.holder, T0 + timedelta(minutes=4), timedelta(minutes=3)
         )
+
+
+def test_clock_view_shows_remaining_days_and_pauses(world: World) -> None:
+    from caseflow.clock_view import case_deadlines, case_pauses_view
+
+    case = opened(world, T0)
+    fire(
+        world.session,
+        case.id,
+        "request_materials",
+        world.actor("clerk"),
+        T0 + timedelta(days=1),
+        {"missing_items": ["户口簿"]},
+    )
+    ruleset = registry().rulesets[case.ruleset_key]
+    views = case_deadlines(world.session, case.id, ruleset, WorkdayCalendar(), T0)
+    total = views[0]
+    assert total.is_total and total.due_at is None  # paused: no due date while waiting
+    closed = [v for v in views if v.closed]
+    assert [v.label for v in closed] == ["受理后启动调查"]
+    pauses = case_pauses_view(world.session, case.id)
+    assert [(p.state, p.ended_at) for p in pauses] == [("awaiting_materials", None)]
+    fire(world.session, case.id, "materials_supplied", world.actor("clerk"), T0 + timedelta(days=2))
+    views = case_deadlines(world.session, case.id, ruleset, WorkdayCalendar(), T0)
+    open_ = [v for v in views if not v.closed]
+    assert open_[0].is_total and open_[0].remaining_working_days == 32  # 2 days paused
+    assert open_[1].label == "受理后启动调查" and open_[1].remaining_working_days == 5
