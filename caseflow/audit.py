@@ -9,13 +9,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from caseflow.models import CaseEvent
+from caseflow.db import is_postgres
+from caseflow.models import AdminEvent, CaseEvent
 from caseflow.timeutil import to_utc
 
 GENESIS_HASH = "0" * 64
+
+
+def _digest(fields: dict[str, Any]) -> str:
+    body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _stamp(at: datetime) -> str:
+    # Microseconds are dropped: not every database keeps them the same way.
+    return to_utc(at).replace(microsecond=0).isoformat()
 
 
 def event_hash(
@@ -32,7 +43,7 @@ def event_hash(
     prev_hash: str,
 ) -> str:
     """SHA-256 over a canonical JSON rendering of every field an editor could change."""
-    body = json.dumps(
+    return _digest(
         {
             "case_id": case_id,
             "seq": seq,
@@ -42,15 +53,10 @@ def event_hash(
             "from": from_state,
             "to": to_state,
             "payload": payload,
-            # Microseconds are dropped: not every database keeps them the same way.
-            "at": to_utc(at).replace(microsecond=0).isoformat(),
+            "at": _stamp(at),
             "prev": prev_hash,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def append_event(
@@ -151,3 +157,69 @@ def _check_event(ev: CaseEvent, prev_hash: str, expected_seq: int) -> str | None
 def event_count(session: Session, case_id: int) -> int:
     """How many events a case has."""
     return int(session.scalar(select(func.count()).where(CaseEvent.case_id == case_id)) or 0)
+
+
+def admin_event_hash(
+    *,
+    actor_id: int | None,
+    action: str,
+    subject: str,
+    payload: dict[str, Any],
+    at: datetime,
+    prev_hash: str,
+) -> str:
+    """The admin log's chain hash, built like a case event's."""
+    return _digest(
+        {
+            "actor_id": actor_id,
+            "action": action,
+            "subject": subject,
+            "payload": payload,
+            "at": _stamp(at),
+            "prev": prev_hash,
+        }
+    )
+
+
+def append_admin_event(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    subject: str,
+    payload: dict[str, Any],
+    at: datetime,
+) -> AdminEvent:
+    """Add an admin-log entry in the caller's transaction (configuration, users, overrides)."""
+    if is_postgres(session):  # one global chain: serialise writers on it
+        session.execute(text("LOCK TABLE admin_events IN SHARE ROW EXCLUSIVE MODE"))
+    prev = session.scalar(select(AdminEvent.hash).order_by(AdminEvent.id.desc()).limit(1))
+    prev = prev or GENESIS_HASH
+    fields: dict[str, Any] = dict(
+        actor_id=actor_id, action=action, subject=subject, payload=payload, at=at
+    )
+    event = AdminEvent(**fields, prev_hash=prev, hash=admin_event_hash(**fields, prev_hash=prev))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def verify_admin_chain(session: Session) -> int | None:
+    """The id of the first tampered admin-log entry, or None when the chain is intact."""
+    prev = GENESIS_HASH
+    rows = session.scalars(
+        select(AdminEvent).order_by(AdminEvent.id).execution_options(populate_existing=True)
+    )
+    for ev in rows:
+        expected = admin_event_hash(
+            actor_id=ev.actor_id,
+            action=ev.action,
+            subject=ev.subject,
+            payload=ev.payload,
+            at=ev.at,
+            prev_hash=ev.prev_hash,
+        )
+        if ev.prev_hash != prev or ev.hash != expected:
+            return ev.id
+        prev = ev.hash
+    return None

@@ -192,7 +192,7 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Walk every case's hash chain; non-zero exit naming each broken case."""
-    from caseflow.audit import verify_chains
+    from caseflow.audit import verify_admin_chain, verify_chains
     from caseflow.models import Case
 
     broken = 0
@@ -205,7 +205,10 @@ def audit_verify() -> None:
                 f"案件 {number}（id {brk.case_id}）第 {brk.seq} 条记录被篡改：{brk.reason}",
                 err=True,
             )
-    if broken:
+        admin_break = verify_admin_chain(session)
+    if admin_break is not None:
+        click.echo(f"管理日志第 {admin_break} 条记录被篡改", err=True)
+    if broken or admin_break is not None:
         click.echo(f"审计链校验失败：{broken} 个案件", err=True)
         sys.exit(1)
     click.echo("审计链校验通过")

@@ -367,3 +367,55 @@ class LoginAttempt(Base):
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime]
+
+
+class AdminEvent(Base):
+    """Append-only, hash-chained log of actions outside cases: configuration, users, calendar,
+    duplicate-check overrides. Same chain rule as case events, one chain for the whole system."""
+
+    __tablename__ = "admin_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(100), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class PolicyRecord(Base):
+    """One dated policy configuration (standards, limits, amounts) of a region, as entered."""
+
+    __tablename__ = "policy_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(20))
+    effective_from: Mapped[date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(Text)  # the YAML text, validated on entry
+    is_example: Mapped[bool] = mapped_column(Boolean, default=True)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("region", "effective_from", name="uq_policy_region_date"),)
+
+
+class Assessment(Base):
+    """A household economic assessment (家庭经济状况核对) recorded in a case's verify state."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # means_test | tekun | temporary
+    outcome: Mapped[str] = mapped_column(String(20))  # eligible | ineligible | ...
+    policy_effective_from: Mapped[date] = mapped_column(Date)
+    policy_is_example: Mapped[bool] = mapped_column(Boolean, default=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rules, figures, text
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    aid_class: Mapped[str | None] = mapped_column(String(1))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]

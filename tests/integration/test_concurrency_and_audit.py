@@ -108,3 +108,29 @@ def test_event_rows_cannot_be_updated_or_deleted(engine: Engine, world: World) -
     for statement in ("UPDATE case_events SET trigger = 'x'", "DELETE FROM case_events"):
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
+
+
+def test_admin_log_is_chained_and_tamper_evident(engine: Engine, world: World) -> None:
+    from caseflow.audit import append_admin_event, verify_admin_chain
+
+    for i in range(3):
+        append_admin_event(
+            world.session,
+            actor_id=world.users["admin"].id,
+            action="policy.enter",
+            subject=f"640502@202{i}",
+            payload={"n": i},
+            at=T0,
+        )
+    world.session.commit()
+    assert verify_admin_chain(world.session) is None
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE admin_events DISABLE TRIGGER admin_events_no_change"))
+        else:
+            conn.execute(text("DROP TRIGGER admin_events_no_update"))
+        conn.execute(text("UPDATE admin_events SET subject = 'x' WHERE id = 2"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE admin_events ENABLE TRIGGER admin_events_no_change"))
+    world.session.rollback()
+    assert verify_admin_chain(world.session) == 2

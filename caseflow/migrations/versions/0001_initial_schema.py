@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-28
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0001"
 down_revision = None
@@ -93,6 +94,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("username"),
     )
     op.create_table(
+        "admin_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "calendar_years",
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("complete", sa.Boolean(), nullable=False),
@@ -171,6 +188,28 @@ def upgrade() -> None:
     op.create_index(op.f("ix_members_household_id"), "members", ["household_id"], unique=False)
     op.create_index(op.f("ix_members_id_number"), "members", ["id_number"], unique=False)
     op.create_table(
+        "policy_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region", sa.String(length=20), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("is_example", sa.Boolean(), nullable=False),
+        sa.Column("entered_by_id", sa.Integer(), nullable=True),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["entered_by_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("region", "effective_from", name="uq_policy_region_date"),
+    )
+    op.create_table(
         "relative_declarations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("household_id", sa.Integer(), nullable=False),
@@ -204,6 +243,30 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "role"),
     )
+    op.create_table(
+        "assessments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("policy_effective_from", sa.Date(), nullable=False),
+        sa.Column("policy_is_example", sa.Boolean(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=True),
+        sa.Column("aid_class", sa.String(length=1), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_assessments_case_id"), "assessments", ["case_id"], unique=False)
     op.create_table(
         "attachments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -390,25 +453,28 @@ def upgrade() -> None:
         op.f("ix_personal_data_views_user_id"), "personal_data_views", ["user_id"], unique=False
     )
     # ### end Alembic commands ###
-    _append_only_case_events()
+    _append_only_audit_tables()
 
 
 # The audit trail is append-only in the database itself, not only by convention in the code.
 _SQLITE_TRIGGERS = [
-    "CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events "
-    "BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END",
-    "CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events "
-    "BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END",
+    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    for table in ("case_events", "admin_events")
+    for verb in ("UPDATE", "DELETE")
 ]
 _PG_TRIGGERS = [
-    "CREATE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'case_events is append-only'; END $$",
-    "CREATE TRIGGER case_events_no_change BEFORE UPDATE OR DELETE ON case_events "
-    "FOR EACH ROW EXECUTE FUNCTION case_events_append_only()",
+    "CREATE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
+    *(
+        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION append_only()"
+        for table in ("case_events", "admin_events")
+    ),
 ]
 
 
-def _append_only_case_events() -> None:
+def _append_only_audit_tables() -> None:
     dialect = op.get_bind().dialect.name
     for statement in _PG_TRIGGERS if dialect == "postgresql" else _SQLITE_TRIGGERS:
         op.execute(statement)
@@ -439,9 +505,12 @@ def downgrade() -> None:
     op.drop_table("case_events")
     op.drop_index(op.f("ix_attachments_case_id"), table_name="attachments")
     op.drop_table("attachments")
+    op.drop_index(op.f("ix_assessments_case_id"), table_name="assessments")
+    op.drop_table("assessments")
     op.drop_table("user_roles")
     op.drop_index(op.f("ix_relative_declarations_household_id"), table_name="relative_declarations")
     op.drop_table("relative_declarations")
+    op.drop_table("policy_records")
     op.drop_index(op.f("ix_members_id_number"), table_name="members")
     op.drop_index(op.f("ix_members_household_id"), table_name="members")
     op.drop_table("members")
@@ -450,6 +519,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_cases_household_id"), table_name="cases")
     op.drop_table("cases")
     op.drop_table("calendar_years")
+    op.drop_table("admin_events")
     op.drop_table("users")
     op.drop_index(op.f("ix_households_org_path"), table_name="households")
     op.drop_table("households")
