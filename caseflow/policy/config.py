@@ -1,8 +1,8 @@
 """Dated policy configuration: standards, limits, amounts and ceilings, loaded from YAML.
 
-Every number the rules use lives here, with the date it takes effect; nothing numeric is a literal in
-rule code. A `PolicyTable` holds the configs of one region and answers "which one was in force on
-day X", so a case decided under the 2025 standard can always say so.
+Every number the rules use lives here, with the date it takes effect; nothing numeric is a
+literal in rule code. A `PolicyTable` holds the configs of one region and answers "which one
+was in force on day X", so a case decided under the 2025 standard can always say so.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ AmountMethod = Literal["gap", "class"]
 TopUpRule = Literal["highest", "sum"]
 CareLevel = Literal["self_care", "partial", "full"]
 
-# The 2021 national 特困 rules set the basic standard at no less than 1.3 × the 低保 standard; a region
-# may go higher but never lower, so this floor is law rather than local configuration.
+# The 2021 national 特困 rules set the basic standard at no less than 1.3 × the 低保 standard;
+# a region may go higher but never lower, so this floor is law rather than local configuration.
 NATIONAL_TEKUN_MIN_RATIO = Decimal("1.3")
 
 
@@ -158,7 +158,7 @@ class PolicyTable:
         return candidates[-1]
 
     def with_config(self, config: PolicyConfig) -> PolicyTable:
-        """A new table with `config` added; the old table (and decisions made with it) is unchanged."""
+        """A new table with `config` added; the old table and its decisions stay unchanged."""
         return PolicyTable(self.region, (*self.configs, config))
 
 
@@ -298,9 +298,7 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
     tk.finish()
     tmp = reader.child("temporary")
     caps = tmp.child("cap_multiples")
-    multiples = {
-        str(cause): caps.decimal(str(cause)) for cause in clean(caps.raw)
-    }
+    multiples = {str(cause): caps.decimal(str(cause)) for cause in clean(caps.raw)}
     if not multiples:
         tmp.fail("cap_multiples", "至少要配置一种救助事由")
     caps.finish()
@@ -354,7 +352,10 @@ def load_policy_yaml(path: Path | str) -> PolicyTable:
     path = Path(path)
     try:
         raw = load_with_lines(path)
-    except yaml.YAMLError as exc:
+    except PolicyConfigError:
+        raise
+    except (yaml.YAMLError, DefinitionError, ValueError) as exc:
+        # ValueError: PyYAML builds dates itself and fails on e.g. 2025-13-01 without a line.
         raise PolicyConfigError(f"{path.name}: YAML 格式错误：{exc}", str(exc)) from exc
     return parse_policy(raw, path.name)
 

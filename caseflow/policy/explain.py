@@ -6,7 +6,7 @@ the configuration it used, so a printout can always say which year's standard a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -53,13 +53,16 @@ class Decision:
     """The outcome of a set of rules, with the configuration that was used."""
 
     outcome: str  # machine-readable, e.g. "eligible" / "ineligible"
-    outcome_zh: str
-    results: tuple[RuleResult, ...]
+    results: Sequence[RuleResult]  # stored as a tuple so the decision stays immutable
     config_effective_from: date
     is_example_config: bool
+    outcome_zh: str = ""
     config_label_zh: str = ""
     region: str = ""
     decided_on: date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "results", tuple(self.results))
 
     @property
     def passed(self) -> bool:
@@ -92,7 +95,7 @@ class Decision:
         """All rules with pass/fail and figures, the configuration used and the conclusion."""
         lines = [self.basis_zh()]
         lines.extend(r.line_zh() for r in self.results)
-        lines.append(f"结论：{self.outcome_zh}")
+        lines.append(f"结论：{self.outcome_zh or self.outcome}")
         return "\n".join(lines)
 
 
