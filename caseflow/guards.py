@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from caseflow.models import Case, CaseEvent, Member
-from caseflow.money import format_yuan
 from caseflow.timeutil import to_local
 
 if TYPE_CHECKING:
@@ -139,20 +138,6 @@ def district_visit_if_staff_relative(ctx: GuardContext) -> str | None:
         )
     )
     return None if visited else "本案为工作人员近亲属备案案件，须先完成区级入户核查"
-
-
-def _amount(ctx: GuardContext) -> int:
-    assert ctx.payload is not None
-    return int(ctx.payload.get("amount_fen") or 0)
-
-
-@guard("within_township_ceiling", needs_payload=True)
-def within_township_ceiling(ctx: GuardContext) -> str | None:
-    """Small temporary-assistance amounts are approved by the township (filed with the district)."""
-    ceiling = int(ctx.ruleset.param("temporary_township_ceiling_fen"))
-    if _amount(ctx) <= ceiling:
-        return None
-    return f"金额超过乡镇审批上限 {format_yuan(ceiling)} 元，须报区民政审批"
 
 
 @guard("ruleset_requires_appraisal")

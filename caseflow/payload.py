@@ -67,9 +67,13 @@ def _choice(field: PayloadField, value: Any) -> str:
     return text
 
 
-def _list(_field: PayloadField, value: Any) -> list[str]:
+def _list(field: PayloadField, value: Any) -> list[str]:
     items = value.splitlines() if isinstance(value, str) else list(value)
-    return [str(i).strip() for i in items if str(i).strip()]
+    cleaned = [str(i).strip() for i in items if str(i).strip()]
+    unknown = [i for i in cleaned if field.choices and i not in field.choices]
+    if unknown:
+        raise ValueError("不在可选范围内：" + "、".join(unknown))
+    return cleaned
 
 
 _PARSERS: dict[str, Callable[[PayloadField, Any], Any]] = {

@@ -35,14 +35,20 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def load_with_lines(path: Path) -> Any:
     """Parse a YAML file; every mapping carries its own line and the line of each key."""
-    with path.open(encoding="utf-8") as fh:
-        try:
-            return yaml.load(fh, Loader=_LineLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            text = f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
-            raise DefinitionError(f"文件格式错误：{text}", text) from exc
+    return load_text_with_lines(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_text_with_lines(text: str, source: str = "<text>") -> Any:
+    """Parse YAML text like `load_with_lines`; errors name `source` and the line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        detail = f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
+        raise DefinitionError(f"文件格式错误：{detail}", detail) from exc
+    except ValueError as exc:  # PyYAML builds dates itself and fails on 2025-13-01 without a line
+        raise DefinitionError(f"文件格式错误：{source}: {exc}", f"{source}: {exc}") from exc
 
 
 def line_of(mapping: Any, key: str | None = None) -> int:

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from caseflow import SEED_DIR
 from caseflow.actors import Actor
 from caseflow.idnumber import make_id_number
 from caseflow.models import Household, Member, OrgUnit, RelativeDeclaration, User
 from caseflow.orgs import add_unit, ensure_district, unit_by_code
+from caseflow.policy_store import enter_policy, load_policy_file
 from caseflow.roles import Role
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -127,4 +129,9 @@ def build_world(session: Session) -> World:
         session.add(user)
         world.users[username] = user
     session.commit()
+    seed_policy = SEED_DIR / "policy" / "640502-example.yaml"
+    load_policy_file(session, seed_policy, None, T0)
+    # Test data only: the same example figures dated back, for cases under the 2012 rule set.
+    older = seed_policy.read_text(encoding="utf-8").replace("2025-01-01", "2012-01-01")
+    enter_policy(session, older.replace("2026-01-01", "2019-01-01"), None, T0)
     return world

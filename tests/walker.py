@@ -42,7 +42,7 @@ def sample_value(field: PayloadField) -> Any:
         "fen": 50000,
         "bool": True,
         "choice": field.choices[0] if field.choices else "",
-        "list": ["户口簿复印件"],
+        "list": [field.choices[0]] if field.choices else ["户口簿复印件"],
     }[field.type]
 
 
@@ -93,8 +93,7 @@ class Walker:
 
     def step(self, case: Case, t: TransitionDef, payload: dict[str, Any] | None = None) -> None:
         """Fire `t` with the first permitted actor, collecting signatures when a guard asks."""
-        if "two_investigators_signed" in t.guards:
-            self.sign_twice(case)
+        self.prepare(case, t)
         payload = sample_payload(t) if payload is None else payload
         last: Exception | None = None
         for actor in self.candidates(t):
@@ -104,6 +103,25 @@ class Walker:
             except PermissionDenied as exc:  # separation of duties: try the next colleague
                 last = exc
         raise AssertionError(f"nobody could fire {t.trigger}: {last}")
+
+    def prepare(self, case: Case, t: TransitionDef) -> None:
+        """Do what `t`'s guards wait for: two signatures, an assessment on record."""
+        if "two_investigators_signed" in t.guards:
+            self.sign_twice(case)
+        if "assessment_recorded" in t.guards:
+            self.record_assessment(case)
+
+    def record_assessment(self, case: Case) -> None:
+        wf = registry().workflow(case.workflow_key)
+        record = next(r for r in wf.transitions_from(case.state) if r.internal and r.effects)
+        fire(
+            self.world.session,
+            case.id,
+            record.trigger,
+            self.world.actor("inv1"),
+            self.tick(),
+            sample_payload(record),
+        )
 
     def sign_twice(self, case: Case) -> None:
         wf = registry().workflow(case.workflow_key)
@@ -143,6 +161,6 @@ class Walker:
             self.step(case, t)
         self.world.session.refresh(case)
         assert case.state == target, (wf.key, target, case.state)
-        if then is not None and "two_investigators_signed" in then.guards:
-            self.sign_twice(case)
+        if then is not None:
+            self.prepare(case, then)
         return case

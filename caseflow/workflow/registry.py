@@ -9,6 +9,7 @@ from pathlib import Path
 from transitions import Machine
 
 from caseflow import WORKFLOWS_DIR
+from caseflow import assessments as _assessments  # noqa: F401  (registers guards, effects)
 from caseflow.effects import EFFECTS
 from caseflow.errors import DefinitionError
 from caseflow.guards import GUARDS

@@ -341,7 +341,7 @@ def test_available_transitions_match_what_fire_accepts(world: World) -> None:
     case = walker.to_state(wf, "investigating")
     inv = world.actor("inv1")
     names = {a.trigger for a in available_transitions(world.session, case, inv, T0)}
-    assert names == {"sign_home_visit"}  # submit is blocked until two have signed
+    assert names == {"sign_home_visit", "record_assessment"}  # submit waits for signatures
     blocked = available_transitions(world.session, case, inv, T0, include_blocked=True)
     reasons = {a.trigger: a.blocked_reason for a in blocked}
     assert reasons["submit_investigation"] and "两名" in reasons["submit_investigation"]
@@ -354,7 +354,13 @@ def test_available_transitions_match_what_fire_accepts(world: World) -> None:
     }
     assert "submit_investigation" not in clerk_names
     walker.sign_twice(case)
-    names = {a.trigger for a in available_transitions(world.session, case, inv, T0)}
+    reasons = {
+        a.trigger: a.blocked_reason
+        for a in available_transitions(world.session, case, inv, T0, include_blocked=True)
+    }
+    assert "家庭经济状况核对" in (reasons["submit_investigation"] or "")
+    walker.record_assessment(case)
+    names = {a.trigger for a in available_transitions(world.session, case, inv, walker.now)}
     assert "submit_investigation" in names
 
 
