@@ -1,0 +1,204 @@
+"""The rules inside the workflows: assessments, covered persons, caps, ceilings, repeats, 提标."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from support import T0, World
+from walker import Walker, sample_payload, shortest_path
+
+from caseflow import SEED_DIR
+from caseflow.engine import fire, open_case
+from caseflow.errors import GuardFailed, PayloadInvalid
+from caseflow.models import AdminEvent, Assessment, Case, MemberIncome
+from caseflow.policy_store import enter_policy, policy_table
+from caseflow.standard_rise import rise_list
+from caseflow.workflow.registry import registry
+
+
+def _assessment(world: World, case: Case) -> Assessment:
+    world.session.rollback()
+    return world.session.scalars(
+        select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.id.desc())
+    ).first()  # type: ignore[return-value]
+
+
+def _to(world: World, key: str, state: str, *, size: int = 2) -> tuple[Walker, Case]:
+    wf = registry().workflow(key)
+    walker = Walker(world, T0)
+    hh = world.household(size=size)
+    case = open_case(world.session, key, hh.id, world.actor("clerk"), walker.tick())
+    for t in shortest_path(wf, state):
+        walker.step(case, t)
+    return walker, case
+
+
+def test_means_test_is_recorded_with_every_rule_and_the_standard_used(world: World) -> None:
+    walker, case = _to(world, "dibao", "investigating")
+    hh = case.household
+    world.session.add(MemberIncome(member_id=hh.members[0].id, source="wages", monthly_fen=40000))
+    world.session.commit()
+    walker.record_assessment(case)
+    row = _assessment(world, case)
+    assert row.kind == "means_test" and row.outcome == "eligible"
+    assert row.policy_effective_from == date(2026, 1, 1) and row.policy_is_example
+    text = row.result["explain"]
+    assert "200.00" in text and "560.00" in text  # per-capita income and the 2026 standard
+    assert "示例" in text
+    assert [r["code"] for r in row.result["rules"]][0] == "MT-INCOME"
+    assert row.amount_fen == (56000 - 20000) * 2  # gap method, both members covered
+
+
+@pytest.mark.parametrize(
+    ("size", "aid_class", "covered", "ok"),
+    [
+        (2, "B", 1, False),
+        (2, "B", 2, True),
+        (1, "B", 1, True),
+        (3, "A", 2, False),
+        (3, "C", 2, True),
+    ],
+)
+def test_covered_persons_rule_on_approval(
+    world: World, size: int, aid_class: str, covered: int, ok: bool
+) -> None:
+    walker, case = _to(world, "dibao", "district_review", size=size)
+    payload = {"amount_fen": 10000, "covered_persons": covered, "aid_class": aid_class}
+    if ok:
+        fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+    else:
+        with pytest.raises(GuardFailed) as err:
+            fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+        assert "类" in err.value.message_zh and "保障" in err.value.message_zh
+
+
+def test_approved_amount_may_not_exceed_the_assessed_cap(world: World) -> None:
+    walker, case = _to(world, "dibao", "district_review")
+    cap = int(_assessment(world, case).result["cap_fen"])
+    payload = {"amount_fen": cap + 1, "covered_persons": 2, "aid_class": "A"}
+    with pytest.raises(GuardFailed, match="超过核定上限"):
+        fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+    payload["amount_fen"] = cap
+    fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+
+
+def test_tekun_care_level_and_amount(world: World) -> None:
+    walker, case = _to(world, "tekun", "investigating")
+    fire(
+        world.session,
+        case.id,
+        "record_self_care",
+        world.actor("inv1"),
+        walker.tick(),
+        {"failed_items": ["吃饭", "穿衣", "如厕", "洗澡"], "support_mode": "分散供养"},
+    )
+    row = _assessment(world, case)
+    assert row.result["care_level"] == "full"
+    assert row.amount_fen == 72800 + 120000  # ⌈1.3 × 560.00⌉ + full-care allowance
+    with pytest.raises(PayloadInvalid):
+        fire(
+            world.session,
+            case.id,
+            "record_self_care",
+            world.actor("inv1"),
+            walker.tick(),
+            {"failed_items": ["飞行"], "support_mode": "分散供养"},
+        )
+
+
+def _temporary_payload(world: World, amount_fen: int, new_grounds: str = "") -> dict[str, object]:
+    t = registry().workflow("temporary").transition_for("investigating", "submit_investigation")
+    assert t is not None
+    payload = sample_payload(t)
+    payload.update(cause="因病", amount_fen=amount_fen, new_grounds=new_grounds)
+    return payload
+
+
+def test_township_ceiling_sends_larger_temporary_amounts_to_the_district(world: World) -> None:
+    walker, case = _to(world, "temporary", "investigating")
+    fire(
+        world.session,
+        case.id,
+        "submit_investigation",
+        world.actor("inv1"),
+        walker.tick(),
+        _temporary_payload(world, 500000),
+    )
+    with pytest.raises(GuardFailed, match="乡镇审批额度"):
+        fire(
+            world.session,
+            case.id,
+            "township_approve",
+            world.actor("reviewer"),
+            walker.tick(),
+            {"amount_fen": 300000},
+        )
+    fire(
+        world.session,
+        case.id,
+        "refer_to_district",
+        world.actor("reviewer"),
+        walker.tick(),
+        {"amount_fen": 300000},
+    )
+    fire(
+        world.session,
+        case.id,
+        "district_approve",
+        world.actor("approver"),
+        walker.tick(),
+        {"amount_fen": 300000},
+    )
+
+
+def test_same_cause_again_is_refused_with_the_earlier_case_linked(world: World) -> None:
+    wf = registry().workflow("temporary")
+    walker = Walker(world, T0)
+    hh = world.household()
+    first = open_case(world.session, "temporary", hh.id, world.actor("clerk"), walker.tick())
+    for t in shortest_path(wf, "paid"):
+        payload = _temporary_payload(world, 50000) if t.trigger == "submit_investigation" else None
+        walker.step(first, t, payload)
+    walker.now += timedelta(days=30)
+    second = open_case(world.session, "temporary", hh.id, world.actor("clerk"), walker.tick())
+    fire(world.session, second.id, "start_investigation", world.actor("clerk"), walker.tick())
+    with pytest.raises(GuardFailed) as err:
+        fire(
+            world.session,
+            second.id,
+            "submit_investigation",
+            world.actor("inv1"),
+            walker.tick(),
+            _temporary_payload(world, 50000),
+        )
+    assert first.case_no in err.value.message_zh
+    fire(
+        world.session,
+        second.id,
+        "submit_investigation",
+        world.actor("inv1"),
+        walker.tick(),
+        _temporary_payload(world, 50000, new_grounds="病情复发再次住院"),
+    )
+
+
+def test_new_standard_is_audited_and_produces_the_rise_list(world: World) -> None:
+    _to(world, "dibao", "approved")
+    text = (SEED_DIR / "policy" / "640502-example.yaml").read_text(encoding="utf-8")
+    rise = text.replace("2025-01-01", "2027-01-01").replace(
+        "dibao_standard_fen: 54000", "dibao_standard_fen: 60000"
+    )
+    rise = rise[: rise.index("  - effective_from: 2026-01-01")]
+    enter_policy(world.session, rise, world.users["admin"].id, T0)
+    log = world.session.scalars(select(AdminEvent).order_by(AdminEvent.id.desc())).first()
+    assert log is not None and log.action == "policy.enter" and log.subject == "640502@2027-01-01"
+    assert (
+        policy_table(world.session, "640502").in_force(date(2027, 1, 1)).dibao_standard_fen == 60000
+    )
+    result = rise_list(world.session, "640502", date(2027, 1, 1))
+    assert len(result.changes) == 1
+    change = result.changes[0]
+    assert change.difference_fen == (60000 - 56000) * 2
+    assert change.effective_from == date(2027, 1, 1)
