@@ -47,7 +47,7 @@ def test_means_test_is_recorded_with_every_rule_and_the_standard_used(world: Wor
     text = row.result["explain"]
     assert "200.00" in text and "560.00" in text  # per-capita income and the 2026 standard
     assert "示例" in text
-    assert [r["code"] for r in row.result["rules"]][0] == "MT-INCOME"
+    assert row.result["rules"][0]["code"] == "MT-INCOME"
     assert row.amount_fen == (56000 - 20000) * 2  # gap method, both members covered
 
 
