@@ -185,7 +185,9 @@ def test_same_cause_again_is_refused_with_the_earlier_case_linked(world: World) 
 
 
 def test_new_standard_is_audited_and_produces_the_rise_list(world: World) -> None:
-    _to(world, "dibao", "approved")
+    _, case = _to(world, "dibao", "approved")
+    before = _assessment(world, case)
+    kept = (before.amount_fen, before.policy_effective_from, dict(before.result))
     text = (SEED_DIR / "policy" / "640502-example.yaml").read_text(encoding="utf-8")
     rise = text.replace("2025-01-01", "2027-01-01").replace(
         "dibao_standard_fen: 54000", "dibao_standard_fen: 60000"
@@ -202,3 +204,27 @@ def test_new_standard_is_audited_and_produces_the_rise_list(world: World) -> Non
     change = result.changes[0]
     assert change.difference_fen == (60000 - 56000) * 2
     assert change.effective_from == date(2027, 1, 1)
+    # The case decided under the 2026 standard keeps its figures.
+    after = _assessment(world, case)
+    assert (after.amount_fen, after.policy_effective_from, dict(after.result)) == kept
+
+
+def test_reports_list_single_covered_and_class_c_cases(world: World) -> None:
+    from caseflow.reports import class_c_due, single_covered
+
+    decided = []
+    for size, cls, covered in [(3, "B", 2), (1, "C", 1), (3, "C", 2)]:
+        walker, case = _to(world, "dibao", "district_review", size=size)
+        fire(
+            world.session,
+            case.id,
+            "approve",
+            world.actor("approver"),
+            walker.tick(),
+            {"amount_fen": 10000, "covered_persons": covered, "aid_class": cls},
+        )
+        decided.append(case.case_no)
+    district = world.actor("supervisor")
+    assert [r.case_ref for r in class_c_due(world.session, district)] == decided[1:]
+    assert single_covered(world.session, district) == []  # the rule refuses new 户1人保 cases
+    assert class_c_due(world.session, world.actor("other_reviewer")) == []  # jurisdiction
