@@ -1,0 +1,132 @@
+"""The demo district seed on SQLite and PostgreSQL: every state of every workflow, via fire."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from support import SH
+
+from caseflow.audit import verify_chains
+from caseflow.demo import DEMO_PASSWORD, overdue_cases, seed_demo
+from caseflow.idnumber import parse_id_number
+from caseflow.models import (
+    Case,
+    CaseEvent,
+    Household,
+    Member,
+    OrgUnit,
+    RelativeDeclaration,
+    User,
+    UserRole,
+)
+from caseflow.orgs import TOWNSHIPS
+from caseflow.roles import Role
+from caseflow.workflow.registry import registry
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SH)
+HOUSEHOLDS = 40
+TOWNSHIP_ROLES = {
+    Role.CLERK,
+    Role.INVESTIGATOR,
+    Role.TOWNSHIP_REVIEWER,
+    Role.TOWNSHIP_LEADER,
+    Role.POVERTY_LIAISON,
+}
+DISTRICT_ROLES = {Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE, Role.SUPERVISOR, Role.ADMIN}
+
+
+def check_every_state_has_a_case(session: Session) -> None:
+    expected = {(wf.key, s) for wf in registry().workflows.values() for s in wf.states}
+    found = {(k, s) for k, s in session.execute(select(Case.workflow_key, Case.state).distinct())}
+    assert expected <= found, f"states without a demo case: {sorted(expected - found)}"
+
+
+def check_states_came_from_fire(session: Session) -> None:
+    last_seq = (
+        select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Case.id, Case.state, CaseEvent.to_state)
+        .join(last_seq, last_seq.c.case_id == Case.id)
+        .join(
+            CaseEvent,
+            (CaseEvent.case_id == Case.id) & (CaseEvent.seq == last_seq.c.seq),
+        )
+    ).all()
+    assert len(rows) == session.scalar(select(func.count()).select_from(Case))
+    mismatched = [(cid, state, to) for cid, state, to in rows if state != to]
+    assert mismatched == []
+    assert list(verify_chains(session)) == []
+    latest = session.scalar(select(func.max(CaseEvent.at)))
+    assert latest is not None and latest <= NOW
+
+
+def check_staff(session: Session) -> None:
+    roles_by_unit: dict[str, list[str]] = defaultdict(list)
+    for code, role in session.execute(
+        select(OrgUnit.code, UserRole.role)
+        .join(User, User.org_unit_id == OrgUnit.id)
+        .join(UserRole, UserRole.user_id == User.id)
+    ):
+        roles_by_unit[code].append(role)
+    for code, name in TOWNSHIPS:
+        assert set(roles_by_unit[code]) >= TOWNSHIP_ROLES, name
+        assert roles_by_unit[code].count(Role.INVESTIGATOR) >= 2, name
+    assert set(roles_by_unit["640502"]) >= DISTRICT_ROLES
+    assert roles_by_unit["640502"].count(Role.DISTRICT_APPROVER) >= 2
+    villages = session.scalars(select(OrgUnit).where(OrgUnit.level == "village")).all()
+    per_township = defaultdict(int)
+    for v in villages:
+        assert v.code[:9] in dict(TOWNSHIPS) and len(v.code) == 12
+        per_township[v.code[:9]] += 1
+    assert all(3 <= per_township[code] <= 6 for code, _ in TOWNSHIPS)
+
+
+def check_households(session: Session) -> None:
+    assert session.scalar(select(func.count()).select_from(Household)) == HOUSEHOLDS
+    members = session.scalars(select(Member)).all()
+    numbers = [m.id_number for m in members]
+    assert len(numbers) == len(set(numbers))
+    for m in members:
+        parsed = parse_id_number(m.id_number)
+        assert (parsed.sex, parsed.birth_date) == (m.sex, m.birth_date)
+        assert m.id_number.startswith("640502")
+    sizes = session.execute(
+        select(func.count()).select_from(Member).group_by(Member.household_id)
+    ).scalars()
+    assert all(1 <= n <= 6 for n in sizes)
+
+
+def check_special_routes(session: Session) -> None:
+    def fired(trigger: str) -> int:
+        return session.scalar(select(func.count()).where(CaseEvent.trigger == trigger)) or 0
+
+    for trigger in ("skip_publicity_minor", "declare_emergency", "record_district_visit"):
+        assert fired(trigger) > 0, trigger
+    related = session.scalars(select(Case).where(Case.flag_staff_relative)).all()
+    assert related
+    declared = set(session.scalars(select(RelativeDeclaration.household_id)))
+    assert all(c.household_id in declared for c in related)
+    assert overdue_cases(session, NOW) > 0
+
+
+def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
+    summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
+    assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
+    check_every_state_has_a_case(session)
+    check_states_came_from_fire(session)
+    check_staff(session)
+    check_households(session)
+    check_special_routes(session)
+
+    # A second run changes nothing and says so.
+    cases = session.scalar(select(func.count()).select_from(Case))
+    again = seed_demo(session, households=HOUSEHOLDS, now=NOW)
+    assert again.startswith("演示数据已存在")
+    assert session.scalar(select(func.count()).select_from(Case)) == cases
+    assert session.scalar(select(func.count()).select_from(Household)) == HOUSEHOLDS
