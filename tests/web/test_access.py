@@ -1,0 +1,204 @@
+"""Access matrix: every route × every role × own and other township → the expected status.
+
+Also: signed-out users reach nothing but the sign-in page, and no record of another township
+is reachable by guessing URLs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from support import World
+from websupport import AuthActions, Scene, Side
+
+from caseflow.roles import PERSONAL_DATA_ROLES, Role
+from web.desk import INTAKE_ROLES
+from web.security import CASEWORK_ROLES
+
+CASEWORK = set(CASEWORK_ROLES)
+ADMIN = {Role.ADMIN.value}
+CLERK = {Role.CLERK.value}
+EVERYONE = CASEWORK | ADMIN
+PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
+INTAKE = {r.value for r in INTAKE_ROLES}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    url: Callable[[World, Side], str]
+    roles: set[str]
+    scoped: bool = True  # the target belongs to a township (404 outside jurisdiction)
+    data: tuple[tuple[str, str], ...] = ()
+    ok: frozenset[int] = frozenset()  # expected statuses when allowed (default by method)
+
+
+def _case(path: str) -> Callable[[World, Side], str]:
+    return lambda w, s: f"/cases/{s.case.id}{path}"
+
+
+def _print(path: str) -> Callable[[World, Side], str]:
+    return lambda w, s: f"/print/cases/{s.case.id}{path}"
+
+
+def _user(w: World, s: Side) -> str:
+    name = "clerk" if s.household.org_path.startswith(w.township.path) else "other_clerk"
+    return f"/admin/users/{w.users[name].id}"
+
+
+def _code(w: World, s: Side) -> str:
+    return s.household.org_path.strip("/").split("/")[1]
+
+
+ROUTES = [
+    Route("index", "GET", lambda w, s: "/", EVERYONE, scoped=False, ok=frozenset({302})),
+    Route("auth.password", "GET", lambda w, s: "/password", EVERYONE, scoped=False),
+    Route("auth.password", "POST", lambda w, s: "/password", EVERYONE, scoped=False),
+    Route("desk.search", "GET", lambda w, s: "/desk/?q=王", CASEWORK, scoped=False),
+    Route("desk.register", "GET", lambda w, s: "/desk/households/new", CLERK, scoped=False),
+    Route("desk.register", "POST", lambda w, s: "/desk/households/new", CLERK, scoped=False),
+    Route("desk.household", "GET", lambda w, s: f"/desk/households/{s.household.id}", CASEWORK),
+    Route(
+        "desk.relatives", "POST", lambda w, s: f"/desk/households/{s.household.id}/relatives", CLERK
+    ),
+    Route(
+        "desk.intake",
+        "GET",
+        lambda w, s: f"/desk/households/{s.household.id}/intake?case_type=temporary",
+        INTAKE,
+    ),
+    Route(
+        "desk.intake",
+        "POST",
+        lambda w, s: f"/desk/households/{s.household.id}/intake",
+        INTAKE,
+        data=(("case_type", "nonsense"),),
+    ),
+    Route("cases.queue", "GET", lambda w, s: "/cases/", CASEWORK, scoped=False),
+    Route("cases.show", "GET", _case(""), CASEWORK),
+    Route("cases.fire_view", "POST", _case("/fire/start_investigation"), CASEWORK),
+    Route(
+        "cases.reveal_view", "POST", _case("/reveal"), PERSONAL, data=(("field", "bank_account"),)
+    ),
+    Route("cases.upload", "POST", _case("/attachments"), CASEWORK),
+    Route(
+        "cases.attachment",
+        "GET",
+        lambda w, s: f"/cases/{s.case.id}/attachments/{s.attachment.id}",
+        CASEWORK,
+    ),
+    Route("printouts.acceptance", "GET", _print("/acceptance"), CASEWORK),
+    Route("printouts.missing_materials", "GET", _print("/missing-materials"), CASEWORK),
+    Route("printouts.decision", "GET", _print("/decision"), CASEWORK),
+    Route("printouts.publicity_index", "GET", lambda w, s: "/print/publicity", CASEWORK, False),
+    Route(
+        "printouts.publicity",
+        "GET",
+        lambda w, s: f"/print/publicity/{_code(w, s)}",
+        CASEWORK,
+    ),
+    Route("admin.users", "GET", lambda w, s: "/admin/users", ADMIN, scoped=False),
+    Route("admin.new_user", "GET", lambda w, s: "/admin/users/new", ADMIN, scoped=False),
+    Route("admin.new_user", "POST", lambda w, s: "/admin/users/new", ADMIN, scoped=False),
+    Route("admin.edit_user", "GET", _user, ADMIN),
+    Route("admin.edit_user", "POST", _user, ADMIN, data=(("display_name", ""),)),
+]
+# Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
+USERS = [
+    "clerk",
+    "inv1",
+    "reviewer",
+    "leader",
+    "liaison",
+    "approver",
+    "finance",
+    "supervisor",
+    "admin",
+    "other_clerk",
+]
+OK_POST = {200, 302, 303, 400, 409}
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    covered = {(r.endpoint, r.method) for r in ROUTES}
+    exempt = {("static", "GET"), ("auth.login", "GET"), ("auth.login", "POST")}
+    exempt.add(("auth.logout", "POST"))  # tested on its own: it would end the matrix's session
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (rule.endpoint, method) in covered | exempt, (rule.endpoint, method)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_access_matrix(
+    world: World, scene: Scene, client: FlaskClient, auth: AuthActions, username: str
+) -> None:
+    user = world.users[username]
+    roles = set(user.role_names)
+    auth.login(username)
+    failures = []
+    for route in ROUTES:
+        for side_name, side in (("own", scene.own), ("other", scene.other)):
+            url = route.url(world, side)
+            if route.method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data=dict(route.data))
+            visible = side.household.org_path.startswith(user.org_unit.path)
+            if not roles & route.roles:
+                expected: set[int] = {403}
+            elif route.scoped and not visible:
+                expected = {404}
+            else:
+                expected = set(route.ok) or ({200} if route.method == "GET" else OK_POST)
+            if response.status_code not in expected:
+                failures.append((route.method, url, side_name, response.status_code, expected))
+    assert not failures, f"{username}: {failures}"
+
+
+def test_signed_out_reaches_only_the_sign_in_page(
+    app: Flask, world: World, scene: Scene, client: FlaskClient
+) -> None:
+    for route in ROUTES:
+        url = route.url(world, scene.own)
+        response = client.get(url) if route.method == "GET" else client.post(url)
+        assert response.status_code == 302, (route.method, url)
+        assert "/login" in response.headers["Location"]
+    assert client.get("/login").status_code == 200
+
+
+def test_no_other_township_record_by_url_guessing(
+    world: World, scene: Scene, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login("clerk")
+    own, other = scene.own, scene.other
+    guesses = [
+        f"/cases/{other.case.id}",
+        f"/cases/{own.case.id}/attachments/{other.attachment.id}",  # own case, foreign file
+        f"/cases/{other.case.id}/attachments/{other.attachment.id}",
+        f"/desk/households/{other.household.id}",
+        f"/print/cases/{other.case.id}/acceptance",
+        f"/print/cases/{other.case.id}/decision",
+        f"/print/cases/{other.case.id}/missing-materials",
+        "/print/publicity/640502101",
+        "/cases/999999",
+        "/print/cases/999999/decision",
+        "/desk/households/999999",
+    ]
+    for url in guesses:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "王大明" not in response.get_data(as_text=True)
+    # Nor through lists and search.
+    for url in ("/cases/", "/desk/?q=王大明", "/desk/?q=wdm", "/print/publicity/640502100"):
+        body = client.get(url).get_data(as_text=True)
+        assert other.case.case_no not in body
+        assert f'/desk/households/{other.household.id}"' not in body
+    # A foreign case cannot be acted on either.
+    response = client.post(
+        f"/cases/{other.case.id}/fire/start_investigation", data={"expected_version": "1"}
+    )
+    assert response.status_code == 404

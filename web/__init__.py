@@ -1,0 +1,95 @@
+"""The caseflow web application: `create_app(config)` builds a Flask app around the core.
+
+Views parse input, call the core, and turn its typed errors into messages and status codes.
+They hold no business rules (those live in `caseflow`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map
+
+from caseflow.db import database_url
+from caseflow.timeutil import utcnow
+
+MB = 1024 * 1024
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` limited to positive 32-bit values."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _secret_key(instance: Path) -> str:
+    """A key generated once and kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="ascii")
+    return key
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `config` overrides defaults (tests pass DATABASE_URL, NOW, TESTING…)."""
+    app = Flask(__name__, instance_relative_config=True)
+    config = dict(config or {})
+    instance = Path(app.instance_path)
+    app.config.update(
+        DATABASE_URL=config.get("DATABASE_URL") or database_url(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,  # a clerk may keep a form open all morning
+        UPLOAD_MAX_BYTES=10 * MB,
+        ATTACHMENT_DIR=str(instance / "attachments"),
+    )
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    # Werkzeug refuses bodies beyond this with 413 before a view reads them.
+    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["UPLOAD_MAX_BYTES"]) + MB)
+    now: Callable[[], datetime] = app.config.get("NOW") or utcnow
+    app.config["NOW"] = now
+
+    from web import db, errors, security, templating
+
+    # Ids beyond a 32-bit column would overflow the database driver (a 500): make them 404s.
+    app.url_map.converters["int"] = BoundedInt
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from web import admin, auth, cases, desk, printouts
+
+    for module in (auth, desk, cases, printouts, admin):
+        app.register_blueprint(module.bp)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        roles = current_user.roles
+        if roles == {"admin"}:
+            return redirect(url_for("admin.users"))
+        if "clerk" in roles:
+            return redirect(url_for("desk.search"))
+        return redirect(url_for("cases.queue"))
+
+    return app

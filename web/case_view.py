@@ -1,0 +1,159 @@
+"""Read-side assembly of the case page: everything a template needs, loaded within jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.actors import Actor
+from caseflow.calendar_store import load_calendar
+from caseflow.clock_view import DeadlineView, case_deadlines
+from caseflow.engine import AvailableTransition, available_transitions
+from caseflow.errors import CaseNotFound
+from caseflow.materials import Material, checklist
+from caseflow.models import Attachment, Case, CaseEvent, User
+from caseflow.money import format_yuan
+from caseflow.personal_data import may_view_full
+from caseflow.workflow.loader import OPEN_TRIGGER
+from caseflow.workflow.model import PayloadField, WorkflowDef
+from caseflow.workflow.registry import registry
+
+# Keys the intake writes into the `open` event besides the summary.
+OPEN_PAYLOAD_LABELS = {
+    "summary": "申请事由",
+    "materials_supplied": "已收材料",
+    "materials_missing": "缺少材料",
+    "duplicate_override": "督查授权跳过重复检查",
+    "staff_relative_declared": "工作人员近亲属备案",
+}
+
+
+def load_case(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case, if inside the actor's jurisdiction (in SQL), else CaseNotFound → 404."""
+    case = session.scalars(
+        select(Case).where(
+            Case.id == case_id, Case.org_path.startswith(actor.org_path, autoescape=True)
+        )
+    ).first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+@dataclass(frozen=True)
+class StateItem:
+    name: str
+    label: str
+    current: bool
+    visited: bool
+    final: bool
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    actor: str
+    role: str
+    label: str
+    from_label: str
+    to_label: str
+    details: list[tuple[str, str]]
+
+
+@dataclass
+class CasePage:
+    case: Case
+    wf: WorkflowDef
+    states: list[StateItem]
+    timeline: list[TimelineItem]
+    deadlines: list[DeadlineView]
+    actions: list[AvailableTransition]
+    attachments: list[Attachment]
+    materials: tuple[Material, ...]
+    full_data_allowed: bool
+    uploader_names: dict[int, str] = field(default_factory=dict)
+
+
+def _show(value: Any, f: PayloadField | None) -> str:
+    if f is not None and f.type == "fen" and isinstance(value, int):
+        return format_yuan(value) + " 元"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_show(v, None)}" for k, v in value.items() if k != "supervisor_id")
+    return str(value)
+
+
+def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
+    fields: dict[str, PayloadField] = {}
+    for t in wf.transitions:
+        if t.trigger == event.trigger:
+            fields.update({f.name: f for f in t.payload})
+    out = []
+    for key, value in (event.payload or {}).items():
+        if value in (None, "", [], {}):
+            continue
+        label = fields[key].label if key in fields else OPEN_PAYLOAD_LABELS.get(key, key)
+        out.append((label, _show(value, fields.get(key))))
+    return out
+
+
+def _label_of_state(wf: WorkflowDef, name: str | None) -> str:
+    if name is None:
+        return ""
+    return wf.states[name].label if name in wf.states else name
+
+
+def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> CasePage:
+    """Gather the case page's data; nothing here changes the database."""
+    reg = registry()
+    wf = reg.workflow(case.workflow_key)
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    ).all()
+    user_ids = {e.actor_id for e in events if e.actor_id is not None}
+    attachments = session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+    user_ids |= {a.uploaded_by_id for a in attachments}
+    names = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    )
+    visited = {e.to_state for e in events}
+    states = [
+        StateItem(s.name, s.label, s.name == case.state, s.name in visited, s.final)
+        for s in wf.states.values()
+    ]
+    timeline = [
+        TimelineItem(
+            at=e.at,
+            actor=names.get(e.actor_id, "系统") if e.actor_id else "系统（定时器）",
+            role=e.actor_role,
+            label="受理" if e.trigger == OPEN_TRIGGER else wf.label_of(e.trigger),
+            from_label=_label_of_state(wf, e.from_state),
+            to_label=_label_of_state(wf, e.to_state),
+            details=_details(wf, e),
+        )
+        for e in reversed(events)
+    ]
+    ruleset = reg.rulesets[case.ruleset_key]
+    deadlines = case_deadlines(session, case.id, ruleset, load_calendar(session), now)
+    actions = available_transitions(session, case, actor, now, include_blocked=True, reg=reg)
+    return CasePage(
+        case=case,
+        wf=wf,
+        states=states,
+        timeline=timeline,
+        deadlines=deadlines,
+        actions=actions,
+        attachments=list(attachments),
+        materials=checklist(case.case_type),
+        full_data_allowed=may_view_full(actor),
+        uploader_names=names,
+    )

@@ -1,0 +1,204 @@
+"""The case list and the case page: state, timeline, deadlines, actions, attachments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from caseflow.engine import fire
+from caseflow.errors import (
+    CaseflowError,
+    CaseNotFound,
+    ConcurrencyConflict,
+    PayloadInvalid,
+)
+from caseflow.households import parse_row_id
+from caseflow.models import Case
+from caseflow.personal_data import reveal
+from caseflow.roles import PERSONAL_DATA_ROLES
+from caseflow.workflow.model import StateDef
+from caseflow.workflow.registry import registry
+from web import db
+from web.case_view import build_page, load_case
+from web.security import CASEWORK_ROLES, current_actor, roles_required
+from web.uploads import UploadRejected, add_attachment, attachment_in_scope, path_for, store_file
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+QUEUE_LIMIT = 300
+
+
+@bp.get("/")
+@roles_required(CASEWORK_ROLES)
+def queue() -> ResponseReturnValue:
+    """Open cases in the user's jurisdiction; those whose current step is the user's role first."""
+    actor = current_actor()
+    rows = (
+        db.session()
+        .scalars(
+            select(Case)
+            .where(
+                Case.org_path.startswith(actor.org_path, autoescape=True), Case.is_final.is_(False)
+            )
+            .order_by(Case.state_entered_at)
+            .limit(QUEUE_LIMIT)
+        )
+        .all()
+    )
+    reg = registry()
+    mine: list[tuple[Case, StateDef]] = []
+    others: list[tuple[Case, StateDef]] = []
+    for case in rows:
+        state = reg.workflow(case.workflow_key).states[case.state]
+        (mine if state.owner_role in actor.roles else others).append((case, state))
+    return render_template("cases/queue.html", mine=mine, others=others)
+
+
+def _render(case_id: int, status: int = 200, **extra: Any) -> ResponseReturnValue:
+    session, actor, now = db.session(), current_actor(), db.now()
+    case = load_case(session, actor, case_id)
+    page = build_page(session, actor, case, now)
+    extra.setdefault("open_form", None)
+    extra.setdefault("errors", {})
+    extra.setdefault("values", {})
+    extra.setdefault("revealed", {})
+    return render_template("cases/case.html", page=page, **extra), status
+
+
+@bp.get("/<int:case_id>")
+@roles_required(CASEWORK_ROLES)
+def show(case_id: int) -> ResponseReturnValue:
+    """The case page."""
+    return _render(case_id)
+
+
+def _payload(trigger: str, case: Case) -> dict[str, Any]:
+    wf = registry().workflow(case.workflow_key)
+    t = wf.transition_for(case.state, trigger)
+    if t is None:
+        return {}
+    payload: dict[str, Any] = {}
+    for f in t.payload:
+        key = "p_" + f.name
+        if f.type == "list":
+            # Checklist boxes and a free-text box (one item per line) feed the same list.
+            items = [line.strip() for v in request.form.getlist(key) for line in v.splitlines()]
+            payload[f.name] = list(dict.fromkeys(i for i in items if i))
+        elif f.type == "bool":
+            payload[f.name] = "on" if request.form.get(key) else ""
+        else:
+            payload[f.name] = request.form.get(key, "")
+    return payload
+
+
+@bp.post("/<int:case_id>/fire/<trigger>")
+@roles_required(CASEWORK_ROLES)
+def fire_view(case_id: int, trigger: str) -> ResponseReturnValue:
+    """Fire one transition through the engine; a stale page gets the conflict message."""
+    session, actor = db.session(), current_actor()
+    case = load_case(session, actor, case_id)
+    raw_version = request.form.get("expected_version", "")
+    if parse_row_id(raw_version) is None:
+        flash("页面已过期，请刷新后重试", "error")
+        return redirect(url_for("cases.show", case_id=case_id), 303)
+    payload = _payload(trigger[:40], case)
+    label = registry().workflow(case.workflow_key).label_of(trigger)
+    session.rollback()  # end the read so fire starts its own unit of work
+    try:
+        fire(
+            session,
+            case_id,
+            trigger[:40],
+            actor,
+            db.now(),
+            payload,
+            expected_version=int(raw_version),
+        )
+    except PayloadInvalid as exc:
+        flash("未提交：请按提示修改", "error")
+        values = {k: request.form.getlist(k) for k in request.form}
+        return _render(case_id, 400, open_form=trigger, errors=exc.fields, values=values)
+    except CaseNotFound:
+        abort(404)
+    except ConcurrencyConflict as exc:
+        flash(exc.message_zh, "error")
+        return redirect(url_for("cases.show", case_id=case_id), 303)
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return redirect(url_for("cases.show", case_id=case_id), 303)
+    flash(f"已完成：{label}", "success")
+    return redirect(url_for("cases.show", case_id=case_id), 303)
+
+
+@bp.post("/<int:case_id>/reveal")
+@roles_required(frozenset(r.value for r in PERSONAL_DATA_ROLES))
+def reveal_view(case_id: int) -> ResponseReturnValue:
+    """Show one full ID number or bank account after an explicit click; the view is logged."""
+    session, actor = db.session(), current_actor()
+    case = load_case(session, actor, case_id)
+    field = request.form.get("field", "")
+    member = request.form.get("member_id", "")
+    value = reveal(
+        session,
+        actor,
+        field=field,
+        household_id=case.household_id,
+        member_id=parse_row_id(member),
+        case_id=case.id,
+        purpose=f"办理案件 {case.case_no}",
+        now=db.now(),
+    )
+    key = f"{field}:{member}" if field == "id_number" else field
+    # Rendered into this response only: a flash would put the value into the session cookie.
+    return _render(case_id, revealed={key: value})
+
+
+@bp.post("/<int:case_id>/attachments")
+@roles_required(CASEWORK_ROLES)
+def upload(case_id: int) -> ResponseReturnValue:
+    """Attach a scanned material (PDF/JPG/PNG, size-limited, stored by checksum)."""
+    session, actor = db.session(), current_actor()
+    load_case(session, actor, case_id)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("请选择要上传的文件", "error")
+        return redirect(url_for("cases.show", case_id=case_id), 303)
+    folder = Path(current_app.config["ATTACHMENT_DIR"])
+    try:
+        stored = store_file(
+            file.stream, file.filename, folder, int(current_app.config["UPLOAD_MAX_BYTES"])
+        )
+    except UploadRejected as exc:
+        flash(f"上传失败：{exc}", "error")
+        return redirect(url_for("cases.show", case_id=case_id), 303)
+    add_attachment(
+        session, actor, case_id, stored, file.filename, request.form.get("material", ""), db.now()
+    )
+    flash("材料已上传", "success")
+    return redirect(url_for("cases.show", case_id=case_id), 303)
+
+
+@bp.get("/<int:case_id>/attachments/<int:att_id>")
+@roles_required(CASEWORK_ROLES)
+def attachment(case_id: int, att_id: int) -> ResponseReturnValue:
+    """Download an attachment (only inside the user's jurisdiction)."""
+    row = attachment_in_scope(db.session(), current_actor(), case_id, att_id)
+    path = path_for(Path(current_app.config["ATTACHMENT_DIR"]), row.sha256)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path, mimetype=row.content_type, as_attachment=True, download_name=row.filename
+    )

@@ -1,0 +1,280 @@
+"""The one window (一门受理): find or register a household, declare relatives, start any case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from caseflow.errors import PayloadInvalid, PermissionDenied
+from caseflow.households import (
+    HEALTH,
+    LABOUR_CAPACITY,
+    MAX_MEMBERS,
+    NEAR_RELATIONS,
+    RELATIONS,
+    HouseholdInput,
+    MemberInput,
+    declare_relative,
+    find_households,
+    household_in_scope,
+    parse_row_id,
+    register_household,
+)
+from caseflow.intake import (
+    DuplicateFound,
+    IntakeRequest,
+    Override,
+    duplicate_findings,
+    openable_workflows,
+    start_case,
+)
+from caseflow.materials import checklist
+from caseflow.models import Case, OrgUnit, RelativeDeclaration, User
+from caseflow.roles import Role
+from caseflow.users import password_matches
+from caseflow.workflow.registry import registry
+from web import db, throttle
+from web.security import CASEWORK_ROLES, current_actor, roles_required
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+# Roles that may start at least one case type at the desk (workflow open_roles decide the rest).
+INTAKE_ROLES = frozenset(
+    {Role.CLERK, Role.TOWNSHIP_REVIEWER, Role.INVESTIGATOR, Role.POVERTY_LIAISON, Role.SUPERVISOR}
+)
+DEFAULT_ROWS = 5
+
+
+@bp.get("/")
+@roles_required(CASEWORK_ROLES)
+def search() -> ResponseReturnValue:
+    """Find a household by ID number, name or pinyin initials."""
+    q = request.args.get("q", "")[:40]
+    hits = find_households(db.session(), current_actor(), q) if q.strip() else []
+    return render_template("desk/search.html", q=q, hits=hits)
+
+
+def _units() -> list[OrgUnit]:
+    actor = current_actor()
+    return list(
+        db.session().scalars(
+            select(OrgUnit)
+            .where(
+                OrgUnit.path.startswith(actor.org_path, autoescape=True),
+                OrgUnit.level.in_(("village", "township")),
+            )
+            .order_by(OrgUnit.path)
+        )
+    )
+
+
+def _household_form() -> HouseholdInput:
+    f = request.form
+    rows = min(parse_row_id(f.get("rows")) or 0, MAX_MEMBERS)
+    members = [
+        MemberInput(
+            name=f.get(f"members-{i}-name", ""),
+            id_number=f.get(f"members-{i}-id_number", ""),
+            relation=f.get(f"members-{i}-relation", ""),
+            labour_capacity=f.get(f"members-{i}-labour_capacity", "full"),
+            health=f.get(f"members-{i}-health", "healthy"),
+            disability_grade=f.get(f"members-{i}-disability_grade", ""),
+            is_student=bool(f.get(f"members-{i}-is_student")),
+        )
+        for i in range(max(rows, 1))
+    ]
+    return HouseholdInput(
+        org_unit_id=f.get("org_unit_id", ""),
+        address=f.get("address", ""),
+        phone=f.get("phone", ""),
+        bank_name=f.get("bank_name", ""),
+        bank_account=f.get("bank_account", ""),
+        members=members,
+    )
+
+
+def _render_household_form(form: dict[str, Any], errors: dict[str, str], rows: int) -> str:
+    return render_template(
+        "desk/household_form.html",
+        form=form,
+        errors=errors,
+        rows=rows,
+        units=_units(),
+        relations=RELATIONS,
+        labour=LABOUR_CAPACITY,
+        health=HEALTH,
+    )
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@roles_required(Role.CLERK)
+def register() -> ResponseReturnValue:
+    """Register a household and its members (nothing is saved while any field is wrong)."""
+    if request.method == "GET":
+        rows = min(parse_row_id(request.args.get("rows")) or DEFAULT_ROWS, MAX_MEMBERS)
+        return _render_household_form({}, {}, max(rows, 1))
+    data = _household_form()
+    try:
+        household = register_household(db.session(), current_actor(), data, db.now())
+    except PayloadInvalid as exc:
+        flash("登记未保存：请按提示修改标红的项目", "error")
+        return _render_household_form(request.form.to_dict(), exc.fields, len(data.members)), 400
+    flash(f"已登记家庭：户主 {household.head_name}", "success")
+    return redirect(url_for("desk.household", household_id=household.id), 303)
+
+
+def _household_page(household_id: int, **extra: Any) -> str:
+    session, actor = db.session(), current_actor()
+    household = household_in_scope(session, actor, household_id)
+    cases = session.scalars(
+        select(Case).where(Case.household_id == household.id).order_by(Case.id.desc())
+    ).all()
+    declarations = session.scalars(
+        select(RelativeDeclaration).where(RelativeDeclaration.household_id == household.id)
+    ).all()
+    staff = session.scalars(select(User).where(User.active).order_by(User.display_name)).all()
+    reg = registry()
+    return render_template(
+        "desk/household.html",
+        household=household,
+        cases=cases,
+        state_label=lambda c: reg.workflow(c.workflow_key).states[c.state].label,
+        declarations=declarations,
+        staff=staff,
+        near_relations=NEAR_RELATIONS,
+        workflows=openable_workflows(actor),
+        labour=LABOUR_CAPACITY,
+        health=HEALTH,
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
+
+
+@bp.get("/households/<int:household_id>")
+@roles_required(CASEWORK_ROLES)
+def household(household_id: int) -> ResponseReturnValue:
+    """A household's members (masked), its cases and declarations; where to start a case."""
+    return _household_page(household_id)
+
+
+@bp.post("/households/<int:household_id>/relatives")
+@roles_required(Role.CLERK)
+def relatives(household_id: int) -> ResponseReturnValue:
+    """Declare the household a near relative of staff (单独登记备案)."""
+    f = request.form
+    staff_id = f.get("staff_user_id", "")
+    try:
+        declare_relative(
+            db.session(),
+            current_actor(),
+            household_id,
+            staff_user_id=parse_row_id(staff_id),
+            staff_name=f.get("staff_name", ""),
+            relation=f.get("relation", ""),
+            now=db.now(),
+        )
+    except PayloadInvalid as exc:
+        return _household_page(household_id, errors=exc.fields), 400
+    flash("已登记近亲属备案：本户今后的案件将单独登记，相关工作人员须回避", "success")
+    return redirect(url_for("desk.household", household_id=household_id), 303)
+
+
+def _intake_page(household_id: int, case_type: str, **extra: Any) -> str:
+    session, actor = db.session(), current_actor()
+    household = household_in_scope(session, actor, household_id)
+    workflows = openable_workflows(actor)
+    wf = next((w for w in workflows if w.case_type == case_type), None)
+    findings = duplicate_findings(session, actor, household.id, case_type) if wf else []
+    emergency = wf.transition_for(wf.initial.name, "declare_emergency") if wf else None
+    return render_template(
+        "desk/intake.html",
+        household=household,
+        workflows=workflows,
+        wf=wf,
+        case_type=case_type,
+        materials=checklist(case_type) if wf else (),
+        findings=extra.pop("findings", findings),
+        emergency=emergency,
+        form=extra.pop("form", {}),
+        errors=extra.pop("errors", {}),
+        relative_declared=bool(household and _has_declaration(household.id)),
+        **extra,
+    )
+
+
+def _has_declaration(household_id: int) -> bool:
+    from caseflow.households import has_relative_declaration
+
+    return has_relative_declaration(db.session(), household_id)
+
+
+def _override() -> Override | None:
+    """The supervisor co-signs at the desk with their own password (throttled like sign-in)."""
+    f = request.form
+    username = f.get("override_username", "").strip()[:64]
+    if not username:
+        return None
+    session, now = db.session(), db.now()
+    if throttle.is_locked(session, username, now):
+        raise PayloadInvalid({"override_password": "该督查账号失败次数过多，请 15 分钟后再试"})
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not password_matches(user, f.get("override_password", "")):
+        throttle.record(session, username, request.remote_addr or "", False, now)
+        raise PayloadInvalid({"override_password": "督查人员用户名或密码不正确"})
+    return Override(user.id, f.get("override_reason", ""))
+
+
+def _intake_request(household_id: int, case_type: str) -> IntakeRequest:
+    f = request.form
+    emergency = None
+    if f.get("emergency") and case_type == "temporary":
+        emergency = {
+            "emergency_kind": f.get("emergency_kind", ""),
+            "situation": f.get("situation", ""),
+        }
+    return IntakeRequest(
+        household_id=household_id,
+        case_type=case_type,
+        supplied=tuple(f.getlist("supplied")),
+        illness=bool(f.get("illness")),
+        disability=bool(f.get("disability")),
+        sudden=bool(f.get("sudden")),
+        summary=f.get("summary", ""),
+        emergency=emergency,
+        override=_override(),
+    )
+
+
+@bp.route("/households/<int:household_id>/intake", methods=["GET", "POST"])
+@roles_required(INTAKE_ROLES)
+def intake(household_id: int) -> ResponseReturnValue:
+    """Start a case: checklist, duplicate checks before and at submit, 一次性告知 if incomplete."""
+    case_type = (request.values.get("case_type") or "")[:20]
+    household_in_scope(db.session(), current_actor(), household_id)  # 404 before anything else
+    if request.method == "GET":
+        return _intake_page(household_id, case_type)
+    form = request.form.to_dict()
+    form["supplied"] = request.form.getlist("supplied")  # type: ignore[assignment]
+    form.pop("override_password", None)  # never echoed back into the page
+    try:
+        result = start_case(
+            db.session(), current_actor(), _intake_request(household_id, case_type), db.now()
+        )
+    except DuplicateFound as exc:
+        flash("重复申请检查未通过，未受理。如确需受理，须由督查人员授权并填写理由。", "error")
+        return _intake_page(household_id, case_type, form=form, findings=exc.findings), 409
+    except PayloadInvalid as exc:
+        flash("未受理：请按提示修改", "error")
+        return _intake_page(household_id, case_type, form=form, errors=exc.fields), 400
+    except PermissionDenied as exc:
+        flash(exc.message_zh, "error")
+        return _intake_page(household_id, case_type, form=form), 403
+    case = result.case
+    if result.notice_fired:
+        flash(f"已受理 {case.case_no}，材料不全：请打印一次性告知书交申请人", "warning")
+        return redirect(url_for("printouts.missing_materials", case_id=case.id), 303)
+    flash(f"已受理 {case.case_no}", "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)

@@ -1,0 +1,140 @@
+"""Sign-in state, deny-by-default login check, role checks, CSRF and security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, request
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+from caseflow.actors import Actor
+from caseflow.households import parse_row_id
+from caseflow.models import User
+from caseflow.roles import Role
+from web import db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+# The only endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# Everyone who works on cases; the admin manages accounts only and sees no personal data.
+CASEWORK_ROLES = frozenset(r.value for r in Role) - {Role.ADMIN.value, Role.SYSTEM.value}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WebUser(UserMixin):  # type: ignore[misc]
+    """The signed-in user as the web layer needs it (detached from any session)."""
+
+    def __init__(self, user: User) -> None:
+        self.user_id = user.id
+        self.username = user.username
+        self.display_name = user.display_name
+        self.roles = frozenset(user.role_names)
+        self.org_path = user.org_unit.path
+        self.org_name = user.org_unit.name
+        self._active = user.active
+        self._token = session_token(user)
+
+    def get_id(self) -> str:
+        return f"{self.user_id}:{self._token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self._active
+
+    @property
+    def actor(self) -> Actor:
+        """The core's view of this user."""
+        return Actor(self.user_id, self.username, self.roles, self.org_path)
+
+
+def session_token(user: User) -> str:
+    # Part of the password hash: changing the password signs out every other session.
+    return user.password_hash[-12:]
+
+
+def _load_user(user_id: str) -> WebUser | None:
+    raw_id, _, token = user_id.partition(":")
+    row_id = parse_row_id(raw_id)
+    if row_id is None:
+        return None
+    user = db.session().scalar(select(User).where(User.id == row_id))
+    if user is None or not user.active or session_token(user) != token:
+        return None
+    return WebUser(user)
+
+
+def current_actor() -> Actor:
+    """The signed-in user as an Actor (views are only reached when signed in)."""
+    actor: Actor = current_user.actor
+    return actor
+
+
+def roles_required(*roles: str | frozenset[str]) -> Callable[[F], F]:
+    """403 unless the user holds one of `roles` (strings or sets of strings)."""
+    allowed: set[str] = set()
+    for r in roles:
+        allowed |= {r} if isinstance(r, str) else set(r)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.roles & allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _refuse_nul() -> None:
+    # NUL never belongs in form text, and PostgreSQL refuses it in any query (a 500 otherwise).
+    for values in (request.args, request.form):
+        if any("\x00" in v for vs in values.listvalues() for v in vs):
+            abort(400)
+
+
+def _require_login() -> ResponseReturnValue | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        result: ResponseReturnValue = login_manager.unauthorized()
+        return result
+    return None
+
+
+def _headers(response: Any) -> Any:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    )
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")  # personal data: never cached
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Login manager, CSRF on every POST, deny-by-default login check, headers."""
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    # Registered after CSRFProtect's own hook, so a POST without a token fails even when signed out.
+    app.before_request(_require_login)
+    app.before_request(_refuse_nul)
+    app.after_request(_headers)

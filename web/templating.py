@@ -1,0 +1,66 @@
+"""Template helpers: local time, money, masking, Chinese labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from caseflow.idnumber import mask_account, mask_id_number
+from caseflow.intake import CASE_TYPE_LABELS
+from caseflow.money import format_yuan
+from caseflow.roles import ROLE_LABELS, Role
+from caseflow.timeutil import to_local
+
+
+def fmt_dt(value: datetime | None) -> str:
+    """Asia/Shanghai, to the minute."""
+    return "" if value is None else to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_date(value: datetime | date | None) -> str:
+    """A local date."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def yuan(fen: int | None) -> str:
+    """Integer fen as yuan text."""
+    return "—" if fen is None else format_yuan(int(fen))
+
+
+def role_label(role: str) -> str:
+    """Chinese label of a role name."""
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role
+
+
+def init_app(app: Flask) -> None:
+    """Filters and globals for every template."""
+    app.jinja_env.filters.update(
+        dt=fmt_dt,
+        d=fmt_date,
+        yuan=yuan,
+        mask_id=mask_id_number,
+        mask_account=mask_account,
+        role_label=role_label,
+        case_type_label=lambda t: CASE_TYPE_LABELS.get(t, t),
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def globals_() -> dict[str, Any]:
+        roles = current_user.roles if current_user.is_authenticated else frozenset()
+        return {
+            "user_roles": roles,
+            "ADMIN_ONLY": frozenset({"admin"}),
+            "app_title": "沙坡头区社会救助一门受理系统",
+        }
