@@ -201,6 +201,22 @@ def latest_assessment(session: Session, case: Case, kind: str | None = None) -> 
     return session.scalars(stmt.order_by(Assessment.id.desc()).limit(1)).first()
 
 
+KIND_LABELS = {
+    "means_test": "家庭经济状况核对",
+    "tekun": "特困条件与自理能力评估",
+    "temporary": "临时救助核定",
+}
+
+
+def case_assessments(session: Session, case_id: int) -> list[Assessment]:
+    """Every assessment of a case, newest first (for the case page and printouts)."""
+    return list(
+        session.scalars(
+            select(Assessment).where(Assessment.case_id == case_id).order_by(Assessment.id.desc())
+        )
+    )
+
+
 @guard("assessment_recorded")
 def assessment_recorded(ctx: GuardContext) -> str | None:
     """The case may leave verify only with an assessment recorded during this visit."""

@@ -38,6 +38,10 @@ _LEVEL_TRIGGERS = {
     dl.LEVEL_DISTRICT: "escalated_district",
     dl.LEVEL_BUREAU: "escalated_bureau",
 }
+# How the case page names the sweep's own events.
+SYSTEM_EVENT_LABELS = {
+    trigger: dl.LEVEL_LABELS[level] for level, trigger in _LEVEL_TRIGGERS.items()
+}
 _LEVEL_KINDS = {
     dl.LEVEL_REMINDED: "reminder",
     dl.LEVEL_OVERDUE: "overdue",

@@ -10,14 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
+from caseflow.assessments import case_assessments
 from caseflow.calendar_store import load_calendar
-from caseflow.clock_view import DeadlineView, case_deadlines
+from caseflow.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
 from caseflow.engine import AvailableTransition, available_transitions
 from caseflow.errors import CaseNotFound
 from caseflow.materials import Material, checklist
-from caseflow.models import Attachment, Case, CaseEvent, User
+from caseflow.models import Assessment, Attachment, Case, CaseEvent, User
 from caseflow.money import format_yuan
 from caseflow.personal_data import may_view_full
+from caseflow.sweep import SYSTEM_EVENT_LABELS
 from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
@@ -75,6 +77,9 @@ class CasePage:
     attachments: list[Attachment]
     materials: tuple[Material, ...]
     full_data_allowed: bool
+    ruleset_label: str = ""
+    pauses: list[PauseView] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
     uploader_names: dict[int, str] = field(default_factory=dict)
 
 
@@ -102,6 +107,12 @@ def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
         label = fields[key].label if key in fields else OPEN_PAYLOAD_LABELS.get(key, key)
         out.append((label, _show(value, fields.get(key))))
     return out
+
+
+def _event_label(wf: WorkflowDef, trigger: str) -> str:
+    if trigger == OPEN_TRIGGER:
+        return "受理"
+    return SYSTEM_EVENT_LABELS.get(trigger) or wf.label_of(trigger)
 
 
 def _label_of_state(wf: WorkflowDef, name: str | None) -> str:
@@ -135,7 +146,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
             at=e.at,
             actor=names.get(e.actor_id, "系统") if e.actor_id else "系统（定时器）",
             role=e.actor_role,
-            label="受理" if e.trigger == OPEN_TRIGGER else wf.label_of(e.trigger),
+            label=_event_label(wf, e.trigger),
             from_label=_label_of_state(wf, e.from_state),
             to_label=_label_of_state(wf, e.to_state),
             details=_details(wf, e),
@@ -155,5 +166,8 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
         attachments=list(attachments),
         materials=checklist(case.case_type),
         full_data_allowed=may_view_full(actor),
+        ruleset_label=ruleset.label,
+        pauses=case_pauses_view(session, case.id),
+        assessments=case_assessments(session, case.id),
         uploader_names=names,
     )

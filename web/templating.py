@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 
+from caseflow.assessments import KIND_LABELS
 from caseflow.idnumber import mask_account, mask_id_number
 from caseflow.intake import CASE_TYPE_LABELS
 from caseflow.money import format_yuan
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
         mask_account=mask_account,
         role_label=role_label,
         case_type_label=lambda t: CASE_TYPE_LABELS.get(t, t),
+        assessment_kind=lambda k: KIND_LABELS.get(k, k),
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -196,3 +196,23 @@ def test_refusal_notice_has_reasons_and_appeal_rights(
     notice = client.get(f"/print/cases/{case.id}/decision").get_data(as_text=True)
     assert "不予确认" in notice and "测试说明" in notice
     assert "行政复议" in notice and "行政诉讼" in notice
+
+
+def test_case_page_shows_assessment_standard_pauses_and_rule_set(
+    client: FlaskClient, auth: AuthActions, scene: Scene
+) -> None:
+    case_id = scene.own.case.id
+    auth.login("clerk")
+    assert act(client, case_id, "request_materials", missing_items="户口簿").status_code == 303
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "暂停计时" in page and "计时暂停中" in page and "至今" in page
+    assert "适用规则集：宁夏沙坡头区规定" in page
+    act(client, case_id, "materials_supplied")
+    act(client, case_id, "start_investigation")
+    auth.logout()
+    auth.login("inv1")
+    assert act(client, case_id, "record_assessment").status_code == 303
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "家庭经济状况核对" in page and "核定金额" in page
+    assert "2026年1月1日 起施行的配置（示例值，待管理员确认）" in page
+    assert "MT-INCOME" in page and "560.00" in page  # every rule with the standard used
