@@ -23,6 +23,7 @@ from caseflow.sweep import SYSTEM_EVENT_LABELS
 from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
+from web.templating import fmt_dt
 
 # Keys the intake writes into the `open` event besides the summary.
 OPEN_PAYLOAD_LABELS = {
@@ -95,7 +96,18 @@ def _show(value: Any, f: PayloadField | None) -> str:
     return str(value)
 
 
+def _system_details(event: CaseEvent) -> list[tuple[str, str]]:
+    # The sweep's payload is bookkeeping; a clerk needs which limit and when it fell due.
+    payload = event.payload or {}
+    out = [("时限", str(payload.get("label", "")))]
+    if payload.get("due_at"):
+        out.append(("到期", fmt_dt(datetime.fromisoformat(payload["due_at"]))))
+    return out
+
+
 def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
+    if event.trigger in SYSTEM_EVENT_LABELS:
+        return _system_details(event)
     fields: dict[str, PayloadField] = {}
     for t in wf.transitions:
         if t.trigger == event.trigger:
@@ -144,7 +156,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
     timeline = [
         TimelineItem(
             at=e.at,
-            actor=names.get(e.actor_id, "系统") if e.actor_id else "系统（定时器）",
+            actor=names.get(e.actor_id, "系统") if e.actor_id else "系统",
             role=e.actor_role,
             label=_event_label(wf, e.trigger),
             from_label=_label_of_state(wf, e.from_state),

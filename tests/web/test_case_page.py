@@ -216,3 +216,20 @@ def test_case_page_shows_assessment_standard_pauses_and_rule_set(
     assert "家庭经济状况核对" in page and "核定金额" in page
     assert "2026年1月1日 起施行的配置（示例值，待管理员确认）" in page
     assert "MT-INCOME" in page and "560.00" in page  # every rule with the standard used
+
+
+def test_escalations_appear_in_the_timeline_in_plain_words(
+    client: FlaskClient, auth: AuthActions, scene: Scene, engine: Any
+) -> None:
+    from datetime import datetime
+
+    from support import SH
+
+    from caseflow.db import make_session_factory
+    from caseflow.sweep import sweep
+
+    sweep(make_session_factory(engine), datetime(2026, 3, 6, 9, 0, tzinfo=SH))
+    auth.login("clerk")
+    page = client.get(f"/cases/{scene.own.case.id}").get_data(as_text=True)
+    assert "已提醒（即将到期）" in page and "已逾期（报乡镇领导）" in page
+    assert "受理后启动调查" in page and "level_label" not in page
