@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 # Role order decides which role an event records when an actor holds several that qualify.
 _ROLE_ORDER = [r.value for r in Role]
 
+MAX_ID = 2**63
+
 AfterCommit = Callable[["FireResult"], None]
 AFTER_COMMIT_HOOKS: list[AfterCommit] = []
 
@@ -147,6 +149,8 @@ def _lookup(wf: WorkflowDef, state: str, trigger: str) -> TransitionDef:
 
 def _lock_case(session: Session, case_id: int, actor: Actor) -> Case:
     """Load the case for update, inside the actor's jurisdiction (enforced in the WHERE clause)."""
+    if not 0 < case_id < MAX_ID:  # SQLite overflows on larger integers; no such case exists
+        raise CaseNotFound()
     in_scope = Case.org_path.startswith(actor.org_path, autoescape=True)
     if is_postgres(session):
         stmt = select(Case).where(Case.id == case_id, in_scope).with_for_update()
@@ -370,6 +374,8 @@ def _open_case_once(
     summary: str,
     payload: Mapping[str, Any] | None,
 ) -> Case:
+    if not 0 < household_id < MAX_ID:
+        raise CaseNotFound("家庭不存在或不在您的管辖范围内")
     _start_unit_of_work(session)
     try:
         household = session.scalars(

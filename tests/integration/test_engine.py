@@ -385,3 +385,11 @@ def test_minor_tekun_skips_publicity_and_adult_may_not(world: World) -> None:
             {"place": "公示栏"},
         )
     fire(world.session, case.id, "skip_publicity_minor", world.actor("reviewer"), walker.tick())
+
+
+@pytest.mark.parametrize("case_id", [0, -1, 2**63, 10**30])
+def test_impossible_ids_are_not_found_not_crashes(world: World, case_id: int) -> None:
+    with pytest.raises(CaseNotFound):
+        fire(world.session, case_id, "approve", world.actor("approver"), T0)
+    with pytest.raises(CaseNotFound):
+        open_case(world.session, "dibao", case_id, world.actor("clerk"), T0)
