@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from caseflow.models import Case, CasePause, Deadline
@@ -183,3 +183,19 @@ def extend_total(
     row.amount, row.extended = rule.extendable_to, True
     _set_due(row, cal, ruleset, case_pauses(session, case.id))
     return row
+
+
+def refresh_case_clock(session: Session, case_id: int) -> None:
+    """Copy the earliest open due date and the highest escalation level onto the case row.
+
+    A plain UPDATE, not through the ORM's version: the clock is derived data, and refreshing it
+    must not make a clerk's open form look stale.
+    """
+    due, level = session.execute(
+        select(func.min(Deadline.due_at), func.coalesce(func.max(Deadline.level), 0)).where(
+            Deadline.case_id == case_id, Deadline.closed_at.is_(None)
+        )
+    ).one()
+    session.execute(
+        update(Case).where(Case.id == case_id).values(due_at=due, escalation_level=level)
+    )

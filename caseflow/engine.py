@@ -271,6 +271,7 @@ def _apply(
     for name in t.effects:
         EFFECTS[name](EffectContext(session, case, wf, ruleset, cal, actor, now, payload))
     session.flush()
+    deadlines.refresh_case_clock(session, case.id)
     return FireResult(case.id, t.trigger, old, new, case.version, event.id, actor)
 
 
@@ -429,6 +430,8 @@ def _open_case_once(
         deadlines.on_state_change(
             session, case, wf, ruleset, load_calendar(session), None, initial, now
         )
+        session.flush()
+        deadlines.refresh_case_clock(session, case.id)
         session.commit()
     except BaseException:
         session.rollback()

@@ -204,12 +204,17 @@ class Case(Base):
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     summary: Mapped[str] = mapped_column(String(300), default="")
+    # Denormalised from the open deadline rows (deadlines.refresh_case_clock) so that queues and
+    # the supervisors' board sort and count on indexed columns of this table alone.
+    due_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
 
     household: Mapped[Household] = relationship()
     org_unit: Mapped[OrgUnit] = relationship()
 
     __table_args__ = (
         Index("ix_cases_org_path_state", "org_path", "state"),
+        Index("ix_cases_open_due", "is_final", "org_path", "due_at"),
         Index("ix_cases_household_type", "household_id", "case_type"),
     )
 

@@ -198,6 +198,7 @@ def _climb(
         },
         at=now,
     )
+    dl.refresh_case_clock(session, case.id)
     messages = _notify_level(
         session, case, wf.states[case.state].owner_role, rule.label, target, now
     )

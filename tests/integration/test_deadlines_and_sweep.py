@@ -323,3 +323,29 @@ def test_clock_view_shows_remaining_days_and_pauses(world: World) -> None:
     open_ = [v for v in views if not v.closed]
     assert open_[0].is_total and open_[0].remaining_working_days == 32  # 2 days paused
     assert open_[1].label == "受理后启动调查" and open_[1].remaining_working_days == 5
+
+
+def test_case_row_carries_its_next_due_date_and_escalation_level(
+    engine: Engine, world: World
+) -> None:
+    case = opened(world, T0)
+    world.session.rollback()
+    row = world.session.get(Case, case.id, populate_existing=True)
+    assert row is not None
+    assert row.due_at == state_deadline(world, case, "accepted").due_at  # earlier than the total
+    assert row.escalation_level == 0
+    sweep(make_session_factory(engine), datetime(2026, 3, 11, 9, 0, tzinfo=SH))
+    world.session.rollback()
+    row = world.session.get(Case, case.id, populate_existing=True)
+    assert row is not None and row.escalation_level == LEVEL_DISTRICT
+    fire(
+        world.session,
+        case.id,
+        "start_investigation",
+        world.actor("clerk"),
+        datetime(2026, 3, 11, 10, 0, tzinfo=SH),
+    )
+    world.session.rollback()
+    row = world.session.get(Case, case.id, populate_existing=True)
+    assert row is not None and row.escalation_level == 0  # the overdue step is done
+    assert row.due_at == state_deadline(world, case, "investigating").due_at

@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-28
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0001"
 down_revision = None
@@ -143,6 +144,8 @@ def upgrade() -> None:
         sa.Column("opened_by_id", sa.Integer(), nullable=True),
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("summary", sa.String(length=300), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("escalation_level", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
             ["users.id"],
@@ -164,6 +167,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_cases_household_id"), "cases", ["household_id"], unique=False)
     op.create_index("ix_cases_household_type", "cases", ["household_id", "case_type"], unique=False)
+    op.create_index("ix_cases_open_due", "cases", ["is_final", "org_path", "due_at"], unique=False)
     op.create_index("ix_cases_org_path_state", "cases", ["org_path", "state"], unique=False)
     op.create_table(
         "members",
@@ -514,6 +518,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_members_household_id"), table_name="members")
     op.drop_table("members")
     op.drop_index("ix_cases_org_path_state", table_name="cases")
+    op.drop_index("ix_cases_open_due", table_name="cases")
     op.drop_index("ix_cases_household_type", table_name="cases")
     op.drop_index(op.f("ix_cases_household_id"), table_name="cases")
     op.drop_table("cases")
