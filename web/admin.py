@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from caseflow.errors import PayloadInvalid
-from caseflow.models import OrgUnit, User
+from caseflow.errors import DefinitionError, PayloadInvalid
+from caseflow.models import OrgUnit, PolicyRecord, User
+from caseflow.policy_store import (
+    DISTRICT_REGION,
+    confirm_policy,
+    enter_policy,
+    policy_table,
+    region_of,
+)
 from caseflow.roles import Role
 from web import db
 from web.accounts import (
@@ -104,3 +111,60 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         return _render(user, shown, exc.fields), 400
     flash(f"已保存账号 {user.username}", "success")
     return redirect(url_for("admin.users"), 303)
+
+
+@bp.get("/policy")
+@roles_required(Role.ADMIN)
+def policy() -> ResponseReturnValue:
+    """The dated policy configurations of the district, with their status."""
+    return _render_policy("", {}), 200
+
+
+def _render_policy(text: str, errors: dict[str, str]) -> str:
+    session = db.session()
+    region = region_of(current_actor_unit_code())
+    table = policy_table(session, region)
+    records = {
+        r.effective_from: r
+        for r in session.scalars(select(PolicyRecord).where(PolicyRecord.region == region))
+    }
+    rows = [(c, records[c.effective_from]) for c in reversed(table.configs)]
+    return render_template("admin/policy.html", rows=rows, text=text, errors=errors)
+
+
+def current_actor_unit_code() -> str:
+    """The admin's own org code (policy is per district: its first six digits)."""
+    unit = db.session().scalar(select(OrgUnit).where(OrgUnit.path == current_actor().org_path))
+    return unit.code if unit is not None else DISTRICT_REGION
+
+
+@bp.post("/policy")
+@roles_required(Role.ADMIN)
+def enter_policy_view() -> ResponseReturnValue:
+    """Enter or replace configurations from YAML text; every change goes to the admin log."""
+    text = request.form.get("document", "")
+    try:
+        stored = enter_policy(db.session(), text, current_actor().user_id, db.now(), "录入内容")
+    except DefinitionError as exc:
+        db.session().rollback()
+        return _render_policy(text, {"document": exc.message_zh}), 400
+    flash(f"已录入 {len(stored)} 份配置（已记入管理日志）", "ok")
+    return redirect(url_for("admin.policy"), 303)
+
+
+@bp.post("/policy/<int:record_id>/confirm")
+@roles_required(Role.ADMIN)
+def confirm_policy_view(record_id: int) -> ResponseReturnValue:
+    """Confirm example values as the district's own."""
+    session = db.session()
+    region = region_of(current_actor_unit_code())
+    record = session.scalar(
+        select(PolicyRecord).where(PolicyRecord.id == record_id, PolicyRecord.region == region)
+    )
+    if record is None:
+        abort(404)
+    actor_id = current_actor().user_id
+    assert actor_id is not None
+    confirm_policy(session, record, actor_id, db.now())
+    flash(f"{record.effective_from} 起施行的配置已确认", "ok")
+    return redirect(url_for("admin.policy"), 303)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from support import World
 from websupport import AuthActions, Scene, Side
 
+from caseflow.models import PolicyRecord
 from caseflow.roles import PERSONAL_DATA_ROLES, Role
 from web.desk import INTAKE_ROLES
 from web.security import CASEWORK_ROLES
@@ -43,6 +45,11 @@ def _case(path: str) -> Callable[[World, Side], str]:
 
 def _print(path: str) -> Callable[[World, Side], str]:
     return lambda w, s: f"/print/cases/{s.case.id}{path}"
+
+
+def _policy_record(w: World, s: Side) -> str:
+    record_id = w.session.scalars(select(PolicyRecord.id).order_by(PolicyRecord.id)).first()
+    return f"/admin/policy/{record_id}/confirm"
 
 
 def _user(w: World, s: Side) -> str:
@@ -106,6 +113,9 @@ ROUTES = [
     Route("admin.new_user", "POST", lambda w, s: "/admin/users/new", ADMIN, scoped=False),
     Route("admin.edit_user", "GET", _user, ADMIN),
     Route("admin.edit_user", "POST", _user, ADMIN, data=(("display_name", ""),)),
+    Route("admin.policy", "GET", lambda w, s: "/admin/policy", ADMIN, scoped=False),
+    Route("admin.enter_policy_view", "POST", lambda w, s: "/admin/policy", ADMIN, scoped=False),
+    Route("admin.confirm_policy_view", "POST", _policy_record, ADMIN, scoped=False),
 ]
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
 USERS = [

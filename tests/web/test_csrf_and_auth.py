@@ -22,6 +22,7 @@ def _concrete(rule: str, scene: Scene, world: World) -> str:
         "user_id": world.users["clerk"].id,
         "trigger": "start_investigation",
         "org_code": "640502100",
+        "record_id": 1,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 
