@@ -1,0 +1,175 @@
+"""Column-mapping presets for the Chinese headers the source systems write, and header detection
+that skips blank rows and merged title rows above the real header."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from caseflow.ledger.kinds import HOUSEHOLD_KINDS, KINDS
+
+# Canonical fields → the Chinese label used in messages and reports.
+FIELD_LABELS: dict[str, str] = {
+    "household_no": "户编号",
+    "head_name": "户主姓名",
+    "head_id_number": "户主身份证号",
+    "id_number": "证件号码",
+    "name": "姓名",
+    "relation": "与户主关系",
+    "health": "健康状况",
+    "labour_capacity": "劳动技能",
+    "attribute": "贫困户属性",
+    "main_cause": "主要致贫原因",
+    "income_year": "人均纯收入（元/年）",
+    "income_month": "月人均收入（元/月）",
+    "township": "乡（镇）",
+    "village": "行政村",
+    "aid_class": "保障类别",
+    "household_size": "家庭人口数",
+    "phone": "联系电话",
+}
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "household_no": ("户编号", "户号", "家庭编号", "户码"),
+    "head_name": ("户主姓名", "户主", "申请人姓名"),
+    "head_id_number": ("户主身份证号", "户主身份证号码", "户主证件号码", "户主公民身份号码"),
+    "id_number": (
+        "证件号码",
+        "身份证号码",
+        "身份证号",
+        "公民身份号码",
+        "成员身份证号",
+        "成员证件号码",
+        "人员证件号码",
+    ),
+    "name": ("姓名", "成员姓名", "人员姓名", "家庭成员姓名"),
+    "relation": ("与户主关系", "与户主的关系", "与申请人关系"),
+    "health": ("健康状况", "健康状态"),
+    "labour_capacity": ("劳动技能", "劳动能力", "劳动力状况"),
+    "attribute": ("贫困户属性", "贫困属性", "户属性"),
+    "main_cause": ("主要致贫原因", "致贫原因"),
+    "income_year": ("人均纯收入", "家庭人均纯收入", "年人均纯收入", "人均可支配收入"),
+    "income_month": ("月人均收入", "家庭月人均收入", "人均月收入", "家庭人均月收入"),
+    "township": ("乡(镇)", "乡镇", "乡镇(街道)", "所属乡镇", "乡镇名称", "乡镇(街道)名称"),
+    "village": ("行政村", "村", "村(居)", "所属村", "村(社区)", "行政村名称", "村名称"),
+    "aid_class": ("保障类别", "低保类别", "分类施保类别", "类别"),
+    "household_size": ("家庭人口数", "家庭人口", "户人口数", "家庭人数", "保障人口"),
+    "phone": ("联系电话", "电话", "手机号码"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnPreset:
+    """A saved column mapping: which headers mean which field, and which fields are required."""
+
+    key: str
+    label: str
+    aliases: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...]  # every row must have these
+    header_required: tuple[str, ...] = ("id_number", "name")  # a header row has these columns
+    extra: Mapping[str, str] = field(default_factory=dict)  # header text → field, overrides
+
+    def with_mapping(self, mapping: Mapping[str, str]) -> ColumnPreset:
+        """The same preset with explicit header → field entries (a user's saved mapping)."""
+        unknown = sorted(set(mapping.values()) - set(FIELD_LABELS))
+        if unknown:
+            raise ValueError(f"未知字段：{'、'.join(unknown)}")
+        extra = {normalise_header(k): v for k, v in {**self.extra, **mapping}.items()}
+        return ColumnPreset(
+            self.key, self.label, self.aliases, self.required, self.header_required, extra
+        )
+
+
+def _preset(kind: str, label: str) -> ColumnPreset:
+    required: tuple[str, ...] = ("id_number", "name")
+    if kind in HOUSEHOLD_KINDS:
+        required = ("id_number", "name", "township")
+    return ColumnPreset(kind, label, ALIASES, required)
+
+
+PRESETS: dict[str, ColumnPreset] = {
+    "registry": _preset("registry", "全国扶贫开发信息系统（建档立卡）导出"),
+    "dibao_roster": _preset("dibao_roster", "低保信息系统导出"),
+    "tekun_roster": _preset("tekun_roster", "特困供养信息系统导出"),
+    **{k: _preset(k, "部门比对名单") for k in KINDS if k not in HOUSEHOLD_KINDS},
+}
+
+_UNIT_SUFFIX = re.compile(r"\((?:元|人|个|户)[^)]*\)$")
+
+
+def normalise_header(text: str) -> str:
+    """NFKC (full-width brackets and digits), no whitespace, no required-field asterisks."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(text.split()).strip("*＊").lower()
+
+
+def _alias_index(preset: ColumnPreset) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for name, aliases in preset.aliases.items():
+        for alias in aliases:
+            index.setdefault(normalise_header(alias), name)
+    return index
+
+
+def match_header(
+    text: str, preset: ColumnPreset, index: Mapping[str, str] | None = None
+) -> str | None:
+    """The field a header cell names, or None ("人均纯收入（元）" matches "人均纯收入")."""
+    key = normalise_header(text)
+    if not key:
+        return None
+    if key in preset.extra:
+        return preset.extra[key]
+    index = _alias_index(preset) if index is None else index
+    if key in index:
+        return index[key]
+    return index.get(_UNIT_SUFFIX.sub("", key))
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Where the header is and which column holds which field."""
+
+    row_no: int
+    headers: tuple[str, ...]
+    columns: Mapping[int, str]  # column index → field
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The fields the file has a column for."""
+        return frozenset(self.columns.values())
+
+
+class HeaderNotFound(ValueError):
+    """No row near the top looks like the header; the message is Chinese."""
+
+
+def header_of(row_no: int, cells: list[str], preset: ColumnPreset) -> HeaderMap | None:
+    """The header map when this row is the header row, else None."""
+    columns: dict[int, str] = {}
+    index = _alias_index(preset)
+    for i, cell in enumerate(cells):
+        name = match_header(cell, preset, index)
+        if name is not None and name not in columns.values():
+            columns[i] = name
+    found = set(columns.values())
+    if len(found) < 2 or not set(preset.header_required) <= found:
+        return None
+    return HeaderMap(row_no, tuple(c.strip() for c in cells), columns)
+
+
+def detect_header(
+    rows: Iterable[tuple[int, list[str]]], preset: ColumnPreset, max_scan: int = 30
+) -> tuple[HeaderMap, Iterator[tuple[int, list[str]]]]:
+    """Find the header among the first `max_scan` rows; return it and the remaining rows."""
+    it = iter(rows)
+    for scanned, (row_no, cells) in enumerate(it, start=1):
+        found = header_of(row_no, cells, preset)
+        if found is not None:
+            return found, it
+        if scanned >= max_scan:
+            break
+    need = "、".join(FIELD_LABELS[f] for f in preset.header_required)
+    raise HeaderNotFound(f"前 {max_scan} 行中未找到表头（表头须包含：{need}）")

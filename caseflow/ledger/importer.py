@@ -1,0 +1,224 @@
+"""Import one roster file in ONE transaction: the whole file, or exactly its valid rows, or nothing.
+
+A crash or a kill halfway leaves no partial import: rows are inserted in batches inside the open
+transaction, and only the final commit makes any of them visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from caseflow.actors import Actor
+from caseflow.audit import append_admin_event
+from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
+from caseflow.ledger.kinds import KIND_LABELS
+from caseflow.ledger.reader import UnreadableFile, read_rows
+from caseflow.ledger.validate import ERROR, CleanRow, ReportEntry, RowValidator
+from caseflow.models import OrgUnit, RosterImport, RosterRow
+from caseflow.timeutil import require_aware, to_local
+
+Progress = Callable[[int], None]
+COMPLETE = "complete"
+VALID_ROWS_ONLY = "valid_rows_only"
+REJECTED = "rejected"
+
+
+@dataclass
+class ImportResult:
+    """What happened: the import's id (None when rejected), counts and the row-level report."""
+
+    import_id: int | None
+    status: str
+    rows_total: int = 0
+    rows_imported: int = 0
+    report: list[ReportEntry] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ReportEntry]:
+        """The findings that make a row invalid."""
+        return [e for e in self.report if e.severity == ERROR]
+
+    @property
+    def rows_skipped(self) -> int:
+        """Rows left out (invalid)."""
+        return self.rows_total - self.rows_imported if self.import_id else 0
+
+    def summary_zh(self) -> str:
+        """One line for the clerk."""
+        if self.status == REJECTED:
+            return (
+                f"未导入：{len(self.errors)} 处错误（共 {self.rows_total} 行）。"
+                "请修正文件，或确认跳过有误的行后重新导入"
+            )
+        skipped = f"，跳过有误的 {self.rows_skipped} 行" if self.rows_skipped else ""
+        return f"已导入 {self.rows_imported} 行（共 {self.rows_total} 行）{skipped}"
+
+
+def file_sha256(path: Path) -> str:
+    """Checksum of the file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def township_codes(session: Session) -> dict[str, str]:
+    """Township name or code as a roster writes it → org code."""
+    found: dict[str, str] = {}
+    for code, name in session.execute(
+        select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level == "township")
+    ):
+        found[code] = found[name] = code
+    return found
+
+
+def _row_values(import_id: int, row: CleanRow) -> dict[str, Any]:
+    return {
+        "import_id": import_id,
+        "row_no": row.row_no,
+        "household_key": row.household_key[:160],
+        "head_name": row.head_name[:100],
+        "township": row.township[:100],
+        "township_code": row.township_code,
+        "village": row.village[:100],
+        "id_number": row.id_number,
+        "name": row.name[:100],
+        "relation": row.relation[:20],
+        "health": row.health[:40],
+        "labour_capacity": row.labour_capacity[:40],
+        "attribute": row.attribute[:20],
+        "main_cause": row.main_cause[:40],
+        "income_fen": row.income_fen,
+        "aid_class": row.aid_class[:10],
+        "household_size": row.household_size,
+        "raw": row.raw,
+    }
+
+
+def import_roster(
+    session: Session,
+    path: Path,
+    kind: str,
+    actor: Actor | None,
+    now: datetime,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    preset: ColumnPreset | None = None,
+    batch_size: int = 2000,
+) -> ImportResult:
+    """Validate and store a roster file; nothing is stored when any row is invalid unless
+    `skip_invalid` (then exactly the valid rows). `progress(rows_done)` runs after each batch."""
+    if kind not in KIND_LABELS:
+        raise ValueError(f"未知名单类型：{kind}")
+    require_aware(now, "now")
+    path = Path(path)
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("import_roster needs a session without pending changes")
+    preset = preset or PRESETS[kind]
+    try:
+        header, rows = read_rows(path, preset)
+    except (HeaderNotFound, UnreadableFile) as exc:
+        result = ImportResult(None, REJECTED, report=[ReportEntry(0, "表头", ERROR, str(exc))])
+        _log_rejected(session, path, kind, actor, now, result)
+        return result
+    validator = RowValidator(
+        preset, kind, to_local(now).date(), township_codes(session), header.fields
+    )
+    sha = file_sha256(path)
+    result = ImportResult(None, REJECTED)
+    try:
+        record = RosterImport(
+            kind=kind,
+            file_name=path.name[:255],
+            sha256=sha,
+            imported_at=now,
+            imported_by_id=actor.user_id if actor else None,
+            status="importing",
+        )
+        session.add(record)
+        session.flush()
+        batch: list[dict[str, Any]] = []
+        has_errors = False
+        for row in rows:
+            clean, issues = validator.check(row)
+            result.report.extend(issues)
+            result.rows_total += 1
+            has_errors = has_errors or clean is None
+            if clean is not None and (skip_invalid or not has_errors):
+                batch.append(_row_values(record.id, clean))
+                result.rows_imported += 1
+            if result.rows_total % batch_size == 0:
+                _insert(session, batch)
+                if progress:
+                    progress(result.rows_total)
+        if has_errors and not skip_invalid:
+            session.rollback()
+            result.rows_imported = 0
+            _log_rejected(session, path, kind, actor, now, result)
+            return result
+        _insert(session, batch)
+        result.import_id = record.id
+        result.status = VALID_ROWS_ONLY if has_errors else COMPLETE
+        record.status = result.status
+        record.rows_total, record.rows_imported = result.rows_total, result.rows_imported
+        record.rows_skipped = result.rows_skipped
+        record.notices = len(result.report) - len(result.errors)
+        append_admin_event(
+            session,
+            actor_id=actor.user_id if actor else None,
+            action="ledger.import",
+            subject=f"{kind}:{record.id}",
+            payload={
+                "kind": kind,
+                "file_name": record.file_name,
+                "sha256": sha,
+                "status": result.status,
+                "rows_total": result.rows_total,
+                "rows_imported": result.rows_imported,
+                "rows_skipped": result.rows_skipped,
+                "header_row": header.row_no,
+            },
+            at=now,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if progress:
+        progress(result.rows_total)
+    return result
+
+
+def _insert(session: Session, batch: list[dict[str, Any]]) -> None:
+    if batch:
+        session.execute(insert(RosterRow), batch)
+        batch.clear()
+
+
+def _log_rejected(
+    session: Session,
+    path: Path,
+    kind: str,
+    actor: Actor | None,
+    now: datetime,
+    result: ImportResult,
+) -> None:
+    append_admin_event(
+        session,
+        actor_id=actor.user_id if actor else None,
+        action="ledger.import_rejected",
+        subject=f"{kind}:{path.name[:80]}",
+        payload={"rows_total": result.rows_total, "errors": len(result.errors)},
+        at=now,
+    )
+    session.commit()
