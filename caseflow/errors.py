@@ -57,3 +57,9 @@ class ConcurrencyConflict(CaseflowError):
 
 class DefinitionError(CaseflowError):
     """A workflow or rule-set file is broken; the message names file:line and the reason."""
+
+
+class ClaimConflict(CaseflowError):
+    """The case is claimed by someone else (or was claimed a moment ago)."""
+
+    message_zh = "该案件已被他人认领，请刷新页面"

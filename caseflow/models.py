@@ -216,6 +216,30 @@ class Case(Base):
         Index("ix_cases_org_path_state", "org_path", "state"),
         Index("ix_cases_open_due", "is_final", "org_path", "due_at"),
         Index("ix_cases_household_type", "household_id", "case_type"),
+        # Work queue (caseflow.queue), over open cases only: migration 0003.
+        Index(
+            "ix_cases_queue_due",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "state",
+            "workflow_key",
+            "org_path",
+            "escalation_level",
+            "assignee_id",
+            sqlite_where=text("is_final = 0"),
+            postgresql_where=text("NOT is_final"),
+        ),
+        Index(
+            "ix_cases_queue_state",
+            "state",
+            "workflow_key",
+            "org_path",
+            "due_at",
+            "escalation_level",
+            "assignee_id",
+            sqlite_where=text("is_final = 0"),
+            postgresql_where=text("NOT is_final"),
+        ),
     )
 
 
@@ -424,3 +448,97 @@ class Assessment(Base):
     aid_class: Mapped[str | None] = mapped_column(String(1))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime]
+
+
+class RosterImport(Base):
+    """One imported file (ledger comparison): the registry, a 低保/特困 roster or another
+    department's list. Written in one transaction with all its rows, or not at all."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # registry | dibao_roster | tekun_roster | deaths | moves | prisoners | public_employees
+    # | vehicle_owners
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    notices: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))  # complete | valid_rows_only
+
+
+class RosterRow(Base):
+    """One person of an imported file, normalised (the raw cells are kept in `raw`)."""
+
+    __tablename__ = "roster_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("roster_imports.id"))
+    row_no: Mapped[int] = mapped_column(Integer)  # the row number in the source file
+    household_key: Mapped[str] = mapped_column(String(160))
+    head_name: Mapped[str] = mapped_column(String(100), default="")
+    township: Mapped[str] = mapped_column(String(100), default="")  # as written (name or code)
+    township_code: Mapped[str | None] = mapped_column(String(20))  # resolved org code
+    village: Mapped[str] = mapped_column(String(100), default="")
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(20), default="")
+    health: Mapped[str] = mapped_column(String(40), default="")
+    labour_capacity: Mapped[str] = mapped_column(String(40), default="")
+    attribute: Mapped[str] = mapped_column(String(20), default="")  # 一般/低保/特困供养贫困户
+    main_cause: Mapped[str] = mapped_column(String(40), default="")
+    # Per-capita net income per MONTH in fen (annual figures of the registry divided by 12).
+    income_fen: Mapped[int | None] = mapped_column(BigInteger)
+    aid_class: Mapped[str] = mapped_column(String(10), default="")
+    household_size: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_roster_rows_import_household", "import_id", "household_key"),)
+
+
+class ComparisonRun(Base):
+    """One ledger comparison: a registry import against 低保/特困 rosters, system cases and
+    other departments' lists."""
+
+    __tablename__ = "comparison_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registry_import_id: Mapped[int] = mapped_column(ForeignKey("roster_imports.id"))
+    roster_import_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    include_system_cases: Mapped[bool] = mapped_column(Boolean, default=True)
+    policy_effective_from: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # category → households
+
+
+class ComparisonResult(Base):
+    """One household of a run: exactly one category C1–C8, its evidence and the action taken."""
+
+    __tablename__ = "comparison_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("comparison_runs.id"))
+    household_key: Mapped[str] = mapped_column(String(160), index=True)
+    category: Mapped[str] = mapped_column(String(2))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    head_name: Mapped[str] = mapped_column(String(100), default="")
+    township_code: Mapped[str | None] = mapped_column(String(20))
+    village: Mapped[str] = mapped_column(String(100), default="")
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    # none | invited | referred | removal_started | reconciled | no_action
+    action: Mapped[str] = mapped_column(String(20), default="none")
+    action_reason: Mapped[str] = mapped_column(Text, default="")
+    action_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action_at: Mapped[datetime | None]
+    action_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    carried_from_result_id: Mapped[int | None] = mapped_column(ForeignKey("comparison_results.id"))
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "household_key", name="uq_comparison_results_run_household"),
+        Index("ix_comparison_results_run_place", "run_id", "township_code", "category"),
+    )

@@ -82,6 +82,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for module in (auth, desk, cases, printouts, admin):
         app.register_blueprint(module.bp)
+    from web.queue import bp as queue_bp  # 待办 (queue, claim, batch sign-off)
+
+    app.register_blueprint(queue_bp)
+    from web import audit, inbox, supervise  # 督办 board, 消息 inbox, 审计 search
+
+    for module in (supervise, inbox, audit):
+        app.register_blueprint(module.bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:

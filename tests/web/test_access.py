@@ -15,7 +15,9 @@ from sqlalchemy import select
 from support import World
 from websupport import AuthActions, Scene, Side
 
-from caseflow.models import PolicyRecord
+from caseflow.audit_search import AUDIT_ROLES
+from caseflow.board import BOARD_ROLES
+from caseflow.models import Notification, PolicyRecord
 from caseflow.roles import PERSONAL_DATA_ROLES, Role
 from web.desk import INTAKE_ROLES
 from web.security import CASEWORK_ROLES
@@ -26,6 +28,8 @@ CLERK = {Role.CLERK.value}
 EVERYONE = CASEWORK | ADMIN
 PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
+BOARD = set(BOARD_ROLES)
+AUDIT = set(AUDIT_ROLES)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,29 @@ def _user(w: World, s: Side) -> str:
 
 def _code(w: World, s: Side) -> str:
     return s.household.org_path.strip("/").split("/")[1]
+
+
+def _notification(w: World, s: Side) -> str:
+    """A notification of the side's clerk about the side's case (other users get 404)."""
+    owner = w.users["clerk" if s.household.org_path.startswith(w.township.path) else "other_clerk"]
+    w.session.rollback()  # a fresh snapshot: the app has written since (SQLite WAL)
+    found = w.session.scalars(
+        select(Notification.id).where(
+            Notification.user_id == owner.id, Notification.case_id == s.case.id
+        )
+    ).first()
+    if found is None:
+        note = Notification(
+            user_id=owner.id,
+            case_id=s.case.id,
+            kind="returned",
+            title="退回",
+            created_at=s.case.opened_at,
+        )
+        w.session.add(note)
+        w.session.commit()
+        found = note.id
+    return f"/inbox/{found}/read"
 
 
 ROUTES = [
@@ -116,6 +143,37 @@ ROUTES = [
     Route("admin.policy", "GET", lambda w, s: "/admin/policy", ADMIN, scoped=False),
     Route("admin.enter_policy_view", "POST", lambda w, s: "/admin/policy", ADMIN, scoped=False),
     Route("admin.confirm_policy_view", "POST", _policy_record, ADMIN, scoped=False),
+    Route("queue.index", "GET", lambda w, s: "/queue/?tab=overdue&page=2", CASEWORK, False),
+    Route("queue.claim_view", "POST", lambda w, s: f"/queue/{s.case.id}/claim", CASEWORK),
+    Route("queue.release_view", "POST", lambda w, s: f"/queue/{s.case.id}/release", CASEWORK),
+    Route(
+        "queue.batch",
+        "POST",
+        lambda w, s: "/queue/batch",
+        CASEWORK,
+        scoped=False,
+        data=(("op", "dibao:start_investigation"),),
+    ),
+    Route("supervise.index", "GET", lambda w, s: "/board", BOARD, scoped=False),
+    Route(
+        "supervise.cases",
+        "GET",
+        lambda w, s: f"/board/cases?measure=overdue&township={_code(w, s)}&page=2",
+        BOARD,
+    ),
+    Route("inbox.index", "GET", lambda w, s: "/inbox?unread=1", EVERYONE, scoped=False),
+    # Only the owner may mark a notification read; everybody else gets 404 (tested in detail in
+    # test_supervise_web).
+    Route("inbox.read", "POST", _notification, EVERYONE, False, ok=frozenset({303, 404})),
+    Route("inbox.read_all", "POST", lambda w, s: "/inbox/read-all", EVERYONE, scoped=False),
+    Route("audit.index", "GET", lambda w, s: "/audit?kind=case_events", AUDIT, scoped=False),
+    Route(
+        "audit.export",
+        "GET",
+        lambda w, s: "/audit/export.csv?kind=personal_views",
+        AUDIT,
+        scoped=False,
+    ),
 ]
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
 USERS = [

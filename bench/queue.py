@@ -1,0 +1,543 @@
+"""Benchmark of the work queue (待办) and the board's totals at 10,000 and 1,000,000 cases.
+
+    python bench/queue.py                 # both sizes, SQLite and PostgreSQL (~10 minutes)
+    python bench/queue.py --sizes 10000   # quick run
+    python bench/queue.py --no-postgres
+
+Its own generator (no tests/ import): the district's 11 townships with 10 villages each, one
+household per 10 cases, cases spread over the six workflows. Most cases of a system with a
+million cases are closed; `--open-share` (default 5 %) are open, in any non-final state, with a
+due date around today (overdue ones escalated), 5 % paused (no due date), a few priority flags.
+
+Measured, through the same functions the web pages call:
+- the first queue page (counts per tab + 30 rows) of a township reviewer of 滨河镇 and of a
+  district approver;
+- the board's totals (caseflow.board if present, else open / overdue / escalated counts by
+  township × state over open cases).
+p50 / p95 over repeated runs, EXPLAIN (QUERY PLAN) of each query, both sizes side by side with
+the ratio 1M / 10k. Results go to bench/results/queue.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, case, false, func, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+ROOT = Path(__file__).resolve().parent.parent
+_HERE = str(Path(__file__).resolve().parent)
+# Run as a script, this folder comes first on sys.path, and this file's name would shadow the
+# standard library's `queue` (psycopg imports it): keep the folder, but last.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(_HERE)] + [_HERE]
+sys.path.insert(0, str(ROOT))
+
+from _pgserver_queue import find_pg_bin, throwaway_server  # noqa: E402
+
+from caseflow.actors import Actor  # noqa: E402
+from caseflow.db import make_engine, make_session_factory  # noqa: E402
+from caseflow.models import Case  # noqa: E402
+from caseflow.orgs import TOWNSHIPS  # noqa: E402
+from caseflow.queue import (  # noqa: E402
+    ESCALATED_LEVEL,
+    QueueFilters,
+    queue_counts,
+    queue_page,
+    queue_select,
+)
+from caseflow.queue import _prefix as org_prefix  # noqa: E402  (the queue's jurisdiction test)
+from caseflow.schema import upgrade  # noqa: E402
+from caseflow.workflow.registry import registry  # noqa: E402
+
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+DISTRICT = "640502"
+VILLAGES_PER_TOWNSHIP = 10
+CASES_PER_HOUSEHOLD = 10
+CHUNK = 50_000
+PER_PAGE = 30
+WORKFLOW_MIX = [
+    ("dibao", 40),
+    ("temporary", 25),
+    ("tekun", 10),
+    ("removal", 10),
+    ("review", 10),
+    ("referral", 5),
+]
+CASE_COLUMNS = [
+    "id",
+    "case_no",
+    "case_type",
+    "workflow_key",
+    "ruleset_key",
+    "state",
+    "is_final",
+    "version",
+    "household_id",
+    "org_unit_id",
+    "org_path",
+    "flag_illness",
+    "flag_disability",
+    "flag_sudden",
+    "flag_staff_relative",
+    "opened_at",
+    "state_entered_at",
+    "closed_at",
+    "opened_by_id",
+    "assignee_id",
+    "summary",
+    "due_at",
+    "escalation_level",
+]
+TARGETS = {"queue_p95_ms": 50.0, "board_p95_ms": 200.0, "max_ratio": 2.0}
+
+
+# --- EXPLAIN of a SQLAlchemy statement, parameters processed as usual -------------------------
+
+
+class Explain(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+
+
+@compiles(Explain)
+def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    prefix = "EXPLAIN QUERY PLAN " if compiler.dialect.name == "sqlite" else "EXPLAIN (ANALYZE) "
+    return prefix + str(compiler.process(element.stmt, **kw))
+
+
+def explain(session: Session, stmt: Any) -> list[str]:
+    """The plan, one line per row (SQLite: the detail column)."""
+    rows = session.execute(Explain(stmt)).all()
+    session.rollback()
+    return [str(r[-1]) for r in rows]
+
+
+# --- data generator -----------------------------------------------------------------------------
+
+
+def _org_rows() -> list[tuple[int, str, str, str, int | None, str]]:
+    rows: list[tuple[int, str, str, str, int | None, str]] = [
+        (1, DISTRICT, "沙坡头区", "district", None, f"/{DISTRICT}/")
+    ]
+    next_id = 2
+    for code, name in TOWNSHIPS:
+        t_id, t_path = next_id, f"/{DISTRICT}/{code}/"
+        rows.append((t_id, code, name, "township", 1, t_path))
+        next_id += 1
+        for v in range(1, VILLAGES_PER_TOWNSHIP + 1):
+            v_code = f"{code}{v:03d}"
+            rows.append((next_id, v_code, f"{name}{v}村", "village", t_id, f"{t_path}{v_code}/"))
+            next_id += 1
+    return rows
+
+
+def _states() -> dict[str, tuple[list[str], list[str]]]:
+    """Per workflow: (non-final states, final states)."""
+    reg = registry()
+    out = {}
+    for key, _ in WORKFLOW_MIX:
+        wf = reg.workflow(key)
+        out[key] = (
+            [s for s, d in wf.states.items() if not d.final],
+            [s for s, d in wf.states.items() if d.final],
+        )
+    return out
+
+
+def generate_cases(
+    n: int, villages: list[tuple[int, str]], open_share: float, seed: int = 7
+) -> Iterator[tuple[Any, ...]]:
+    """Case rows in CASE_COLUMNS order (aware datetimes, Python bools)."""
+    rnd = random.Random(seed)
+    states = _states()
+    keys = [k for k, _ in WORKFLOW_MIX]
+    weights = [w for _, w in WORKFLOW_MIX]
+    n_households = max(1, n // CASES_PER_HOUSEHOLD)
+    for i in range(1, n + 1):
+        wf = rnd.choices(keys, weights)[0]
+        household = (i - 1) % n_households + 1
+        unit_id, path = villages[household % len(villages)]
+        opened = NOW - timedelta(days=rnd.uniform(0, 3650))
+        is_open = rnd.random() < open_share
+        open_states, final_states = states[wf]
+        due, level, closed = None, 0, None
+        if is_open:
+            state = rnd.choice(open_states)
+            opened = NOW - timedelta(days=rnd.uniform(0, 60))
+            if rnd.random() >= 0.05:
+                due = NOW + timedelta(days=rnd.uniform(-20, 15))
+                level = rnd.choice((2, 2, 3, 4)) if due < NOW else rnd.choice((0, 0, 0, 1))
+        else:
+            state = rnd.choice(final_states)
+            closed = opened + timedelta(days=rnd.uniform(5, 45))
+        yield (
+            i,
+            f"{wf[:2].upper()}-{path[8:17]}-{i:08d}",
+            wf,
+            wf,
+            "national-2021",
+            state,
+            not is_open,
+            1,
+            household,
+            unit_id,
+            path,
+            rnd.random() < 0.04,
+            rnd.random() < 0.04,
+            rnd.random() < 0.03,
+            rnd.random() < 0.01,
+            opened,
+            opened,
+            closed,
+            None,
+            None,
+            "",
+            due,
+            level,
+        )
+
+
+def _sqlite_value(v: Any) -> Any:
+    # What caseflow.models.UTCDateTime stores on SQLite: naive UTC text.
+    if isinstance(v, datetime):
+        return v.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def _queue_indexes(engine: Engine) -> list[Any]:
+    return [ix for ix in Case.__table__.indexes]  # type: ignore[attr-defined]
+
+
+def load(engine: Engine, n: int, open_share: float) -> dict[str, Any]:
+    """Schema through the migrations, then bulk rows; indexes dropped during the load."""
+    t0 = time.perf_counter()
+    upgrade(engine)
+    orgs = _org_rows()
+    villages = [(r[0], r[5]) for r in orgs if r[3] == "village"]
+    indexes = _queue_indexes(engine)
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.drop(conn)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            cur.execute("PRAGMA synchronous=OFF")
+        ph = "?" if sqlite else "%s"
+        conv: Callable[[Any], Any] = _sqlite_value if sqlite else (lambda v: v)
+        cur.executemany(
+            f"INSERT INTO org_units (id, code, name, level, parent_id, path) "
+            f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+            orgs,
+        )
+        users = [
+            (1, "tr", "乡镇审核员", "", 2, True, NOW),
+            (2, "da", "区审批员", "", 1, True, NOW),
+        ]
+        cur.executemany(
+            "INSERT INTO users (id, username, display_name, password_hash, org_unit_id, active, "
+            f"created_at) VALUES ({', '.join([ph] * 7)})",
+            [tuple(conv(v) for v in u) for u in users],
+        )
+        n_households = max(1, n // CASES_PER_HOUSEHOLD)
+        hh_rows = (
+            (h, villages[h % len(villages)][0], villages[h % len(villages)][1], f"户主{h}", NOW)
+            for h in range(1, n_households + 1)
+        )
+        hh_sql = "households (id, org_unit_id, org_path, head_name, address, phone, "
+        hh_sql += "bank_name, bank_account, created_at)"
+        if sqlite:
+            cur.executemany(
+                f"INSERT INTO {hh_sql} VALUES (?, ?, ?, ?, '', '', '', '', ?)",
+                ((a, b, c, d, conv(e)) for a, b, c, d, e in hh_rows),
+            )
+            cur.executemany(
+                f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
+                (tuple(map(conv, r)) for r in generate_cases(n, villages, open_share)),
+            )
+        else:
+            with cur.copy(f"COPY {hh_sql} FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for a, b, c, d, e in hh_rows:
+                    copy.write_row((a, b, c, d, "", "", "", "", e))
+            with cur.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in generate_cases(n, villages, open_share):
+                    copy.write_row(row)
+        raw.commit()
+    finally:
+        raw.close()
+    loaded = time.perf_counter() - t0
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.create(conn)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
+        n_open = conn.scalar(select(func.count()).where(Case.is_final == false()))
+    return {
+        "cases": n,
+        "open_cases": int(n_open or 0),
+        "load_seconds": round(loaded, 1),
+        "index_seconds": round(time.perf_counter() - t0 - loaded, 1),
+    }
+
+
+# --- measured queries ---------------------------------------------------------------------------
+
+TOWNSHIP_REVIEWER = Actor(1, "tr", frozenset({"township_reviewer"}), f"/{DISTRICT}/640502100/")
+DISTRICT_APPROVER = Actor(2, "da", frozenset({"district_approver"}), f"/{DISTRICT}/")
+BOARD_ACTOR = Actor(2, "da", frozenset({"supervisor"}), f"/{DISTRICT}/")
+
+
+def board_totals_stmt(actor: Actor, now: datetime) -> Any:
+    """Open / overdue / escalated cases by township × state (used when caseflow.board is absent)."""
+    township = func.substr(Case.org_path, 1, len(f"/{DISTRICT}/640502100/"))
+    return (
+        select(
+            township,
+            Case.state,
+            func.count(),
+            func.sum(case((Case.due_at < now, 1), else_=0)),
+            func.sum(case((Case.escalation_level >= ESCALATED_LEVEL, 1), else_=0)),
+        )
+        .where(Case.is_final == false(), org_prefix(actor.org_path))
+        .group_by(township, Case.state)
+    )
+
+
+def _board_function() -> Callable[[Session, Actor, datetime], Any] | None:
+    """The other half of issue 6's board totals, if it exists (looked up by a few likely names)."""
+    try:
+        board = importlib.import_module("caseflow.board")
+    except ImportError:
+        return None
+    for name in ("board_totals", "totals", "board_counts", "overdue_board"):
+        fn = getattr(board, name, None)
+        if callable(fn):
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+def _timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
+    t = time.perf_counter()
+    fn()
+    if time.perf_counter() - t > 0.5:  # a slow query: fewer runs keep the bench near 10 minutes
+        runs = min(runs, 5)
+    else:
+        for _ in range(2):
+            fn()
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2),
+        "runs": runs,
+    }
+
+
+def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    factory = make_session_factory(engine)
+    results: dict[str, Any] = {}
+    plans: dict[str, list[str]] = {}
+    board_fn = _board_function()
+    with factory() as session:
+
+        def first_page(actor: Actor) -> Callable[[], Any]:
+            def run() -> Any:
+                page = queue_page(session, actor, NOW, QueueFilters(), 1, PER_PAGE)
+                session.rollback()
+                return page
+
+            return run
+
+        for name, actor in (
+            ("queue_township_reviewer", TOWNSHIP_REVIEWER),
+            ("queue_district_approver", DISTRICT_APPROVER),
+        ):
+            page = first_page(actor)()
+            results[name] = {
+                **_timed(first_page(actor), runs),
+                "rows": len(page.rows),
+                "total": page.total,
+            }
+            sqlite = engine.dialect.name == "sqlite"
+            stmt = queue_select(actor, NOW, QueueFilters(), sqlite=sqlite).limit(PER_PAGE)
+            plans[f"{name}: page"] = explain(session, stmt)
+
+            def counts(actor: Actor = actor) -> Any:
+                out = queue_counts(session, actor, NOW, QueueFilters())
+                session.rollback()
+                return out
+
+            results[f"{name}_counts_only"] = _timed(counts, runs)
+        if board_fn is not None:
+            fn = board_fn
+
+            def board() -> Any:
+                out = fn(session, BOARD_ACTOR, NOW)
+                session.rollback()
+                return out
+
+            name = f"caseflow.board.{fn.__name__}"
+            results["board_totals_caseflow_board"] = {**_timed(board, runs), "source": name}
+
+        def grouped() -> Any:
+            out = session.execute(board_totals_stmt(BOARD_ACTOR, NOW)).all()
+            session.rollback()
+            return out
+
+        results["board_totals"] = {**_timed(grouped, runs), "source": "bench grouped count"}
+        plans["board_totals (township × state)"] = explain(
+            session, board_totals_stmt(BOARD_ACTOR, NOW)
+        )
+    return results, plans
+
+
+# --- driver -------------------------------------------------------------------------------------
+
+
+def run_one(url: str, n: int, open_share: float, runs: int) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        info = load(engine, n, open_share)
+        print(
+            f"  loaded {n:,} cases ({info['open_cases']:,} open) in {info['load_seconds']} s, "
+            f"indexes {info['index_seconds']} s",
+            flush=True,
+        )
+        results, plans = measure(engine, runs)
+    finally:
+        engine.dispose()
+    return {"data": info, "results": results, "plans": plans}
+
+
+def _fresh_pg_db(admin_url: str, name: str) -> str:
+    engine = make_engine(admin_url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _print_table(db: str, by_size: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    sizes = sorted(by_size)
+    small, big = sizes[0], sizes[-1]
+    names = list(by_size[small]["results"])
+    print(f"\n== {db}: p50 / p95 in ms ==")
+    header = f"{'query':42}" + "".join(f"{f'{s:,} cases':>22}" for s in sizes)
+    if len(sizes) > 1:
+        header += f"{'ratio p95':>12}"
+    print(header)
+    rows = []
+    for name in names:
+        line = f"{name:42}"
+        for s in sizes:
+            r = by_size[s]["results"][name]
+            line += f"{r['p50_ms']:>11.2f} /{r['p95_ms']:>8.2f}"
+        row: dict[str, Any] = {"db": db, "query": name}
+        if len(sizes) > 1:
+            a = by_size[small]["results"][name]["p95_ms"]
+            b = by_size[big]["results"][name]["p95_ms"]
+            ratio = b / a if a else float("inf")
+            row["ratio_p95"] = round(ratio, 2)
+            line += f"{ratio:>11.2f}×"
+        print(line)
+        rows.append(row)
+    return rows
+
+
+def _check_targets(db: str, by_size: dict[int, dict[str, Any]]) -> list[str]:
+    big = max(by_size)
+    res = by_size[big]["results"]
+    notes = []
+    for name in ("queue_township_reviewer", "queue_district_approver"):
+        ok = res[name]["p95_ms"] <= TARGETS["queue_p95_ms"]
+        verdict = "OK" if ok else "MISSED"
+        notes.append(f"{db} {name} p95 {res[name]['p95_ms']} ms at {big:,}: {verdict}")
+    ok = res["board_totals"]["p95_ms"] <= TARGETS["board_p95_ms"]
+    notes.append(f"{db} board p95 {res['board_totals']['p95_ms']} ms: {'OK' if ok else 'MISSED'}")
+    return notes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--open-share", type=float, default=0.05)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "queue.json"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    report: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "open_share": args.open_share,
+        "per_page": PER_PAGE,
+        "targets": TARGETS,
+        "runs": {},
+    }
+    started = time.perf_counter()
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+        backends: list[tuple[str, Callable[[int], str]]] = []
+        if not args.no_sqlite:
+            backends.append(("sqlite", lambda n: f"sqlite:///{tmp}/queue-{n}.sqlite3"))
+        if not args.no_postgres:
+            bin_dir = find_pg_bin()
+            if bin_dir is None:
+                print("PostgreSQL binaries not found: PostgreSQL skipped")
+            else:
+                admin = stack.enter_context(throwaway_server(bin_dir))
+                backends.append(("postgresql", lambda n: _fresh_pg_db(admin, f"bench_{n}")))
+        for db, url_for in backends:
+            by_size: dict[int, dict[str, Any]] = {}
+            for n in sizes:
+                print(f"[{db}] {n:,} cases", flush=True)
+                by_size[n] = run_one(url_for(n), n, args.open_share, args.runs)
+                for label, plan in by_size[n]["plans"].items():
+                    print(f"  EXPLAIN {label}:")
+                    for line in plan:
+                        print(f"    {line}")
+            report["runs"][db] = {
+                "by_size": {str(n): v for n, v in by_size.items()},
+                "comparison": _print_table(db, by_size),
+                "targets": _check_targets(db, by_size),
+            }
+            for note in report["runs"][db]["targets"]:
+                print("  " + note)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nwritten {out} ({report['seconds']} s)")
+
+
+if __name__ == "__main__":
+    main()

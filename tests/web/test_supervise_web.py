@@ -1,0 +1,250 @@
+"""The board (督办), the inbox (消息) and the audit search (审计) through the Flask test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+from support import SH, World
+from websupport import HASH, AuthActions, make_app
+
+from caseflow.db import make_session_factory
+from caseflow.engine import open_case
+from caseflow.inbox import unread_count
+from caseflow.models import Case, Member, Notification, OrgUnit
+from caseflow.personal_data import reveal
+from caseflow.sweep import sweep
+
+NOW = datetime(2026, 3, 11, 9, 0, tzinfo=SH)
+OWN, OTHER = "640502100", "640502101"
+
+
+@dataclass
+class Cases:
+    late: Case  # 滨河镇, 4 working days late, 督办
+    very_late: Case  # 滨河镇, more than 15 working days late
+    soon: Case  # 滨河镇, due tomorrow
+    other: Case  # 文昌镇, 4 working days late
+
+
+def _open(world: World, when: datetime, unit: OrgUnit | None = None, clerk: str = "clerk") -> Case:
+    hh = world.household(unit=unit)
+    return open_case(world.session, "dibao", hh.id, world.actor(clerk), when, summary="测试")
+
+
+@pytest.fixture
+def cases(engine: Engine, world: World) -> Cases:
+    made = Cases(
+        late=_open(world, datetime(2026, 3, 2, 9, tzinfo=SH)),
+        very_late=_open(world, datetime(2026, 2, 2, 9, tzinfo=SH)),
+        soon=_open(world, datetime(2026, 3, 9, 9, tzinfo=SH)),
+        other=_open(world, datetime(2026, 3, 2, 9, tzinfo=SH), world.other_township, "other_clerk"),
+    )
+    assert not sweep(make_session_factory(engine), NOW).failed
+    world.session.rollback()
+    return made
+
+
+@pytest.fixture
+def board_app(world: World, engine: Engine, tmp_path: Path) -> Iterator[Flask]:
+    """The app with its clock stopped at NOW (Wednesday 11 March 2026, 09:00)."""
+    for user in world.users.values():
+        user.password_hash = HASH
+    world.session.commit()
+    flask_app = make_app(engine, tmp_path, NOW=lambda: NOW)
+    yield flask_app
+    flask_app.extensions["caseflow_engine"].dispose()
+
+
+@pytest.fixture
+def client(board_app: Flask) -> FlaskClient:
+    return board_app.test_client()
+
+
+def _links(body: str, css: str = "count") -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Board links: (measure, township, state) → (href, number)."""
+    found = {}
+    pattern = (
+        rf'<a class="{css}" data-measure="(\w+)" data-township="(\d+)"(?: data-state="(\w+)")? '
+        r'href="([^"]+)">(\d+)</a>'
+    )
+    for measure, township, state, href, number in re.findall(pattern, body):
+        found[(measure, township, state)] = (href.replace("&amp;", "&"), number)
+    return found
+
+
+def test_board_shows_counts_charts_and_the_2027_warning(
+    client: FlaskClient, auth: AuthActions, cases: Cases
+) -> None:
+    auth.login("supervisor")
+    body = client.get("/board").get_data(as_text=True)
+    assert "督办看板" in body
+    assert "2027 年法定节假日尚未录入，按周末推算" in body
+    assert 'class="flash flash-warning calendar-warning"' in body
+    assert '<svg class="chart" id="chart-aging"' in body and 'id="chart-townships"' in body
+    links = _links(body)
+    assert links[("overdue", OWN, "accepted")][1] == "2"
+    assert links[("overdue", OTHER, "accepted")][1] == "1"
+    assert links[("escalated", OWN, "accepted")][1] == "2"
+    assert links[("due_soon", OWN, "")][1] == "1"
+    assert links[("overdue_over_15", OWN, "")][1] == "1"
+    assert '<a href="/board">督办</a>' in body  # nav link
+
+
+def test_drill_down_from_a_number_to_the_case(
+    client: FlaskClient, auth: AuthActions, cases: Cases
+) -> None:
+    auth.login("supervisor")
+    href, number = _links(client.get("/board").get_data(as_text=True))[("overdue", OWN, "accepted")]
+    page = client.get(href)
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    listed = re.findall(r'class="case-link" href="/cases/(\d+)">', body)
+    assert len(listed) == int(number) == 2
+    assert {int(i) for i in listed} == {cases.late.id, cases.very_late.id}
+    assert cases.other.case_no not in body and "已逾期 · 滨河镇 · 已受理" in body
+    assert client.get(f"/cases/{listed[0]}").status_code == 200
+    # Every bucket and the totals drill down too; bad input is refused, never a 500.
+    for measure in ("due_soon", "overdue_0_5", "overdue_5_15", "overdue_over_15", "escalated"):
+        assert client.get(f"/board/cases?measure={measure}").status_code == 200
+    assert client.get("/board/cases?measure=nonsense").status_code == 400
+    assert client.get("/board/cases?measure=overdue&township=999").status_code == 404
+    assert client.get("/board/cases?measure=overdue&page=abc").status_code == 200
+    assert client.get("/board/cases?measure=overdue&state=%00").status_code == 400
+
+
+def test_township_leader_sees_only_their_township(
+    client: FlaskClient, auth: AuthActions, cases: Cases
+) -> None:
+    auth.login("leader")
+    body = client.get("/board").get_data(as_text=True)
+    links = _links(body)
+    assert {t for _, t, _ in links} == {OWN}
+    assert "文昌镇" not in body
+    assert client.get(f"/board/cases?measure=overdue&township={OTHER}").status_code == 404
+    listed = client.get("/board/cases?measure=overdue").get_data(as_text=True)
+    assert cases.late.case_no in listed and cases.other.case_no not in listed
+
+
+def test_board_is_denied_to_other_roles(
+    client: FlaskClient, auth: AuthActions, cases: Cases
+) -> None:
+    auth.login("clerk")
+    assert client.get("/board").status_code == 403
+    assert client.get("/board/cases?measure=overdue").status_code == 403
+    assert '<a href="/board">' not in client.get("/inbox").get_data(as_text=True)
+
+
+def test_inbox_unread_badge_read_one_and_all(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    session = world.session
+    sup, leader = world.users["supervisor"].id, world.users["leader"].id
+    unread = unread_count(session, sup)
+    assert unread >= 3
+    auth.login("supervisor")
+    body = client.get("/inbox").get_data(as_text=True)
+    assert f'<span class="badge" id="inbox-unread" title="未读消息">{unread}</span>' in body
+    assert "区级督办" in body
+    session.rollback()
+    mine = session.scalars(
+        select(Notification).where(Notification.user_id == sup).order_by(Notification.id)
+    ).first()
+    theirs = session.scalars(select(Notification.id).where(Notification.user_id == leader)).first()
+    assert mine is not None and theirs is not None
+    # Someone else's notification: 404, and it stays unread.
+    leader_unread = unread_count(session, leader)
+    assert client.post(f"/inbox/{theirs}/read").status_code == 404
+    session.rollback()
+    assert unread_count(session, leader) == leader_unread
+    # One's own: marked read, and "open" goes on to its case.
+    response = client.post(f"/inbox/{mine.id}/read", data={"open": "1"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/cases/{mine.case_id}")
+    session.rollback()
+    assert unread_count(session, sup) == unread - 1
+    assert client.get("/inbox?unread=1").get_data(as_text=True).count(
+        'class="link">标为已读</button>'
+    ) == (unread - 1)
+    response = client.post("/inbox/read-all")
+    assert response.status_code == 303
+    body = client.get("/inbox").get_data(as_text=True)
+    assert 'id="inbox-unread"' not in body and "已读" in body
+    session.rollback()
+    assert unread_count(session, sup) == 0
+    assert unread_count(session, leader) == leader_unread
+
+
+def _reveal(world: World, case: Case, clerk: str) -> None:
+    member = world.session.scalars(
+        select(Member).where(Member.household_id == case.household_id)
+    ).first()
+    assert member is not None
+    reveal(
+        world.session,
+        world.actor(clerk),
+        field="id_number",
+        household_id=case.household_id,
+        member_id=member.id,
+        case_id=case.id,
+        now=NOW,
+        purpose="核对身份",
+    )
+
+
+def test_audit_search_page_and_jurisdiction(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    _reveal(world, cases.late, "clerk")
+    _reveal(world, cases.other, "other_clerk")
+    auth.login("supervisor")
+    body = client.get(f"/audit?kind=case_events&case_no={cases.other.case_no}").get_data(
+        as_text=True
+    )
+    assert cases.other.case_no in body and "区级督办" in body and "受理" in body
+    views = client.get("/audit?kind=personal_views").get_data(as_text=True)
+    assert "共 2 条" in views and "身份证号" in views and "核对身份" in views
+    admin_log = client.get("/audit?kind=admin_events&user=系统").get_data(as_text=True)
+    assert "policy.enter" in admin_log
+    assert client.get("/audit?since=2026-13-01").status_code == 400
+    assert client.get("/audit?since=2026-03-05&until=2026-03-01").status_code == 400
+    assert client.get("/audit?kind=nonsense").status_code == 400
+    auth.logout()
+    auth.login("leader")
+    hidden = client.get(f"/audit?case_no={cases.other.case_no}").get_data(as_text=True)
+    assert "共 0 条" in hidden
+    assert "共 1 条" in client.get("/audit?kind=personal_views").get_data(as_text=True)
+    assert "共 0 条" in client.get("/audit?kind=admin_events").get_data(as_text=True)
+    auth.logout()
+    auth.login("clerk")
+    assert client.get("/audit").status_code == 403
+    assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_audit_csv_export(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    _reveal(world, cases.late, "clerk")
+    auth.login("supervisor")
+    response = client.get("/audit/export.csv?kind=case_events&action=escalated_district")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").strip().split("\r\n")
+    assert lines[0].startswith("时间,案件编号,家庭编号,户主,操作人")
+    assert len(lines) == 1 + 3  # late, very_late and other were escalated to the district
+    assert cases.other.case_no in raw.decode("utf-8")
+    page = client.get("/audit?kind=case_events&action=escalated_district").get_data(as_text=True)
+    assert 'href="/audit/export.csv?kind=case_events&amp;action=escalated_district"' in page
+    views = client.get("/audit/export.csv?kind=personal_views").get_data().decode("utf-8-sig")
+    assert "身份证号" in views and cases.late.case_no in views
+    assert client.get("/audit/export.csv?since=nope").status_code == 400
