@@ -379,61 +379,80 @@ def _open_case_once(
         raise CaseNotFound("家庭不存在或不在您的管辖范围内")
     _start_unit_of_work(session)
     try:
-        household = session.scalars(
-            select(Household).where(
-                Household.id == household_id,
-                Household.org_path.startswith(actor.org_path, autoescape=True),
-            )
-        ).first()
-        if household is None:
-            raise CaseNotFound("家庭不存在或不在您的管辖范围内")
-        role = next((r for r in _ROLE_ORDER if r in wf.open_roles and r in actor.roles), None)
-        if role is None:
-            raise PermissionDenied(f"您的角色无权受理「{wf.label}」")
-        org = household.org_unit
-        ruleset = select_ruleset(reg.rulesets, org.code, to_local(now).date())
-        initial = wf.initial.name
-        case = Case(
-            case_no=next_case_no(session, wf.case_type, org, now),
-            case_type=wf.case_type,
-            workflow_key=wf.key,
-            ruleset_key=ruleset.key,
-            state=initial,
-            is_final=False,
-            version=1,
-            household_id=household.id,
-            org_unit_id=org.id,
-            org_path=household.org_path,
-            flag_illness=flags.illness,
-            flag_disability=flags.disability,
-            flag_sudden=flags.sudden,
-            flag_staff_relative=flags.staff_relative,
-            opened_at=now,
-            state_entered_at=now,
-            opened_by_id=actor.user_id,
-            summary=summary,
-        )
-        session.add(case)
-        session.flush()
-        event_payload = {"summary": summary, **dict(payload or {})}
-        append_event(
-            session,
-            case_id=case.id,
-            actor_id=actor.user_id,
-            actor_role=role,
-            trigger=OPEN_TRIGGER,
-            from_state=None,
-            to_state=initial,
-            payload=event_payload,
-            at=now,
-        )
-        deadlines.on_state_change(
-            session, case, wf, ruleset, load_calendar(session), None, initial, now
-        )
-        session.flush()
-        deadlines.refresh_case_clock(session, case.id)
+        case = create_case(session, reg, wf, household_id, actor, now, flags, summary, payload)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    return case
+
+
+def create_case(
+    session: Session,
+    reg: Registry,
+    wf: WorkflowDef,
+    household_id: int,
+    actor: Actor,
+    now: datetime,
+    flags: CaseFlags,
+    summary: str,
+    payload: Mapping[str, Any] | None,
+) -> Case:
+    """open_case's work inside the caller's transaction, without committing: for an effect
+    that opens a follow-up case (a review's removal) atomically with the transition."""
+    if not 0 < household_id < MAX_ID:
+        raise CaseNotFound("家庭不存在或不在您的管辖范围内")
+    household = session.scalars(
+        select(Household).where(
+            Household.id == household_id,
+            Household.org_path.startswith(actor.org_path, autoescape=True),
+        )
+    ).first()
+    if household is None:
+        raise CaseNotFound("家庭不存在或不在您的管辖范围内")
+    role = next((r for r in _ROLE_ORDER if r in wf.open_roles and r in actor.roles), None)
+    if role is None:
+        raise PermissionDenied(f"您的角色无权受理「{wf.label}」")
+    org = household.org_unit
+    ruleset = select_ruleset(reg.rulesets, org.code, to_local(now).date())
+    initial = wf.initial.name
+    case = Case(
+        case_no=next_case_no(session, wf.case_type, org, now),
+        case_type=wf.case_type,
+        workflow_key=wf.key,
+        ruleset_key=ruleset.key,
+        state=initial,
+        is_final=False,
+        version=1,
+        household_id=household.id,
+        org_unit_id=org.id,
+        org_path=household.org_path,
+        flag_illness=flags.illness,
+        flag_disability=flags.disability,
+        flag_sudden=flags.sudden,
+        flag_staff_relative=flags.staff_relative,
+        opened_at=now,
+        state_entered_at=now,
+        opened_by_id=actor.user_id,
+        summary=summary,
+    )
+    session.add(case)
+    session.flush()
+    event_payload = {"summary": summary, **dict(payload or {})}
+    append_event(
+        session,
+        case_id=case.id,
+        actor_id=actor.user_id,
+        actor_role=role,
+        trigger=OPEN_TRIGGER,
+        from_state=None,
+        to_state=initial,
+        payload=event_payload,
+        at=now,
+    )
+    deadlines.on_state_change(
+        session, case, wf, ruleset, load_calendar(session), None, initial, now
+    )
+    session.flush()
+    deadlines.refresh_case_clock(session, case.id)
     return case
