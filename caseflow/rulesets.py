@@ -6,7 +6,7 @@ under the 2012 rules is still judged by them after the 2021 rules arrive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,6 +18,8 @@ from caseflow.yamlio import clean, line_of, load_with_lines
 
 UNITS = frozenset({"working_days", "calendar_days", "hours"})
 UNIT_LABELS = {"working_days": "个工作日", "calendar_days": "个自然日", "hours": "小时"}
+# Periodic review (复核) classes: 分类施保 A/B/C of 低保, and 特困供养.
+REVIEW_CLASSES = ("A", "B", "C", "tekun")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class RuleSet:
     region: str  # "" = national; otherwise an org code prefix such as 640502
     deadlines: dict[str, DeadlineRule]
     params: dict[str, Any]
+    # Months between periodic reviews by class (key `review_months`), e.g. {"A": 12, "B": 6}.
+    review_months: dict[str, int] = field(default_factory=dict)
 
     def rule(self, name: str) -> DeadlineRule:
         """The deadline rule called `name` (the loader guarantees every referenced name exists)."""
@@ -54,6 +58,16 @@ class RuleSet:
     def param(self, name: str) -> Any:
         """A switch or number of this rule set, e.g. publicity_counts_toward_total."""
         return self.params[name]
+
+    def review_interval(self, review_class: str) -> int:
+        """Months between periodic reviews for `review_class` (A, B, C or tekun)."""
+        try:
+            return self.review_months[review_class]
+        except KeyError:
+            raise DefinitionError(
+                f"规则集 {self.key} 未配置类别 {review_class} 的复核间隔（review_months）",
+                f"rule set {self.key}: review_months has no entry for {review_class}",
+            ) from None
 
     def in_force_on(self, day: date) -> bool:
         """True if a case opened on `day` falls under this rule set's dates."""
@@ -79,6 +93,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
             name, spec["unit"], amount, str(spec.get("label", name)), spec.get("extendable_to")
         )
     return {
+        "review_months": _parse_review_months(path, raw),
         "key": raw["key"],
         "label": raw["label"],
         "extends": raw.get("extends"),
@@ -88,6 +103,34 @@ def _parse(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "deadlines": deadlines,
         "params": clean(raw.get("params") or {}),
     }
+
+
+def _parse_review_months(path: Path, raw: dict[str, Any]) -> dict[str, int]:
+    """`review_months: {A: 12, B: 6, C: 3, tekun: 12}`; every error names the file, line and key."""
+    if "review_months" not in raw:
+        return {}
+    spec = raw["review_months"]
+    where = f"{path.name}:{line_of(raw, 'review_months')}"
+    if not isinstance(spec, dict):
+        raise DefinitionError(
+            f"{where}: review_months 应为 类别: 月数 的映射",
+            f"{where}: review_months must map class to months",
+        )
+    months: dict[str, int] = {}
+    for name, value in clean(spec).items():
+        at = f"{path.name}:{line_of(spec, name)}"
+        if name not in REVIEW_CLASSES:
+            raise DefinitionError(
+                f"{at}: review_months.{name}: 未知的复核类别（可用：{'、'.join(REVIEW_CLASSES)}）",
+                f"{at}: review_months.{name}: unknown review class",
+            )
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 60:
+            raise DefinitionError(
+                f"{at}: review_months.{name}: 复核间隔应为 1–60 之间的整数月数",
+                f"{at}: review_months.{name}: months must be an integer 1-60",
+            )
+        months[str(name)] = value
+    return months
 
 
 def load_rulesets(folder: Path | None = None) -> dict[str, RuleSet]:
@@ -105,12 +148,14 @@ def load_rulesets(folder: Path | None = None) -> dict[str, RuleSet]:
         if key in seen or key not in parsed:
             raise DefinitionError(f"规则集继承错误：{key}", f"bad extends chain at {key}")
         item = parsed[key]
-        deadlines, params = {}, {}
+        deadlines, params, review_months = {}, {}, {}
         if item["extends"]:
             parent = resolve(item["extends"], (*seen, key))
             deadlines, params = dict(parent.deadlines), dict(parent.params)
+            review_months = dict(parent.review_months)
         deadlines.update(item["deadlines"])
         params.update(item["params"])
+        review_months.update(item["review_months"])
         resolved[key] = RuleSet(
             key=key,
             label=item["label"],
@@ -119,6 +164,7 @@ def load_rulesets(folder: Path | None = None) -> dict[str, RuleSet]:
             region=item["region"],
             deadlines=deadlines,
             params=params,
+            review_months=review_months,
         )
         return resolved[key]
 
