@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,15 +11,34 @@ from sqlalchemy.orm import Session
 from caseflow.models import CalendarOverride, CalendarYear
 from caseflow.workcal import DayOverride, WorkdayCalendar
 
+_ov = CalendarOverride.__table__
+_yr = CalendarYear.__table__
+_OVERRIDE_ROWS = select(_ov.c.day, _ov.c.kind, _ov.c.name).order_by(_ov.c.day)
+_COMPLETE_YEARS = select(_yr.c.year).where(_yr.c.complete).order_by(_yr.c.year)
+
+# The last calendar built, keyed by the exact table contents it was built from. Reading the two
+# small tables as plain tuples is cheap; building the calendar and its per-date memo is not. A
+# key of the contents themselves (not a timestamp) stays right when another process, or another
+# database, stores different overrides: any difference is a new key and a fresh calendar.
+_cached: tuple[tuple[Any, ...], WorkdayCalendar] | None = None
+
 
 def load_calendar(session: Session) -> WorkdayCalendar:
-    """Build the calendar from the override tables (small: a few dozen rows a year)."""
-    overrides = [
-        DayOverride(row.day, row.kind, row.name)  # type: ignore[arg-type]
-        for row in session.scalars(select(CalendarOverride))
-    ]
-    complete = session.scalars(select(CalendarYear.year).where(CalendarYear.complete)).all()
-    return WorkdayCalendar(overrides, complete)
+    """The calendar of the override tables (small: a few dozen rows a year), built once per
+    distinct contents and shared by every caller in the process."""
+    global _cached
+    conn = session.connection()
+    key = (
+        tuple(tuple(r) for r in conn.execute(_OVERRIDE_ROWS)),
+        tuple(conn.execute(_COMPLETE_YEARS).scalars()),
+    )
+    hit = _cached
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    overrides = [DayOverride(day, kind, name) for day, kind, name in key[0]]
+    cal = WorkdayCalendar(overrides, key[1])
+    _cached = (key, cal)
+    return cal
 
 
 def store_overrides(

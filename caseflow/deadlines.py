@@ -8,9 +8,12 @@ waiting for materials, a scheduled hearing, and publicity where the rule set say
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from caseflow.models import Case, CasePause, Deadline
 from caseflow.rulesets import DeadlineRule, RuleSet
@@ -74,6 +77,65 @@ def _set_due(row: Deadline, cal: WorkdayCalendar, ruleset: RuleSet, pauses: list
     row.next_action_at = action
 
 
+# Prebuilt statements of fire()'s hot path: built once, so each fire pays neither for building
+# the expression nor for the ORM's bulk-update bookkeeping (the rows are not in the session).
+_deadlines = Deadline.__table__
+_INSERT_DEADLINE = _deadlines.insert()
+_CLOSE_STATE_DEADLINE = (
+    _deadlines.update()
+    .where(
+        _deadlines.c.case_id == bindparam("c_id"),
+        _deadlines.c.state == bindparam("c_state"),
+        _deadlines.c.closed_at.is_(None),
+    )
+    .values(closed_at=bindparam("c_now"), next_action_at=None)
+)
+_CLOSE_ALL_DEADLINES = (
+    _deadlines.update()
+    .where(_deadlines.c.case_id == bindparam("c_id"), _deadlines.c.closed_at.is_(None))
+    .values(closed_at=bindparam("c_now"), next_action_at=None)
+)
+_pauses = CasePause.__table__
+_END_OPEN_PAUSE = (
+    _pauses.update()
+    .where(_pauses.c.case_id == bindparam("c_id"), _pauses.c.ended_at.is_(None))
+    .values(ended_at=bindparam("c_now"))
+)
+_INSERT_PAUSE = _pauses.insert()
+
+
+def _open_deadline_row(
+    session: Session,
+    case: Case,
+    state: str | None,
+    rule: DeadlineRule,
+    now: datetime,
+    cal: WorkdayCalendar,
+    ruleset: RuleSet,
+) -> None:
+    """open_deadline's values written by one Core INSERT (fire's path: no ORM object needed)."""
+    due = due_or_none(cal, rule.unit, now, rule.amount)  # type: ignore[arg-type]
+    assert due is not None  # no pauses given, so a due date always exists
+    action = next_action_at(cal, ruleset, rule.unit, due.due_at, LEVEL_OPEN)
+    session.connection().execute(
+        _INSERT_DEADLINE,
+        {
+            "case_id": case.id,
+            "state": state,
+            "rule": rule.name,
+            "unit": rule.unit,
+            "amount": rule.amount,
+            "started_at": now,
+            "due_at": due.due_at,
+            "calendar_source": due.source,
+            "level": LEVEL_OPEN,
+            "next_action_at": action,
+            "extended": False,
+            "org_path": case.org_path,
+        },
+    )
+
+
 def open_deadline(
     session: Session,
     case: Case,
@@ -117,52 +179,44 @@ def on_state_change(
     new: str,
     now: datetime,
 ) -> None:
-    """Close the old state's deadline, open the new one's, and pause or resume the total."""
+    """Close the old state's deadline, open the new one's, and pause or resume the total.
+
+    Rows are written with Core statements on the session's connection, inside its transaction;
+    the ORM is used only for the rare recomputation of the total after a pause or resume.
+    """
+    conn = session.connection()
     if old is not None:
-        session.execute(
-            update(Deadline)
-            .where(Deadline.case_id == case.id, Deadline.state == old, Deadline.closed_at.is_(None))
-            .values(closed_at=now, next_action_at=None)
-        )
+        conn.execute(_CLOSE_STATE_DEADLINE, {"c_id": case.id, "c_state": old, "c_now": now})
     new_state = wf.states[new]
     if new_state.final:
-        session.execute(
-            update(Deadline)
-            .where(Deadline.case_id == case.id, Deadline.closed_at.is_(None))
-            .values(closed_at=now, next_action_at=None)
-        )
+        conn.execute(_CLOSE_ALL_DEADLINES, {"c_id": case.id, "c_now": now})
         _end_open_pause(session, case.id, now)
         return
     if old is None and wf.total_deadline:
-        open_deadline(session, case, None, ruleset.rule(wf.total_deadline), now, cal, ruleset)
+        _open_deadline_row(session, case, None, ruleset.rule(wf.total_deadline), now, cal, ruleset)
     if new_state.deadline:
-        open_deadline(session, case, new, ruleset.rule(new_state.deadline), now, cal, ruleset)
+        _open_deadline_row(session, case, new, ruleset.rule(new_state.deadline), now, cal, ruleset)
     was_paused = old is not None and pauses_total(wf.states[old], ruleset)
     now_paused = pauses_total(new_state, ruleset)
     if was_paused and not now_paused:
         _end_open_pause(session, case.id, now)
         _recompute_total(session, case, ruleset, cal)
     elif now_paused and not was_paused:
-        session.add(CasePause(case_id=case.id, state=new, started_at=now))
-        session.flush()
+        conn.execute(_INSERT_PAUSE, {"case_id": case.id, "state": new, "started_at": now})
         _recompute_total(session, case, ruleset, cal)
 
 
 def _end_open_pause(session: Session, case_id: int, now: datetime) -> None:
-    session.execute(
-        update(CasePause)
-        .where(CasePause.case_id == case_id, CasePause.ended_at.is_(None))
-        .values(ended_at=now)
-    )
-    session.flush()
+    session.connection().execute(_END_OPEN_PAUSE, {"c_id": case_id, "c_now": now})
 
 
 def total_deadline(session: Session, case_id: int) -> Deadline | None:
     """The open case-wide total limit of a case, if any."""
     return session.scalar(
-        select(Deadline).where(
-            Deadline.case_id == case_id, Deadline.state.is_(None), Deadline.closed_at.is_(None)
-        )
+        select(Deadline)
+        .where(Deadline.case_id == case_id, Deadline.state.is_(None), Deadline.closed_at.is_(None))
+        # fire() writes deadline rows with Core statements: never trust a copy already loaded.
+        .execution_options(populate_existing=True)
     )
 
 
@@ -185,17 +239,37 @@ def extend_total(
     return row
 
 
+def clock_values(case_id: Any) -> dict[str, Any]:
+    """The case row's clock columns as scalar subqueries over its open deadline rows, for the
+    SET clause of an UPDATE of that case (fire() folds them into its compare-and-set)."""
+    open_rows = (_deadlines.c.case_id == case_id, _deadlines.c.closed_at.is_(None))
+    return {
+        "due_at": select(func.min(_deadlines.c.due_at)).where(*open_rows).scalar_subquery(),
+        "escalation_level": select(func.coalesce(func.max(_deadlines.c.level), 0))
+        .where(*open_rows)
+        .scalar_subquery(),
+    }
+
+
+_cases = Case.__table__
+_REFRESH_CLOCK = (
+    _cases.update()
+    .where(_cases.c.id == bindparam("r_id"))
+    .values(**clock_values(bindparam("r_id")))
+    .returning(_cases.c.due_at, _cases.c.escalation_level)
+)
+
+
 def refresh_case_clock(session: Session, case_id: int) -> None:
     """Copy the earliest open due date and the highest escalation level onto the case row.
 
-    A plain UPDATE, not through the ORM's version: the clock is derived data, and refreshing it
-    must not make a clerk's open form look stale.
+    One UPDATE with scalar subqueries, not through the ORM's version: the clock is derived data,
+    and refreshing it must not make a clerk's open form look stale. A Case already loaded in the
+    session gets the new values as committed state (no extra UPDATE, no reload).
     """
-    due, level = session.execute(
-        select(func.min(Deadline.due_at), func.coalesce(func.max(Deadline.level), 0)).where(
-            Deadline.case_id == case_id, Deadline.closed_at.is_(None)
-        )
-    ).one()
-    session.execute(
-        update(Case).where(Case.id == case_id).values(due_at=due, escalation_level=level)
-    )
+    session.flush()  # pending ORM deadline changes must be in the rows the subqueries read
+    due, level = session.connection().execute(_REFRESH_CLOCK, {"r_id": case_id}).one()
+    case = session.identity_map.get(identity_key(Case, case_id))
+    if case is not None:
+        set_committed_value(case, "due_at", due)
+        set_committed_value(case, "escalation_level", level)

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from caseflow import deadlines
+from caseflow import deadlines, firesql
 from caseflow.actors import Actor
 from caseflow.audit import append_event
 from caseflow.calendar_store import load_calendar
@@ -42,7 +42,7 @@ from caseflow.errors import (
     UnknownTrigger,
 )
 from caseflow.guards import GUARDS, GuardContext
-from caseflow.models import Case, CaseEvent, Household, OrgUnit, RelativeDeclaration
+from caseflow.models import Case, Household, OrgUnit
 from caseflow.payload import validate_payload
 from caseflow.roles import Role
 from caseflow.rulesets import RuleSet, select_ruleset
@@ -97,25 +97,18 @@ def _check_separation(
 ) -> None:
     if actor.is_system:
         return
+    conn = session.connection()
     if wf.related_staff_excluded and case.flag_staff_relative:
-        related = session.scalar(
-            select(
-                exists().where(
-                    RelativeDeclaration.household_id == case.household_id,
-                    RelativeDeclaration.staff_user_id == actor.user_id,
-                )
-            )
-        )
+        related = conn.execute(
+            firesql.RELATED_STAFF, {"s_household": case.household_id, "s_user": actor.user_id}
+        ).scalar()
         if related:
             raise PermissionDenied("本案为您的近亲属备案案件，您须回避，不能办理")
     if t.forbid_actors_of:
-        done = session.scalars(
-            select(CaseEvent.trigger).where(
-                CaseEvent.case_id == case.id,
-                CaseEvent.actor_id == actor.user_id,
-                CaseEvent.trigger.in_(t.forbid_actors_of),
-            )
-        ).first()
+        done = conn.execute(
+            firesql.DONE_BEFORE,
+            {"s_case": case.id, "s_user": actor.user_id, "s_triggers": list(t.forbid_actors_of)},
+        ).scalar()
         if done is not None:
             raise PermissionDenied(
                 f"您已在本案中办理「{_label(wf, done)}」，按职责分离规定不能再「{t.label}」"
@@ -151,15 +144,11 @@ def _lock_case(session: Session, case_id: int, actor: Actor) -> Case:
     """Load the case for update, inside the actor's jurisdiction (enforced in the WHERE clause)."""
     if not 0 < case_id < MAX_ID:  # SQLite overflows on larger integers; no such case exists
         raise CaseNotFound()
-    in_scope = Case.org_path.startswith(actor.org_path, autoescape=True)
-    if is_postgres(session):
-        stmt = select(Case).where(Case.id == case_id, in_scope).with_for_update()
-    else:
-        # SQLite has no row locks: a no-op UPDATE as the first statement takes the database's
-        # write lock now, so the read below cannot go stale before our own write.
-        session.execute(update(Case).where(Case.id == case_id).values(version=Case.version))
-        stmt = select(Case).where(Case.id == case_id, in_scope)
-    case = session.scalars(stmt.execution_options(populate_existing=True)).first()
+    params = {"l_id": case_id, "l_scope": firesql.scope_pattern(actor.org_path)}
+    # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE … RETURNING as the
+    # first statement takes the database's write lock and reads the row in one step.
+    stmt = firesql.LOCK_PG if is_postgres(session) else firesql.LOCK_SQLITE
+    case = session.scalars(stmt, params).first()
     if case is None:
         raise CaseNotFound()
     return case
@@ -245,16 +234,7 @@ def _apply(
         values["assignee_id"] = None  # a claim lasts for one state
         if wf.states[new].final:
             values.update(is_final=True, closed_at=now)
-    # Compare-and-set: the write succeeds only on the version we read.
-    written = session.execute(
-        update(Case).where(Case.id == case.id, Case.version == loaded_version).values(**values)
-    )
-    if written.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
-    for key, value in values.items():
-        setattr(case, key, value)
-    session.flush()
-    event = append_event(
+    event_id = firesql.insert_event(
         session,
         case_id=case.id,
         actor_id=actor.user_id,
@@ -265,14 +245,22 @@ def _apply(
         payload=payload,
         at=now,
     )
-    cal = load_calendar(session)
+    # Deadline rows change only on a state change or through an effect: an internal event (a
+    # signature, a note) needs no calendar and leaves the case's clock as it is.
+    cal = load_calendar(session) if new != old or t.effects else None
     if new != old:
+        assert cal is not None
         deadlines.on_state_change(session, case, wf, ruleset, cal, old, new, now)
-    for name in t.effects:
-        EFFECTS[name](EffectContext(session, case, wf, ruleset, cal, actor, now, payload))
-    session.flush()
-    deadlines.refresh_case_clock(session, case.id)
-    return FireResult(case.id, t.trigger, old, new, case.version, event.id, actor)
+    # Compare-and-set: the write succeeds only on the version we read (we hold the lock, so a
+    # mismatch means someone wrote around it). The case's clock is refreshed in the same UPDATE.
+    if not firesql.compare_and_set(session, case, loaded_version, values, new != old):
+        raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
+    if t.effects:  # effects see the case in its new state, in the database and in the session
+        assert cal is not None
+        for name in t.effects:
+            EFFECTS[name](EffectContext(session, case, wf, ruleset, cal, actor, now, payload))
+        deadlines.refresh_case_clock(session, case.id)  # flushes the effects' ORM changes first
+    return FireResult(case.id, t.trigger, old, new, case.version, event_id, actor)
 
 
 def available_transitions(

@@ -1,0 +1,150 @@
+"""The statements of fire()'s hot path, built once and executed with bound parameters.
+
+Building a SQLAlchemy expression, and running it through the ORM's bulk-update bookkeeping, costs
+more Python time than SQLite takes to execute it; fire() runs the same dozen statements every time,
+so they are constructed here once. Only the case row itself is loaded as an ORM object (guards and
+effects read it); the event, the deadline rows and the compare-and-set are Core statements on the
+session's connection, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Update, bindparam, exists, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from caseflow.audit import GENESIS_HASH, event_hash
+from caseflow.deadlines import clock_values
+from caseflow.models import Case, CaseEvent, RelativeDeclaration
+
+_cases = Case.__table__
+_events = CaseEvent.__table__
+_relatives = RelativeDeclaration.__table__
+
+# Jurisdiction in SQL: the case's org_path must start with the actor's (LIKE with escapes, so an
+# underscore or percent sign in a path is never a wildcard).
+_IN_SCOPE = Case.org_path.like(bindparam("l_scope"), escape="/")
+
+# PostgreSQL: a row lock; SQLite (no row locks): an UPDATE that writes nothing new takes the
+# database's write lock as the transaction's first statement and returns the row in the same step,
+# so the read cannot go stale before our own write.
+LOCK_PG = (
+    select(Case)
+    .where(Case.id == bindparam("l_id"), _IN_SCOPE)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+LOCK_SQLITE = (
+    update(Case)
+    .where(Case.id == bindparam("l_id"), _IN_SCOPE)
+    .values(version=Case.version)
+    .returning(Case)
+    .execution_options(populate_existing=True, synchronize_session=False)
+)
+
+
+def scope_pattern(org_path: str) -> str:
+    """LIKE pattern for 'starts with org_path', escaped with '/'."""
+    return org_path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+RELATED_STAFF = select(
+    exists().where(
+        _relatives.c.household_id == bindparam("s_household"),
+        _relatives.c.staff_user_id == bindparam("s_user"),
+    )
+)
+DONE_BEFORE = (
+    select(_events.c.trigger)
+    .where(
+        _events.c.case_id == bindparam("s_case"),
+        _events.c.actor_id == bindparam("s_user"),
+        _events.c.trigger.in_(bindparam("s_triggers", expanding=True)),
+    )
+    .limit(1)
+)
+
+_LAST_EVENT = (
+    select(_events.c.seq, _events.c.hash)
+    .where(_events.c.case_id == bindparam("e_case"))
+    .order_by(_events.c.seq.desc())
+    .limit(1)
+)
+_INSERT_EVENT = _events.insert().returning(_events.c.id)
+
+
+def insert_event(
+    session: Session,
+    *,
+    case_id: int,
+    actor_id: int | None,
+    actor_role: str,
+    trigger: str,
+    from_state: str | None,
+    to_state: str,
+    payload: dict[str, Any],
+    at: datetime,
+) -> int:
+    """audit.append_event as two Core statements; the event's id. The caller holds the case lock."""
+    conn = session.connection()
+    last = conn.execute(_LAST_EVENT, {"e_case": case_id}).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    fields: dict[str, Any] = dict(
+        case_id=case_id,
+        seq=seq,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+        at=at,
+    )
+    digest = event_hash(**fields, prev_hash=prev)
+    row = {**fields, "prev_hash": prev, "hash": digest}
+    return int(conn.execute(_INSERT_EVENT, row).scalar_one())
+
+
+_CAS: dict[tuple[tuple[str, ...], bool], Update] = {}
+
+
+def _cas_statement(keys: tuple[str, ...], with_clock: bool) -> Update:
+    stmt = _CAS.get((keys, with_clock))
+    if stmt is None:
+        values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
+        if with_clock:
+            values.update(clock_values(bindparam("w_id")))
+        stmt = (
+            _cases.update()
+            .where(_cases.c.id == bindparam("w_id"), _cases.c.version == bindparam("w_version"))
+            .values(**values)
+            .returning(_cases.c.due_at, _cases.c.escalation_level)
+        )
+        _CAS[(keys, with_clock)] = stmt  # a handful of shapes: which columns a move sets
+    return stmt
+
+
+def compare_and_set(
+    session: Session, case: Case, loaded_version: int, values: dict[str, Any], with_clock: bool
+) -> bool:
+    """UPDATE the case only if it is still at `loaded_version`; with_clock also copies the open
+    deadlines' earliest due date and highest level onto it (deadlines.refresh_case_clock folded
+    into the same statement). False when the version moved. The loaded Case gets the written
+    values as committed state, so nothing is flushed twice and nothing reloads."""
+    if with_clock:
+        session.flush()  # an ORM-changed deadline row (pause, resume) must be in what it reads
+    keys = tuple(sorted(values))
+    params = {f"v_{k}": v for k, v in values.items()}
+    params.update(w_id=case.id, w_version=loaded_version)
+    row = session.connection().execute(_cas_statement(keys, with_clock), params).first()
+    if row is None:
+        return False
+    for key, value in values.items():
+        set_committed_value(case, key, value)
+    if with_clock:
+        set_committed_value(case, "due_at", row[0])
+        set_committed_value(case, "escalation_level", row[1])
+    return True
