@@ -89,6 +89,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for module in (supervise, inbox, audit):
         app.register_blueprint(module.bp)
+    from web.ledger import bp as ledger_bp  # 台账比对 (roster upload, comparison worklist)
+
+    app.register_blueprint(ledger_bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:

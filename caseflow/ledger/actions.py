@@ -172,3 +172,17 @@ def _record(
     except BaseException:
         session.rollback()
         raise
+
+
+def available_actions(result: ComparisonResult, actor: Actor) -> list[str]:
+    """The actions `take_action` would accept from this actor on this row now (buttons shown)."""
+    if result.action != "none":
+        return []
+    found: list[str] = []
+    for action, categories in ALLOWED.items():
+        if result.category not in categories:
+            continue
+        roles = registry().workflow(_WORKFLOW[action]).open_roles if action in _WORKFLOW else None
+        if actor.roles & set(roles if roles is not None else RECORD_ROLES):
+            found.append(action)
+    return found

@@ -60,6 +60,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# A mapping value meaning "do not import this column", even when its header is a known alias.
+IGNORE = ""
+
+
 @dataclass(frozen=True)
 class ColumnPreset:
     """A saved column mapping: which headers mean which field, and which fields are required."""
@@ -73,7 +77,7 @@ class ColumnPreset:
 
     def with_mapping(self, mapping: Mapping[str, str]) -> ColumnPreset:
         """The same preset with explicit header → field entries (a user's saved mapping)."""
-        unknown = sorted(set(mapping.values()) - set(FIELD_LABELS))
+        unknown = sorted(set(mapping.values()) - set(FIELD_LABELS) - {IGNORE})
         if unknown:
             raise ValueError(f"未知字段：{'、'.join(unknown)}")
         extra = {normalise_header(k): v for k, v in {**self.extra, **mapping}.items()}
@@ -121,7 +125,7 @@ def match_header(
     if not key:
         return None
     if key in preset.extra:
-        return preset.extra[key]
+        return preset.extra[key] or None  # IGNORE: the user said this column is not imported
     index = _alias_index(preset) if index is None else index
     if key in index:
         return index[key]

@@ -1,0 +1,126 @@
+"""The two long steps of a web upload — validate, then import — as functions a background thread
+runs with its own database session, reporting progress into the job's state file.
+
+Every failure ends as a FAILED job with a Chinese message; the import stays atomic (see importer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from caseflow.actors import Actor
+from caseflow.ledger.columns import HeaderNotFound
+from caseflow.ledger.dryrun import validate_file
+from caseflow.ledger.importer import REJECTED, import_roster
+from caseflow.ledger.jobs import FAILED, IMPORTED, VALIDATED, JobStore
+from caseflow.ledger.reader import UnreadableFile, estimate_rows
+from caseflow.ledger.saved_presets import preset_for
+
+log = logging.getLogger("caseflow.ledger")
+SessionFactory = Callable[[], Session]
+Clock = Callable[[], datetime]
+
+
+def _reporter(store: JobStore, token: str, clock: Clock) -> Callable[[int], None]:
+    def progress(rows_done: int) -> None:
+        store.update(token, clock(), rows_done=rows_done)
+
+    return progress
+
+
+def _estimate(store: JobStore, token: str) -> int:
+    job = store.load(token)
+    try:
+        return max(estimate_rows(store.source(job)) - job.header_row, 1)
+    except Exception:  # only a progress-bar hint: a broken file is reported by the real read
+        return 0
+
+
+def run_validation(
+    factory: SessionFactory, store: JobStore, token: str, now: datetime, clock: Clock
+) -> None:
+    """Validate the job's file (no database writes) and record the counts."""
+    job = store.load(token)
+    store.update(token, clock(), rows_estimate=_estimate(store, token), rows_done=0)
+    try:
+        with factory() as session:
+            outcome = validate_file(
+                session,
+                store.source(job),
+                job.kind,
+                preset_for(job.kind, job.mapping),
+                now,
+                store.report_lines(job),
+                _reporter(store, token, clock),
+            )
+    except (HeaderNotFound, UnreadableFile, ValueError) as exc:
+        store.update(token, clock(), phase=FAILED, message=f"无法读取文件：{exc}")
+        return
+    except Exception:
+        log.exception("ledger validation failed (job %s)", token)
+        store.update(token, clock(), phase=FAILED, message="校验时发生系统错误，未导入任何数据")
+        return
+    message = "" if outcome.rows_total else "表头以下没有任何数据行"
+    store.update(
+        token,
+        clock(),
+        phase=VALIDATED,
+        rows_total=outcome.rows_total,
+        rows_invalid=outcome.rows_invalid,
+        errors=outcome.errors,
+        notices=outcome.notices,
+        header_row=outcome.header_row,
+        rows_done=outcome.rows_total,
+        message=message,
+    )
+
+
+def run_import(
+    factory: SessionFactory,
+    store: JobStore,
+    token: str,
+    actor: Actor,
+    now: datetime,
+    clock: Clock,
+    *,
+    skip_invalid: bool,
+) -> None:
+    """Import the job's file in one transaction (only the valid rows when `skip_invalid`)."""
+    job = store.load(token)
+    store.update(token, clock(), rows_estimate=max(job.rows_total, 1), rows_done=0)
+    try:
+        with factory() as session:
+            result = import_roster(
+                session,
+                store.source(job),
+                job.kind,
+                actor,
+                now,
+                skip_invalid=skip_invalid,
+                progress=_reporter(store, token, clock),
+                preset=preset_for(job.kind, job.mapping),
+            )
+    except Exception:
+        log.exception("ledger import failed (job %s)", token)
+        store.update(token, clock(), phase=FAILED, message="导入时发生系统错误，未导入任何数据")
+        return
+    if result.status == REJECTED:
+        # The file changed its mind between validation and import only if something is broken;
+        # say so rather than pretend.
+        store.update(token, clock(), phase=FAILED, message=result.summary_zh())
+        return
+    store.update(
+        token,
+        clock(),
+        phase=IMPORTED,
+        import_id=result.import_id,
+        import_status=result.status,
+        rows_done=result.rows_total,
+        message=result.summary_zh(),
+    )
+    # The rows are in the database now; the uploaded copy is not needed (the report stays).
+    store.source(job).unlink(missing_ok=True)

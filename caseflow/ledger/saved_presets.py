@@ -1,0 +1,111 @@
+"""Column mappings saved by users under a name, kept in the admin log.
+
+Why the admin log: a saved mapping is configuration, the log already records who changed which
+configuration when (hash-chained), and the latest entry per name is the mapping in force — so no
+table of its own is needed. Saving again under the same name replaces the mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.actors import Actor
+from caseflow.audit import append_admin_event
+from caseflow.ledger.columns import FIELD_LABELS, IGNORE, PRESETS, ColumnPreset, normalise_header
+from caseflow.models import AdminEvent
+
+ACTION = "ledger.preset_saved"
+MAX_NAME = 40
+
+
+class PresetInvalid(ValueError):
+    """A mapping or name that cannot be saved; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class SavedPreset:
+    name: str
+    kind: str  # the list kind it was saved for (shown; it may be used for any kind)
+    mapping: dict[str, str]  # header text → field ("" = not imported)
+    saved_at: datetime
+    saved_by_id: int | None
+
+
+def saved_presets(session: Session) -> dict[str, SavedPreset]:
+    """Name → the latest saved mapping under that name."""
+    found: dict[str, SavedPreset] = {}
+    events = session.scalars(
+        select(AdminEvent).where(AdminEvent.action == ACTION).order_by(AdminEvent.id)
+    )
+    for ev in events:
+        name = str(ev.payload.get("name", ""))
+        mapping = {str(k): str(v) for k, v in dict(ev.payload.get("mapping", {})).items()}
+        found[name] = SavedPreset(
+            name, str(ev.payload.get("kind", "")), mapping, ev.at, ev.actor_id
+        )
+    return found
+
+
+def check_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
+    """Field-by-field problems of a header → field mapping (empty when it is usable)."""
+    problems: dict[str, str] = {}
+    chosen: dict[str, str] = {}
+    for header, name in mapping.items():
+        if name == IGNORE:
+            continue
+        if name not in FIELD_LABELS:
+            problems[header] = f"未知字段：{name}"
+        elif name in chosen:
+            problems[header] = (
+                f"「{FIELD_LABELS[name]}」已对应到「{chosen[name]}」列，每个字段只能对应一列"
+            )
+        else:
+            chosen[name] = header
+    missing = [FIELD_LABELS[n] for n in ("id_number", "name") if n not in chosen]
+    if missing:
+        problems["_required"] = f"须指定以下字段对应的列：{'、'.join(missing)}"
+    return problems
+
+
+def preset_for(kind: str, mapping: Mapping[str, str]) -> ColumnPreset:
+    """The kind's preset with the user's explicit mapping on top."""
+    return PRESETS[kind].with_mapping(dict(mapping))
+
+
+def save_preset(
+    session: Session,
+    name: str,
+    kind: str,
+    mapping: Mapping[str, str],
+    actor: Actor,
+    now: datetime,
+) -> SavedPreset:
+    """Record the mapping under `name` (committed); PresetInvalid with a Chinese message."""
+    name = " ".join(name.split())
+    if not name:
+        raise PresetInvalid("请填写方案名称")
+    if len(name) > MAX_NAME:
+        raise PresetInvalid(f"方案名称不能超过 {MAX_NAME} 个字")
+    problems = check_mapping(mapping)
+    if problems:
+        raise PresetInvalid("；".join(v for v in problems.values() if v))
+    clean = {normalise_header(h): f for h, f in mapping.items() if normalise_header(h)}
+    try:
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action=ACTION,
+            subject=f"preset:{name}"[:100],
+            payload={"name": name, "kind": kind, "mapping": clean},
+            at=now,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return SavedPreset(name, kind, clean, now, actor.user_id)
