@@ -542,3 +542,6 @@ class ComparisonResult(Base):
         UniqueConstraint("run_id", "household_key", name="uq_comparison_results_run_household"),
         Index("ix_comparison_results_run_place", "run_id", "township_code", "category"),
     )
+
+
+from caseflow import api_tokens as _api_tokens  # noqa: E402,F401  (API tokens, rate windows)

@@ -89,6 +89,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for module in (supervise, inbox, audit):
         app.register_blueprint(module.bp)
+    from web import api, api_admin  # JSON API /api/v1 (bearer tokens); token admin page
+
+    app.config.setdefault("API_RATE_LIMIT", api.DEFAULT_RATE_LIMIT)  # requests per token …
+    app.config.setdefault("API_RATE_WINDOW_SECONDS", api.DEFAULT_RATE_WINDOW)  # … per window
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api_admin.bp)
     from web.ledger import bp as ledger_bp  # 台账比对 (roster upload, comparison worklist)
 
     app.register_blueprint(ledger_bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -24,6 +24,10 @@ MESSAGES = {
 
 
 def _page(code: int, message: str | None = None) -> ResponseReturnValue:
+    if request.path.startswith("/api/"):  # other systems get JSON, never an HTML page
+        from web.api import json_error
+
+        return json_error(code, message)
     text = message or MESSAGES.get(code, "请求失败")
     return render_template("error.html", code=code, message=text), code
 

@@ -106,6 +106,8 @@ def _refuse_nul() -> None:
 def _require_login() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if request.blueprint == "api":  # bearer tokens only, checked by the API itself (web.api)
+        return None
     if not current_user.is_authenticated:
         result: ResponseReturnValue = login_manager.unauthorized()
         return result

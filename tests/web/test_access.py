@@ -65,6 +65,26 @@ def _code(w: World, s: Side) -> str:
     return s.household.org_path.strip("/").split("/")[1]
 
 
+def _api_token_revoke(w: World, s: Side) -> str:
+    """A fresh API token of the side's clerk (revoking twice would also answer 303)."""
+    from caseflow.api_tokens import create_token
+
+    name = "clerk" if s.household.org_path.startswith(w.township.path) else "other_clerk"
+    user = w.users[name]
+    w.session.rollback()
+    code = s.household.org_path.strip("/").split("/")[1]
+    issued = create_token(
+        w.session,
+        user_id=user.id,
+        org_code=code,
+        name="矩阵测试",
+        days=30,
+        now=s.case.opened_at,
+        created_by_id=None,
+    )
+    return f"/admin/api-tokens/{issued.token.id}/revoke"
+
+
 def _notification(w: World, s: Side) -> str:
     """A notification of the side's clerk about the side's case (other users get 404)."""
     owner = w.users["clerk" if s.household.org_path.startswith(w.township.path) else "other_clerk"]
@@ -143,6 +163,9 @@ ROUTES = [
     Route("admin.policy", "GET", lambda w, s: "/admin/policy", ADMIN, scoped=False),
     Route("admin.enter_policy_view", "POST", lambda w, s: "/admin/policy", ADMIN, scoped=False),
     Route("admin.confirm_policy_view", "POST", _policy_record, ADMIN, scoped=False),
+    Route("api_tokens.index", "GET", lambda w, s: "/admin/api-tokens", ADMIN, scoped=False),
+    Route("api_tokens.create", "POST", lambda w, s: "/admin/api-tokens", ADMIN, scoped=False),
+    Route("api_tokens.revoke", "POST", _api_token_revoke, ADMIN),
     Route("queue.index", "GET", lambda w, s: "/queue/?tab=overdue&page=2", CASEWORK, False),
     Route("queue.claim_view", "POST", lambda w, s: f"/queue/{s.case.id}/claim", CASEWORK),
     Route("queue.release_view", "POST", lambda w, s: f"/queue/{s.case.id}/release", CASEWORK),
@@ -195,6 +218,13 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     covered = {(r.endpoint, r.method) for r in ROUTES}
     exempt = {("static", "GET"), ("auth.login", "GET"), ("auth.login", "POST")}
     exempt.add(("auth.logout", "POST"))  # tested on its own: it would end the matrix's session
+    # The JSON API takes bearer tokens, not sessions: its own matrix is tests/web/test_api.py.
+    exempt |= {
+        (r.endpoint, m)
+        for r in app.url_map.iter_rules()
+        for m in r.methods or ()
+        if r.endpoint.startswith("api.")
+    }
     for rule in app.url_map.iter_rules():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (rule.endpoint, method) in covered | exempt, (rule.endpoint, method)
