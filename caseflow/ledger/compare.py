@@ -152,7 +152,7 @@ def run_comparison(
                 found = classify(members, hits, figures)
                 counts[found.category] += 1
                 values.append(_result_values(run.id, key, members, found, carried.get(key)))
-            session.execute(insert(ComparisonResult), values)
+            session.connection().execute(insert(ComparisonResult.__table__), values)
         run.counts = {cat: counts[cat] for cat in sorted(counts)}
         append_admin_event(
             session,

@@ -6,6 +6,7 @@ its members), so rows must be fed in file order. An .xlsx report writer is at th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,8 +68,14 @@ class CleanRow:
     raw: dict[str, str] = field(default_factory=dict)
 
 
+# Anything normalise_cell could change; most cells have none of it and are returned as they are.
+_UNTIDY = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\\s]")
+
+
 def normalise_cell(name: str, value: str) -> str:
     """Full-width digits/letters to ASCII, stray spaces removed (all spaces in names and IDs)."""
+    if _UNTIDY.search(value) is None:
+        return value
     text = value.translate(_FULLWIDTH)
     if name in _NO_SPACES:
         return "".join(text.split())
@@ -167,6 +174,9 @@ class RowValidator:
         changed: list[str] = []
         for name, raw in row.values.items():
             clean = normalise_cell(name, raw)
+            if clean is raw:  # nothing to normalise (the common case)
+                values[name] = clean
+                continue
             if clean != raw.strip() or (raw != raw.strip() and name in _NO_SPACES):
                 changed.append(FIELD_LABELS[name])
             values[name] = clean
