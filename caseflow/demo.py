@@ -563,7 +563,12 @@ def case_plans(
     reg: Registry, data: DemoData, rng: random.Random, households: int
 ) -> list[CasePlan]:
     """One case in every state of every workflow, some special routes, then the mix."""
-    plans = [CasePlan(wf.key, state) for wf in reg.workflows.values() for state in wf.states]
+    plans = [
+        CasePlan(wf.key, state)
+        for wf in reg.workflows.values()
+        if wf.household_bound  # the payment roll is prepared per township, not per household
+        for state in wf.states
+    ]
     plans += [
         CasePlan("temporary", "paid", via=("emergency_paperwork",)),
         CasePlan("temporary", "district_review", via=("emergency_response",)),

@@ -313,6 +313,7 @@ _TYPE_PREFIX = {
     "removal": "QT",
     "review": "FH",
     "referral": "ZJ",
+    "roll": "FF",
 }
 
 
@@ -340,6 +341,8 @@ def open_case(
     require_aware(now, "now")
     reg = reg or registry()
     wf = reg.workflow(workflow_key)
+    if not wf.household_bound:
+        raise PermissionDenied(f"「{wf.label}」不针对家庭，不能在此受理")
     for attempt in range(3):
         try:
             return _open_case_once(

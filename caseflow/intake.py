@@ -166,7 +166,7 @@ def openable_workflows(actor: Actor, reg: Registry | None = None) -> list[Workfl
     return [
         wf
         for wf in reg.workflows.values()
-        if wf.open_roles & actor.roles and wf.open_roles - {Role.SYSTEM}
+        if wf.open_roles & actor.roles and wf.open_roles - {Role.SYSTEM} and wf.household_bound
     ]
 
 

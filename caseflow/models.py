@@ -190,7 +190,8 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(40))
     is_final: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    # None only for cases about a township rather than a household (the monthly payment roll).
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     # Denormalised from the org unit so jurisdiction is a prefix test on an indexed column.
     org_path: Mapped[str] = mapped_column(String(200))
@@ -209,7 +210,7 @@ class Case(Base):
     due_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
 
-    household: Mapped[Household] = relationship()
+    household: Mapped[Household | None] = relationship()
     org_unit: Mapped[OrgUnit] = relationship()
 
     __table_args__ = (
@@ -545,3 +546,4 @@ class ComparisonResult(Base):
 
 
 from caseflow import api_tokens as _api_tokens  # noqa: E402,F401  (API tokens, rate windows)
+from caseflow.payments import models as _payments  # noqa: E402,F401  (rolls, rows, findings)

@@ -63,5 +63,6 @@ def rise_list(session: Session, region: str, effective_from: date) -> RiseList:
             support_class=(classes.get(c.id) or {}).get("aid_class"),
         )
         for c in cases
+        if c.household is not None  # a 低保 case always has one; only the roll has none
     ]
     return RiseList(effective_from, old.label_zh, new.label_zh, standard_rise(rise_cases, old, new))

@@ -70,6 +70,8 @@ def queue() -> ResponseReturnValue:
 def _render(case_id: int, status: int = 200, **extra: Any) -> ResponseReturnValue:
     session, actor, now = db.session(), current_actor(), db.now()
     case = load_case(session, actor, case_id)
+    if case.household_id is None:  # a township case (the payment roll) has its own page
+        return redirect(url_for("payments.roll_by_case", case_id=case.id), 303)
     page = build_page(session, actor, case, now)
     extra.setdefault("open_form", None)
     extra.setdefault("errors", {})
@@ -149,6 +151,8 @@ def reveal_view(case_id: int) -> ResponseReturnValue:
     """Show one full ID number or bank account after an explicit click; the view is logged."""
     session, actor = db.session(), current_actor()
     case = load_case(session, actor, case_id)
+    if case.household_id is None:
+        abort(404)
     field = request.form.get("field", "")
     member = request.form.get("member_id", "")
     value = reveal(

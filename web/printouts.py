@@ -160,7 +160,7 @@ def publicity(org_code: str) -> ResponseReturnValue:
     ).all()
     rows = []
     for case in cases:
-        members = case.household.members
+        members = case.household.members if case.household is not None else []
         head = next((m for m in members if m.relation == "户主"), members[0] if members else None)
         assessment = session.scalar(
             select(Assessment)

@@ -240,4 +240,5 @@ def load_workflow(
         open_roles=frozenset(open_roles),
         total_deadline=total,
         related_staff_excluded=bool(raw.get("related_staff_excluded", True)),
+        household_bound=bool(raw.get("household_bound", True)),
     )

@@ -69,6 +69,9 @@ class WorkflowDef:
     open_roles: frozenset[str]
     total_deadline: str | None = None
     related_staff_excluded: bool = True
+    # False for cases about a township rather than a household (the payment roll): they are
+    # opened by their own service, never at the desk or by open_case.
+    household_bound: bool = True
     _by_source_trigger: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
     )

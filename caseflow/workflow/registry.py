@@ -13,6 +13,7 @@ from caseflow import assessments as _assessments  # noqa: F401  (registers guard
 from caseflow.effects import EFFECTS
 from caseflow.errors import DefinitionError
 from caseflow.guards import GUARDS
+from caseflow.payments import hooks as _payment_hooks  # noqa: F401  (roll guards, effects)
 from caseflow.rulesets import RuleSet, load_rulesets
 from caseflow.workflow.loader import load_workflow
 from caseflow.workflow.machine import build_machine

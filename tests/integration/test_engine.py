@@ -28,7 +28,8 @@ from caseflow.roles import Role
 from caseflow.users import new_user
 from caseflow.workflow.registry import registry
 
-WORKFLOWS = sorted(registry().workflows)
+# Household cases only: the township's payment roll is walked in tests/integration/test_payments.py.
+WORKFLOWS = sorted(k for k, wf in registry().workflows.items() if wf.household_bound)
 
 
 def snapshot(session: Session, case_id: int) -> tuple[Any, ...]:

@@ -50,7 +50,15 @@ def load(path: Path):  # type: ignore[no-untyped-def]
 
 def test_repository_definitions_all_load() -> None:
     reg = load_registry()
-    assert set(reg.workflows) == {"dibao", "tekun", "temporary", "removal", "review", "referral"}
+    assert set(reg.workflows) == {
+        "dibao",
+        "tekun",
+        "temporary",
+        "removal",
+        "review",
+        "referral",
+        "roll",
+    }
     for wf in reg.workflows.values():
         assert wf.initial.name in wf.states
         assert all(s.label for s in wf.states.values())

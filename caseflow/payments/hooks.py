@@ -1,0 +1,121 @@
+"""The roll workflow's named guards and effects (registered when the registry loads), and the
+code-side half of immutability: a signed roll's rows and findings refuse every ORM write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Mapper
+
+from caseflow.effects import EffectContext, effect
+from caseflow.errors import CaseflowError
+from caseflow.guards import GuardContext, guard
+from caseflow.models import Case
+from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
+from caseflow.payments.queries import roll_of_case, roll_totals
+from caseflow.payments.risk import open_findings
+
+
+class RollSigned(CaseflowError):
+    """A signed roll, its rows and its findings never change."""
+
+    message_zh = "名册已签发，不能更改；更正请在以后月份的名册中作调整"
+
+
+def _roll(session: Any, case: Case) -> PaymentRoll:
+    roll = roll_of_case(session, case.id)
+    if roll is None:
+        raise CaseflowError("名册数据缺失", f"roll case {case.id} has no payment_rolls row")
+    if roll.signed_at is not None:
+        raise RollSigned()
+    return roll
+
+
+def _row(ctx: GuardContext | EffectContext, roll: PaymentRoll) -> RollRow | None:
+    payload = ctx.payload or {}
+    row = ctx.session.get(RollRow, int(payload.get("row_id") or 0))
+    if row is None or row.roll_id != roll.id or row.removed_at is not None:
+        return None
+    return row
+
+
+@guard("roll_row_live", needs_payload=True)
+def roll_row_live(ctx: GuardContext) -> str | None:
+    """The row to remove belongs to this roll and is still in it."""
+    return None if _row(ctx, _roll(ctx.session, ctx.case)) else "名册中没有该行，或该行已移出"
+
+
+def _finding(ctx: GuardContext | EffectContext, roll: PaymentRoll) -> RiskFinding | None:
+    payload = ctx.payload or {}
+    found = ctx.session.get(RiskFinding, int(payload.get("finding_id") or 0))
+    if found is None or found.roll_id != roll.id or found.acknowledged_at is not None:
+        return None
+    return found
+
+
+@guard("risk_finding_open", needs_payload=True)
+def risk_finding_open(ctx: GuardContext) -> str | None:
+    """The finding to acknowledge belongs to this roll and is still open."""
+    ok = _finding(ctx, _roll(ctx.session, ctx.case))
+    return None if ok else "该风险提示不存在或已确认"
+
+
+@guard("roll_findings_acknowledged")
+def roll_findings_acknowledged(ctx: GuardContext) -> str | None:
+    """Sign-off waits until every finding is acknowledged or its row removed."""
+    n = open_findings(ctx.session, _roll(ctx.session, ctx.case).id)
+    return None if n == 0 else f"尚有 {n} 条风险提示未确认（或移出相应行），不能签发"
+
+
+@guard("roll_totals_reconcile")
+def roll_totals_reconcile(ctx: GuardContext) -> str | None:
+    """The roll's stated total and count equal the sum and count of its live rows."""
+    roll = _roll(ctx.session, ctx.case)
+    t = roll_totals(ctx.session, roll.id)
+    if (t.total_fen, t.rows) == (roll.total_fen, roll.row_count):
+        return None
+    return "名册合计与明细不符，请作废后重新编制"
+
+
+@effect("remove_roll_row")
+def remove_roll_row(ctx: EffectContext) -> None:
+    """Take a row out of the roll (kept, marked removed, with who and why); totals follow."""
+    roll = _roll(ctx.session, ctx.case)
+    row = _row(ctx, roll)
+    assert row is not None  # the guard checked it inside the same transaction
+    row.removed_at, row.removed_by_id = ctx.now, ctx.actor.user_id
+    row.removed_reason = str(ctx.payload.get("reason", ""))[:300]
+    ctx.session.flush()
+    t = roll_totals(ctx.session, roll.id)
+    roll.total_fen, roll.row_count = t.total_fen, t.rows
+
+
+@effect("acknowledge_risk_finding")
+def acknowledge_risk_finding(ctx: EffectContext) -> None:
+    """Record who acknowledged a finding and what they found (the event holds the same)."""
+    found = _finding(ctx, _roll(ctx.session, ctx.case))
+    assert found is not None
+    found.acknowledged_at, found.acknowledged_by_id = ctx.now, ctx.actor.user_id
+    found.acknowledgement = str(ctx.payload.get("note", ""))[:500]
+
+
+@effect("seal_roll")
+def seal_roll(ctx: EffectContext) -> None:
+    """Sign-off: from this moment the roll, its rows and findings are frozen (triggers too)."""
+    roll = _roll(ctx.session, ctx.case)
+    roll.signed_at, roll.signed_by_id = ctx.now, ctx.actor.user_id
+
+
+def _refuse_if_signed(_mapper: Mapper[Any], connection: Any, target: Any) -> None:
+    roll_id = target.id if isinstance(target, PaymentRoll) else target.roll_id
+    signed = connection.scalar(select(PaymentRoll.signed_at).where(PaymentRoll.id == roll_id))
+    if signed is not None:
+        raise RollSigned()
+
+
+for _cls in (RollRow, RiskFinding, PaymentRoll):
+    event.listen(_cls, "before_update", _refuse_if_signed)
+    event.listen(_cls, "before_delete", _refuse_if_signed)
+event.listen(RollRow, "before_insert", _refuse_if_signed)
+event.listen(RiskFinding, "before_insert", _refuse_if_signed)

@@ -1,0 +1,238 @@
+"""Preparing a township's monthly roll (a case of the `roll` workflow) and reading it back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from caseflow import deadlines
+from caseflow.actors import Actor
+from caseflow.audit import append_event
+from caseflow.calendar_store import load_calendar
+from caseflow.db import is_postgres
+from caseflow.engine import next_case_no
+from caseflow.errors import CaseNotFound, PayloadInvalid, PermissionDenied
+from caseflow.models import Case, Household, Member, OrgUnit
+from caseflow.payments.entitlement import Line, lines_for
+from caseflow.payments.models import KIND_LABELS, PaymentRoll, RollRow
+from caseflow.payments.months import month_label, parse_month
+from caseflow.payments.queries import roll_totals
+from caseflow.payments.risk import run_checks
+from caseflow.rulesets import select_ruleset
+from caseflow.timeutil import require_aware, to_local
+from caseflow.workflow.loader import OPEN_TRIGGER
+from caseflow.workflow.registry import Registry, registry
+
+ROLL_WORKFLOW = "roll"
+_KIND_ORDER = {k: i for i, k in enumerate(KIND_LABELS)}
+
+
+def _township(session: Session, actor: Actor, code: str) -> OrgUnit:
+    unit = session.scalar(
+        select(OrgUnit).where(
+            OrgUnit.code == code.strip()[:20],
+            OrgUnit.level == "township",
+            OrgUnit.path.startswith(actor.org_path, autoescape=True),
+        )
+    )
+    if unit is None:
+        raise PayloadInvalid({"township": "乡镇不存在或不在您的管辖范围内"})
+    return unit
+
+
+def _lock_township(session: Session, township: OrgUnit) -> None:
+    """Serialise preparers of one township, so that a month never gets two live rolls."""
+    stmt = select(OrgUnit.id).where(OrgUnit.id == township.id)
+    if is_postgres(session):
+        session.execute(stmt.with_for_update())
+    else:  # SQLite: a no-op write takes the database's write lock now
+        session.execute(update(OrgUnit).where(OrgUnit.id == township.id).values(code=OrgUnit.code))
+
+
+def live_roll(session: Session, township_id: int, month: str) -> PaymentRoll | None:
+    """The township's roll for `month` that is not cancelled, if any."""
+    return session.scalar(
+        select(PaymentRoll)
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .where(
+            PaymentRoll.township_id == township_id,
+            PaymentRoll.month == month,
+            Case.state != "cancelled",
+        )
+    )
+
+
+def _payees(session: Session, path: str) -> dict[int, tuple[str, str, str]]:
+    """Household → (payee name, ID number, bank account): the head of household (户主)."""
+    rows = session.execute(
+        select(Household.id, Household.head_name, Household.bank_account, Member.name)
+        .add_columns(Member.id_number)
+        .outerjoin(Member, (Member.household_id == Household.id) & (Member.relation == "户主"))
+        .where(Household.org_path.startswith(path, autoescape=True))
+    ).all()
+    return {hid: (name or head, idn or "", acc or "") for hid, head, acc, name, idn in rows}
+
+
+def _row(roll_id: int, line: Line, payee: tuple[str, str, str]) -> dict[str, Any]:
+    return {
+        "roll_id": roll_id,
+        "household_id": line.household_id,
+        "case_id": line.case_id,
+        "case_type": line.case_type,
+        "kind": line.kind,
+        "for_month": line.for_month,
+        "amount_fen": line.amount_fen,
+        "payee_name": payee[0][:100],
+        "id_number": payee[1],
+        "bank_account": payee[2],
+        "pay_by_bank": line.pay_by_bank,
+        "adjustment_id": line.adjustment_id,
+        "note": line.note,
+        "removed_reason": "",
+    }
+
+
+def prepare_roll(
+    session: Session,
+    actor: Actor,
+    township_code: str,
+    month_text: str,
+    now: datetime,
+    *,
+    reg: Registry | None = None,
+) -> PaymentRoll:
+    """Open the roll case for a township and month, compute its rows and risk findings; commit."""
+    require_aware(now, "now")
+    reg = reg or registry()
+    wf = reg.workflow(ROLL_WORKFLOW)
+    role = next((r for r in sorted(wf.open_roles) if r in actor.roles), None)
+    if role is None or actor.user_id is None:
+        raise PermissionDenied("您的角色无权编制发放名册")
+    month = parse_month(month_text)
+    if month is None:
+        raise PayloadInvalid({"month": "月份格式应为 YYYY-MM，例如 2026-12"})
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("prepare_roll needs a session without pending changes")
+    if session.in_transaction():
+        session.commit()
+    try:
+        township = _township(session, actor, township_code)
+        _lock_township(session, township)
+        existing = live_roll(session, township.id, month)
+        if existing is not None:
+            label = f"{township.name}{month_label(month)}"
+            raise PayloadInvalid({"month": f"{label}的发放名册已编制，更正请用以后月份的调整"})
+        ruleset = select_ruleset(reg.rulesets, township.code, to_local(now).date())
+        lookback = int(ruleset.params.get("payment_one_off_lookback_months", 3))
+        lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
+        case = Case(
+            case_no=next_case_no(session, wf.case_type, township, now),
+            case_type=wf.case_type,
+            workflow_key=wf.key,
+            ruleset_key=ruleset.key,
+            state=wf.initial.name,
+            is_final=False,
+            version=1,
+            household_id=None,
+            org_unit_id=township.id,
+            org_path=township.path,
+            opened_at=now,
+            state_entered_at=now,
+            opened_by_id=actor.user_id,
+            summary=f"{township.name}{month_label(month)}发放名册",
+        )
+        session.add(case)
+        session.flush()
+        append_event(
+            session,
+            case_id=case.id,
+            actor_id=actor.user_id,
+            actor_role=role,
+            trigger=OPEN_TRIGGER,
+            from_state=None,
+            to_state=case.state,
+            payload={"summary": case.summary, "township": township.code, "month": month},
+            at=now,
+        )
+        deadlines.on_state_change(
+            session, case, wf, ruleset, load_calendar(session), None, case.state, now
+        )
+        roll = PaymentRoll(
+            case_id=case.id,
+            township_id=township.id,
+            org_path=township.path,
+            month=month,
+            total_fen=0,
+            row_count=0,
+            prepared_at=now,
+            prepared_by_id=actor.user_id,
+        )
+        session.add(roll)
+        session.flush()
+        payees = _payees(session, township.path)
+        lines.sort(key=lambda ln: (ln.household_id, _KIND_ORDER[ln.kind], ln.for_month))
+        if lines:
+            blank = ("", "", "")
+            session.execute(
+                insert(RollRow),
+                [_row(roll.id, ln, payees.get(ln.household_id, blank)) for ln in lines],
+            )
+        totals = roll_totals(session, roll.id)
+        roll.total_fen, roll.row_count = totals.total_fen, totals.rows
+        run_checks(session, roll, reg.rulesets)
+        session.flush()
+        deadlines.refresh_case_clock(session, case.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return roll
+
+
+def load_roll(session: Session, actor: Actor, roll_id: int) -> tuple[PaymentRoll, Case]:
+    """The roll and its case, inside the actor's jurisdiction (in SQL), else CaseNotFound."""
+    if not 0 < roll_id < 2**63:
+        raise CaseNotFound()
+    found = session.execute(
+        select(PaymentRoll, Case)
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .where(
+            PaymentRoll.id == roll_id,
+            Case.org_path.startswith(actor.org_path, autoescape=True),
+        )
+    ).first()
+    if found is None:
+        raise CaseNotFound("名册不存在或不在您的管辖范围内")
+    return found[0], found[1]
+
+
+def list_rolls(
+    session: Session, actor: Actor, limit: int = 100
+) -> list[tuple[PaymentRoll, Case, str]]:
+    """Rolls in the actor's jurisdiction, newest month first, with the township's name."""
+    rows = session.execute(
+        select(PaymentRoll, Case, OrgUnit.name)
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .join(OrgUnit, OrgUnit.id == PaymentRoll.township_id)
+        .where(Case.org_path.startswith(actor.org_path, autoescape=True))
+        .order_by(PaymentRoll.month.desc(), OrgUnit.code, PaymentRoll.id.desc())
+        .limit(limit)
+    ).all()
+    return [(r, c, name) for r, c, name in rows]
+
+
+def townships(session: Session, actor: Actor) -> list[OrgUnit]:
+    """Townships the actor may prepare rolls for."""
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(
+                OrgUnit.level == "township",
+                OrgUnit.path.startswith(actor.org_path, autoescape=True),
+            )
+            .order_by(OrgUnit.code)
+        )
+    )

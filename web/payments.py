@@ -1,0 +1,205 @@
+"""发放 (payments): prepare a township's monthly roll, read its rows and totals, acknowledge risk
+findings or remove rows, move the roll through its workflow, download the bank files (finance).
+
+Every change goes through caseflow.payments (prepare) or engine.fire (everything else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from caseflow.engine import available_transitions, fire
+from caseflow.errors import CaseflowError, CaseNotFound, PayloadInvalid
+from caseflow.households import parse_row_id
+from caseflow.payments.export import FINANCE_ROLES, export_roll
+from caseflow.payments.models import KIND_LABELS, RiskFinding, RollRow
+from caseflow.payments.months import month_label
+from caseflow.payments.queries import roll_of_case, roll_totals
+from caseflow.payments.risk import CHECK_LABELS, open_findings
+from caseflow.payments.roll import list_rolls, load_roll, prepare_roll, townships
+from caseflow.roles import Role
+from caseflow.workflow.registry import registry
+from web import db
+from web.security import current_actor, roles_required
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+PAYMENT_ROLES = frozenset(
+    {
+        Role.TOWNSHIP_REVIEWER.value,
+        Role.TOWNSHIP_LEADER.value,
+        Role.DISTRICT_FINANCE.value,
+        Role.SUPERVISOR.value,
+    }
+)
+PER_PAGE = 200
+
+
+@bp.app_context_processor
+def _nav() -> dict[str, Any]:
+    roles = current_user.roles if current_user.is_authenticated else frozenset()
+    return {"nav_payments": bool(roles & PAYMENT_ROLES)}
+
+
+def _index(status: int = 200, errors: dict[str, str] | None = None) -> ResponseReturnValue:
+    session, actor = db.session(), current_actor()
+    may_prepare = bool(registry().workflow("roll").open_roles & actor.roles)
+    return (
+        render_template(
+            "payments/index.html",
+            rolls=list_rolls(session, actor),
+            townships=townships(session, actor) if may_prepare else [],
+            may_prepare=may_prepare,
+            errors=errors or {},
+            values=request.form if request.method == "POST" else {},
+            month_label=month_label,
+            state_label=lambda s: registry().workflow("roll").states[s].label,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+@roles_required(PAYMENT_ROLES)
+def index() -> ResponseReturnValue:
+    """Rolls in the user's jurisdiction, newest month first, and the form to prepare one."""
+    return _index()
+
+
+@bp.post("/prepare")
+@roles_required(PAYMENT_ROLES)
+def prepare() -> ResponseReturnValue:
+    """Prepare the roll of a township for a month (rows and risk findings computed now)."""
+    session, actor = db.session(), current_actor()
+    try:
+        roll = prepare_roll(
+            session,
+            actor,
+            request.form.get("township", "")[:20],
+            request.form.get("month", "")[:7],
+            db.now(),
+        )
+    except PayloadInvalid as exc:
+        flash("未编制：请按提示修改", "error")
+        return _index(400, exc.fields)
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return _index(403)
+    flash(f"已编制发放名册：{roll.row_count} 行", "success")
+    return redirect(url_for("payments.show", roll_id=roll.id), 303)
+
+
+@bp.get("/case/<int:case_id>")
+@roles_required(PAYMENT_ROLES)
+def roll_by_case(case_id: int) -> ResponseReturnValue:
+    """The roll page for a roll case (links from the case list land here)."""
+    roll = roll_of_case(db.session(), case_id)
+    if roll is None:
+        abort(404)
+    return redirect(url_for("payments.show", roll_id=roll.id), 303)
+
+
+def _load(roll_id: int) -> Any:
+    try:
+        return load_roll(db.session(), current_actor(), roll_id)
+    except CaseNotFound:
+        abort(404)
+
+
+@bp.get("/<int:roll_id>")
+@roles_required(PAYMENT_ROLES)
+def show(roll_id: int) -> ResponseReturnValue:
+    """The roll: totals, risk findings, rows (masked personal data), actions, exports."""
+    session, actor = db.session(), current_actor()
+    roll, case = _load(roll_id)
+    page = min(parse_row_id(request.args.get("page", "1")[:9]) or 1, 100_000)
+    rows = session.scalars(
+        select(RollRow)
+        .where(RollRow.roll_id == roll.id)
+        .order_by(RollRow.id)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    findings = session.scalars(
+        select(RiskFinding).where(RiskFinding.roll_id == roll.id).order_by(RiskFinding.id)
+    ).all()
+    removed = set(
+        session.scalars(
+            select(RollRow.id).where(RollRow.roll_id == roll.id, RollRow.removed_at.is_not(None))
+        )
+    )
+    wf = registry().workflow("roll")
+    actions = available_transitions(session, case, actor, db.now(), include_blocked=True)
+    names = {a.trigger for a in actions if a.blocked_reason is None}
+    totals = roll_totals(session, roll.id)
+    return render_template(
+        "payments/roll.html",
+        roll=roll,
+        case=case,
+        rows=rows,
+        page=page,
+        pages=max(1, -(-(totals.rows + len(removed)) // PER_PAGE)),
+        totals=totals,
+        findings=findings,
+        removed=removed,
+        open_count=open_findings(session, roll.id),
+        state_label=wf.states[case.state].label,
+        actions=[a for a in actions if not a.transition.internal],
+        may_ack="acknowledge_finding" in names,
+        may_remove="remove_row" in names,
+        may_export=bool(actor.roles & FINANCE_ROLES) and roll.signed_at is not None,
+        kind_labels=KIND_LABELS,
+        check_labels=CHECK_LABELS,
+        month_label=month_label,
+    )
+
+
+@bp.post("/<int:roll_id>/fire/<trigger>")
+@roles_required(PAYMENT_ROLES)
+def fire_view(roll_id: int, trigger: str) -> ResponseReturnValue:
+    """Fire one transition of the roll case (check, sign, return, cancel, acknowledge, remove)."""
+    session, actor = db.session(), current_actor()
+    _roll, case = _load(roll_id)
+    t = registry().workflow("roll").transition_for(case.state, trigger[:40])
+    version = parse_row_id(request.form.get("expected_version", "")[:12])
+    back = redirect(url_for("payments.show", roll_id=roll_id), 303)
+    if t is None or version is None:
+        flash("页面已过期，请刷新后重试", "error")
+        return back
+    payload = {f.name: request.form.get("p_" + f.name, "")[:2000] for f in t.payload}
+    session.rollback()
+    try:
+        fire(session, case.id, t.trigger, actor, db.now(), payload, expected_version=version)
+    except CaseNotFound:
+        abort(404)
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return back
+    flash(f"已完成：{t.label}", "success")
+    return back
+
+
+@bp.get("/<int:roll_id>/export.<fmt>")
+@roles_required(FINANCE_ROLES)
+def export(roll_id: int, fmt: str) -> ResponseReturnValue:
+    """The paying bank's file of a signed roll (logged)."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    try:
+        out = export_roll(db.session(), current_actor(), roll_id, fmt, db.now())
+    except CaseNotFound:
+        abort(404)
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return redirect(url_for("payments.show", roll_id=roll_id), 303)
+    return (
+        out.data,
+        200,
+        {
+            "Content-Type": out.content_type,
+            "Content-Disposition": f'attachment; filename="{out.filename}"',
+        },
+    )
