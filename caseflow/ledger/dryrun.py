@@ -4,13 +4,15 @@ every row without writing anything (the same checks the importer makes, in the s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from caseflow.idnumber import mask_id_number
 from caseflow.ledger.columns import ColumnPreset, HeaderNotFound, detect_header, match_header
 from caseflow.ledger.importer import township_codes
 from caseflow.ledger.reader import iter_table, read_rows
@@ -107,12 +109,28 @@ def validate_file(
     return outcome
 
 
-def read_report(report_path: Path, severity: str | None = None) -> Iterator[ReportEntry]:
-    """The findings written by `validate_file`, in file order (optionally of one severity)."""
+# An ID number as a message quotes it: 15 or 18 characters, digits (also full-width) and X.
+_ID_IN_TEXT = re.compile(r"[0-9０-９]{14}(?:[0-9０-９]{3})?[0-9０-９XxＸｘ]")
+
+
+def mask_ids(text: str) -> str:
+    """Every ID number quoted in a message masked (640502********1234): the row number is
+    enough to find the row in the file, and the report is no place for personal data."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+
+
+def read_report(
+    report_path: Path, severity: str | None = None, *, masked: bool = True
+) -> Iterator[ReportEntry]:
+    """The findings written by `validate_file`, in file order (optionally of one severity),
+    with ID numbers masked unless `masked` is False."""
     if not report_path.exists():
         return
     with report_path.open(encoding="utf-8") as fh:
         for line in fh:
             entry = ReportEntry(**json.loads(line))
-            if severity is None or entry.severity == severity:
-                yield entry
+            if severity is not None and entry.severity != severity:
+                continue
+            if masked:
+                entry = replace(entry, message=mask_ids(entry.message))
+            yield entry

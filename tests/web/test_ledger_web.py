@@ -28,6 +28,7 @@ from sqlalchemy import Engine, func, select
 from support import T0, World
 from websupport import AuthActions, make_app
 
+from caseflow.idnumber import mask_id_number
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
 from caseflow.ledger.jobs import JobStore
@@ -63,11 +64,13 @@ def reg_row(no: str, head: str, name: str, ident: str, relation: str, **kw: str)
 OLD15, NEW18 = fifteen(1958, 21)
 
 
+BAD_ID = pid(1970, 31)[:17] + ("0" if pid(1970, 31)[17] != "0" else "1")
+
+
 def messy_rows() -> list[list[str]]:
     """Rows 5–8 valid (15-digit, full-width, trailing spaces); 9 checksum, 10 duplicate, 11 the
     same person in a second household."""
-    bad = pid(1970, 31)
-    bad = bad[:17] + ("0" if bad[17] != "0" else "1")
+    bad = BAD_ID
     return [
         reg_row("A001 ", "张三", "张三 ", pid(1961, 11), "户主"),
         reg_row("A001", "张三", "李梅", OLD15, "配偶"),
@@ -164,6 +167,10 @@ def test_messy_file_report_download_and_partial_import(
     assert rows[1] == ("行号", "字段", "类型", "说明")
     errors = [(r[0], r[1]) for r in rows[2:] if r[2] == "错误"]
     assert errors == [(9, "证件号码"), (10, "证件号码"), (11, "证件号码")]
+    # ID numbers quoted in the findings are masked, on the page and in the download.
+    cells = " ".join(str(c) for r in rows for c in r if c)
+    assert BAD_ID not in cells and BAD_ID not in page and mask_id_number(BAD_ID) in cells
+    assert NEW18 not in page and mask_id_number(NEW18) in page
 
     # With errors, importing needs the explicit acceptance.
     refused = client.post(f"/ledger/jobs/{token}/import", data={}, follow_redirects=True)
@@ -280,6 +287,29 @@ def test_upload_form_errors_and_header_only_file(
     assert "表头以下没有任何数据行" in page and "无法导入" in page
     assert client.post(f"/ledger/jobs/{token}/import").status_code == 302
     assert count(world, RosterImport) == 0
+
+
+def test_a_file_that_breaks_halfway_fails_cleanly(
+    world: World, app: Flask, client: FlaskClient, auth: AuthActions, tmp_path: Path
+) -> None:
+    """Readable header, unreadable bytes past the encoding sniffer's sample: a failed job with a
+    Chinese message, nothing imported, no 500."""
+    auth.login("supervisor")
+    rows = [
+        reg_row(f"H{i}", f"户主{i}", f"户主{i}", pid(1950 + i % 50, i % 900 + 1), "户主")
+        for i in range(900)
+    ]
+    path = write_csv(tmp_path / "坏编码.csv", REGISTRY_HEADER, rows, "utf-8")
+    with path.open("ab") as fh:
+        fh.write(b"H9999,\xff\xfe\xfd,\xc0\n")
+    token = token_of(upload(client, path, "registry"))
+    response = validate(client, app, token)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "失败" in page and "文件编码无法识别" in page and "重新上传" in page
+    assert client.get(f"/ledger/jobs/{token}/progress.json").get_json()["phase"] == "failed"
+    assert client.post(f"/ledger/jobs/{token}/import").status_code == 302
+    assert count(world, RosterImport) == count(world, RosterRow) == 0
 
 
 # ---------------------------------------------------------------- runs, worklist, jurisdiction

@@ -1,0 +1,88 @@
+"""The pieces behind the ledger upload pages that need no database: job state files, mapping
+checks, header sniffing, masking of ID numbers in report messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from ledger_support import REGISTRY_HEADER, pid, write_csv, write_xlsx
+
+from caseflow.ledger.columns import PRESETS, match_header
+from caseflow.ledger.dryrun import EmptyFile, mask_ids, sniff_header
+from caseflow.ledger.jobs import STALE_AFTER, JobNotFound, JobStore
+from caseflow.ledger.reader import UnreadableFile
+from caseflow.ledger.saved_presets import check_mapping, preset_for
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_job_state_round_trip_owner_and_tokens(tmp_path: Path) -> None:
+    store = JobStore(tmp_path)
+    job = store.create(7, "registry", "名单.csv", ".csv", NOW)
+    assert store.load(job.token, 7).file_name == "名单.csv"
+    with pytest.raises(JobNotFound):
+        store.load(job.token, 8)  # someone else's upload
+    for token in ("../etc", job.token.upper(), job.token + "0", ""):
+        with pytest.raises(JobNotFound):
+            store.load(token)
+    store.update(job.token, NOW, phase="validating", rows_estimate=200, rows_done=50)
+    running = store.load(job.token)
+    assert running.percent() == 25 and not running.stale(NOW + STALE_AFTER)
+    assert running.stale(NOW + STALE_AFTER + timedelta(seconds=1))
+    store.update(job.token, NOW, rows_done=500)
+    assert store.load(job.token).percent() == 99  # never 100 before the phase has finished
+    store.update(job.token, NOW, phase="validated")
+    assert store.load(job.token).percent() == 100
+    assert [j.token for j in store.recent(7)] == [job.token] and store.recent(8) == []
+
+
+def test_discard_keeps_only_the_state(tmp_path: Path) -> None:
+    store = JobStore(tmp_path)
+    job = store.create(1, "deaths", "d.csv", ".csv", NOW)
+    store.source(job).write_text("x", encoding="utf-8")
+    store.report_lines(job).write_text("{}", encoding="utf-8")
+    store.discard_files(job)
+    assert [p.name for p in store.folder(job.token).iterdir()] == ["job.json"]
+
+
+def test_mapping_checks() -> None:
+    assert check_mapping({"身份证": "id_number", "姓名": "name", "备注": ""}) == {}
+    problems = check_mapping({"A": "name", "B": "name", "C": "nonsense"})
+    assert "每个字段只能对应一列" in problems["B"] and "未知字段" in problems["C"]
+    assert problems["_required"] == "须指定以下字段对应的列：证件号码"
+    # "" (not imported) overrides a known alias.
+    preset = preset_for("deaths", {"姓名": "", "名字": "name"})
+    assert match_header("姓名", preset) is None and match_header("名字", preset) == "name"
+
+
+def test_sniff_finds_the_header_or_the_likeliest_row(tmp_path: Path) -> None:
+    rows = [["H1", "张三", "滨河镇", "示例村", "张三", pid(1960, 1), "户主", "", "", "", "", "1"]]
+    found = sniff_header(
+        write_xlsx(tmp_path / "a.xlsx", REGISTRY_HEADER, rows), PRESETS["registry"]
+    )
+    assert found.found and found.row_no == 4
+    assert found.detected[found.headers.index("证件号码")] == "id_number"
+    odd = ["户主", "乡镇", "成员", "身份号"]
+    guess = sniff_header(
+        write_csv(tmp_path / "b.csv", odd, [["张三", "滨河镇", "张三", pid(1960, 1)]], "gbk"),
+        PRESETS["registry"],
+    )
+    assert not guess.found and guess.row_no == 4 and guess.headers == odd
+    assert guess.detected == {0: "head_name", 1: "township"}  # preselected where recognisable
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"\r\n,,\r\n")
+    with pytest.raises(EmptyFile):
+        sniff_header(empty, PRESETS["registry"])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(UnreadableFile):
+        sniff_header(broken, PRESETS["registry"])
+
+
+def test_ids_in_messages_are_masked() -> None:
+    full = pid(1958, 21)
+    assert mask_ids(f"已转换为 18 位：{full}") == f"已转换为 18 位：{full[:6]}********{full[-4:]}"
+    assert mask_ids(f"（{full[:6]}{full[8:17]}）") == f"（{full[:6]}*****{full[13:17]}）"
+    assert mask_ids("与第 12 行为同一人，重复登记") == "与第 12 行为同一人，重复登记"
