@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from ledger_access import ledger_routes
 from sqlalchemy import select
 from support import World
 from websupport import AuthActions, Scene, Side
@@ -198,6 +199,7 @@ ROUTES = [
         scoped=False,
     ),
 ]
+ROUTES += ledger_routes(Route)  # 台账比对 (tests/web/ledger_access.py)
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
 USERS = [
     "clerk",
