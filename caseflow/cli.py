@@ -506,5 +506,10 @@ def ledger_export_roster(path: str, username: str) -> None:
     click.echo(f"{result.summary_zh()}：{target}")
 
 
+from caseflow.reviews.cli import reviews as _reviews  # noqa: E402  (复核计划)
+
+main.add_command(_reviews)
+
+
 if __name__ == "__main__":
     main()

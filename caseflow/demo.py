@@ -304,6 +304,7 @@ class Home:
     cases: int = 0
     applications: int = 0
     causes: set[str] = field(default_factory=set)  # 临时救助 causes already helped
+    open_review: bool = False  # at most one open review per household (a unique index)
 
 
 @dataclass
@@ -706,6 +707,10 @@ class _CaseSeeder:
         elif wf.key == "referral":
             pool = self.homes
         pool = pool or [h for h in self.homes if h.profile != "minor"]
+        if wf.key == "review":
+            pool = [h for h in pool if not h.open_review] or [
+                h for h in self.homes if not h.open_review and h.profile != "minor"
+            ]
         return min(
             pool,
             key=lambda h: (h.applications if application else 0, h.cases, self.rng.random()),
@@ -819,6 +824,7 @@ class _CaseSeeder:
             self.extend(case_id, ctx, state, times[-1])
         home.cases += 1
         home.applications += wf.key in ("dibao", "tekun")
+        home.open_review |= wf.key == "review" and not wf.states[state].final
         if plan.target == "approved" and wf.key in ("dibao", "tekun"):
             self.in_care.append(home)
 

@@ -24,6 +24,7 @@ from caseflow.db import is_postgres
 from caseflow.engine import fire
 from caseflow.errors import CaseflowError, ConcurrencyConflict, TransitionNotAllowed
 from caseflow.models import Case, Deadline
+from caseflow.reviews.opening import open_due_reviews
 from caseflow.notify import Message, deliver, notify, recipients
 from caseflow.roles import Role
 from caseflow.timeutil import require_aware
@@ -58,12 +59,14 @@ class SweepReport:
     expiry_fired: int = 0
     skipped: int = 0
     failed: list[int] = field(default_factory=list)
+    reviews_opened: int = 0  # periodic reviews (复核) that fell due and were opened as cases
 
     def summary_zh(self) -> str:
         """One line for the CLI."""
         return (
             f"提醒/升级 {self.levels_reached} 次，到期自动流转 {self.expiry_fired} 件，"
-            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条"
+            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条，"
+            f"开启定期复核 {self.reviews_opened} 件"
         )
 
 
@@ -101,6 +104,8 @@ def sweep(
                 session.rollback()
                 report.failed.append(deadline_id)
                 log.exception("sweep: deadline %s failed; skipped", deadline_id)
+    # Periodic reviews (复核) due by their schedule are opened as cases (caseflow.reviews).
+    report.reviews_opened = len(open_due_reviews(factory, now, reg=reg).opened)
     return report
 
 

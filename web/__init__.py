@@ -101,6 +101,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.payments import bp as payments_bp  # 发放名册 (monthly roll, risk checks, bank files)
 
     app.register_blueprint(payments_bp)
+    from web.reviews import bp as reviews_bp  # 复核计划 (periodic reviews due and overdue)
+
+    app.register_blueprint(reviews_bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:

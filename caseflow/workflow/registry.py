@@ -14,6 +14,7 @@ from caseflow.effects import EFFECTS
 from caseflow.errors import DefinitionError
 from caseflow.guards import GUARDS
 from caseflow.payments import hooks as _payment_hooks  # noqa: F401  (roll guards, effects)
+from caseflow.reviews import effects as _reviews  # noqa: F401  (review schedule effects, guards)
 from caseflow.rulesets import RuleSet, load_rulesets
 from caseflow.workflow.loader import load_workflow
 from caseflow.workflow.machine import build_machine

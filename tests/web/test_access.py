@@ -21,6 +21,7 @@ from caseflow.board import BOARD_ROLES
 from caseflow.models import Notification, PolicyRecord
 from caseflow.roles import PERSONAL_DATA_ROLES, Role
 from web.desk import INTAKE_ROLES
+from web.reviews import REVIEW_PLAN_ROLES
 from web.security import CASEWORK_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
@@ -31,6 +32,7 @@ PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
 BOARD = set(BOARD_ROLES)
 AUDIT = set(AUDIT_ROLES)
+REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ ROUTES = [
     # test_supervise_web).
     Route("inbox.read", "POST", _notification, EVERYONE, False, ok=frozenset({303, 404})),
     Route("inbox.read_all", "POST", lambda w, s: "/inbox/read-all", EVERYONE, scoped=False),
+    Route("reviews.index", "GET", lambda w, s: "/reviews?show=overdue", REVIEW_PLAN, False),
     Route("audit.index", "GET", lambda w, s: "/audit?kind=case_events", AUDIT, scoped=False),
     Route(
         "audit.export",

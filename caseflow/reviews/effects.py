@@ -1,0 +1,156 @@
+"""Named effects and guards that tie cases to review schedules, referenced from workflow YAML.
+
+They run inside engine.fire's transaction, so a schedule never disagrees with the case that
+changed it: approval plans the first review, each review outcome plans the next, and a removal
+that takes effect ends the plan. A review that ends in removal opens the removal case in the
+same transaction, through the engine's own case creation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caseflow.assessments import latest_assessment
+from caseflow.effects import EffectContext, effect
+from caseflow.guards import GuardContext, guard
+from caseflow.models import Household
+from caseflow.policy.classification import check_covered_persons
+from caseflow.reviews.models import PROGRAMME_LABELS
+from caseflow.reviews.schedule import (
+    Terms,
+    end_schedules,
+    last_payload,
+    plan_after_approval,
+    record_review,
+    review_class_of,
+    review_programme,
+    schedule_of,
+)
+from caseflow.timeutil import to_local
+
+
+def _household(ctx: EffectContext | GuardContext) -> Household:
+    household = ctx.session.get(Household, ctx.case.household_id)
+    assert household is not None  # every 低保/特困/review case is about a household
+    return household
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+@effect("plan_review")
+def plan_review(ctx: EffectContext) -> None:
+    """A 低保 or 特困 case approved: the first periodic review is planned by class."""
+    programme = ctx.case.case_type
+    aid_class = ctx.payload.get("aid_class")
+    if programme == "dibao" and not aid_class:
+        row = latest_assessment(ctx.session, ctx.case, "means_test")
+        aid_class = row.aid_class if row is not None else None
+    terms = Terms(
+        review_class_of(programme, aid_class),
+        _int_or_none(ctx.payload.get("covered_persons")),
+        _int_or_none(ctx.payload.get("amount_fen")),
+    )
+    plan_after_approval(
+        ctx.session,
+        _household(ctx),
+        programme,
+        terms,
+        ctx.ruleset,
+        ctx.case.id,
+        to_local(ctx.now).date(),
+        ctx.now,
+    )
+
+
+def _complete(ctx: EffectContext, new_terms: Terms | None = None) -> None:
+    programme = review_programme(ctx.session, ctx.case)
+    if programme is None:
+        return  # a household reviewed by hand without a plan: nothing to move
+    row = schedule_of(ctx.session, ctx.case.household_id or 0, programme)
+    if row is None:
+        return
+    record_review(row, ctx.case.id, ctx.ruleset, to_local(ctx.now).date(), ctx.now, new_terms)
+
+
+@effect("review_unchanged")
+def review_unchanged(ctx: EffectContext) -> None:
+    """维持不变: the next review moves one interval on from today."""
+    _complete(ctx)
+
+
+@effect("review_adjusted")
+def review_adjusted(ctx: EffectContext) -> None:
+    """确认调整: the proposed class, covered persons and amount take effect; the next review
+    follows the new class's interval."""
+    proposed = last_payload(ctx.session, ctx.case.id, "propose_adjustment") or {}
+    programme = review_programme(ctx.session, ctx.case) or "dibao"
+    aid_class = proposed.get("aid_class") or None
+    if programme == "dibao" and aid_class is None:
+        row = schedule_of(ctx.session, ctx.case.household_id or 0, programme)
+        aid_class = row.review_class if row is not None else None
+    terms = Terms(
+        review_class_of(programme, str(aid_class) if aid_class else None),
+        _int_or_none(proposed.get("covered_persons")),
+        _int_or_none(proposed.get("amount_fen")),
+    )
+    _complete(ctx, terms)
+
+
+@effect("review_starts_removal")
+def review_starts_removal(ctx: EffectContext) -> None:
+    """转入停保程序: the review is complete and a removal case is opened for the household,
+    in this same transaction, by the same person (who must be allowed to open removals)."""
+    from caseflow.engine import CaseFlags, create_case  # the engine imports the registry
+    from caseflow.workflow.registry import registry
+
+    _complete(ctx)
+    programme = review_programme(ctx.session, ctx.case)
+    label = PROGRAMME_LABELS.get(programme or "", "救助")
+    reason = str(ctx.payload.get("reason", ""))
+    reg = registry()
+    create_case(
+        ctx.session,
+        reg,
+        reg.by_case_type("removal"),
+        ctx.case.household_id or 0,
+        ctx.actor,
+        ctx.now,
+        CaseFlags(staff_relative=ctx.case.flag_staff_relative),
+        f"{label}复核转入停保（{ctx.case.case_no}）：{reason}"[:300],
+        {"from_review_case_id": ctx.case.id, "from_review_case_no": ctx.case.case_no},
+    )
+
+
+@effect("end_review_schedule")
+def end_review_schedule(ctx: EffectContext) -> None:
+    """停保 took effect: the household is no longer reviewed."""
+    end_schedules(ctx.session, ctx.case.household_id or 0, to_local(ctx.now).date(), ctx.now)
+
+
+@guard("review_assessment_supports_keeping")
+def review_assessment_supports_keeping(ctx: GuardContext) -> str | None:
+    """Support can be kept (unchanged or adjusted) only if the review's own assessment found the
+    household still eligible; otherwise the review must start a removal."""
+    row = latest_assessment(ctx.session, ctx.case)
+    if row is None:
+        return "本次复核没有家庭经济状况核对结果"
+    if row.outcome == "ineligible":
+        return "复核核对结果为不符合保障条件，应转入停保程序"
+    return None
+
+
+@guard("review_adjustment_rule", needs_payload=True)
+def review_adjustment_rule(ctx: GuardContext) -> str | None:
+    """低保: an adjustment names the class and covered persons, under the 分类施保 rule.
+    特困 has no A/B/C: only its amount is adjusted (checked against the assessed cap)."""
+    assert ctx.payload is not None
+    if review_programme(ctx.session, ctx.case) == "tekun":
+        return None
+    aid_class, covered = ctx.payload.get("aid_class"), ctx.payload.get("covered_persons")
+    if not aid_class or covered in (None, ""):
+        return "低保复核调整须填写调整后类别和保障人数"
+    size = len(_household(ctx).members)
+    result = check_covered_persons(str(aid_class), size, int(covered))
+    return None if result.passed else f"{result.label_zh}：{result.detail_zh}"

@@ -1,0 +1,156 @@
+"""(Re)build review schedules from the cases themselves: approvals, completed reviews, removals.
+
+The effects keep schedules current as cases move; this replays the same rules over the record,
+for databases that existed before schedules did, or after a repair. Running it twice gives the
+same schedules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.models import Case, CaseEvent, Household
+from caseflow.reviews.models import PROGRAMMES, ReviewSchedule
+from caseflow.reviews.schedule import (
+    Terms,
+    last_payload,
+    plan_after_approval,
+    record_review,
+    review_class_of,
+)
+from caseflow.timeutil import to_local
+from caseflow.workflow.registry import Registry, registry
+
+REVIEW_DONE = ("unchanged", "adjusted", "removal_started")
+
+
+@dataclass
+class SyncReport:
+    """How many schedules were written (created or refreshed) and how many are ended."""
+
+    written: int = 0
+    ended: int = 0
+    skipped: int = 0  # approvals whose class could not be read (reported, not guessed)
+
+    def summary_zh(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"复核计划：写入 {self.written} 户，已停保 {self.ended} 户，"
+            f"无法确定类别 {self.skipped} 件"
+        )
+
+
+def _approval_terms(session: Session, case: Case) -> tuple[Terms, datetime] | None:
+    event = session.execute(
+        select(CaseEvent.payload, CaseEvent.at)
+        .where(CaseEvent.case_id == case.id, CaseEvent.trigger == "approve")
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return None
+    payload, at = dict(event[0] or {}), event[1]
+    try:
+        review_class = review_class_of(case.case_type, payload.get("aid_class"))
+    except ValueError:
+        return None
+    covered, amount = payload.get("covered_persons"), payload.get("amount_fen")
+    return Terms(
+        review_class,
+        int(covered) if covered is not None else None,
+        int(amount) if amount is not None else None,
+    ), at
+
+
+def sync_schedules(session: Session, now: datetime, reg: Registry | None = None) -> SyncReport:
+    """Rebuild every schedule from approved 低保 / 特困 cases; commits once at the end."""
+    reg = reg or registry()
+    report = SyncReport()
+    approved = session.scalars(
+        select(Case)
+        .where(Case.case_type.in_(PROGRAMMES), Case.state == "approved")
+        .order_by(Case.closed_at, Case.id)
+    ).all()
+    latest: dict[tuple[int, str], Case] = {}
+    for case in approved:  # the newest approval per household and programme wins
+        if case.household_id is not None:
+            latest[(case.household_id, case.case_type)] = case
+    for (household_id, programme), case in sorted(latest.items()):
+        found = _approval_terms(session, case)
+        if found is None:
+            report.skipped += 1
+            continue
+        terms, approved_at = found
+        household = session.get(Household, household_id)
+        assert household is not None
+        row = plan_after_approval(
+            session,
+            household,
+            programme,
+            terms,
+            reg.rulesets[case.ruleset_key],
+            case.id,
+            to_local(approved_at).date(),
+            now,
+        )
+        _replay_reviews(session, row, approved_at, now, reg)
+        if _replay_removal(session, row, approved_at, now):
+            report.ended += 1
+        report.written += 1
+    session.commit()
+    return report
+
+
+def _replay_reviews(
+    session: Session, row: ReviewSchedule, since: datetime, now: datetime, reg: Registry
+) -> None:
+    reviews = session.scalars(
+        select(Case)
+        .where(
+            Case.household_id == row.household_id,
+            Case.case_type == "review",
+            Case.state.in_(REVIEW_DONE),
+            Case.closed_at >= since,
+        )
+        .order_by(Case.closed_at, Case.id)
+    ).all()
+    for review in reviews:
+        assert review.closed_at is not None
+        terms = None
+        if review.state == "adjusted":
+            proposed = last_payload(session, review.id, "propose_adjustment") or {}
+            aid_class = proposed.get("aid_class") or (
+                row.review_class if row.programme == "dibao" else None
+            )
+            covered, amount = proposed.get("covered_persons"), proposed.get("amount_fen")
+            terms = Terms(
+                review_class_of(row.programme, str(aid_class) if aid_class else None),
+                int(str(covered)) if covered not in (None, "") else None,
+                int(str(amount)) if amount not in (None, "") else None,
+            )
+        day = to_local(review.closed_at).date()
+        record_review(row, review.id, reg.rulesets[review.ruleset_key], day, now, terms)
+
+
+def _replay_removal(session: Session, row: ReviewSchedule, since: datetime, now: datetime) -> bool:
+    closed = session.scalar(
+        select(Case.closed_at)
+        .where(
+            Case.household_id == row.household_id,
+            Case.case_type == "removal",
+            Case.state == "removed",
+            Case.closed_at >= since,
+        )
+        .order_by(Case.closed_at.desc())
+        .limit(1)
+    )
+    if closed is None:
+        return False
+    row.active = False
+    row.ended_on = to_local(closed).date()
+    row.updated_at = now
+    return True
