@@ -204,6 +204,7 @@ def upload() -> ResponseReturnValue:
         return _upload_form(errors, form, 400)
     mapping = dict(presets[form["preset"]].mapping) if form["preset"] else {}
     store = _store()
+    store.prune(db.now())
     job = store.create(current_user.user_id, kind, name, suffix, db.now())
     source = store.source(job)
     try:
@@ -269,6 +270,8 @@ def mapping(token: str) -> ResponseReturnValue:
         flash(f"已保存列对应方案「{' '.join(preset_name.split())}」", "success")
     now = db.now()
     store = _store()
+    if not store.claim(job, "validation"):
+        return redirect(url_for("ledger.job", token=token))  # a second click
     store.update(token, now, mapping=chosen, phase=VALIDATING, rows_done=0)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _start(
@@ -380,6 +383,8 @@ def start_import(token: str) -> ResponseReturnValue:
         return redirect(url_for("ledger.job", token=token))
     now = db.now()
     store = _store()
+    if not store.claim(current, "import"):
+        return redirect(url_for("ledger.job", token=token))  # a second click
     store.update(token, now, phase=IMPORTING, rows_done=0)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _start(

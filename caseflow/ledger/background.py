@@ -32,6 +32,11 @@ def _reporter(store: JobStore, token: str, clock: Clock) -> Callable[[int], None
     return progress
 
 
+def _fail(store: JobStore, token: str, clock: Clock, message: str) -> None:
+    job = store.update(token, clock(), phase=FAILED, message=message)
+    store.source(job).unlink(missing_ok=True)  # nothing more will be done with it
+
+
 def _estimate(store: JobStore, token: str) -> int:
     job = store.load(token)
     try:
@@ -58,11 +63,11 @@ def run_validation(
                 _reporter(store, token, clock),
             )
     except (HeaderNotFound, UnreadableFile, ValueError) as exc:
-        store.update(token, clock(), phase=FAILED, message=f"无法读取文件：{exc}")
+        _fail(store, token, clock, f"无法读取文件：{exc}")
         return
     except Exception:
         log.exception("ledger validation failed (job %s)", token)
-        store.update(token, clock(), phase=FAILED, message="校验时发生系统错误，未导入任何数据")
+        _fail(store, token, clock, "校验时发生系统错误，未导入任何数据")
         return
     message = "" if outcome.rows_total else "表头以下没有任何数据行"
     store.update(
@@ -106,12 +111,11 @@ def run_import(
             )
     except Exception:
         log.exception("ledger import failed (job %s)", token)
-        store.update(token, clock(), phase=FAILED, message="导入时发生系统错误，未导入任何数据")
+        _fail(store, token, clock, "导入时发生系统错误，未导入任何数据")
         return
     if result.status == REJECTED:
-        # The file changed its mind between validation and import only if something is broken;
-        # say so rather than pretend.
-        store.update(token, clock(), phase=FAILED, message=result.summary_zh())
+        # Validation passed but the import refused: something changed underneath; say so.
+        _fail(store, token, clock, result.summary_zh())
         return
     store.update(
         token,

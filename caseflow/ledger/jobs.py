@@ -40,6 +40,8 @@ PHASE_LABELS = {
 # A running job that has not reported for this long died with its process (nothing was imported:
 # the import commits once, at the end).
 STALE_AFTER = timedelta(minutes=10)
+# Uploads nobody finished (or finished long ago) are deleted after this long.
+KEEP_FOR = timedelta(days=7)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _LOCK = threading.Lock()
 
@@ -162,6 +164,30 @@ class JobStore:
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink(missing_ok=True)
+
+    def claim(self, job: Job, step: str) -> bool:
+        """True exactly once per job and step: a double click never starts two imports."""
+        try:
+            fd = os.open(self.folder(job.token) / f".{step}.claimed", os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            return False
+        os.close(fd)
+        return True
+
+    def prune(self, now: datetime, older_than: timedelta = KEEP_FOR) -> int:
+        """Delete job folders untouched for `older_than` (abandoned uploads); how many went."""
+        if not self.root.exists():
+            return 0
+        gone = 0
+        for folder in self.root.iterdir():
+            try:
+                job = self.load(folder.name)
+            except JobNotFound:
+                continue
+            if not job.running and now - datetime.fromisoformat(job.updated_at) > older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+                gone += 1
+        return gone
 
     def recent(self, user_id: int, limit: int = 10) -> list[Job]:
         """The user's latest jobs, newest first."""

@@ -186,6 +186,8 @@ def test_messy_file_report_download_and_partial_import(
     names = world.session.scalars(select(RosterRow.id_number).order_by(RosterRow.row_no)).all()
     assert names == [pid(1961, 11), NEW18, pid(1990, 23), pid(1950, 25)]
     assert not store(app).source(store(app).load(token)).exists()  # the upload copy is gone
+    assert client.post(f"/ledger/jobs/{token}/import", data={"accept_skip": "1"}).status_code == 302
+    assert count(world, RosterImport) == 1  # a second click imports nothing more
     # The job is the uploader's: another district user cannot reach it.
     auth.logout()
     auth.login("approver")

@@ -86,3 +86,15 @@ def test_ids_in_messages_are_masked() -> None:
     assert mask_ids(f"已转换为 18 位：{full}") == f"已转换为 18 位：{full[:6]}********{full[-4:]}"
     assert mask_ids(f"（{full[:6]}{full[8:17]}）") == f"（{full[:6]}*****{full[13:17]}）"
     assert mask_ids("与第 12 行为同一人，重复登记") == "与第 12 行为同一人，重复登记"
+
+
+def test_claim_once_and_prune_abandoned_uploads(tmp_path: Path) -> None:
+    store = JobStore(tmp_path)
+    old = store.create(1, "registry", "old.csv", ".csv", NOW)
+    busy = store.create(1, "registry", "busy.csv", ".csv", NOW)
+    store.update(busy.token, NOW, phase="importing")
+    fresh = store.create(1, "registry", "new.csv", ".csv", NOW + timedelta(days=7))
+    assert store.claim(old, "import") and not store.claim(old, "import")
+    assert store.claim(old, "validation")
+    assert store.prune(NOW + timedelta(days=7, seconds=1)) == 1  # not the running one
+    assert {j.token for j in store.recent(1)} == {busy.token, fresh.token}
