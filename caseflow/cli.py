@@ -511,5 +511,10 @@ from caseflow.reviews.cli import reviews as _reviews  # noqa: E402  (复核计�
 main.add_command(_reviews)
 
 
+from caseflow.campaigns.cli import campaign as _campaign  # noqa: E402  (排查摸底)
+
+main.add_command(_campaign)
+
+
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from caseflow import deadlines as dl
 from caseflow.actors import SYSTEM_ACTOR
 from caseflow.audit import append_event
 from caseflow.calendar_store import load_calendar
+from caseflow.campaigns.escalation import escalate_campaigns
 from caseflow.db import is_postgres
 from caseflow.engine import fire
 from caseflow.errors import CaseflowError, ConcurrencyConflict, TransitionNotAllowed
@@ -104,6 +105,7 @@ def sweep(
                 session.rollback()
                 report.failed.append(deadline_id)
                 log.exception("sweep: deadline %s failed; skipped", deadline_id)
+    report.levels_reached += escalate_campaigns(factory, now)  # 排查摸底 stages missed
     # Periodic reviews (复核) due by their schedule are opened as cases (caseflow.reviews).
     report.reviews_opened = len(open_due_reviews(factory, now, reg=reg).opened)
     return report

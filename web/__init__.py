@@ -98,6 +98,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.ledger import bp as ledger_bp  # 台账比对 (roster upload, comparison worklist)
 
     app.register_blueprint(ledger_bp)
+    from web.campaigns import bp as campaigns_bp  # 排查摸底 (campaign progress by township)
+
+    app.register_blueprint(campaigns_bp)
     from web.payments import bp as payments_bp  # 发放名册 (monthly roll, risk checks, bank files)
 
     app.register_blueprint(payments_bp)

@@ -18,8 +18,10 @@ from websupport import AuthActions, Scene, Side
 
 from caseflow.audit_search import AUDIT_ROLES
 from caseflow.board import BOARD_ROLES
+from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.models import Notification, PolicyRecord
 from caseflow.roles import PERSONAL_DATA_ROLES, Role
+from web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
 from web.desk import INTAKE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
 from web.security import CASEWORK_ROLES
@@ -32,6 +34,8 @@ PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
 BOARD = set(BOARD_ROLES)
 AUDIT = set(AUDIT_ROLES)
+CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
+CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
 REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
 
 
@@ -187,6 +191,9 @@ ROUTES = [
         lambda w, s: f"/board/cases?measure=overdue&township={_code(w, s)}&page=2",
         BOARD,
     ),
+    Route("campaigns.index", "GET", lambda w, s: "/campaigns", CAMPAIGN_VIEW, scoped=False),
+    Route("campaigns.new", "GET", lambda w, s: "/campaigns/new", CAMPAIGN_CREATE, scoped=False),
+    Route("campaigns.new", "POST", lambda w, s: "/campaigns/new", CAMPAIGN_CREATE, scoped=False),
     Route("inbox.index", "GET", lambda w, s: "/inbox?unread=1", EVERYONE, scoped=False),
     # Only the owner may mark a notification read; everybody else gets 404 (tested in detail in
     # test_supervise_web).

@@ -1,0 +1,124 @@
+"""排查摸底 (screening campaigns): the list with per-township progress bars, and the create form
+for district staff. Progress is counted in SQL within the viewer's jurisdiction
+(caseflow.campaigns.progress); this module only parses input and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from caseflow.campaigns.progress import campaigns, current_stage, township_progress
+from caseflow.campaigns.service import (
+    CREATE_ROLES,
+    MAX_STAGES,
+    STANDARD_STAGES,
+    StageInput,
+    create_campaign,
+    may_create,
+)
+from caseflow.errors import PayloadInvalid, PermissionDenied
+from caseflow.roles import Role
+from caseflow.workcal import local_date
+from web import db
+from web.security import current_actor, roles_required
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+# Township staff follow their own progress; district approvers and supervisors run campaigns.
+VIEW_ROLES = frozenset(
+    {
+        Role.CLERK.value,
+        Role.INVESTIGATOR.value,
+        Role.TOWNSHIP_REVIEWER.value,
+        Role.TOWNSHIP_LEADER.value,
+        Role.POVERTY_LIAISON.value,
+        *(r.value for r in CREATE_ROLES),
+    }
+)
+FORM_ROWS = len(STANDARD_STAGES)
+
+
+@bp.app_context_processor
+def _nav() -> dict[str, Any]:
+    roles = current_user.roles if current_user.is_authenticated else frozenset()
+    return {"nav_campaigns": bool(roles & VIEW_ROLES)}
+
+
+@bp.get("")
+@roles_required(VIEW_ROLES)
+def index() -> ResponseReturnValue:
+    """Every campaign: stages, the stage under way, progress of the townships in scope."""
+    session, actor = db.session(), current_actor()
+    today = local_date(db.now())
+    shown = []
+    for c in campaigns(session):
+        rows = (
+            township_progress(session, c.comparison_run_id, actor.org_path)
+            if (c.comparison_run_id is not None)
+            else []
+        )
+        shown.append({"campaign": c, "stage": current_stage(c, today), "rows": rows})
+    return render_template(
+        "campaigns/index.html", shown=shown, today=today, may_create=may_create(actor)
+    )
+
+
+def _blank_form() -> dict[str, Any]:
+    stages = [{"name": n, "starts_on": "", "ends_on": "", "target": ""} for n in STANDARD_STAGES]
+    return {
+        "name": "",
+        "comparison_run_id": "",
+        "district_after_working_days": "3",
+        "stages": stages,
+    }
+
+
+def _posted() -> tuple[dict[str, Any], list[StageInput]]:
+    f = request.form
+    stages_shown = []
+    inputs = []
+    for i in range(1, MAX_STAGES + 1):
+        row = {k: f.get(f"stage{i}_{k}", "") for k in ("name", "starts_on", "ends_on", "target")}
+        if i > FORM_ROWS and not any(v.strip() for v in row.values()):
+            continue
+        stages_shown.append(row)
+        if any(v.strip() for v in row.values()):
+            inputs.append(StageInput(row["name"], row["starts_on"], row["ends_on"], row["target"]))
+    form = {
+        "name": f.get("name", ""),
+        "comparison_run_id": f.get("comparison_run_id", ""),
+        "district_after_working_days": f.get("district_after_working_days", ""),
+        "stages": stages_shown,
+    }
+    return form, inputs
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(CREATE_ROLES)
+def new() -> ResponseReturnValue:
+    """Create a campaign (district level only); every wrong field is shown next to it."""
+    actor = current_actor()
+    if not may_create(actor):
+        abort(403)
+    if request.method == "GET":
+        return render_template("campaigns/new.html", form=_blank_form(), errors={})
+    form, inputs = _posted()
+    try:
+        created = create_campaign(
+            db.session(),
+            actor,
+            form["name"],
+            inputs,
+            db.now(),
+            comparison_run_id=form["comparison_run_id"],
+            district_after_working_days=form["district_after_working_days"],
+        )
+    except PayloadInvalid as exc:
+        db.session().rollback()
+        return render_template("campaigns/new.html", form=form, errors=exc.fields), 400
+    except PermissionDenied:
+        abort(403)
+    flash(f"已创建排查摸底活动「{created.name}」", "success")
+    return redirect(url_for("campaigns.index"), 303)
