@@ -169,12 +169,18 @@ def generate_cases(
     keys = [k for k, _ in WORKFLOW_MIX]
     weights = [w for _, w in WORKFLOW_MIX]
     n_households = max(1, n // CASES_PER_HOUSEHOLD)
+    # At most one open review case per household (uq_cases_one_open_review): a second one is
+    # generated closed.
+    open_review: set[int] = set()
     for i in range(1, n + 1):
         wf = rnd.choices(keys, weights)[0]
         household = (i - 1) % n_households + 1
         unit_id, path = villages[household % len(villages)]
         opened = NOW - timedelta(days=rnd.uniform(0, 3650))
         is_open = rnd.random() < open_share
+        if is_open and wf == "review":
+            is_open = household not in open_review
+            open_review.add(household)
         open_states, final_states = states[wf]
         due, level, closed = None, 0, None
         if is_open:

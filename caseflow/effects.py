@@ -57,3 +57,8 @@ def extend_total_deadline(ctx: EffectContext) -> None:
     assert ctx.workflow.total_deadline is not None
     rule = ctx.ruleset.rule(ctx.workflow.total_deadline)
     deadlines.extend_total(ctx.session, ctx.case, ctx.ruleset, ctx.calendar, rule)
+
+
+# Effects written in modules of their own register themselves on import; the engine and the
+# workflow registry both import this module, so importing them here makes the names known.
+from caseflow import returns as _returns  # noqa: E402,F401  (notify_returned: 退回 inbox rows)

@@ -241,6 +241,19 @@ class Case(Base):
             sqlite_where=text("is_final = 0"),
             postgresql_where=text("NOT is_final"),
         ),
+        # The queue's counts for one township or village: migration 0008.
+        Index(
+            "ix_cases_queue_place",
+            "org_path",
+            "state",
+            "workflow_key",
+            "due_at",
+            "escalation_level",
+            "assignee_id",
+            "is_final",
+            sqlite_where=text("is_final = 0"),
+            postgresql_where=text("NOT is_final"),
+        ),
     )
 
 
@@ -262,7 +275,13 @@ class CaseEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+        # Audit search (migration 0008): newest first, by user, by action.
+        Index("ix_case_events_at", "at", "id"),
+        Index("ix_case_events_actor_at", "actor_id", "at"),
+        Index("ix_case_events_trigger_at", "trigger", "at"),
+    )
 
 
 class CasePause(Base):
@@ -343,6 +362,13 @@ class PersonalDataView(Base):
     purpose: Mapped[str] = mapped_column(String(100), default="")
     at: Mapped[datetime] = mapped_column(index=True)
 
+    __table_args__ = (  # audit search (migration 0008)
+        Index("ix_personal_data_views_user_at", "user_id", "at"),
+        Index("ix_personal_data_views_household_at", "household_id", "at"),
+        Index("ix_personal_data_views_case_at", "case_id", "at"),
+        Index("ix_personal_data_views_field_at", "field", "at"),
+    )
+
 
 class Attachment(Base):
     """A scanned material stored on disk under the instance folder, addressed by checksum."""
@@ -374,7 +400,10 @@ class Notification(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_user_created", "user_id", "created_at"),  # migration 0008
+    )
 
 
 class Lease(Base):
@@ -413,6 +442,12 @@ class AdminEvent(Base):
     at: Mapped[datetime]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (  # audit search (migration 0008)
+        Index("ix_admin_events_at", "at", "id"),
+        Index("ix_admin_events_actor_at", "actor_id", "at"),
+        Index("ix_admin_events_action_at", "action", "at"),
+    )
 
 
 class PolicyRecord(Base):

@@ -50,6 +50,8 @@ TABS = ("all", "overdue", "escalated", "mine")
 _CODE = re.compile(r"^\d{6,12}$")
 CLAIM_TRIGGER = "claim"
 RELEASE_TRIGGER = "release"
+# How claim / release events read on the case timeline and in the audit trail.
+CLAIM_EVENT_LABELS = {CLAIM_TRIGGER: "认领（开始办理）", RELEASE_TRIGGER: "释放认领（放回待办）"}
 
 Pair = tuple[str, str]
 
@@ -184,6 +186,25 @@ def _prefix(path: str) -> ColumnElement[bool]:
     return Case.org_path.like(pattern, escape="/")
 
 
+def _place_range(path: str) -> list[ColumnElement[bool]]:
+    """org_path >= 'path' AND org_path < 'path' with its closing '/' raised to '0': exactly the
+    paths below `path` under binary collation (SQLite's), as a range an index can seek on —
+    SQLite does not turn LIKE … ESCAPE into one. Org paths end in '/', and '0' follows '/'."""
+    low = bindparam(None, path, type_=String(), literal_execute=True)
+    high = bindparam(None, path[:-1] + "0", type_=String(), literal_execute=True)
+    return [Case.org_path >= low, Case.org_path < high]
+
+
+def _narrowest_place(actor: Actor, filters: QueueFilters) -> str:
+    """The deepest org path the query is limited to: the actor's, or a valid place filter's."""
+    place = actor.org_path
+    for code in (filters.township, filters.village):
+        path = _unit_path(code) if code else None
+        if path and path.startswith(place) and len(path) > len(place):
+            place = path
+    return place
+
+
 def _pairs_condition(
     pairs: Sequence[Pair], reg: Registry, state_col: ColumnElement[str]
 ) -> ColumnElement[bool]:
@@ -214,10 +235,19 @@ def _base_conditions(
 
     `ordered` (the page query on SQLite): the state test is written so that no index can seek
     on it (`state || ''`), which leaves the planner one good path — ix_cases_queue_due read in queue
-    order, state and org path checked on the way, stopping after one page. The counts use the
-    state index instead (ix_cases_queue_state)."""
+    order, state and org path checked on the way, stopping after one page.
+
+    The counts on SQLite: below the district (a township user, or a township / village filter)
+    they read that place's open cases from ix_cases_queue_place — a range on org path, a few
+    per cent of the open cases — and test the state inside the index; district-wide they read
+    the actionable states from ix_cases_queue_state. Either way they touch about the rows they
+    count, not every open case in those states across the district."""
     reg = registry()
-    state_col: ColumnElement[str] = Case.state.concat("") if ordered else Case.state.expression
+    place = _narrowest_place(actor, filters)
+    by_place = not postgres and not ordered and place.count("/") > 2
+    state_col: ColumnElement[str] = (
+        Case.state.concat("") if ordered or by_place else Case.state.expression
+    )
     if filters.case_type:
         pairs = [p for p in pairs if reg.workflow(p[0]).case_type == filters.case_type]
     if filters.state:
@@ -229,7 +259,9 @@ def _base_conditions(
         _prefix(actor.org_path),
         _pairs_condition(pairs, reg, state_col),
     ]
-    if not postgres:
+    if by_place:
+        conds += _place_range(place)
+    elif not postgres:
         # SQLite narrows on ix_cases_queue_state through a plain IN; PostgreSQL would count
         # this repeat of the pair test twice in its row estimate, and choose worse plans.
         conds.append(state_col.in_(sorted({s for _, s in pairs})))

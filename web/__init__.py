@@ -101,20 +101,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.campaigns import bp as campaigns_bp  # 排查摸底 (campaign progress by township)
 
     app.register_blueprint(campaigns_bp)
+
     from web.payments import bp as payments_bp  # 发放名册 (monthly roll, risk checks, bank files)
 
     app.register_blueprint(payments_bp)
     from web.reviews import bp as reviews_bp  # 复核计划 (periodic reviews due and overdue)
 
     app.register_blueprint(reviews_bp)
+    from web.home import home_endpoint
 
     @app.get("/")
     def index() -> ResponseReturnValue:
-        roles = current_user.roles
-        if roles == {"admin"}:
-            return redirect(url_for("admin.users"))
-        if "clerk" in roles:
-            return redirect(url_for("desk.search"))
-        return redirect(url_for("cases.queue"))
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for(home_endpoint(current_user.roles)))
 
     return app

@@ -19,6 +19,7 @@ from caseflow.materials import Material, checklist
 from caseflow.models import Assessment, Attachment, Case, CaseEvent, User
 from caseflow.money import format_yuan
 from caseflow.personal_data import may_view_full
+from caseflow.queue import CLAIM_EVENT_LABELS
 from caseflow.sweep import SYSTEM_EVENT_LABELS
 from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.model import PayloadField, WorkflowDef
@@ -108,6 +109,8 @@ def _system_details(event: CaseEvent) -> list[tuple[str, str]]:
 def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
     if event.trigger in SYSTEM_EVENT_LABELS:
         return _system_details(event)
+    if event.trigger in CLAIM_EVENT_LABELS:  # which step was claimed; the state did not move
+        return [("办理环节", _label_of_state(wf, event.to_state))]
     fields: dict[str, PayloadField] = {}
     for t in wf.transitions:
         if t.trigger == event.trigger:
@@ -124,7 +127,10 @@ def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
 def _event_label(wf: WorkflowDef, trigger: str) -> str:
     if trigger == OPEN_TRIGGER:
         return "受理"
-    return SYSTEM_EVENT_LABELS.get(trigger) or wf.label_of(trigger)
+    # Claims are events of their own (not state changes): the workflow does not declare them.
+    return (
+        SYSTEM_EVENT_LABELS.get(trigger) or CLAIM_EVENT_LABELS.get(trigger) or wf.label_of(trigger)
+    )
 
 
 def _label_of_state(wf: WorkflowDef, name: str | None) -> str:
