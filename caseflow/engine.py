@@ -348,11 +348,20 @@ def open_case(
             return _open_case_once(
                 session, reg, wf, household_id, actor, now, flags, summary, payload
             )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if _is_second_open_review(exc):
+                raise ConcurrencyConflict("本户已有未办结的定期复核案件，不能重复开启") from None
             # Two desks numbered a case at the same moment; the loser takes the next number.
             if attempt == 2:
                 raise ConcurrencyConflict("案件编号冲突，请重试") from None
     raise AssertionError("unreachable")
+
+
+def _is_second_open_review(exc: IntegrityError) -> bool:
+    """The unique partial index `uq_cases_one_open_review` (migration 0005) refused the insert:
+    PostgreSQL names the index, SQLite the column (the case number is its only other unique key)."""
+    text = str(exc.orig)
+    return "uq_cases_one_open_review" in text or "cases.household_id" in text
 
 
 def _open_case_once(

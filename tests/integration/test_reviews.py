@@ -294,8 +294,10 @@ def test_two_sweeps_at_once_open_each_review_once(engine: Engine, world: World) 
 def test_the_database_refuses_a_second_open_review(engine: Engine, world: World) -> None:
     hh = _planned(world, "B", due=date(2026, 8, 1))
     open_case(world.session, "review", hh.id, world.actor("reviewer"), T0, summary="人工复核")
-    with pytest.raises(ConcurrencyConflict):
+    with pytest.raises(ConcurrencyConflict, match="已有未办结的定期复核"):
         open_case(world.session, "review", hh.id, SYSTEM_ACTOR, T0, summary="重复")
+    world.session.rollback()
+    assert world.session.scalar(select(func.count()).select_from(Case)) == 1
     report = open_due_reviews(make_session_factory(engine), datetime(2026, 9, 1, tzinfo=SH))
     assert report.opened == [] and report.failed == []
     assert len(_open_reviews(world.session)) == 1
