@@ -83,9 +83,33 @@ WORK_ROLES = MANAGE_ROLES | {
     Role.POVERTY_LIAISON.value,
 }
 SUFFIXES = (".xlsx", ".csv")
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # a district's registry export is tens of MB as .csv
 PER_PAGE = 50
 REPORT_SHOWN = 200  # findings listed on the page; the download has all of them
 _SOURCE_LABELS = {"registry": "建档立卡", "dibao_roster": "低保台账", "tekun_roster": "特困台账"}
+
+
+@bp.url_value_preprocessor
+def _roster_size_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    # Rosters are far bigger than scanned materials. This is the earliest hook a blueprint has
+    # (it runs before the app's before_request, where CSRFProtect parses the body), so the
+    # upload's own limit is in place before anything reads it.
+    if endpoint == "ledger.upload":
+        request.max_content_length = int(
+            current_app.config.get("LEDGER_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+        )
+
+
+def _max_mb() -> int:
+    return int(current_app.config.get("LEDGER_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)) // (
+        1024 * 1024
+    )
+
+
+@bp.errorhandler(413)
+def _too_large(_exc: Exception) -> ResponseReturnValue:
+    message = f"上传的名单文件过大（上限 {_max_mb()} MB），请拆分后上传，或在服务器上使用命令行导入"
+    return render_template("error.html", code=413, message=message), 413
 
 
 @bp.app_context_processor
@@ -162,6 +186,7 @@ def _upload_form(errors: dict[str, str], form: dict[str, str], status: int) -> R
             kinds=KINDS,
             kind_labels=KIND_LABELS,
             presets=sorted(saved_presets(db.session()).values(), key=lambda p: p.name),
+            max_mb=_max_mb(),
         ),
         status,
     )

@@ -276,6 +276,29 @@ def test_bad_files_are_refused_in_chinese(
     assert count(world, RosterImport) == count(world, RosterRow) == 0
 
 
+def test_rosters_have_their_own_size_limit(
+    world: World, app: Flask, engine: Engine, tmp_path: Path
+) -> None:
+    """Bigger than the app-wide limit for scanned materials, yet bounded."""
+    rows = [reg_row(f"H{i}", "户主", "户主", pid(1950 + i % 50, i + 1), "户主") for i in range(400)]
+    path = write_csv(tmp_path / "大.csv", REGISTRY_HEADER, rows, "utf-8")
+    size = path.stat().st_size
+    assert size > 20_000
+    for limit, expected in ((size * 2, 302), (size // 2, 413)):
+        big = make_app(engine, tmp_path, MAX_CONTENT_LENGTH=10_000, LEDGER_UPLOAD_MAX_BYTES=limit)
+        try:
+            client = big.test_client()
+            AuthActions(client).login("supervisor")
+            response = upload(client, path, "registry")
+            assert response.status_code == expected
+            if expected == 413:
+                assert "名单文件过大（上限 0 MB）" in response.get_data(as_text=True)
+            other = client.post("/desk/households/new", data={"address": "x" * 20_000})
+            assert other.status_code == 413  # the app-wide limit still holds elsewhere
+        finally:
+            big.extensions["caseflow_engine"].dispose()
+
+
 def test_upload_form_errors_and_header_only_file(
     world: World, app: Flask, client: FlaskClient, auth: AuthActions, tmp_path: Path
 ) -> None:
