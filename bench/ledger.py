@@ -1,5 +1,5 @@
-"""Ledger benchmark: import a 500,000-person registry and a 200,000-person 低保 roster, compare them,
-and set the wall time and peak memory beside the time to merely parse the same files.
+"""Ledger benchmark: import a 500,000-person registry and a 200,000-person 低保 roster, compare
+them, and set the wall time and peak memory beside the time to merely parse the same files.
 
     /work/venv/bin/python bench/ledger.py                 # full size, .csv and .xlsx, SQLite
     /work/venv/bin/python bench/ledger.py --scale 0.1     # a quick run
@@ -53,18 +53,29 @@ def _peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU of this process: less disturbed than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_parse(registry: Path, roster: Path) -> dict[str, Any]:
     """Read both files with the bare reader (header detection, cells to text), nothing else."""
     from caseflow.ledger.columns import PRESETS
     from caseflow.ledger.reader import read_rows
 
-    start = time.perf_counter()
+    cpu, start = _cpu_seconds(), time.perf_counter()
     rows = 0
     for path, kind in ((registry, "registry"), (roster, "dibao_roster")):
         _header, it = read_rows(path, PRESETS[kind])
         for _row in it:
             rows += 1
-    return {"seconds": time.perf_counter() - start, "rows": rows, "peak": _peak_bytes()}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": _cpu_seconds() - cpu,
+        "rows": rows,
+        "peak": _peak_bytes(),
+    }
 
 
 def child_run(url: str, registry: Path, roster: Path, profile: str | None) -> dict[str, Any]:
@@ -81,7 +92,7 @@ def child_run(url: str, registry: Path, roster: Path, profile: str | None) -> di
 
         prof = cProfile.Profile()
         prof.enable()
-    start = time.perf_counter()
+    cpu, start = _cpu_seconds(), time.perf_counter()
     reg = import_roster(session, registry, "registry", None, NOW)
     phases["import_registry"] = time.perf_counter() - start
     t = time.perf_counter()
@@ -98,6 +109,7 @@ def child_run(url: str, registry: Path, roster: Path, profile: str | None) -> di
         prof.dump_stats(profile)  # type: ignore[arg-type]
     return {
         "seconds": total,
+        "cpu": _cpu_seconds() - cpu,
         "phases": phases,
         "rows": reg.rows_imported + dib.rows_imported,
         "counts": run.counts,
@@ -199,9 +211,10 @@ def verdict(row: dict[str, Any]) -> list[str]:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
+    """Parse and import+compare side by side: wall seconds, CPU seconds, peak RSS, ratios."""
     head = (
-        f"{'format':6} {'backend':10} {'rows':>8} {'parse s':>8} {'parse MiB':>9} "
-        f"{'import+cmp s':>12} {'MiB':>6} {'ratio':>6}  phases (s)"
+        f"{'format':6} {'backend':9} {'rows':>7} | {'parse s':>7} {'cpu s':>6} {'MiB':>5} | "
+        f"{'import+cmp s':>12} {'cpu s':>6} {'MiB':>5} | {'ratio':>6} {'cpu ratio':>9}  phases (s)"
     )
     print(head)
     print("-" * len(head))
@@ -209,9 +222,11 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         run, parse = row["run"], row["parse"]
         phases = " ".join(f"{k}={v:.1f}" for k, v in run["phases"].items())
         print(
-            f"{row['format']:6} {row['backend']:10} {run['rows']:>8} {parse['seconds']:>8.1f} "
-            f"{parse['peak'] / 2**20:>9.0f} {run['seconds']:>12.1f} {run['peak'] / 2**20:>6.0f} "
-            f"{run['seconds'] / parse['seconds']:>5.1f}×  {phases}"
+            f"{row['format']:6} {row['backend']:9} {run['rows']:>7} | {parse['seconds']:>7.1f} "
+            f"{parse['cpu']:>6.1f} {parse['peak'] / 2**20:>5.0f} | {run['seconds']:>12.1f} "
+            f"{run['cpu']:>6.1f} {run['peak'] / 2**20:>5.0f} | "
+            f"{run['seconds'] / parse['seconds']:>5.1f}× "
+            f"{run['cpu'] / parse['cpu']:>8.1f}×  {phases}"
         )
     print()
     for row in rows:

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.audit import append_admin_event
+from caseflow.ledger.bulk import insert_rows
 from caseflow.ledger.classify import Classification, Figures, classify
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, OTHER_LISTS, REGISTRY
 from caseflow.ledger.matching import group_units
@@ -152,7 +153,7 @@ def run_comparison(
                 found = classify(members, hits, figures)
                 counts[found.category] += 1
                 values.append(_result_values(run.id, key, members, found, carried.get(key)))
-            session.connection().execute(insert(ComparisonResult.__table__), values)
+            insert_rows(session, ComparisonResult.__table__, values)
         run.counts = {cat: counts[cat] for cat in sorted(counts)}
         append_admin_event(
             session,

@@ -13,11 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.audit import append_admin_event
+from caseflow.ledger.bulk import insert_rows
 from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
 from caseflow.ledger.kinds import KIND_LABELS
 from caseflow.ledger.reader import UnreadableFile, read_rows
@@ -203,7 +204,7 @@ def _insert(session: Session, batch: list[dict[str, Any]]) -> None:
     # A Core executemany on the session's connection (same transaction): the ORM bulk path
     # costs about as much again per row as the database does.
     if batch:
-        session.connection().execute(insert(RosterRow.__table__), batch)
+        insert_rows(session, RosterRow.__table__, batch)
         batch.clear()
 
 

@@ -125,10 +125,6 @@ class ListHit:
         }
 
 
-def _first(current: Any, new: Any) -> Any:
-    return current if current not in (None, "") else new
-
-
 _UNIT_COLUMNS = (
     "household_key",
     "id_number",
@@ -148,6 +144,10 @@ _UNIT_COLUMNS = (
 )
 
 
+# The Unit attributes filled from the columns after the person's own (same names, same order).
+_HOUSEHOLD_FIELDS = _UNIT_COLUMNS[6:]
+
+
 def roster_units(session: Session, import_id: int, source: str) -> Iterator[Unit]:
     """The households of one roster import, streamed in household-key order."""
     # Plain columns, not entities: no ORM identity map and no decoding of the raw-cells JSON,
@@ -160,33 +160,30 @@ def roster_units(session: Session, import_id: int, source: str) -> Iterator[Unit
     )
     unit: Unit | None = None
     program = _PROGRAM_OF.get(source)
-    complete = False  # every household-level field already known: later rows add persons only
-    for (key, ident, name, relation, labour, health, *place) in rows.tuples():
+    missing: list[int] = []  # household-level fields still empty (first non-empty value wins)
+    for key, ident, name, relation, labour, health, *place in rows.tuples():
         if unit is None or unit.key != key:
             if unit is not None:
                 yield unit
             unit = Unit(source, key, program=program, import_id=import_id)
-            complete = False
+            missing = list(range(len(_HOUSEHOLD_FIELDS)))
         unit.persons.append(Person(ident, name, relation, labour, health))
-        if not complete:
-            _fill_household(unit, place)
-            complete = all(v not in (None, "") for v in place)
+        if missing:
+            missing = _fill_household(unit, place, missing)
     if unit is not None:
         yield unit
 
 
-def _fill_household(unit: Unit, place: list[Any]) -> None:
-    """Household-level fields: the first non-empty value over the household's rows."""
-    head, township, code, village, attribute, cause, income, aid_class, size = place
-    unit.head_name = _first(unit.head_name, head)
-    unit.township = _first(unit.township, township)
-    unit.township_code = _first(unit.township_code, code)
-    unit.village = _first(unit.village, village)
-    unit.attribute = _first(unit.attribute, attribute)
-    unit.main_cause = _first(unit.main_cause, cause)
-    unit.income_fen = _first(unit.income_fen, income)
-    unit.aid_class = _first(unit.aid_class, aid_class)
-    unit.household_size = _first(unit.household_size, size)
+def _fill_household(unit: Unit, place: list[Any], missing: list[int]) -> list[int]:
+    """Set the still-empty household fields this row has; return those still empty."""
+    still = []
+    for i in missing:
+        value = place[i]
+        if value is None or value == "":
+            still.append(i)
+        else:
+            setattr(unit, _HOUSEHOLD_FIELDS[i], value)
+    return still
 
 
 def other_list_hits(session: Session, import_ids: Iterable[int]) -> dict[str, list[ListHit]]:

@@ -1,0 +1,35 @@
+"""Bulk inserts for the ledger's large tables (roster rows, comparison results).
+
+On SQLite the rows go straight to the driver's executemany as tuples, with the JSON columns
+serialised here: SQLAlchemy's per-row parameter processing and JSON encoding cost about as much
+as SQLite itself at 500,000 rows. PostgreSQL keeps the Core executemany (psycopg needs the JSON
+type adaptation that SQLAlchemy provides). Either way the rows go into the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Table, insert
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT every row (all with the same keys) in the session's transaction."""
+    if not rows:
+        return
+    conn = session.connection()
+    keys = list(rows[0])
+    # Columns with their own bind processing (e.g. UTC datetimes) keep SQLAlchemy's path.
+    plain = not any(isinstance(table.c[k].type, TypeDecorator) for k in keys)
+    if conn.dialect.name != "sqlite" or not plain:
+        conn.execute(insert(table), list(rows))
+        return
+    json_cols = {k for k in keys if isinstance(table.c[k].type, JSON)}
+    sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})"
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    params = [tuple(dumps(row[k]) if k in json_cols else row[k] for k in keys) for row in rows]
+    conn.exec_driver_sql(sql, params)
