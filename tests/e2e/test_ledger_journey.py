@@ -108,3 +108,34 @@ def test_district_user_imports_a_roster_compares_and_acts(
         session.scalars(select(AdminEvent.action).order_by(AdminEvent.id.desc())).first()
         == "ledger.invited"
     )
+
+
+def test_the_progress_bar_follows_a_running_job(page: Any, server: Server, tmp_path: Path) -> None:
+    """A job the test holds in "validating": the bar shows its progress from the JSON endpoint,
+    and the page turns into the report by itself when the job moves on."""
+    from datetime import UTC, datetime
+
+    from caseflow.ledger.jobs import JobStore
+
+    store = JobStore(tmp_path / "ledger_jobs")  # beside the server's attachments folder
+    now = datetime.now(UTC)
+    job = store.create(server.world.users["supervisor"].id, "registry", "大名单.csv", ".csv", now)
+    store.report_lines(job).write_text("", encoding="utf-8")
+    store.update(job.token, now, phase="validating", rows_estimate=1000, rows_done=0)
+
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_selector("header.topbar")
+    page.goto(f"{server.url}/ledger/jobs/{job.token}")
+    page.wait_for_selector("#job-progress progress")
+    store.update(job.token, datetime.now(UTC), rows_done=400)
+    # (No wait_for_function: the Content-Security-Policy forbids the eval it relies on.)
+    page.wait_for_selector("#progress-text:has-text('已处理 400 行')", timeout=10000)
+    assert page.locator("#job-progress progress").evaluate("e => e.value") == 40
+    shot(page, "ledger-00-progress")
+    store.update(job.token, datetime.now(UTC), phase="validated", rows_done=1000, rows_total=1000)
+    page.wait_for_selector("#import-choice", timeout=10000)  # reloaded without a click
+    assert page.inner_text("#rows-total") == "1000"
+    assert page.locator("#job-progress").count() == 0
