@@ -3,9 +3,9 @@
 
 Shape: registry households of 1–5 persons (about 3 on average); about 55 % of the 低保 roster's
 persons are registry persons (whole households, some with a member more or less, some with another
-attribute or class), the rest are households the registry does not know. A few cells are messy the
-way real exports are (trailing spaces, lowercase x, full-width digits) but every row is valid, so the
-bench measures a complete import.
+attribute or class), the rest are households the registry does not know. A few cells are messy
+the way real exports are (trailing spaces, lowercase x, full-width digits) but every row is valid,
+so the bench measures a complete import.
 """
 
 from __future__ import annotations

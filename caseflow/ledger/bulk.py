@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from caseflow.models import Base
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT every row (all with the same keys) in the session's transaction."""
+
+def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT every row (all with the same keys) into the model's table, in the session's
+    transaction."""
     if not rows:
         return
+    table = cast(Table, model.__table__)
     conn = session.connection()
     keys = list(rows[0])
     # Columns with their own bind processing (e.g. UTC datetimes) keep SQLAlchemy's path.

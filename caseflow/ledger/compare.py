@@ -153,7 +153,7 @@ def run_comparison(
                 found = classify(members, hits, figures)
                 counts[found.category] += 1
                 values.append(_result_values(run.id, key, members, found, carried.get(key)))
-            insert_rows(session, ComparisonResult.__table__, values)
+            insert_rows(session, ComparisonResult, values)
         run.counts = {cat: counts[cat] for cat in sorted(counts)}
         append_admin_event(
             session,

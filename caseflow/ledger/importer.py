@@ -204,7 +204,7 @@ def _insert(session: Session, batch: list[dict[str, Any]]) -> None:
     # A Core executemany on the session's connection (same transaction): the ORM bulk path
     # costs about as much again per row as the database does.
     if batch:
-        insert_rows(session, RosterRow.__table__, batch)
+        insert_rows(session, RosterRow, batch)
         batch.clear()
 
 
