@@ -23,6 +23,8 @@ def _concrete(rule: str, scene: Scene, world: World) -> str:
         "trigger": "start_investigation",
         "org_code": "640502100",
         "record_id": 1,
+        "token": "0" * 32,  # a ledger upload (CSRF is refused before the job is looked up)
+        "result_id": 1,  # a ledger comparison row
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 
