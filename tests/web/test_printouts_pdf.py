@@ -317,3 +317,22 @@ def test_a_long_publicity_list_runs_over_pages_with_headers_and_numbers(tmp_path
     assert f"640502********{ROWS - 1:04d}" in text
     assert f"640502197005{ROWS - 1:06d}" not in text
     assert cpu < MAX_CPU_SECONDS * 3, cpu  # measured: about 1.3 s of CPU for 60 rows
+
+
+def test_the_renderer_fetches_nothing_from_disk_or_network(tmp_path: Path) -> None:
+    # Notices carry personal data and user-entered text: the renderer must not read files or
+    # make requests. A stylesheet that would turn the page into A5 is linked but never loaded.
+    sheet = tmp_path / "a5.css"
+    sheet.write_text("@page { size: A5 landscape; }", encoding="utf-8")
+    html = (
+        f'<html><head><link rel="stylesheet" href="{sheet.as_uri()}">'
+        '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"></head>'
+        f'<body><p>王大明</p><img src="{sheet.as_uri()}"></body></html>'
+    )
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "t", "TESTING": True})
+    with app.app_context():
+        data = web_pdf.render_pdf(html)
+    app.extensions["caseflow_engine"].dispose()
+    box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait
+    assert "王大明" in _pdf_text(data)
