@@ -35,8 +35,10 @@ from caseflow.errors import (
 from caseflow.ledger.classify import CATEGORIES
 from caseflow.ledger.kinds import KIND_LABELS
 from caseflow.ledger.registry_export import FORMATS, write_roster
+from caseflow.models import Case
 from caseflow.roles import PERSONAL_DATA_ROLES
 from caseflow.timeutil import to_local
+from caseflow.workflow.registry import registry
 from web import db
 from web.api_spec import (
     API_PREFIX,
@@ -432,6 +434,24 @@ def _fire_request() -> tuple[str, int, dict[str, Any]]:
     return trigger.strip(), version, payload
 
 
+def _check_list_fields(case: Case, trigger: str, payload: Mapping[str, Any]) -> None:
+    """List fields take a list or lines of text: a bare number is refused here, because the
+    core's parser (written for form posts, which only send text) cannot take one."""
+    wf = registry().workflows.get(case.workflow_key)
+    t = wf.transition_for(case.state, trigger) if wf else None
+    if t is None:
+        return  # fire says why
+    errors = {
+        f"payload.{f.name}": f"{f.label}：应为列表或文字"
+        for f in t.payload
+        if f.type == "list"
+        and payload.get(f.name) is not None
+        and not isinstance(payload[f.name], str | list)
+    }
+    if errors:
+        raise ApiError(400, "请求有误，请按字段修改", errors)
+
+
 @operation(
     Operation(
         "POST",
@@ -449,6 +469,7 @@ def fire_transition(case_id: int) -> ResponseReturnValue:
     _require(CASEWORK_ROLES)
     trigger, version, payload = _fire_request()
     session = db.session()
+    _check_list_fields(api_read.case_in_scope(session, actor(), case_id), trigger, payload)
     session.rollback()  # fire starts its own unit of work
     try:
         result = fire(

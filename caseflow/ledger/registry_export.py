@@ -143,7 +143,7 @@ def _chunk_rows(session: Session, cases: Sequence[Case], start: int) -> list[lis
     for case_id, aid_class in found:
         classes[case_id] = aid_class  # the latest wins
     townships = dict(
-        session.execute(select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level == "township"))
+        session.execute(select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level == "township")).all()
     )
     out: list[list[Any]] = []
     for case in cases:
