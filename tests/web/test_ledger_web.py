@@ -365,6 +365,9 @@ def build_run(world: World, tmp_path: Path) -> Run:
         reg_row("R3", "陈三", "陈三", pid(1976, 233), "户主", village="二村", income="36000"),
         reg_row("R4", "李四", "李四", dead[0], "户主", attribute="低保贫困户"),
         reg_row("R4", "李四", "李四妻", dead[1], "配偶", attribute="低保贫困户"),
+        # C7: a child born since is only in the registry
+        reg_row("R5", "孙三", "孙三", pid(1961, 250), "户主", attribute="低保贫困户"),
+        reg_row("R5", "孙三", "孙小", pid(2020, 251), "之子", attribute="低保贫困户"),
         reg_row(
             "R9",
             "赵九",
@@ -382,6 +385,7 @@ def build_run(world: World, tmp_path: Path) -> Run:
         ["李四", "滨河镇", "示例村", "李四", dead[0], "户主", "A", "2", "300"],
         ["李四", "滨河镇", "示例村", "李四妻", dead[1], "配偶", "A", "2", "300"],
         ["郑七", "滨河镇", "示例村", "郑七", pid(1950, 240), "户主", "A", "1", "100"],
+        ["孙三", "滨河镇", "示例村", "孙三", pid(1961, 250), "户主", "B", "", "300"],
     ]
     files = [
         (write_csv(tmp_path / "reg.csv", REGISTRY_HEADER, registry_rows, "gbk"), "registry"),
@@ -408,6 +412,7 @@ def build_run(world: World, tmp_path: Path) -> Run:
         "李四": "C8",
         "郑七": "C5",
         "赵九": "C3",
+        "孙三": "C7",
     }
     return Run(run.id, by_head)
 
@@ -426,8 +431,8 @@ def test_worklist_counts_filters_and_paging(
     run = build_run(world, tmp_path)
     auth.login("supervisor")
     page = client.get(f"/ledger/runs/{run.id}").get_data(as_text=True)
-    assert "共 6 户" in page
-    assert sorted(heads(page)) == sorted(["周五", "吴六", "陈三", "李四", "郑七", "赵九"])
+    assert "共 7 户" in page
+    assert sorted(heads(page)) == sorted(["周五", "吴六", "陈三", "李四", "郑七", "赵九", "孙三"])
     assert 'data-township="640502100"' in page and 'data-township="640502101"' in page
     page = client.get(f"/ledger/runs/{run.id}?category=C3").get_data(as_text=True)
     assert sorted(heads(page)) == ["周五", "赵九"]
@@ -443,7 +448,7 @@ def test_worklist_counts_filters_and_paging(
     monkeypatch.setattr("web.ledger.PER_PAGE", 4)
     first = client.get(f"/ledger/runs/{run.id}").get_data(as_text=True)
     second = client.get(f"/ledger/runs/{run.id}?page=2").get_data(as_text=True)
-    assert "第 1 / 2 页" in first and len(heads(first)) == 4 and len(heads(second)) == 2
+    assert "第 1 / 2 页" in first and len(heads(first)) == 4 and len(heads(second)) == 3
     assert set(heads(first)) | set(heads(second)) == set(run.by_head)
     # Bad filter values never give a 500.
     for query in ("category=C9", "page=abc", "page=99999999999", "village=%00"):
@@ -458,7 +463,7 @@ def test_township_staff_see_only_their_township(
     other_row = run.by_head["赵九"].id  # 文昌镇
     auth.login("clerk")  # 滨河镇
     page = client.get(f"/ledger/runs/{run.id}").get_data(as_text=True)
-    assert "赵九" not in page and "共 5 户" in page
+    assert "赵九" not in page and "共 6 户" in page
     assert client.get(f"/ledger/runs/{run.id}?township=640502101").status_code == 404
     assert client.get(f"/ledger/results/{other_row}").status_code == 404
     response = client.post(f"/ledger/results/{other_row}/action", data={"action": "invited"})
@@ -520,7 +525,7 @@ def test_start_a_run_from_the_page(
     new_id = int(response.headers["Location"].rsplit("/", 1)[-1])
     assert new_id != run.id
     page = client.get(f"/ledger/runs/{new_id}").get_data(as_text=True)
-    assert "共 6 户" in page
+    assert "共 7 户" in page
 
 
 def test_actions_fire_and_show_in_the_case_timeline(
@@ -577,7 +582,15 @@ def test_actions_fire_and_show_in_the_case_timeline(
     )
     assert ok.status_code == 302
     page = client.get(f"/ledger/runs/{run.id}?action=done").get_data(as_text=True)
-    assert sorted(heads(page)) == ["吴六", "李四", "郑七"]
+    c7 = run.by_head["孙三"].id
+    page = client.get(f"/ledger/results/{c7}").get_data(as_text=True)
+    assert "仅建档立卡登记的成员：孙小" in page and 'value="reconciled"' in page
+    done = client.post(
+        f"/ledger/results/{c7}/action", data={"action": "reconciled", "reason": "新生儿"}
+    )
+    assert done.status_code == 302
+    page = client.get(f"/ledger/runs/{run.id}?action=done").get_data(as_text=True)
+    assert sorted(heads(page)) == ["吴六", "孙三", "李四", "郑七"]
 
 
 def test_csrf_is_required(world: World, app: Flask, engine: Engine, tmp_path: Path) -> None:
