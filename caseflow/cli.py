@@ -510,6 +510,10 @@ from caseflow.reviews.cli import reviews as _reviews  # noqa: E402  (复核计�
 
 main.add_command(_reviews)
 
+from caseflow.payments.cli import roll as _roll  # noqa: E402  (发放名册)
+
+main.add_command(_roll)
+
 
 from caseflow.campaigns.cli import campaign as _campaign  # noqa: E402  (排查摸底)
 

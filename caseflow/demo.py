@@ -192,6 +192,9 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
     seeder = _CaseSeeder(session, reg, staff, homes, data, rng, now)
     for plan in case_plans(reg, data, rng, households):
         seeder.run(plan)
+    from caseflow.payments.demo import prepare_demo_roll  # a roll for the payments page
+
+    prepare_demo_roll(session, now)
     return demo_summary(session, now, data)
 
 

@@ -35,6 +35,8 @@ PAYMENT_ROLES = frozenset(
         Role.SUPERVISOR.value,
     }
 )
+# Who may prepare: the roll workflow's open roles (checked again by caseflow.payments.roll).
+PREPARE_ROLES = frozenset({Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.value})
 PER_PAGE = 200
 
 
@@ -70,7 +72,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("/prepare")
-@roles_required(PAYMENT_ROLES)
+@roles_required(PREPARE_ROLES)
 def prepare() -> ResponseReturnValue:
     """Prepare the roll of a township for a month (rows and risk findings computed now)."""
     session, actor = db.session(), current_actor()
@@ -99,6 +101,7 @@ def roll_by_case(case_id: int) -> ResponseReturnValue:
     roll = roll_of_case(db.session(), case_id)
     if roll is None:
         abort(404)
+    _load(roll.id)  # jurisdiction: a roll of another township is no roll at all
     return redirect(url_for("payments.show", roll_id=roll.id), 303)
 
 

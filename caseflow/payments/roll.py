@@ -27,6 +27,7 @@ from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.registry import Registry, registry
 
 ROLL_WORKFLOW = "roll"
+INSERT_CHUNK = 10_000
 _KIND_ORDER = {k: i for i, k in enumerate(KIND_LABELS)}
 
 
@@ -174,11 +175,14 @@ def prepare_roll(
         session.flush()
         payees = _payees(session, township.path)
         lines.sort(key=lambda ln: (ln.household_id, _KIND_ORDER[ln.kind], ln.for_month))
-        if lines:
-            blank = ("", "", "")
+        blank = ("", "", "")
+        for start in range(0, len(lines), INSERT_CHUNK):  # bounded memory for large townships
             session.execute(
                 insert(RollRow),
-                [_row(roll.id, ln, payees.get(ln.household_id, blank)) for ln in lines],
+                [
+                    _row(roll.id, ln, payees.get(ln.household_id, blank))
+                    for ln in lines[start : start + INSERT_CHUNK]
+                ],
             )
         totals = roll_totals(session, roll.id)
         roll.total_fen, roll.row_count = totals.total_fen, totals.rows

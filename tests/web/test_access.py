@@ -13,16 +13,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from ledger_access import ledger_routes
 from sqlalchemy import select
-from support import World
+from support import T0, World
 from websupport import AuthActions, Scene, Side
 
 from caseflow.audit_search import AUDIT_ROLES
 from caseflow.board import BOARD_ROLES
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
-from caseflow.models import Notification, PolicyRecord
+from caseflow.models import Notification, OrgUnit, PolicyRecord
+from caseflow.payments.export import FINANCE_ROLES
+from caseflow.payments.models import PaymentRoll
+from caseflow.payments.roll import prepare_roll
 from caseflow.roles import PERSONAL_DATA_ROLES, Role
 from web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
 from web.desk import INTAKE_ROLES
+from web.payments import PAYMENT_ROLES, PREPARE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
 from web.security import CASEWORK_ROLES
 
@@ -34,9 +38,13 @@ PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
 BOARD = set(BOARD_ROLES)
 AUDIT = set(AUDIT_ROLES)
+REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
+PAYMENTS = set(PAYMENT_ROLES)
+PREPARE = set(PREPARE_ROLES)
+FINANCE = set(FINANCE_ROLES)
+_303 = frozenset({303})
 CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
 CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
-REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,25 @@ def _api_token_revoke(w: World, s: Side) -> str:
         created_by_id=None,
     )
     return f"/admin/api-tokens/{issued.token.id}/revoke"
+
+
+def _roll(path: str) -> Callable[[World, Side], str]:
+    """A URL of the side's township's payment roll (prepared on first use)."""
+
+    def url(w: World, s: Side) -> str:
+        w.session.rollback()
+        code = _code(w, s)
+        stmt = select(PaymentRoll.id, PaymentRoll.case_id).join(
+            OrgUnit, OrgUnit.id == PaymentRoll.township_id
+        )
+        found = w.session.execute(stmt.where(OrgUnit.code == code)).first()
+        if found is None:
+            who = "reviewer" if code == w.township.code else "other_reviewer"
+            roll = prepare_roll(w.session, w.actor(who), code, "2026-04", T0)
+            found = (roll.id, roll.case_id)
+        return path.format(roll=found[0], case=found[1])
+
+    return url
 
 
 def _notification(w: World, s: Side) -> str:
@@ -217,6 +244,20 @@ ROUTES = [
         AUDIT,
         scoped=False,
     ),
+    Route("payments.index", "GET", lambda w, s: "/payments/", PAYMENTS, scoped=False),
+    Route(
+        "payments.prepare",
+        "POST",
+        lambda w, s: "/payments/prepare",
+        PREPARE,
+        scoped=False,
+        data=(("township", "640502100"), ("month", "2026-05")),
+    ),
+    Route("payments.show", "GET", _roll("/payments/{roll}"), PAYMENTS),
+    Route("payments.roll_by_case", "GET", _roll("/payments/case/{case}"), PAYMENTS, ok=_303),
+    Route("payments.fire_view", "POST", _roll("/payments/{roll}/fire/check"), PAYMENTS),
+    # Not signed yet: finance is sent back to the roll page with the reason.
+    Route("payments.export", "GET", _roll("/payments/{roll}/export.csv"), FINANCE, ok=_303),
 ]
 ROUTES += ledger_routes(Route)  # 台账比对 (tests/web/ledger_access.py)
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.

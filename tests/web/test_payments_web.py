@@ -1,0 +1,144 @@
+"""The payments page: prepare a roll, read it with masked personal data, remove a row and
+acknowledge findings through forms, sign it, download the bank files (finance only, logged)."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from payments_support import approve, at
+from sqlalchemy import select
+from support import World
+from websupport import AuthActions
+
+from caseflow.models import AdminEvent, Member
+from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
+
+
+def _roll(world: World) -> PaymentRoll:
+    world.session.rollback()
+    return world.session.scalars(select(PaymentRoll).order_by(PaymentRoll.id.desc())).first()  # type: ignore[return-value]
+
+
+def _version(body: str) -> str:
+    found = re.search(r'name="expected_version" value="(\d+)"', body)
+    assert found is not None
+    return found.group(1)
+
+
+def test_prepare_check_acknowledge_sign_and_export(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    ok = approve(world, at(2026, 3, 10), amount=20000)
+    low = approve(world, at(2026, 3, 11), amount=500)  # below the monthly minimum: a finding
+    auth.login("reviewer")
+    page = client.get("/payments/")
+    assert page.status_code == 200 and "编制名册" in page.get_data(as_text=True)
+    bad = client.post("/payments/prepare", data={"township": "640502100", "month": "2026/4"})
+    assert bad.status_code == 400 and "月份格式应为 YYYY-MM" in bad.get_data(as_text=True)
+    assert _roll(world) is None
+    done = client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
+    assert done.status_code == 303
+    roll = _roll(world)
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "金额超出规则集范围" in body and "205.00" in body  # 200.00 + 5.00
+    head = world.session.scalars(
+        select(Member).where(Member.household_id == ok.household_id, Member.relation == "户主")
+    ).one()
+    assert head.id_number not in body  # masked on the page, for every role
+    assert head.id_number[-4:] in body
+    assert "银行代发文件" not in body  # not finance, not signed
+    auth.logout()
+
+    auth.login("leader")
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    client.post(f"/payments/{roll.id}/fire/check", data={"expected_version": _version(body)})
+    auth.logout()
+
+    auth.login("finance")
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "乡镇已审核，待区财务签发" in body
+    refused = client.post(
+        f"/payments/{roll.id}/fire/sign", data={"expected_version": _version(body)}
+    )
+    assert refused.status_code == 303
+    assert "风险提示未确认" in client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    finding = world.session.scalars(select(RiskFinding).where(RiskFinding.roll_id == roll.id)).one()
+    assert finding.household_id == low.household_id
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    client.post(
+        f"/payments/{roll.id}/fire/acknowledge_finding",
+        data={
+            "expected_version": _version(body),
+            "p_finding_id": str(finding.id),
+            "p_note": "核实无误",
+        },
+    )
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "已确认：核实无误" in body
+    client.post(f"/payments/{roll.id}/fire/sign", data={"expected_version": _version(body)})
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "已签发（不可更改）" in body and "银行代发文件" in body
+    csv_file = client.get(f"/payments/{roll.id}/export.csv")
+    assert csv_file.status_code == 200
+    text = csv_file.get_data().decode("utf-8-sig")
+    assert head.id_number in text and "合计,2 笔,,,205.00" in text
+    xlsx = client.get(f"/payments/{roll.id}/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx.get_data()[:2] == b"PK"
+    world.session.rollback()
+    logged = world.session.scalars(
+        select(AdminEvent.action).where(AdminEvent.action == "roll_export")
+    ).all()
+    assert len(logged) == 2
+    auth.logout()
+
+    auth.login("reviewer")
+    assert client.get(f"/payments/{roll.id}/export.csv").status_code == 403
+    auth.logout()
+    auth.login("approver")
+    assert client.get(f"/payments/{roll.id}/export.xlsx").status_code == 403
+
+
+def test_remove_row_through_the_form_and_bad_input(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    approve(world, at(2026, 3, 10), amount=20000)
+    approve(world, at(2026, 3, 11), amount=30000)
+    auth.login("reviewer")
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
+    roll = _roll(world)
+    row = world.session.scalars(
+        select(RollRow).where(RollRow.roll_id == roll.id).order_by(RollRow.id)
+    ).first()
+    assert row is not None
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    # Not a row of this roll: refused with a reason, nothing changed.
+    client.post(
+        f"/payments/{roll.id}/fire/remove_row",
+        data={"expected_version": _version(body), "p_row_id": "999999", "p_reason": "x"},
+    )
+    assert "名册中没有该行" in client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    client.post(
+        f"/payments/{roll.id}/fire/remove_row",
+        data={"expected_version": _version(body), "p_row_id": str(row.id), "p_reason": "已死亡"},
+    )
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "已移出：已死亡" in body
+    world.session.rollback()
+    assert world.session.get(PaymentRoll, roll.id).total_fen == 50000 - row.amount_fen  # type: ignore[union-attr]
+    # A foreign township cannot be prepared, and the foreign user sees no roll.
+    assert (
+        client.post(
+            "/payments/prepare", data={"township": "640502101", "month": "2026-04"}
+        ).status_code
+        == 400
+    )
+    auth.logout()
+    auth.login("other_reviewer")
+    assert client.get(f"/payments/{roll.id}").status_code == 404
+    assert client.get(f"/payments/case/{roll.case_id}").status_code == 404
+    assert client.get(f"/cases/{roll.case_id}").status_code == 404
+    auth.logout()
+    auth.login("clerk")  # no payments role at all
+    assert client.get("/payments/").status_code == 403
+    assert client.get(f"/cases/{roll.case_id}").status_code == 303  # case page → roll page
