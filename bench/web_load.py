@@ -54,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 import _pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+# The models first: importing caseflow.audit first runs into models → api_tokens → audit.
+import caseflow.models  # noqa: E402,F401
 from caseflow.audit import verify_chains  # noqa: E402
 from caseflow.db import make_engine, make_session_factory  # noqa: E402
 from caseflow.demo import DEMO_PASSWORD, DISTRICT_ACCOUNTS  # noqa: E402

@@ -206,20 +206,28 @@ def _narrowest_place(actor: Actor, filters: QueueFilters) -> str:
 
 
 def _pairs_condition(
-    pairs: Sequence[Pair], reg: Registry, state_col: ColumnElement[str]
+    pairs: Sequence[Pair], reg: Registry, state_col: ColumnElement[str], *, grouped: bool = False
 ) -> ColumnElement[bool]:
     """The exact (workflow, state) test, written per state so that planners estimate it well:
-    a state every one of whose workflows is in the set needs no workflow test at all."""
+    a state every one of whose workflows is in the set needs no workflow test at all.
+
+    `grouped` (SQLite): those states go into one IN list — one test per row instead of one per
+    state, which is most of the work when thousands of index entries are counted."""
     by_state: dict[str, set[str]] = {}
     for wf_key, state in pairs:
         by_state.setdefault(state, set()).add(wf_key)
     terms: list[ColumnElement[bool]] = []
+    whole: list[str] = []
     for state, wfs in sorted(by_state.items()):
         having = {k for k, wf in reg.workflows.items() if state in wf.states}
         if wfs >= having:
-            terms.append(state_col == state)
+            whole.append(state)
         else:
             terms.append(and_(state_col == state, Case.workflow_key.in_(sorted(wfs))))
+    if grouped and whole:
+        terms.insert(0, state_col.in_(whole))
+    else:
+        terms[:0] = [state_col == state for state in whole]
     return or_(*terms)
 
 
@@ -257,7 +265,7 @@ def _base_conditions(
     conds: list[ColumnElement[bool]] = [
         Case.is_final == false(),
         _prefix(actor.org_path),
-        _pairs_condition(pairs, reg, state_col),
+        _pairs_condition(pairs, reg, state_col, grouped=not postgres),
     ]
     if by_place:
         conds += _place_range(place)
