@@ -199,6 +199,11 @@ def roster_rows(session: Session, actor: Actor) -> Iterator[tuple[int, list[list
             yield int(key[2:]), person_rows
 
 
+def _check_allowed(actor: Actor) -> None:
+    if not may_view_full(actor) or actor.user_id is None:
+        raise PermissionDenied("您的角色不能导出含完整身份证号的名单")
+
+
 def write_roster(
     session: Session, actor: Actor, out: IO[bytes], fmt: str, now: datetime
 ) -> ExportSummary:
@@ -206,8 +211,7 @@ def write_roster(
     that may not see full ID numbers."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    if not may_view_full(actor) or actor.user_id is None:
-        raise PermissionDenied("您的角色不能导出含完整身份证号的名单")
+    _check_allowed(actor)
     households: list[int] = []
     persons = 0
     if fmt == "csv":
@@ -241,6 +245,7 @@ def export_roster_file(session: Session, actor: Actor, path: Path, now: datetime
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError("文件名须以 .csv 或 .xlsx 结尾")
+    _check_allowed(actor)  # before the file exists: a refusal leaves nothing behind
     with path.open("wb") as fh:
         result = write_roster(session, actor, fh, fmt, now)
     return ExportSummary(result.households, result.persons, path)
