@@ -15,11 +15,17 @@ PostgreSQL on a throwaway server started here from /usr/lib/postgresql/*/bin):
    two sign_home_visit internal events → submit_reinvestigation): 3 state changes and 2 internal
    events in 5, every one with its audit event and deadline rows, one commit each.
 2. ceiling/s: the same sequence of transitions on another `--cases` cases, each one transaction
-   of bare SQL on the raw DBAPI connection of the same engine: lock and read the case row
-   (SELECT … FOR UPDATE; BEGIN IMMEDIATE on SQLite), check the version, compare-and-set UPDATE
-   of the case, read the last event hash, INSERT the event with its SHA-256 chain hash, and on
-   a state change close the old deadline row and INSERT the new one, COMMIT. The same SQL through
-   SQLAlchemy Core `text()` is shown too (where SQLAlchemy itself starts to cost).
+   of bare SQL on the raw DBAPI connection of the same engine, with the reads and writes that
+   fire()'s guarantees need and nothing else: lock and read the case row inside the actor's
+   jurisdiction (SELECT … FOR UPDATE with the org_path prefix; BEGIN IMMEDIATE on SQLite), check
+   the version and state, the reads the transition's declared checks need (previous actions of
+   this actor where it declares separation of duties; the signers since the last state change
+   where it has a two-person sign-off guard), read the last event hash, INSERT the event with
+   its SHA-256 chain hash, on a state change close the old deadline row and INSERT the new one,
+   then the compare-and-set UPDATE of the case (on a state change with its clock — earliest open
+   due date, highest escalation level — as scalar subqueries), COMMIT. It computes no working
+   days (due = start + N days) and validates nothing. The same SQL through SQLAlchemy Core
+   `text()` is shown too (where SQLAlchemy itself starts to cost).
 3. fire / ceiling, target ≥ 0.5.
 4. memory per case: `--memory-fires` fires on distinct cases (opened in batches of
    `--memory-batch`, accepted ⇄ awaiting_materials twice each, session closed after every
@@ -64,6 +70,7 @@ sys.path.insert(0, str(ROOT))
 from _data import (  # noqa: E402
     CYCLE,
     MEMORY_CYCLE,
+    WALK,
     WORKFLOW,
     BenchWorld,
     Step,
@@ -153,12 +160,33 @@ class Ceiling:
         ruleset = reg.rulesets[rows[0].ruleset_key]
         # The deadline rule of every state (looked up once: the ceiling computes nothing).
         self.rules = {name: ruleset.rule(s.deadline) for name, s in wf.states.items() if s.deadline}
-        lock = "SELECT state, version, org_path FROM cases WHERE id = %s"
+        # Which checks each step's transition declares (the ceiling runs their reads, as fire must).
+        self.checks: dict[tuple[str, str], tuple[list[str], bool]] = {}
+        for step in (*CYCLE, *WALK):
+            t = wf.transition_for(step.source, step.trigger)
+            assert t is not None
+            self.checks[(step.source, step.trigger)] = (
+                list(t.forbid_actors_of),
+                bool({"not_signed_yet", "two_investigators_signed"} & set(t.guards)),
+            )
+        lock = (
+            "SELECT state, version, org_path FROM cases WHERE id = %s "
+            "AND org_path LIKE %s ESCAPE '/'"
+        )
         payload = "CAST(%s AS JSON)" if self.pg else "%s"
+        clock = (
+            "due_at = (SELECT min(due_at) FROM deadlines WHERE case_id = %s AND closed_at IS NULL),"
+            " escalation_level = (SELECT coalesce(max(level), 0) FROM deadlines "
+            "WHERE case_id = %s AND closed_at IS NULL)"
+        )
         self.sql = {
             "lock": lock + " FOR UPDATE" if self.pg else lock,
+            "signers": "SELECT DISTINCT actor_id FROM case_events WHERE case_id = %s "
+            "AND \"trigger\" = 'sign_home_visit' AND actor_id IS NOT NULL AND seq >= "
+            "(SELECT coalesce(max(seq), 0) FROM case_events WHERE case_id = %s "
+            "AND (from_state IS NULL OR from_state <> to_state))",
             "cas_move": "UPDATE cases SET state = %s, version = %s, state_entered_at = %s, "
-            "assignee_id = NULL WHERE id = %s AND version = %s",
+            f"assignee_id = NULL, {clock} WHERE id = %s AND version = %s",
             "cas_stay": "UPDATE cases SET state = %s, version = %s WHERE id = %s AND version = %s",
             "last": "SELECT seq, hash FROM case_events WHERE case_id = %s "
             "ORDER BY seq DESC LIMIT 1",
@@ -171,6 +199,12 @@ class Ceiling:
             "due_at, calendar_source, level, next_action_at, extended, closed_at, org_path) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s)",
         }
+        for forbid, _signers in self.checks.values():
+            if forbid:
+                self.sql["done_before:" + ",".join(forbid)] = (
+                    'SELECT "trigger" FROM case_events WHERE case_id = %s AND actor_id = %s '
+                    f'AND "trigger" IN ({", ".join(["%s"] * len(forbid))}) LIMIT 1'
+                )
         if not self.pg:
             self.sql = {k: v.replace("%s", "?") for k, v in self.sql.items()}
 
@@ -185,17 +219,16 @@ class Ceiling:
         now = self.world.tick()
         ts = self._ts(now)
         actor = self.world.actors[s.actor]
-        state, version, org_path = execute("lock", (c,)).fetchone()
+        scope = actor.org_path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        state, version, org_path = execute("lock", (c, scope)).fetchone()
         if version != self.version[c] or state != s.source:
             raise RuntimeError(f"case {c}: {state} v{version}, expected {s.source}")
+        forbid, signers = self.checks[(s.source, s.trigger)]
+        if forbid:
+            execute("done_before:" + ",".join(forbid), (c, actor.user_id, *forbid)).fetchall()
+        if signers:
+            execute("signers", (c, c)).fetchall()
         moved = s.dest != s.source
-        if moved:
-            done = execute("cas_move", (s.dest, version + 1, ts, c, version))
-        else:
-            done = execute("cas_stay", (s.dest, version + 1, c, version))
-        if done.rowcount != 1:
-            raise RuntimeError(f"case {c}: version moved")
-        self.version[c] = version + 1
         last = execute("last", (c,)).fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         stamp = now.astimezone(UTC).replace(microsecond=0).isoformat()
@@ -222,6 +255,13 @@ class Ceiling:
                 action = self._ts(due - timedelta(days=2))
                 opened = (c, s.dest, rule.name, rule.unit, rule.amount, ts, self._ts(due))
                 execute("open", (*opened, "bench", 0, action, False, org_path))
+        if moved:
+            done = execute("cas_move", (s.dest, version + 1, ts, c, c, c, version))
+        else:
+            done = execute("cas_stay", (s.dest, version + 1, c, version))
+        if done.rowcount != 1:
+            raise RuntimeError(f"case {c}: version moved")
+        self.version[c] = version + 1
 
     def run_dbapi(self, engine: Engine, cycler: Cycler, n: int) -> float:
         """Seconds for `n` transitions on the raw DBAPI connection."""
@@ -506,7 +546,11 @@ def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> list[
         f"({sum(s.source != s.dest for s in CYCLE)} state changes + "
         f"{sum(s.source == s.dest for s in CYCLE)} internal events per {len(CYCLE)} fires)",
         f"{args.fires} transitions per column on {args.cases} cases; ceiling = bare SQL on the "
-        "raw DBAPI connection",
+        "raw DBAPI connection, per transition: lock+read the case in the actor's jurisdiction "
+        "(FOR UPDATE / BEGIN IMMEDIATE), the declared checks' reads (separation of duties, "
+        "signers since the state was entered), last event hash, INSERT event (SHA-256 chain), "
+        "on a move close + INSERT deadline rows, compare-and-set UPDATE of the case (with its "
+        "clock on a move), COMMIT; no working-day arithmetic, no validation",
         rule,
         " ".join(f"{name:>{w}}" if i else f"{name:<{w}}" for i, (name, w) in enumerate(cols)),
         rule,

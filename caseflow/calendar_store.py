@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, null, select, union_all
 from sqlalchemy.orm import Session
 
 from caseflow.models import CalendarOverride, CalendarYear
+from caseflow.rawsql import RawStatement
 from caseflow.workcal import DayOverride, WorkdayCalendar
 
-_ov = CalendarOverride.__table__
-_yr = CalendarYear.__table__
-_OVERRIDE_ROWS = select(_ov.c.day, _ov.c.kind, _ov.c.name).order_by(_ov.c.day)
-_COMPLETE_YEARS = select(_yr.c.year).where(_yr.c.complete).order_by(_yr.c.year)
+_ov = cast(Table, CalendarOverride.__table__)
+_yr = cast(Table, CalendarYear.__table__)
+# Both small tables in one round trip: override days (year NULL), then complete years.
+_CALENDAR_ROWS = RawStatement(
+    union_all(
+        select(_ov.c.day, _ov.c.kind, _ov.c.name, null().label("year")),
+        select(null(), null(), null(), _yr.c.year).where(_yr.c.complete),
+    ),
+    results=(_ov.c.day, _ov.c.kind, _ov.c.name, _yr.c.year),
+)
 
 # The last calendar built, keyed by the exact table contents it was built from. Reading the two
 # small tables as plain tuples is cheap; building the calendar and its per-date memo is not. A
@@ -27,10 +34,10 @@ def load_calendar(session: Session) -> WorkdayCalendar:
     """The calendar of the override tables (small: a few dozen rows a year), built once per
     distinct contents and shared by every caller in the process."""
     global _cached
-    conn = session.connection()
+    rows = _CALENDAR_ROWS.all(session, {})
     key = (
-        tuple(tuple(r) for r in conn.execute(_OVERRIDE_ROWS)),
-        tuple(conn.execute(_COMPLETE_YEARS).scalars()),
+        tuple(sorted((r[0], r[1], r[2]) for r in rows if r[3] is None)),
+        tuple(sorted(r[3] for r in rows if r[3] is not None)),
     )
     hit = _cached
     if hit is not None and hit[0] == key:

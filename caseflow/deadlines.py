@@ -8,14 +8,15 @@ waiting for materials, a scheduled hearing, and publicity where the rule set say
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from caseflow.models import Case, CasePause, Deadline
+from caseflow.rawsql import RawStatement
 from caseflow.rulesets import DeadlineRule, RuleSet
 from caseflow.workcal import Pause, WorkdayCalendar, due_or_none, working_days_before
 from caseflow.workflow.model import StateDef, WorkflowDef
@@ -79,9 +80,9 @@ def _set_due(row: Deadline, cal: WorkdayCalendar, ruleset: RuleSet, pauses: list
 
 # Prebuilt statements of fire()'s hot path: built once, so each fire pays neither for building
 # the expression nor for the ORM's bulk-update bookkeeping (the rows are not in the session).
-_deadlines = Deadline.__table__
-_INSERT_DEADLINE = _deadlines.insert()
-_CLOSE_STATE_DEADLINE = (
+_deadlines = cast(Table, Deadline.__table__)
+_INSERT_DEADLINE = RawStatement(_deadlines.insert())
+_CLOSE_STATE_DEADLINE = RawStatement(
     _deadlines.update()
     .where(
         _deadlines.c.case_id == bindparam("c_id"),
@@ -90,18 +91,18 @@ _CLOSE_STATE_DEADLINE = (
     )
     .values(closed_at=bindparam("c_now"), next_action_at=None)
 )
-_CLOSE_ALL_DEADLINES = (
+_CLOSE_ALL_DEADLINES = RawStatement(
     _deadlines.update()
     .where(_deadlines.c.case_id == bindparam("c_id"), _deadlines.c.closed_at.is_(None))
     .values(closed_at=bindparam("c_now"), next_action_at=None)
 )
-_pauses = CasePause.__table__
-_END_OPEN_PAUSE = (
+_pauses = cast(Table, CasePause.__table__)
+_END_OPEN_PAUSE = RawStatement(
     _pauses.update()
     .where(_pauses.c.case_id == bindparam("c_id"), _pauses.c.ended_at.is_(None))
     .values(ended_at=bindparam("c_now"))
 )
-_INSERT_PAUSE = _pauses.insert()
+_INSERT_PAUSE = RawStatement(_pauses.insert())
 
 
 def _open_deadline_row(
@@ -117,8 +118,8 @@ def _open_deadline_row(
     due = due_or_none(cal, rule.unit, now, rule.amount)  # type: ignore[arg-type]
     assert due is not None  # no pauses given, so a due date always exists
     action = next_action_at(cal, ruleset, rule.unit, due.due_at, LEVEL_OPEN)
-    session.connection().execute(
-        _INSERT_DEADLINE,
+    _INSERT_DEADLINE.run(
+        session,
         {
             "case_id": case.id,
             "state": state,
@@ -184,12 +185,11 @@ def on_state_change(
     Rows are written with Core statements on the session's connection, inside its transaction;
     the ORM is used only for the rare recomputation of the total after a pause or resume.
     """
-    conn = session.connection()
     if old is not None:
-        conn.execute(_CLOSE_STATE_DEADLINE, {"c_id": case.id, "c_state": old, "c_now": now})
+        _CLOSE_STATE_DEADLINE.run(session, {"c_id": case.id, "c_state": old, "c_now": now})
     new_state = wf.states[new]
     if new_state.final:
-        conn.execute(_CLOSE_ALL_DEADLINES, {"c_id": case.id, "c_now": now})
+        _CLOSE_ALL_DEADLINES.run(session, {"c_id": case.id, "c_now": now})
         _end_open_pause(session, case.id, now)
         return
     if old is None and wf.total_deadline:
@@ -202,12 +202,12 @@ def on_state_change(
         _end_open_pause(session, case.id, now)
         _recompute_total(session, case, ruleset, cal)
     elif now_paused and not was_paused:
-        conn.execute(_INSERT_PAUSE, {"case_id": case.id, "state": new, "started_at": now})
+        _INSERT_PAUSE.run(session, {"case_id": case.id, "state": new, "started_at": now})
         _recompute_total(session, case, ruleset, cal)
 
 
 def _end_open_pause(session: Session, case_id: int, now: datetime) -> None:
-    session.connection().execute(_END_OPEN_PAUSE, {"c_id": case_id, "c_now": now})
+    _END_OPEN_PAUSE.run(session, {"c_id": case_id, "c_now": now})
 
 
 def total_deadline(session: Session, case_id: int) -> Deadline | None:
@@ -251,12 +251,13 @@ def clock_values(case_id: Any) -> dict[str, Any]:
     }
 
 
-_cases = Case.__table__
-_REFRESH_CLOCK = (
+_cases = cast(Table, Case.__table__)
+_REFRESH_CLOCK = RawStatement(
     _cases.update()
     .where(_cases.c.id == bindparam("r_id"))
     .values(**clock_values(bindparam("r_id")))
-    .returning(_cases.c.due_at, _cases.c.escalation_level)
+    .returning(_cases.c.due_at, _cases.c.escalation_level),
+    results=(_cases.c.due_at, _cases.c.escalation_level),
 )
 
 
@@ -268,7 +269,10 @@ def refresh_case_clock(session: Session, case_id: int) -> None:
     session gets the new values as committed state (no extra UPDATE, no reload).
     """
     session.flush()  # pending ORM deadline changes must be in the rows the subqueries read
-    due, level = session.connection().execute(_REFRESH_CLOCK, {"r_id": case_id}).one()
+    row = _REFRESH_CLOCK.first(session, {"r_id": case_id})
+    if row is None:
+        return
+    due, level = row
     case = session.identity_map.get(identity_key(Case, case_id))
     if case is not None:
         set_committed_value(case, "due_at", due)

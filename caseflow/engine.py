@@ -140,18 +140,21 @@ def _lookup(wf: WorkflowDef, state: str, trigger: str) -> TransitionDef:
     return t
 
 
-def _lock_case(session: Session, case_id: int, actor: Actor) -> Case:
-    """Load the case for update, inside the actor's jurisdiction (enforced in the WHERE clause)."""
+def _lock_case(
+    session: Session, case_id: int, actor: Actor
+) -> tuple[Case, tuple[int | None, str | None]]:
+    """Load the case for update, inside the actor's jurisdiction (enforced in the WHERE clause),
+    with the (seq, hash) of its newest event, where the audit chain continues."""
     if not 0 < case_id < MAX_ID:  # SQLite overflows on larger integers; no such case exists
         raise CaseNotFound()
     params = {"l_id": case_id, "l_scope": firesql.scope_pattern(actor.org_path)}
     # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE … RETURNING as the
     # first statement takes the database's write lock and reads the row in one step.
     stmt = firesql.LOCK_PG if is_postgres(session) else firesql.LOCK_SQLITE
-    case = session.scalars(stmt, params).first()
-    if case is None:
+    row = session.execute(stmt, params).first()
+    if row is None:
         raise CaseNotFound()
-    return case
+    return row[0], (row[1], row[2])
 
 
 def _start_unit_of_work(session: Session) -> None:
@@ -177,7 +180,7 @@ def fire(
     reg = reg or registry()
     _start_unit_of_work(session)
     try:
-        case = _lock_case(session, case_id, actor)
+        case, newest = _lock_case(session, case_id, actor)
         if expected_version is not None and case.version != expected_version:
             raise ConcurrencyConflict(
                 detail=f"case {case_id}: version {case.version} ≠ {expected_version}"
@@ -189,7 +192,7 @@ def fire(
         clean = validate_payload(t.payload, payload)
         ruleset = reg.rulesets[case.ruleset_key]
         _check_guards(t, GuardContext(session, case, actor, now, ruleset, clean))
-        result = _apply(session, reg, wf, case, t, actor, role, now, clean, ruleset)
+        result = _apply(session, reg, wf, case, t, actor, role, now, clean, ruleset, newest)
         session.commit()
     except CaseflowError:
         session.rollback()
@@ -224,6 +227,7 @@ def _apply(
     now: datetime,
     payload: dict[str, Any],
     ruleset: RuleSet,
+    newest: tuple[int | None, str | None],
 ) -> FireResult:
     old = case.state
     new = next_state(reg.machines[wf.key], old, t.trigger)
@@ -244,6 +248,7 @@ def _apply(
         to_state=new,
         payload=payload,
         at=now,
+        newest=newest,
     )
     # Deadline rows change only on a state change or through an effect: an internal event (a
     # signature, a note) needs no calendar and leaves the case's clock as it is.

@@ -10,38 +10,57 @@ session's connection, inside the same transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Update, bindparam, exists, select, update
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from caseflow.audit import GENESIS_HASH, event_hash
 from caseflow.deadlines import clock_values
 from caseflow.models import Case, CaseEvent, RelativeDeclaration
+from caseflow.rawsql import RawStatement
 
-_cases = Case.__table__
-_events = CaseEvent.__table__
-_relatives = RelativeDeclaration.__table__
+_cases = cast(Table, Case.__table__)
+_events = cast(Table, CaseEvent.__table__)
+_relatives = cast(Table, RelativeDeclaration.__table__)
 
 # Jurisdiction in SQL: the case's org_path must start with the actor's (LIKE with escapes, so an
 # underscore or percent sign in a path is never a wildcard).
 _IN_SCOPE = Case.org_path.like(bindparam("l_scope"), escape="/")
 
+# The case's newest event (seq and hash: where its chain continues), read with the lock: once the
+# row is locked no other writer can append to the chain, so the pair stays true until we commit.
+# (By the bound case id, not correlated: SQLite's RETURNING renders columns unqualified.)
+_NEWEST_SEQ = (
+    select(_events.c.seq)
+    .where(_events.c.case_id == bindparam("l_id"))
+    .order_by(_events.c.seq.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_NEWEST_HASH = (
+    select(_events.c.hash)
+    .where(_events.c.case_id == bindparam("l_id"))
+    .order_by(_events.c.seq.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+
 # PostgreSQL: a row lock; SQLite (no row locks): an UPDATE that writes nothing new takes the
 # database's write lock as the transaction's first statement and returns the row in the same step,
 # so the read cannot go stale before our own write.
 LOCK_PG = (
-    select(Case)
+    select(Case, _NEWEST_SEQ, _NEWEST_HASH)
     .where(Case.id == bindparam("l_id"), _IN_SCOPE)
-    .with_for_update()
+    .with_for_update(of=Case)
     .execution_options(populate_existing=True)
 )
 LOCK_SQLITE = (
     update(Case)
     .where(Case.id == bindparam("l_id"), _IN_SCOPE)
     .values(version=Case.version)
-    .returning(Case)
+    .returning(Case, _NEWEST_SEQ, _NEWEST_HASH)
     .execution_options(populate_existing=True, synchronize_session=False)
 )
 
@@ -67,13 +86,13 @@ DONE_BEFORE = (
     .limit(1)
 )
 
-_LAST_EVENT = (
+_LAST_EVENT = RawStatement(
     select(_events.c.seq, _events.c.hash)
     .where(_events.c.case_id == bindparam("e_case"))
     .order_by(_events.c.seq.desc())
     .limit(1)
 )
-_INSERT_EVENT = _events.insert().returning(_events.c.id)
+_INSERT_EVENT = RawStatement(_events.insert().returning(_events.c.id))
 
 
 def insert_event(
@@ -87,11 +106,14 @@ def insert_event(
     to_state: str,
     payload: dict[str, Any],
     at: datetime,
+    newest: tuple[int | None, str | None] | None = None,
 ) -> int:
-    """audit.append_event as two Core statements; the event's id. The caller holds the case lock."""
-    conn = session.connection()
-    last = conn.execute(_LAST_EVENT, {"e_case": case_id}).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    """audit.append_event as Core statements; the event's id. The caller holds the case lock;
+    `newest` is the case's newest (seq, hash) when the caller read it with that lock."""
+    last = newest if newest is not None else _LAST_EVENT.first(session, {"e_case": case_id})
+    seq, prev = (1, GENESIS_HASH)
+    if last is not None and last[0] is not None:
+        seq, prev = last[0] + 1, str(last[1])
     fields: dict[str, Any] = dict(
         case_id=case_id,
         seq=seq,
@@ -105,23 +127,26 @@ def insert_event(
     )
     digest = event_hash(**fields, prev_hash=prev)
     row = {**fields, "prev_hash": prev, "hash": digest}
-    return int(conn.execute(_INSERT_EVENT, row).scalar_one())
+    inserted = _INSERT_EVENT.first(session, row)
+    assert inserted is not None
+    return int(inserted[0])
 
 
-_CAS: dict[tuple[tuple[str, ...], bool], Update] = {}
+_CAS: dict[tuple[tuple[str, ...], bool], RawStatement] = {}
 
 
-def _cas_statement(keys: tuple[str, ...], with_clock: bool) -> Update:
+def _cas_statement(keys: tuple[str, ...], with_clock: bool) -> RawStatement:
     stmt = _CAS.get((keys, with_clock))
     if stmt is None:
         values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
         if with_clock:
             values.update(clock_values(bindparam("w_id")))
-        stmt = (
+        stmt = RawStatement(
             _cases.update()
             .where(_cases.c.id == bindparam("w_id"), _cases.c.version == bindparam("w_version"))
             .values(**values)
-            .returning(_cases.c.due_at, _cases.c.escalation_level)
+            .returning(_cases.c.due_at, _cases.c.escalation_level),
+            results=(_cases.c.due_at, _cases.c.escalation_level),
         )
         _CAS[(keys, with_clock)] = stmt  # a handful of shapes: which columns a move sets
     return stmt
@@ -139,7 +164,7 @@ def compare_and_set(
     keys = tuple(sorted(values))
     params = {f"v_{k}": v for k, v in values.items()}
     params.update(w_id=case.id, w_version=loaded_version)
-    row = session.connection().execute(_cas_statement(keys, with_clock), params).first()
+    row = _cas_statement(keys, with_clock).first(session, params)
     if row is None:
         return False
     for key, value in values.items():

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Table, bindparam, func, or_, select
 
 from caseflow.models import Case, CaseEvent, Member
+from caseflow.rawsql import RawStatement
 from caseflow.timeutil import to_local
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def events_in_current_visit(session: Session, case: Case) -> list[CaseEvent]:
     return visit
 
 
-_ev = CaseEvent.__table__
+_ev = cast(Table, CaseEvent.__table__)
 # Where the case's current visit to its state began: its last real state change (the opening
 # event has no from_state). Internal events after it, that one included, form the visit.
 _VISIT_START = (
@@ -84,7 +85,7 @@ _VISIT_START = (
     )
     .scalar_subquery()
 )
-_SIGNERS = (
+_SIGNERS = RawStatement(
     select(_ev.c.actor_id)
     .where(
         _ev.c.case_id == bindparam("g_case"),
@@ -102,7 +103,7 @@ def signers_in_current_visit(session: Session, case: Case) -> set[int]:
     Judged in SQL (one indexed query on case_id, seq), so the cost does not grow with the
     case's history; events_in_current_visit is the same rule spelled out in Python.
     """
-    return set(session.connection().execute(_SIGNERS, {"g_case": case.id}).scalars())
+    return {row[0] for row in _SIGNERS.all(session, {"g_case": case.id})}
 
 
 @guard("two_investigators_signed")
