@@ -25,8 +25,8 @@ from caseflow.db import is_postgres
 from caseflow.engine import fire
 from caseflow.errors import CaseflowError, ConcurrencyConflict, TransitionNotAllowed
 from caseflow.models import Case, Deadline
-from caseflow.reviews.opening import open_due_reviews
 from caseflow.notify import Message, deliver, notify, recipients
+from caseflow.reviews.opening import open_due_reviews
 from caseflow.roles import Role
 from caseflow.timeutil import require_aware
 from caseflow.workcal import WorkdayCalendar
