@@ -85,7 +85,9 @@ def review_adjusted(ctx: EffectContext) -> None:
     """确认调整: the proposed class, covered persons and amount take effect; the next review
     follows the new class's interval."""
     proposed = last_payload(ctx.session, ctx.case.id, "propose_adjustment") or {}
-    programme = review_programme(ctx.session, ctx.case) or "dibao"
+    programme = review_programme(ctx.session, ctx.case)
+    if programme is None:
+        return  # a household reviewed by hand without a plan: nothing to move
     aid_class = proposed.get("aid_class") or None
     if programme == "dibao" and aid_class is None:
         row = schedule_of(ctx.session, ctx.case.household_id or 0, programme)
