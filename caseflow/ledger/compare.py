@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.audit import append_admin_event
-from caseflow.ledger.bulk import insert_rows
+from caseflow.ledger.bulk import insert_rows, prepare_bulk
 from caseflow.ledger.classify import Classification, Figures, classify
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, OTHER_LISTS, REGISTRY
 from caseflow.ledger.matching import group_units
@@ -127,6 +127,7 @@ def run_comparison(
     roster_ids = list(dict.fromkeys(roster_import_ids))
     _check_imports(session, registry_import_id, roster_ids)
     figures = _figures(session, now)
+    prepare_bulk(session)
     units = _load_units(session, registry_import_id, roster_ids, include_system_cases)
     hits = other_list_hits(session, roster_ids)
     groups = [[units[i] for i in group] for group in group_units(units)]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.audit import append_admin_event
-from caseflow.ledger.bulk import insert_rows
+from caseflow.ledger.bulk import insert_rows, prepare_bulk
 from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
 from caseflow.ledger.kinds import KIND_LABELS
 from caseflow.ledger.reader import UnreadableFile, read_rows
@@ -148,6 +148,7 @@ def import_roster(
         )
         session.add(record)
         session.flush()
+        prepare_bulk(session)
         batch: list[dict[str, Any]] = []
         has_errors = False
         for row in rows:
