@@ -3,6 +3,7 @@
     python bench/web_load.py                          # 50 users, 60 s, fresh PostgreSQL + demo
     python bench/web_load.py --seconds 15 --users 20  # a quicker run
     python bench/web_load.py --households 600         # more demo data (seeding takes longer)
+    python bench/web_load.py --think 1                # users pause ~1 s between clicks
 
 What it does, with the standard library only (threads + http.client, one keep-alive connection
 and one cookie jar per user):
@@ -257,9 +258,13 @@ class Client:
         return found.group(1) if found else f"status {status}"
 
 
-def user_loop(client: Client, deadline: float, rnd: random.Random, board: bool) -> None:
+def user_loop(
+    client: Client, deadline: float, rnd: random.Random, board: bool, think: float = 0.0
+) -> None:
     claimed: list[int] = []
     while time.perf_counter() < deadline:
+        if think:  # a person reads the page before the next click (mean `think` seconds)
+            time.sleep(rnd.uniform(0, 2 * think))
         if board:
             _supervise(client, rnd)
             continue
@@ -330,7 +335,9 @@ def _supervise(client: Client, rnd: random.Random) -> None:
             client.get("case", f"/cases/{rnd.choice(cases)}")
 
 
-def run_user(client: Client, start: threading.Barrier, seconds: float, seed: int) -> None:
+def run_user(
+    client: Client, start: threading.Barrier, seconds: float, seed: int, think: float
+) -> None:
     """Sign in, wait for everybody, then work until the time is up."""
     try:
         client.login()
@@ -341,7 +348,8 @@ def run_user(client: Client, start: threading.Barrier, seconds: float, seed: int
         return
     deadline = time.perf_counter() + seconds
     try:
-        user_loop(client, deadline, random.Random(seed), board=client.username == "supervisor")
+        rnd = random.Random(seed)
+        user_loop(client, deadline, rnd, board=client.username == "supervisor", think=think)
     except Exception as exc:
         client.out.errors.append(f"{client.username}: {exc!r}")
     finally:
@@ -465,6 +473,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--households", type=int, default=150, help="demo households to seed")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause between a user's page views, seconds (0: every user clicks at once)",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "web_load.json"))
     args = parser.parse_args()
     bin_dir = _pg.find_pg_bin()
@@ -472,7 +486,7 @@ def main() -> None:
         sys.exit("PostgreSQL binaries not found (apt install postgresql)")
     # 50 users share the server's pool; leave room for the sweep and this script.
     _pg.SERVER_SETTINGS["max_connections"] = "100"
-    report: dict[str, Any] = {"users": args.users, "seconds": args.seconds}
+    report: dict[str, Any] = {"users": args.users, "seconds": args.seconds, "think": args.think}
     with _pg.throwaway_server(bin_dir) as admin_url:
         url = admin_url.rsplit("/", 1)[0] + "/postgres"
         print(f"{_pg.pg_version(bin_dir)}; seeding {args.households} demo households …", flush=True)
@@ -498,7 +512,7 @@ def main() -> None:
             threads = [
                 threading.Thread(
                     target=run_user,
-                    args=(c, start, args.seconds, args.seed * 1000 + i),
+                    args=(c, start, args.seconds, args.seed * 1000 + i, args.think),
                     daemon=True,
                 )
                 for i, c in enumerate(clients)
