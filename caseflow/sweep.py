@@ -12,21 +12,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow import deadlines as dl
 from caseflow.actors import SYSTEM_ACTOR
-from caseflow.audit import append_event
 from caseflow.calendar_store import load_calendar
-from caseflow.campaigns.escalation import escalate_campaigns
 from caseflow.db import is_postgres
 from caseflow.engine import fire
 from caseflow.errors import CaseflowError, ConcurrencyConflict, TransitionNotAllowed
-from caseflow.models import Case, Deadline
-from caseflow.notify import Message, deliver, notify, recipients
-from caseflow.reviews.opening import open_due_reviews
+from caseflow.firesql import insert_event
+from caseflow.models import Case, Deadline, Notification, OrgUnit, User, UserRole
+from caseflow.notify import Message, deliver
 from caseflow.roles import Role
 from caseflow.timeutil import require_aware
 from caseflow.workcal import WorkdayCalendar
@@ -60,14 +59,12 @@ class SweepReport:
     expiry_fired: int = 0
     skipped: int = 0
     failed: list[int] = field(default_factory=list)
-    reviews_opened: int = 0  # periodic reviews (复核) that fell due and were opened as cases
 
     def summary_zh(self) -> str:
         """One line for the CLI."""
         return (
             f"提醒/升级 {self.levels_reached} 次，到期自动流转 {self.expiry_fired} 件，"
-            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条，"
-            f"开启定期复核 {self.reviews_opened} 件"
+            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条"
         )
 
 
@@ -98,17 +95,101 @@ def sweep(
         ids = due_deadline_ids(session, now, limit)
         cal = load_calendar(session)
         session.rollback()
+        who = _Recipients()
         for deadline_id in ids:
             try:
-                _process(session, deadline_id, now, reg, cal, report)
+                _process(session, deadline_id, now, reg, cal, report, who)
             except Exception:
                 session.rollback()
                 report.failed.append(deadline_id)
                 log.exception("sweep: deadline %s failed; skipped", deadline_id)
-    report.levels_reached += escalate_campaigns(factory, now)  # 排查摸底 stages missed
-    # Periodic reviews (复核) due by their schedule are opened as cases (caseflow.reviews).
-    report.reviews_opened = len(open_due_reviews(factory, now, reg=reg).opened)
     return report
+
+
+_dl = cast(Table, Deadline.__table__)
+_cs = cast(Table, Case.__table__)
+_DUE_COLUMNS = (
+    _dl.c.id,
+    _dl.c.case_id,
+    _dl.c.state,
+    _dl.c.rule,
+    _dl.c.unit,
+    _dl.c.due_at,
+    _dl.c.level,
+    _dl.c.next_action_at,
+    _dl.c.closed_at,
+)
+# Claiming the row: PostgreSQL locks it, skipping one another sweep holds; SQLite takes the
+# database's write lock with a no-op UPDATE that returns the row in the same statement.
+_LOCK_DEADLINE_PG = (
+    select(*_DUE_COLUMNS).where(_dl.c.id == bindparam("d_id")).with_for_update(skip_locked=True)
+)
+_LOCK_DEADLINE_SQLITE = (
+    _dl.update()
+    .where(_dl.c.id == bindparam("d_id"))
+    .values(level=_dl.c.level)
+    .returning(*_DUE_COLUMNS)
+)
+_CASE_COLUMNS = (
+    _cs.c.id,
+    _cs.c.case_no,
+    _cs.c.workflow_key,
+    _cs.c.ruleset_key,
+    _cs.c.state,
+    _cs.c.org_path,
+    _cs.c.summary,
+)
+_CASE = select(*_CASE_COLUMNS).where(_cs.c.id == bindparam("c_id"))
+_CASE_LOCKED = _CASE.with_for_update()  # PostgreSQL: keep each case's event chain linear
+_CLAIM = (
+    _dl.update()
+    .where(
+        _dl.c.id == bindparam("d_id"),
+        _dl.c.level == bindparam("d_level"),
+        _dl.c.closed_at.is_(None),
+    )
+    .values(level=bindparam("d_target"), next_action_at=bindparam("d_next"))
+)
+_INSERT_NOTIFICATIONS = cast(Table, Notification.__table__).insert()
+
+
+class _Recipients:
+    """Who is told at each rung. The active staff (id, role, unit path, unit level) are read once
+    per sweep, in one query; each rung then picks, in Python, the users `notify.recipients` would
+    return: holding one of the roles, in a unit whose path the case's org_path starts with (its
+    township, or the district above it), district units only where asked."""
+
+    def __init__(self) -> None:
+        self._staff: list[tuple[int, str, str, str]] | None = None
+        self._seen: dict[tuple[str, frozenset[str], bool], list[int]] = {}
+
+    def __call__(
+        self, session: Session, org_path: str, roles: set[str], district_only: bool
+    ) -> list[int]:
+        key = (org_path, frozenset(roles), district_only)
+        users = self._seen.get(key)
+        if users is None:
+            if self._staff is None:
+                self._staff = [tuple(r) for r in session.execute(_STAFF)]  # type: ignore[misc]
+            users = sorted(
+                {
+                    uid
+                    for uid, role, path, level in self._staff
+                    if role in roles
+                    and org_path.startswith(path)
+                    and (not district_only or level == "district")
+                }
+            )
+            self._seen[key] = users
+        return users
+
+
+_STAFF = (
+    select(User.id, UserRole.role, OrgUnit.path, OrgUnit.level)
+    .join(UserRole, UserRole.user_id == User.id)
+    .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+    .where(User.active)
+)
 
 
 def _process(
@@ -118,19 +199,16 @@ def _process(
     reg: Registry,
     cal: WorkdayCalendar,
     report: SweepReport,
+    who: _Recipients | None = None,
 ) -> None:
     """Climb one deadline as many rungs as are due (each rung its own transaction)."""
+    who = who or _Recipients()
     expiry_tried = False
+    pg = is_postgres(session)
     while True:
-        stmt = select(Deadline).where(Deadline.id == deadline_id)
-        if is_postgres(session):
-            stmt = stmt.with_for_update(skip_locked=True)
-        else:
-            # SQLite: take the write lock before reading, so the claim below cannot go stale.
-            session.execute(
-                update(Deadline).where(Deadline.id == deadline_id).values(level=Deadline.level)
-            )
-        row = session.scalars(stmt.execution_options(populate_existing=True)).first()
+        conn = session.connection()
+        lock = _LOCK_DEADLINE_PG if pg else _LOCK_DEADLINE_SQLITE
+        row = conn.execute(lock, {"d_id": deadline_id}).first()
         if (
             row is None
             or row.closed_at is not None
@@ -142,8 +220,7 @@ def _process(
             if row is None:
                 report.skipped += 1
             return
-        case = session.get(Case, row.case_id, populate_existing=True)
-        assert case is not None
+        case = conn.execute(_CASE, {"c_id": row.case_id}).one()
         wf = reg.workflow(case.workflow_key)
         state = wf.states.get(row.state) if row.state else None
         target = row.level + 1
@@ -158,37 +235,40 @@ def _process(
                 return
             expiry_tried = True  # could not move on by itself: escalate like any overdue case
             continue
-        if not _climb(session, row, case, target, now, reg, cal, report):
-            return
+        nxt = _climb(session, row, case, target, now, reg, cal, report, who)
+        if nxt is None or nxt > now:
+            return  # the next rung is not due yet: no need to read the row again
 
 
 def _climb(
     session: Session,
-    row: Deadline,
-    case: Case,
+    row: Any,
+    case: Any,
     target: int,
     now: datetime,
     reg: Registry,
     cal: WorkdayCalendar,
     report: SweepReport,
-) -> bool:
+    who: _Recipients,
+) -> datetime | None:
+    """Reach rung `target` in one transaction; return when the row's next rung falls due (None
+    at the top of the ladder, or when another sweep claimed this rung first)."""
     ruleset = reg.rulesets[case.ruleset_key]
     assert row.due_at is not None
     nxt = dl.next_action_at(cal, ruleset, row.unit, row.due_at, target)
-    claimed = session.execute(
-        update(Deadline)
-        .where(Deadline.id == row.id, Deadline.level == row.level, Deadline.closed_at.is_(None))
-        .values(level=target, next_action_at=nxt)
+    conn = session.connection()
+    claimed = conn.execute(
+        _CLAIM, {"d_id": row.id, "d_level": row.level, "d_target": target, "d_next": nxt}
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         session.rollback()  # another sweep reached this rung first
         report.skipped += 1
-        return False
+        return None
     if is_postgres(session):  # keep each case's event chain linear
-        session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+        case = conn.execute(_CASE_LOCKED, {"c_id": case.id}).one()
     wf = reg.workflow(case.workflow_key)
     rule = ruleset.rule(row.rule)
-    append_event(
+    insert_event(
         session,
         case_id=case.id,
         actor_id=None,
@@ -207,16 +287,22 @@ def _climb(
     )
     dl.refresh_case_clock(session, case.id)
     messages = _notify_level(
-        session, case, wf.states[case.state].owner_role, rule.label, target, now
+        session, case, wf.states[case.state].owner_role, rule.label, target, now, who
     )
     session.commit()
     deliver(messages)
     report.levels_reached += 1
-    return True
+    return nxt
 
 
 def _notify_level(
-    session: Session, case: Case, owner_role: str | None, label: str, level: int, now: datetime
+    session: Session,
+    case: Any,
+    owner_role: str | None,
+    label: str,
+    level: int,
+    now: datetime,
+    who: _Recipients | None = None,
 ) -> list[Message]:
     if level == dl.LEVEL_REMINDED:
         roles, district_only = {owner_role} if owner_role else set(), False
@@ -225,17 +311,24 @@ def _notify_level(
         district_only = False
     else:
         roles, district_only = {Role.SUPERVISOR, Role.DISTRICT_APPROVER}, True
-    users = recipients(session, case.org_path, {str(r) for r in roles}, district_only=district_only)
+    users = (who or _Recipients())(session, case.org_path, {str(r) for r in roles}, district_only)
     title = f"{case.case_no}：{label}{dl.LEVEL_LABELS[level]}"
-    return notify(
-        session,
-        users,
-        case_id=case.id,
-        kind=_LEVEL_KINDS[level],
-        title=title,
-        body=case.summary,
-        now=now,
-    )
+    if users:  # the inbox rows in one multi-row INSERT, inside the rung's transaction
+        session.connection().execute(
+            _INSERT_NOTIFICATIONS,
+            [
+                {
+                    "user_id": uid,
+                    "case_id": case.id,
+                    "kind": _LEVEL_KINDS[level],
+                    "title": title,
+                    "body": case.summary,
+                    "created_at": now,
+                }
+                for uid in users
+            ],
+        )
+    return [Message(uid, title, case.summary) for uid in users]
 
 
 def _fire_expiry(
