@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from caseflow import deadlines as dl
 from caseflow.actors import SYSTEM_ACTOR
 from caseflow.calendar_store import load_calendar
+from caseflow.campaigns.escalation import escalate_campaigns
 from caseflow.db import is_postgres
 from caseflow.engine import fire
 from caseflow.errors import CaseflowError, ConcurrencyConflict, TransitionNotAllowed
 from caseflow.firesql import insert_event
 from caseflow.models import Case, Deadline, Notification, OrgUnit, User, UserRole
 from caseflow.notify import Message, deliver
+from caseflow.reviews.opening import open_due_reviews
 from caseflow.roles import Role
 from caseflow.timeutil import require_aware
 from caseflow.workcal import WorkdayCalendar
@@ -59,12 +61,14 @@ class SweepReport:
     expiry_fired: int = 0
     skipped: int = 0
     failed: list[int] = field(default_factory=list)
+    reviews_opened: int = 0  # periodic reviews (复核) that fell due and were opened as cases
 
     def summary_zh(self) -> str:
         """One line for the CLI."""
         return (
             f"提醒/升级 {self.levels_reached} 次，到期自动流转 {self.expiry_fired} 件，"
-            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条"
+            f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条，"
+            f"开启定期复核 {self.reviews_opened} 件"
         )
 
 
@@ -103,6 +107,9 @@ def sweep(
                 session.rollback()
                 report.failed.append(deadline_id)
                 log.exception("sweep: deadline %s failed; skipped", deadline_id)
+    report.levels_reached += escalate_campaigns(factory, now)  # 排查摸底 stages missed
+    # Periodic reviews (复核) due by their schedule are opened as cases (caseflow.reviews).
+    report.reviews_opened = len(open_due_reviews(factory, now, reg=reg).opened)
     return report
 
 
