@@ -60,6 +60,7 @@ DEFAULT_RATE_LIMIT = 120
 DEFAULT_RATE_WINDOW = 60
 PERSONAL = frozenset(r.value for r in PERSONAL_DATA_ROLES)
 MAX_JSON_INT = 2**53
+MAX_BODY_BYTES = 256 * 1024  # a transition's payload is a few fields of text
 _TRIGGER = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 ERROR_CODES = {
@@ -403,6 +404,9 @@ def _json_value_error(value: Any) -> str | None:
 
 
 def _fire_request() -> tuple[str, int, dict[str, Any]]:
+    limit = int(current_app.config.get("API_MAX_BODY_BYTES", MAX_BODY_BYTES))
+    if (request.content_length or 0) > limit:
+        raise ApiError(413, f"请求体过大（上限 {limit // 1024} KB）")
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "请求体应为 JSON 对象", {"body": "请求体应为 JSON 对象"})
@@ -461,7 +465,7 @@ def _check_list_fields(case: Case, trigger: str, payload: Mapping[str, Any]) -> 
         "FireResult",
         (CASE_ID,),
         body="FireRequest",
-        errors=(400, 401, 403, 404, 409, 422, 429),
+        errors=(400, 401, 403, 404, 409, 413, 422, 429),
         tags=("cases",),
     )
 )

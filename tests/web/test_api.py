@@ -770,3 +770,27 @@ def test_no_operation_answers_500_or_html(
         assert error is not None and set(error) == {"error", "message", "fields"}, response.data[
             :200
         ]
+
+
+def test_errors_outside_the_views_are_json_too(world: World, client: FlaskClient) -> None:
+    headers = bearer(issue(world, "clerk"))
+    checks = [
+        (client.get("/api/v1/no-such-thing", headers=headers), 404),
+        (client.get("/api/v1/cases/99999999999", headers=headers), 404),  # beyond 32 bits
+        (client.delete("/api/v1/cases", headers=headers), 405),
+        (client.get("/api/v1/cases?state=a%00b", headers=headers), 400),  # NUL: refused early
+        (
+            client.post(
+                "/api/v1/cases/1/transitions",
+                headers=headers,
+                data=b"x" * (300 * 1024),
+                content_type="application/json",
+            ),
+            413,
+        ),
+    ]
+    for response, status in checks:
+        assert response.status_code == status
+        assert response.mimetype == "application/json"
+        body = response.get_json()
+        assert set(body) == {"error", "message", "fields"} and body["message"]
