@@ -55,6 +55,8 @@ from caseflow.orgs import TOWNSHIPS  # noqa: E402
 from caseflow.queue import (  # noqa: E402
     ESCALATED_LEVEL,
     QueueFilters,
+    _base_conditions,
+    actionable_pairs,
     queue_counts,
     queue_page,
     queue_select,
@@ -397,6 +399,12 @@ def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[s
             stmt = queue_select(actor, NOW, QueueFilters(), sqlite=sqlite).limit(PER_PAGE)
             plans[f"{name}: page"] = explain(session, stmt)
 
+            pairs = actionable_pairs(actor.roles)
+            counts_stmt = select(func.count()).where(
+                *_base_conditions(actor, pairs, QueueFilters(), postgres=not sqlite)
+            )
+            plans[f"{name}: counts per tab"] = explain(session, counts_stmt)
+
             def counts(actor: Actor = actor) -> Any:
                 out = queue_counts(session, actor, NOW, QueueFilters())
                 session.rollback()
@@ -490,6 +498,13 @@ def _check_targets(db: str, by_size: dict[int, dict[str, Any]]) -> list[str]:
         notes.append(f"{db} {name} p95 {res[name]['p95_ms']} ms at {big:,}: {verdict}")
     ok = res["board_totals"]["p95_ms"] <= TARGETS["board_p95_ms"]
     notes.append(f"{db} board p95 {res['board_totals']['p95_ms']} ms: {'OK' if ok else 'MISSED'}")
+    small = min(by_size)
+    if small != big:
+        for name, r in res.items():
+            base = by_size[small]["results"][name]["p95_ms"]
+            ratio = r["p95_ms"] / base if base else float("inf")
+            verdict = "OK" if ratio <= TARGETS["max_ratio"] else "MISSED"
+            notes.append(f"{db} {name} p95 {big:,} / {small:,} = {ratio:.2f}×: {verdict}")
     return notes
 
 
