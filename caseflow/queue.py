@@ -415,7 +415,7 @@ def _claim_or_release(
     reg = registry()
     _start_unit_of_work(session)
     try:
-        case_ = _lock_case(session, case_id, actor)
+        case_, _newest = _lock_case(session, case_id, actor)  # (case, newest event's seq/hash)
         if case_.is_final:
             raise PermissionDenied("案件已办结，不能认领或释放")
         role = _acting_role(case_, actor, reg)
