@@ -20,22 +20,25 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+_HERE = Path(__file__).resolve().parent
+# Run as a script this folder would come first on sys.path, and bench/queue.py would shadow the
+# standard library's `queue` (psycopg needs it): drop it, import the helpers as bench.*.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
-from _pg import find_pg_bin, pg_version, throwaway_server
-from _rolldata import MONTH, NOW, build
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
-from caseflow.db import make_engine
-from caseflow.models import Case
-from caseflow.payments.export import build_file
-from caseflow.payments.models import RiskFinding
-from caseflow.payments.months import add_months
-from caseflow.payments.roll import prepare_roll
-from caseflow.schema import upgrade
-from caseflow.workflow.registry import registry
+from bench._pg import find_pg_bin, pg_version, throwaway_server  # noqa: E402
+from bench._rolldata import MONTH, NOW, build  # noqa: E402
+from caseflow.db import make_engine  # noqa: E402
+from caseflow.models import Case  # noqa: E402
+from caseflow.payments.export import build_file  # noqa: E402
+from caseflow.payments.models import RiskFinding  # noqa: E402
+from caseflow.payments.months import add_months  # noqa: E402
+from caseflow.payments.roll import prepare_roll  # noqa: E402
+from caseflow.schema import upgrade  # noqa: E402
+from caseflow.workflow.registry import registry  # noqa: E402
 
 
 def databases(backend: str) -> Iterator[tuple[str, str]]:
