@@ -15,6 +15,8 @@ from sqlalchemy import select
 from caseflow.engine import available_transitions, fire
 from caseflow.errors import CaseflowError, CaseNotFound, PayloadInvalid
 from caseflow.households import parse_row_id
+from caseflow.money import parse_yuan
+from caseflow.payments.adjustments import ADJUST_ROLES, add_adjustment
 from caseflow.payments.export import FINANCE_ROLES, export_roll
 from caseflow.payments.models import KIND_LABELS, RiskFinding, RollRow
 from caseflow.payments.months import month_label
@@ -154,6 +156,7 @@ def show(roll_id: int) -> ResponseReturnValue:
         may_ack="acknowledge_finding" in names,
         may_remove="remove_row" in names,
         may_export=bool(actor.roles & FINANCE_ROLES) and roll.signed_at is not None,
+        may_adjust=bool(actor.roles & ADJUST_ROLES) and roll.signed_at is not None,
         kind_labels=KIND_LABELS,
         check_labels=CHECK_LABELS,
         month_label=month_label,
@@ -182,6 +185,45 @@ def fire_view(roll_id: int, trigger: str) -> ResponseReturnValue:
         flash(exc.message_zh, "error")
         return back
     flash(f"已完成：{t.label}", "success")
+    return back
+
+
+@bp.post("/<int:roll_id>/adjust")
+@roles_required(ADJUST_ROLES)
+def adjust(roll_id: int) -> ResponseReturnValue:
+    """A correction to a row of a signed roll: an adjustment the township's next roll pays."""
+    session, actor = db.session(), current_actor()
+    roll, _case = _load(roll_id)
+    back = redirect(url_for("payments.show", roll_id=roll_id), 303)
+    row = session.get(RollRow, parse_row_id(request.form.get("row_id", "")[:12]) or 0)
+    if row is None or row.roll_id != roll.id:
+        flash("名册中没有该行", "error")
+        return back
+    if roll.signed_at is None:
+        flash("名册尚未签发：请直接移出该行或作废后重新编制", "error")
+        return back
+    try:
+        fen = parse_yuan(request.form.get("amount", "")[:20])
+    except ValueError as exc:
+        flash(f"未登记：{exc}", "error")
+        return back
+    if request.form.get("direction") == "recover":
+        fen = -fen
+    try:
+        add_adjustment(
+            session,
+            actor,
+            household_id=row.household_id,
+            case_id=row.case_id,
+            for_month=row.for_month,
+            amount_fen=fen,
+            reason=request.form.get("reason", "")[:300],
+            now=db.now(),
+        )
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return back
+    flash("已登记调整，将随本乡镇下一期名册发放", "success")
     return back
 
 

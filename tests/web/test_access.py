@@ -20,6 +20,7 @@ from caseflow.audit_search import AUDIT_ROLES
 from caseflow.board import BOARD_ROLES
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.models import Notification, OrgUnit, PolicyRecord
+from caseflow.payments.adjustments import ADJUST_ROLES
 from caseflow.payments.export import FINANCE_ROLES
 from caseflow.payments.models import PaymentRoll
 from caseflow.payments.roll import prepare_roll
@@ -42,6 +43,7 @@ REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
 PAYMENTS = set(PAYMENT_ROLES)
 PREPARE = set(PREPARE_ROLES)
 FINANCE = set(FINANCE_ROLES)
+ADJUST = set(ADJUST_ROLES)
 _303 = frozenset({303})
 CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
 CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
@@ -256,6 +258,7 @@ ROUTES = [
     Route("payments.show", "GET", _roll("/payments/{roll}"), PAYMENTS),
     Route("payments.roll_by_case", "GET", _roll("/payments/case/{case}"), PAYMENTS, ok=_303),
     Route("payments.fire_view", "POST", _roll("/payments/{roll}/fire/check"), PAYMENTS),
+    Route("payments.adjust", "POST", _roll("/payments/{roll}/adjust"), ADJUST, ok=_303),
     # Not signed yet: finance is sent back to the roll page with the reason.
     Route("payments.export", "GET", _roll("/payments/{roll}/export.csv"), FINANCE, ok=_303),
 ]

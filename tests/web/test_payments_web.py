@@ -142,3 +142,52 @@ def test_remove_row_through_the_form_and_bad_input(
     auth.login("clerk")  # no payments role at all
     assert client.get("/payments/").status_code == 403
     assert client.get(f"/cases/{roll.case_id}").status_code == 303  # case page → roll page
+
+
+def test_corrections_to_a_signed_roll_are_adjustments_for_the_next_roll(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    approve(world, at(2026, 3, 10), amount=20000)
+    auth.login("reviewer")
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
+    roll = _roll(world)
+    row = world.session.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).one()
+    refused = client.post(
+        f"/payments/{roll.id}/adjust",
+        data={"row_id": str(row.id), "amount": "10", "reason": "x", "direction": "pay"},
+    )
+    assert refused.status_code == 303
+    assert "名册尚未签发" in client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("leader")
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    client.post(f"/payments/{roll.id}/fire/check", data={"expected_version": _version(body)})
+    auth.logout()
+    auth.login("finance")
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    client.post(f"/payments/{roll.id}/fire/sign", data={"expected_version": _version(body)})
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "登记调整" in body
+    client.post(
+        f"/payments/{roll.id}/adjust",
+        data={"row_id": str(row.id), "amount": "十元", "reason": "少发", "direction": "pay"},
+    )
+    assert "金额格式不正确" in client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    client.post(
+        f"/payments/{roll.id}/adjust",
+        data={
+            "row_id": str(row.id),
+            "amount": "15.50",
+            "reason": "多发扣回",
+            "direction": "recover",
+        },
+    )
+    auth.logout()
+    auth.login("reviewer")
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-05"})
+    may = _roll(world)
+    got = sorted(
+        (r.kind, r.for_month, r.amount_fen)
+        for r in world.session.scalars(select(RollRow).where(RollRow.roll_id == may.id))
+    )
+    assert got == [("adjustment", "2026-04", -1550), ("monthly", "2026-05", 20000)]
