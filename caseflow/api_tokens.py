@@ -20,7 +20,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from caseflow.audit import append_admin_event
 from caseflow.errors import CaseNotFound, PayloadInvalid
 from caseflow.models import Base, OrgUnit, User
 from caseflow.timeutil import require_aware
@@ -150,6 +149,9 @@ def create_token(
     try:
         session.add(token)
         session.flush()
+        # Imported here: caseflow.models imports this module, and caseflow.audit imports models.
+        from caseflow.audit import append_admin_event
+
         append_admin_event(
             session,
             actor_id=created_by_id,
@@ -192,6 +194,9 @@ def revoke_token(
     try:
         token.revoked_at = now
         token.revoked_by_id = revoked_by_id
+        # Imported here: caseflow.models imports this module, and caseflow.audit imports models.
+        from caseflow.audit import append_admin_event
+
         append_admin_event(
             session,
             actor_id=revoked_by_id,

@@ -68,7 +68,12 @@ def _choice(field: PayloadField, value: Any) -> str:
 
 
 def _list(field: PayloadField, value: Any) -> list[str]:
-    items = value.splitlines() if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        items: list[Any] = value.splitlines()
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:  # a number or a mapping from the API is not a list of items
+        raise ValueError("应为多项列表")
     cleaned = [str(i).strip() for i in items if str(i).strip()]
     unknown = [i for i in cleaned if field.choices and i not in field.choices]
     if unknown:

@@ -64,7 +64,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     # Werkzeug refuses bodies beyond this with 413 before a view reads them.
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["UPLOAD_MAX_BYTES"]) + MB)
+    # Flask defines MAX_CONTENT_LENGTH as None, so setdefault would never apply: set it unless the
+    # caller's config chose a value.
+    if "MAX_CONTENT_LENGTH" not in config:
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["UPLOAD_MAX_BYTES"]) + MB
     now: Callable[[], datetime] = app.config.get("NOW") or utcnow
     app.config["NOW"] = now
 
