@@ -89,6 +89,11 @@ def build(engine: Engine, households: int, seed: int = 20261128) -> World:
         _bulk(s, CaseEvent, (_approve(first_case + i, rng) for i in range(households)))
         _extras(s, rng, households, base_hh, vids)
         s.commit()
+        if engine.dialect.name == "postgresql":
+            # A live database has planner statistics; a fresh bulk load has none until
+            # autovacuum gets to it, and the plans chosen without them are not the real ones.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         actor = Actor.from_user(s.get_one(type(user), user.id))
     return World(actor, township.path)
 
