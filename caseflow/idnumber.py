@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import mul
 from datetime import date
+from operator import mul
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -47,7 +47,10 @@ def _birth(text: str) -> date:
 
 def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     """Normalise (full-width, lower-case x, spaces) and validate; 15-digit numbers are converted."""
-    text = "".join(raw.translate(_FULLWIDTH).split()).upper()
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
+        text = raw.upper()  # already tidy (the common case): only a lower-case x to fix
+    else:
+        text = "".join(raw.translate(_FULLWIDTH).split()).upper()
     if len(text) == 15:
         if not text.isdigit():
             raise InvalidIdNumber("15 位身份证号应全部为数字")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import JSON, Table, insert
@@ -32,10 +33,21 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
     if conn.dialect.name != "sqlite" or not plain:
         conn.execute(insert(table), list(rows))
         return
-    json_cols = {k for k in keys if isinstance(table.c[k].type, JSON)}
+    json_at = [i for i, k in enumerate(keys) if isinstance(table.c[k].type, JSON)]
     sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})"
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    params = [tuple(dumps(row[k]) if k in json_cols else row[k] for k in keys) for row in rows]
+    dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+    # itemgetter pulls a row's values in C; only the JSON columns are touched one by one.
+    if len(keys) == 1:
+        params: list[Any] = [(row[keys[0]],) for row in rows]
+    else:
+        getter = itemgetter(*keys)
+        params = [getter(row) for row in rows]
+    if json_at:
+        for n, values in enumerate(params):
+            values = list(values)
+            for i in json_at:
+                values[i] = dumps(values[i])
+            params[n] = tuple(values)  # SQLAlchemy takes only tuples or dicts as parameters
     conn.exec_driver_sql(sql, params)
 
 

@@ -114,22 +114,24 @@ def read_rows(path: Path, preset: ColumnPreset) -> tuple[HeaderMap, Iterator[Sou
     """The detected header and the data rows below it (blank rows skipped)."""
     header, rest = detect_header(iter_table(path), preset)
 
+    # Worked out once, not per row: the raw-cell name of each column and the mapped columns.
+    names = [h or f"列{i + 1}" for i, h in enumerate(header.headers)]
+    mapped = list(header.columns.items())
+    reach = max(header.columns, default=-1) + 1  # rows at least this long need no bounds check
+
     def rows() -> Iterator[SourceRow]:
         for row_no, cells in rest:
             if _is_blank(cells):
                 continue
-            values = {
-                name: cells[i] for i, name in header.columns.items() if i < len(cells) and cells[i]
-            }
-            raw = {
-                (
-                    header.headers[i]
-                    if i < len(header.headers) and header.headers[i]
-                    else f"列{i + 1}"
-                ): c
-                for i, c in enumerate(cells)
-                if c.strip()
-            }
+            if len(cells) >= reach:
+                values = {name: cells[i] for i, name in mapped if cells[i]}
+            else:
+                values = {name: cells[i] for i, name in mapped if i < len(cells) and cells[i]}
+            raw = {n: c for n, c in zip(names, cells, strict=False) if c.strip()}
+            if len(cells) > len(names):
+                for i in range(len(names), len(cells)):
+                    if cells[i].strip():
+                        raw[f"列{i + 1}"] = cells[i]
             yield SourceRow(row_no, values, raw)
 
     return header, rows()

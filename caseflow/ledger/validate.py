@@ -82,8 +82,18 @@ def normalise_cell(name: str, value: str) -> str:
     return " ".join(text.split())
 
 
+# Plain "1234" or "1234.5" (ASCII, at most two decimals): the common case, parsed without Decimal.
+_PLAIN_YUAN = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?", re.ASCII)
+
+
 def monthly_fen(text: str, *, annual: bool) -> int:
     """Yuan as written → fen per month (annual figures divided by 12, rounded half up)."""
+    plain = _PLAIN_YUAN.fullmatch(text)
+    if plain is not None:
+        whole, cents = plain.groups()
+        fen = int(whole) * 100 + int((cents or "0").ljust(2, "0"))
+        # fen ≥ 0 here, so half-up rounding of fen / 12 is floor((2·fen + 12) / 24).
+        return (2 * fen + 12) // 24 if annual else fen
     fen = parse_yuan(text)
     if not annual:
         return fen
@@ -170,6 +180,9 @@ class RowValidator:
         )
 
     def _normalised(self, row: SourceRow, issues: list[ReportEntry]) -> dict[str, str]:
+        # One regex pass over the whole row: most rows need no normalising at all.
+        if _UNTIDY.search("".join(row.values.values())) is None:
+            return dict(row.values)
         values: dict[str, str] = {}
         changed: list[str] = []
         for name, raw in row.values.items():
