@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeDecorator
 
 from caseflow.models import Base
 
@@ -27,26 +26,33 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
         return
     table = cast(Table, model.__table__)
     conn = session.connection()
-    keys = list(rows[0])
-    # Columns with their own bind processing (e.g. UTC datetimes) keep SQLAlchemy's path.
-    plain = not any(isinstance(table.c[k].type, TypeDecorator) for k in keys)
-    if conn.dialect.name != "sqlite" or not plain:
+    if conn.dialect.name != "sqlite":
         conn.execute(insert(table), list(rows))
         return
+    keys = list(rows[0])
     json_at = [i for i, k in enumerate(keys) if isinstance(table.c[k].type, JSON)]
+    # Other columns with their own bind processing (e.g. UTC datetimes) get exactly the
+    # processor SQLAlchemy would apply.
+    processors = [
+        (i, proc)
+        for i, k in enumerate(keys)
+        if i not in json_at and (proc := table.c[k].type._cached_bind_processor(conn.dialect))
+    ]
     sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})"
     dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
-    # itemgetter pulls a row's values in C; only the JSON columns are touched one by one.
+    # itemgetter pulls a row's values in C; only the JSON and processed columns are touched.
     if len(keys) == 1:
         params: list[Any] = [(row[keys[0]],) for row in rows]
     else:
         getter = itemgetter(*keys)
         params = [getter(row) for row in rows]
-    if json_at:
+    if json_at or processors:
         for n, values in enumerate(params):
             values = list(values)
             for i in json_at:
                 values[i] = dumps(values[i])
+            for i, proc in processors:
+                values[i] = proc(values[i])
             params[n] = tuple(values)  # SQLAlchemy takes only tuples or dicts as parameters
     conn.exec_driver_sql(sql, params)
 

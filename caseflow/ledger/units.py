@@ -152,10 +152,13 @@ def roster_units(session: Session, import_id: int, source: str) -> Iterator[Unit
     """The households of one roster import, streamed in household-key order."""
     # Plain columns, not entities: no ORM identity map and no decoding of the raw-cells JSON,
     # which the comparison never reads (a large share of the time for a 500,000-row registry).
-    rows = session.execute(
-        select(*(getattr(RosterRow, name) for name in _UNIT_COLUMNS))
-        .where(RosterRow.import_id == import_id)
-        .order_by(RosterRow.household_key, RosterRow.row_no)
+    # A Core select on the connection: the ORM's per-row result processing is not needed for
+    # plain column tuples.
+    table = RosterRow.__table__.c
+    rows = session.connection().execute(
+        select(*(table[name] for name in _UNIT_COLUMNS))
+        .where(table.import_id == import_id)
+        .order_by(table.household_key, table.row_no)
         .execution_options(yield_per=5000)
     )
     unit: Unit | None = None
