@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from ledger_access import ledger_routes
+from pdfsupport import PDF_OK
 from sqlalchemy import select
 from support import T0, World
 from websupport import AuthActions, Scene, Side
@@ -184,9 +185,15 @@ ROUTES = [
     Route("printouts.acceptance", "GET", _print("/acceptance"), CASEWORK),
     Route("printouts.missing_materials", "GET", _print("/missing-materials"), CASEWORK),
     Route("printouts.decision", "GET", _print("/decision"), CASEWORK),
-    Route("printouts.acceptance_pdf", "GET", _print("/acceptance.pdf"), CASEWORK),
-    Route("printouts.missing_materials_pdf", "GET", _print("/missing-materials.pdf"), CASEWORK),
-    Route("printouts.decision_pdf", "GET", _print("/decision.pdf"), CASEWORK),
+    Route("printouts.acceptance_pdf", "GET", _print("/acceptance.pdf"), CASEWORK, ok=PDF_OK),
+    Route(
+        "printouts.missing_materials_pdf",
+        "GET",
+        _print("/missing-materials.pdf"),
+        CASEWORK,
+        ok=PDF_OK,
+    ),
+    Route("printouts.decision_pdf", "GET", _print("/decision.pdf"), CASEWORK, ok=PDF_OK),
     Route("printouts.publicity_index", "GET", lambda w, s: "/print/publicity", CASEWORK, False),
     Route(
         "printouts.publicity",
@@ -199,6 +206,7 @@ ROUTES = [
         "GET",
         lambda w, s: f"/print/publicity/{_code(w, s)}.pdf",
         CASEWORK,
+        ok=PDF_OK,
     ),
     Route("admin.users", "GET", lambda w, s: "/admin/users", ADMIN, scoped=False),
     Route("admin.new_user", "GET", lambda w, s: "/admin/users/new", ADMIN, scoped=False),

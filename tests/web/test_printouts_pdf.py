@@ -2,7 +2,8 @@
 tofu), a Chinese file name, masked ID numbers, the same permission and jurisdiction checks as the
 HTML printouts, and a clear 503 page when the PDF library cannot load.
 
-WeasyPrint and its OS libraries (Pango) are required here, never skipped: CI installs them."""
+Rendering tests need WeasyPrint's OS libraries (Pango): skipped with a reason where they are
+missing, required in CI (CASEFLOW_REQUIRE_PDF=1, see tests/pdfsupport.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from flask import render_template
 from flask.testing import FlaskClient
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
+from pdfsupport import requires_pdf
 from pypdf import PdfReader
 from support import T0, World
 from walker import Walker
@@ -186,6 +188,7 @@ def _docs(world: World, scene: Scene) -> list[tuple[Doc, str, Case]]:
     ]
 
 
+@requires_pdf
 def test_every_printout_downloads_as_a_pdf_with_embedded_chinese(
     client: FlaskClient, auth: AuthActions, scene: Scene, world: World
 ) -> None:
@@ -206,6 +209,7 @@ def test_every_printout_downloads_as_a_pdf_with_embedded_chinese(
         auth.logout()
 
 
+@requires_pdf
 def test_full_id_numbers_stay_masked_even_for_personal_data_roles(
     client: FlaskClient, auth: AuthActions, scene: Scene, world: World
 ) -> None:
@@ -287,6 +291,7 @@ def test_content_disposition_carries_the_chinese_name_and_an_ascii_fallback() ->
     assert unquote(encoded) == "受理通知书-DB-640502100-2026-000001.pdf"
 
 
+@requires_pdf
 def test_a_long_publicity_list_runs_over_pages_with_headers_and_numbers(tmp_path: Path) -> None:
     # A township-wide list during a review campaign: many rows on several A4 pages.
     # Only the template and the renderer are exercised, so no database (and one run, not two).
@@ -319,6 +324,7 @@ def test_a_long_publicity_list_runs_over_pages_with_headers_and_numbers(tmp_path
     assert cpu < MAX_CPU_SECONDS * 3, cpu  # measured: about 1.3 s of CPU for 60 rows
 
 
+@requires_pdf
 def test_the_renderer_fetches_nothing_from_disk_or_network(tmp_path: Path) -> None:
     # Notices carry personal data and user-entered text: the renderer must not read files or
     # make requests. A stylesheet that would turn the page into A5 is linked but never loaded.
