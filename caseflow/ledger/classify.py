@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from caseflow.ledger.units import REGISTRY, ListHit, Person, Unit
@@ -46,6 +47,8 @@ class Classification:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+# A roster words labour capacity in a handful of ways; cached, as it runs for every person.
+@lru_cache(maxsize=1024)
 def labour_level(text: str) -> str:
     """none | partial | full from the registry's or the system's wording."""
     if text in ("none", "partial", "full"):

@@ -38,9 +38,12 @@ def group_units(units: Sequence[Unit]) -> list[list[int]]:
     """Indices of `units`, grouped into comparison households (in first-appearance order)."""
     forest = _Forest(len(units))
     owner: dict[str, int] = {}
+    setdefault = owner.setdefault
     for i, unit in enumerate(units):
-        for ident in unit.ids:
-            j = owner.setdefault(ident, i)
+        # The persons directly, not unit.ids: no frozenset built per unit (a repeat within one
+        # unit finds itself as the owner and unites nothing).
+        for person in unit.persons:
+            j = setdefault(person.id_number, i)
             if j != i:
                 forest.union(i, j)
     _link_by_second_key(units, forest)
