@@ -46,7 +46,7 @@ _HERE = str(Path(__file__).resolve().parent)
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(_HERE)] + [_HERE]
 sys.path.insert(0, str(ROOT))
 
-from _pgserver_queue import find_pg_bin, throwaway_server  # noqa: E402
+from _pg import find_pg_bin, throwaway_server  # noqa: E402
 
 from caseflow.actors import Actor  # noqa: E402
 from caseflow.db import make_engine, make_session_factory  # noqa: E402
