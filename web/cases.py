@@ -34,6 +34,7 @@ from caseflow.workflow.model import StateDef
 from caseflow.workflow.registry import registry
 from web import db
 from web.case_view import build_page, load_case
+from web.payload_form import payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 from web.uploads import UploadRejected, add_attachment, attachment_in_scope, path_for, store_file
 
@@ -92,18 +93,7 @@ def _payload(trigger: str, case: Case) -> dict[str, Any]:
     t = wf.transition_for(case.state, trigger)
     if t is None:
         return {}
-    payload: dict[str, Any] = {}
-    for f in t.payload:
-        key = "p_" + f.name
-        if f.type == "list":
-            # Checklist boxes and a free-text box (one item per line) feed the same list.
-            items = [line.strip() for v in request.form.getlist(key) for line in v.splitlines()]
-            payload[f.name] = list(dict.fromkeys(i for i in items if i))
-        elif f.type == "bool":
-            payload[f.name] = "on" if request.form.get(key) else ""
-        else:
-            payload[f.name] = request.form.get(key, "")
-    return payload
+    return payload_from_form(t)
 
 
 @bp.post("/<int:case_id>/fire/<trigger>")

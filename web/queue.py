@@ -39,6 +39,7 @@ from caseflow.workcal import working_days_between
 from caseflow.workflow.model import TransitionDef
 from caseflow.workflow.registry import registry
 from web import db
+from web.payload_form import payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -205,20 +206,6 @@ def release_view(case_id: int) -> ResponseReturnValue:
     return _claim_or_release(case_id, claiming=False)
 
 
-def _batch_payload(t: TransitionDef) -> dict[str, Any]:
-    payload: dict[str, Any] = {}
-    for f in t.payload:
-        key = "p_" + f.name
-        if f.type == "list":
-            items = [line.strip() for v in request.form.getlist(key) for line in v.splitlines()]
-            payload[f.name] = list(dict.fromkeys(i for i in items if i))
-        elif f.type == "bool":
-            payload[f.name] = "on" if request.form.get(key) else ""
-        else:
-            payload[f.name] = request.form.get(key, "")
-    return payload
-
-
 @bp.post("/batch")
 @roles_required(CASEWORK_ROLES)
 def batch() -> ResponseReturnValue:
@@ -235,7 +222,7 @@ def batch() -> ResponseReturnValue:
     if len(ids) > MAX_BATCH:
         flash(f"一次最多办理 {MAX_BATCH} 件", "error")
         return redirect(_back(), 303)
-    payload = _batch_payload(action.transition)
+    payload = payload_from_form(action.transition)
     try:
         validate_payload(action.transition.payload, payload)
     except PayloadInvalid as exc:

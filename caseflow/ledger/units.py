@@ -164,7 +164,7 @@ def roster_units(session: Session, import_id: int, source: str) -> Iterator[Unit
     unit: Unit | None = None
     program = _PROGRAM_OF.get(source)
     missing: list[int] = []  # household-level fields still empty (first non-empty value wins)
-    for key, ident, name, relation, labour, health, *place in rows.tuples():
+    for key, ident, name, relation, labour, health, *place in rows:
         if unit is None or unit.key != key:
             if unit is not None:
                 yield unit

@@ -26,6 +26,7 @@ def _concrete(rule: str, scene: Scene, world: World) -> str:
         "token": "0" * 32,  # a ledger upload (CSRF is refused before the job is looked up)
         "result_id": 1,  # a ledger comparison row
         "token_id": 1,  # an API token (admin page)
+        "roll_id": 1,  # a payment roll (CSRF is refused before the roll is looked up)
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

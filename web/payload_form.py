@@ -1,0 +1,25 @@
+"""A transition's payload read from a posted form (case page forms and the queue's batch form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from caseflow.workflow.model import TransitionDef
+
+
+def payload_from_form(t: TransitionDef) -> dict[str, Any]:
+    """Each declared field from its `p_<name>` input; parsing and validation stay in the core."""
+    payload: dict[str, Any] = {}
+    for f in t.payload:
+        key = "p_" + f.name
+        if f.type == "list":
+            # Checklist boxes and a free-text box (one item per line) feed the same list.
+            items = [line.strip() for v in request.form.getlist(key) for line in v.splitlines()]
+            payload[f.name] = list(dict.fromkeys(i for i in items if i))
+        elif f.type == "bool":
+            payload[f.name] = "on" if request.form.get(key) else ""
+        else:
+            payload[f.name] = request.form.get(key, "")
+    return payload
