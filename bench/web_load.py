@@ -453,7 +453,12 @@ def audit_check(
         )
         breaks = [f"case {b.case_id} seq {b.seq}: {b.reason}" for b in verify_chains(session)]
     engine.dispose()
-    in_db: Counter[tuple[int, str, str]] = Counter((r[0], r[1], r[2]) for r in rows)
+    # Clients never open cases; an `open` event during the run is a follow-up case that an effect of
+    # a transition opened in the same transaction (e.g. a review's "start removal"): counted apart.
+    opened = sum(1 for r in rows if r[1] == "open")
+    in_db: Counter[tuple[int, str, str]] = Counter(
+        (r[0], r[1], r[2]) for r in rows if r[1] != "open"
+    )
     lost = done - in_db
     extra = in_db - done
     return {
@@ -461,6 +466,7 @@ def audit_check(
         "transitions_in_db": sum(v for k, v in in_db.items() if k[1] not in CLAIM_TRIGGERS),
         "claims_in_db": sum(v for k, v in in_db.items() if k[1] in CLAIM_TRIGGERS),
         "events_by_sweep": int(system_events or 0),
+        "follow_up_cases_opened": opened,
         "lost": [list(k) for k in lost.elements()],
         "unexpected_or_duplicated": [list(k) for k in extra.elements()],
         "chain_breaks": breaks,
@@ -584,7 +590,8 @@ def print_report(r: dict[str, Any]) -> bool:
     print(
         f"transitions seen by clients {r['transitions_ok']}, in the audit trail "
         f"{a['transitions_in_db']}; claims/releases {r['claims_ok']} / {a['claims_in_db']}; "
-        f"sweep events {a['events_by_sweep']}"
+        f"sweep events {a['events_by_sweep']}; follow-up cases opened by effects "
+        f"{a['follow_up_cases_opened']}"
     )
     print(f"refused (guards, conflicts, stale pages): {r['refused']}")
     problems = []
