@@ -415,10 +415,47 @@ def create_case(
     ).first()
     if household is None:
         raise CaseNotFound("家庭不存在或不在您的管辖范围内")
+    return _add_case(
+        session, reg, wf, household.org_unit, household.org_path, household.id, actor, now,
+        flags, summary, payload,
+    )  # fmt: skip
+
+
+def create_unit_case(
+    session: Session,
+    reg: Registry,
+    wf: WorkflowDef,
+    unit: OrgUnit,
+    actor: Actor,
+    now: datetime,
+    summary: str,
+    payload: Mapping[str, Any] | None,
+) -> Case:
+    """create_case for a workflow about an org unit rather than a household (`household_bound:
+    false`, e.g. a township's monthly roll); the caller has checked the actor's reach over
+    `unit`."""
+    return _add_case(
+        session, reg, wf, unit, unit.path, None, actor, now, CaseFlags(), summary, payload
+    )
+
+
+def _add_case(
+    session: Session,
+    reg: Registry,
+    wf: WorkflowDef,
+    org: OrgUnit,
+    org_path: str,
+    household_id: int | None,
+    actor: Actor,
+    now: datetime,
+    flags: CaseFlags,
+    summary: str,
+    payload: Mapping[str, Any] | None,
+) -> Case:
+    """The new case row, its `open` event and first deadlines, in the caller's transaction."""
     role = next((r for r in _ROLE_ORDER if r in wf.open_roles and r in actor.roles), None)
     if role is None:
         raise PermissionDenied(f"您的角色无权受理「{wf.label}」")
-    org = household.org_unit
     ruleset = select_ruleset(reg.rulesets, org.code, to_local(now).date())
     initial = wf.initial.name
     case = Case(
@@ -429,9 +466,9 @@ def create_case(
         state=initial,
         is_final=False,
         version=1,
-        household_id=household.id,
+        household_id=household_id,
         org_unit_id=org.id,
-        org_path=household.org_path,
+        org_path=org_path,
         flag_illness=flags.illness,
         flag_disability=flags.disability,
         flag_sudden=flags.sudden,

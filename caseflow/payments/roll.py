@@ -10,10 +10,8 @@ from sqlalchemy.orm import Session
 
 from caseflow import deadlines
 from caseflow.actors import Actor
-from caseflow.audit import append_event
-from caseflow.calendar_store import load_calendar
 from caseflow.db import is_postgres
-from caseflow.engine import next_case_no
+from caseflow.engine import create_unit_case
 from caseflow.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.models import Case, Household, Member, OrgUnit
 from caseflow.payments.entitlement import Line, lines_for
@@ -23,7 +21,6 @@ from caseflow.payments.queries import roll_totals
 from caseflow.payments.risk import run_checks
 from caseflow.rulesets import select_ruleset
 from caseflow.timeutil import require_aware, to_local
-from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.registry import Registry, registry
 
 ROLL_WORKFLOW = "roll"
@@ -109,8 +106,7 @@ def prepare_roll(
     require_aware(now, "now")
     reg = reg or registry()
     wf = reg.workflow(ROLL_WORKFLOW)
-    role = next((r for r in sorted(wf.open_roles) if r in actor.roles), None)
-    if role is None or actor.user_id is None:
+    if not wf.open_roles & actor.roles or actor.user_id is None:
         raise PermissionDenied("您的角色无权编制发放名册")
     month = parse_month(month_text)
     if month is None:
@@ -129,37 +125,15 @@ def prepare_roll(
         ruleset = select_ruleset(reg.rulesets, township.code, to_local(now).date())
         lookback = int(ruleset.params.get("payment_one_off_lookback_months", 3))
         lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
-        case = Case(
-            case_no=next_case_no(session, wf.case_type, township, now),
-            case_type=wf.case_type,
-            workflow_key=wf.key,
-            ruleset_key=ruleset.key,
-            state=wf.initial.name,
-            is_final=False,
-            version=1,
-            household_id=None,
-            org_unit_id=township.id,
-            org_path=township.path,
-            opened_at=now,
-            state_entered_at=now,
-            opened_by_id=actor.user_id,
-            summary=f"{township.name}{month_label(month)}发放名册",
-        )
-        session.add(case)
-        session.flush()
-        append_event(
+        case = create_unit_case(
             session,
-            case_id=case.id,
-            actor_id=actor.user_id,
-            actor_role=role,
-            trigger=OPEN_TRIGGER,
-            from_state=None,
-            to_state=case.state,
-            payload={"summary": case.summary, "township": township.code, "month": month},
-            at=now,
-        )
-        deadlines.on_state_change(
-            session, case, wf, ruleset, load_calendar(session), None, case.state, now
+            reg,
+            wf,
+            township,
+            actor,
+            now,
+            f"{township.name}{month_label(month)}发放名册",
+            {"township": township.code, "month": month},
         )
         roll = PaymentRoll(
             case_id=case.id,
