@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.case_record import CaseView
 from caseflow.effects import EffectContext, effect
 from caseflow.facts_adapter import applicant, household_facts, member_facts
 from caseflow.guards import GuardContext, guard
-from caseflow.models import Assessment, Case, Household
+from caseflow.models import Assessment, Case, Household, OrgUnit
 from caseflow.money import format_yuan
 from caseflow.policy.amounts import compute_amount
 from caseflow.policy.classification import check_covered_persons, suggest_class
@@ -38,8 +39,10 @@ SUPPORT_MODES = {"集中供养": "centralised", "分散供养": "dispersed"}
 TEMPORARY_KINDS = {"急难型": "urgent", "支出型": "expenditure"}
 
 
-def _config(session: Session, case: Case, day: date) -> PolicyConfig:
-    return policy_table(session, region_of(case.org_unit.code)).in_force(day)
+def _config(session: Session, case: CaseView, day: date) -> PolicyConfig:
+    unit = session.get(OrgUnit, case.org_unit_id)
+    assert unit is not None  # a foreign key
+    return policy_table(session, region_of(unit.code)).in_force(day)
 
 
 def _decision_json(decision: Decision) -> dict[str, Any]:
@@ -80,7 +83,7 @@ def _save(
     return row
 
 
-def _household(session: Session, case: Case) -> Household:
+def _household(session: Session, case: CaseView) -> Household:
     household = session.get(Household, case.household_id)
     assert household is not None
     return household
@@ -132,7 +135,7 @@ def record_tekun_assessment(ctx: EffectContext) -> None:
     )
 
 
-def _prior_temporary(session: Session, case: Case) -> list[PriorAssistance]:
+def _prior_temporary(session: Session, case: CaseView) -> list[PriorAssistance]:
     rows = session.execute(
         select(Case.case_no, Assessment.result, Case.closed_at)
         .join(Assessment, Assessment.case_id == Case.id)
@@ -193,7 +196,9 @@ def record_temporary_assessment(ctx: EffectContext) -> None:
     )
 
 
-def latest_assessment(session: Session, case: Case, kind: str | None = None) -> Assessment | None:
+def latest_assessment(
+    session: Session, case: CaseView, kind: str | None = None
+) -> Assessment | None:
     """The newest assessment of a case (of one kind, if given)."""
     stmt = select(Assessment).where(Assessment.case_id == case.id)
     if kind:

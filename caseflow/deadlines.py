@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from caseflow.case_record import CaseView
 from caseflow.models import Case, CasePause, Deadline
 from caseflow.rawsql import RawStatement
 from caseflow.rulesets import DeadlineRule, RuleSet
@@ -107,7 +108,7 @@ _INSERT_PAUSE = RawStatement(_pauses.insert())
 
 def _open_deadline_row(
     session: Session,
-    case: Case,
+    case: CaseView,
     state: str | None,
     rule: DeadlineRule,
     now: datetime,
@@ -172,7 +173,7 @@ def case_pauses(session: Session, case_id: int) -> list[Pause]:
 
 def on_state_change(
     session: Session,
-    case: Case,
+    case: CaseView,
     wf: WorkflowDef,
     ruleset: RuleSet,
     cal: WorkdayCalendar,
@@ -220,7 +221,9 @@ def total_deadline(session: Session, case_id: int) -> Deadline | None:
     )
 
 
-def _recompute_total(session: Session, case: Case, ruleset: RuleSet, cal: WorkdayCalendar) -> None:
+def _recompute_total(
+    session: Session, case: CaseView, ruleset: RuleSet, cal: WorkdayCalendar
+) -> None:
     # An explicit event (pause or resume) moves the total's due date; nothing else ever does.
     row = total_deadline(session, case.id)
     if row is not None:

@@ -25,11 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from caseflow import deadlines, firesql
 from caseflow.actors import Actor
 from caseflow.audit import append_event
 from caseflow.calendar_store import load_calendar
+from caseflow.case_record import CaseRecord, CaseView, record_from_row
 from caseflow.db import is_postgres
 from caseflow.effects import EFFECTS, EffectContext
 from caseflow.errors import (
@@ -93,7 +95,7 @@ def _acting_role(t: TransitionDef, actor: Actor) -> str:
 
 
 def _check_separation(
-    session: Session, case: Case, wf: WorkflowDef, t: TransitionDef, actor: Actor
+    session: Session, case: CaseView, wf: WorkflowDef, t: TransitionDef, actor: Actor
 ) -> None:
     if actor.is_system:
         return
@@ -142,8 +144,8 @@ def _lookup(wf: WorkflowDef, state: str, trigger: str) -> TransitionDef:
 
 def _lock_case(
     session: Session, case_id: int, actor: Actor
-) -> tuple[Case, tuple[int | None, str | None]]:
-    """Load the case for update, inside the actor's jurisdiction (enforced in the WHERE clause),
+) -> tuple[CaseRecord, tuple[int | None, str | None]]:
+    """Read the case for update, inside the actor's jurisdiction (enforced in the WHERE clause),
     with the (seq, hash) of its newest event, where the audit chain continues."""
     if not 0 < case_id < MAX_ID:  # SQLite overflows on larger integers; no such case exists
         raise CaseNotFound()
@@ -151,10 +153,10 @@ def _lock_case(
     # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE … RETURNING as the
     # first statement takes the database's write lock and reads the row in one step.
     stmt = firesql.LOCK_PG if is_postgres(session) else firesql.LOCK_SQLITE
-    row = session.execute(stmt, params).first()
+    row = stmt.first(session, params)
     if row is None:
         raise CaseNotFound()
-    return row[0], (row[1], row[2])
+    return record_from_row(row), (row[-2], row[-1])
 
 
 def _start_unit_of_work(session: Session) -> None:
@@ -220,7 +222,7 @@ def _apply(
     session: Session,
     reg: Registry,
     wf: WorkflowDef,
-    case: Case,
+    case: CaseRecord,
     t: TransitionDef,
     actor: Actor,
     role: str,
@@ -258,14 +260,33 @@ def _apply(
         deadlines.on_state_change(session, case, wf, ruleset, cal, old, new, now)
     # Compare-and-set: the write succeeds only on the version we read (we hold the lock, so a
     # mismatch means someone wrote around it). The case's clock is refreshed in the same UPDATE.
-    if not firesql.compare_and_set(session, case, loaded_version, values, new != old):
+    if firesql.compare_and_set(session, case.id, loaded_version, values, new != old) is None:
         raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
     if t.effects:  # effects see the case in its new state, in the database and in the session
         assert cal is not None
+        mapped = _effect_case(session, case.id)
         for name in t.effects:
-            EFFECTS[name](EffectContext(session, case, wf, ruleset, cal, actor, now, payload))
+            EFFECTS[name](EffectContext(session, mapped, wf, ruleset, cal, actor, now, payload))
         deadlines.refresh_case_clock(session, case.id)  # flushes the effects' ORM changes first
-    return FireResult(case.id, t.trigger, old, new, case.version, event_id, actor)
+    else:
+        _forget_loaded_copy(session, case.id)
+    return FireResult(case.id, t.trigger, old, new, loaded_version + 1, event_id, actor)
+
+
+def _effect_case(session: Session, case_id: int) -> Case:
+    """The mapped Case for effects, read after the compare-and-set (so in its new state), inside
+    the transaction that holds the lock; a copy the session already had is refreshed."""
+    case = session.get(Case, case_id, populate_existing=True)
+    assert case is not None  # locked by this transaction
+    return case
+
+
+def _forget_loaded_copy(session: Session, case_id: int) -> None:
+    """A Case the caller loaded into this session before fire() is now stale: expire it, so
+    its next attribute access reads the committed row rather than the pre-transition values."""
+    loaded = session.identity_map.get(identity_key(Case, case_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def available_transitions(

@@ -2,9 +2,8 @@
 
 Building a SQLAlchemy expression, and running it through the ORM's bulk-update bookkeeping, costs
 more Python time than SQLite takes to execute it; fire() runs the same dozen statements every time,
-so they are constructed here once. Only the case row itself is loaded as an ORM object (guards and
-effects read it); the event, the deadline rows and the compare-and-set are Core statements on the
-session's connection, inside the same transaction.
+so they are constructed here once, and run on the session's connection inside its transaction.
+The locked case row comes back as plain values (caseflow.case_record), not as an ORM object.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from caseflow.audit import GENESIS_HASH, event_hash
+from caseflow.case_record import COLUMNS
 from caseflow.deadlines import clock_values
 from caseflow.models import Case, CaseEvent, RelativeDeclaration
 from caseflow.rawsql import RawStatement
@@ -27,7 +26,7 @@ _relatives = cast(Table, RelativeDeclaration.__table__)
 
 # Jurisdiction in SQL: the case's org_path must start with the actor's (LIKE with escapes, so an
 # underscore or percent sign in a path is never a wildcard).
-_IN_SCOPE = Case.org_path.like(bindparam("l_scope"), escape="/")
+_IN_SCOPE = _cases.c.org_path.like(bindparam("l_scope"), escape="/")
 
 # The case's newest event (seq and hash: where its chain continues), read with the lock: once the
 # row is locked no other writer can append to the chain, so the pair stays true until we commit.
@@ -49,19 +48,21 @@ _NEWEST_HASH = (
 
 # PostgreSQL: a row lock; SQLite (no row locks): an UPDATE that writes nothing new takes the
 # database's write lock as the transaction's first statement and returns the row in the same step,
-# so the read cannot go stale before our own write.
-LOCK_PG = (
-    select(Case, _NEWEST_SEQ, _NEWEST_HASH)
-    .where(Case.id == bindparam("l_id"), _IN_SCOPE)
-    .with_for_update(of=Case)
-    .execution_options(populate_existing=True)
+# so the read cannot go stale before our own write. Both return plain values (a CaseRecord and the
+# chain's newest seq and hash), not an ORM object: see caseflow.case_record.
+_LOCK_RESULTS = (*COLUMNS, _events.c.seq, _events.c.hash)
+LOCK_PG = RawStatement(
+    select(*COLUMNS, _NEWEST_SEQ, _NEWEST_HASH)
+    .where(_cases.c.id == bindparam("l_id"), _IN_SCOPE)
+    .with_for_update(of=_cases),
+    results=_LOCK_RESULTS,
 )
-LOCK_SQLITE = (
-    update(Case)
-    .where(Case.id == bindparam("l_id"), _IN_SCOPE)
-    .values(version=Case.version)
-    .returning(Case, _NEWEST_SEQ, _NEWEST_HASH)
-    .execution_options(populate_existing=True, synchronize_session=False)
+LOCK_SQLITE = RawStatement(
+    _cases.update()
+    .where(_cases.c.id == bindparam("l_id"), _IN_SCOPE)
+    .values(version=_cases.c.version)
+    .returning(*COLUMNS, _NEWEST_SEQ, _NEWEST_HASH),
+    results=_LOCK_RESULTS,
 )
 
 
@@ -153,23 +154,16 @@ def _cas_statement(keys: tuple[str, ...], with_clock: bool) -> RawStatement:
 
 
 def compare_and_set(
-    session: Session, case: Case, loaded_version: int, values: dict[str, Any], with_clock: bool
-) -> bool:
+    session: Session, case_id: int, loaded_version: int, values: dict[str, Any], with_clock: bool
+) -> tuple[Any, Any] | None:
     """UPDATE the case only if it is still at `loaded_version`; with_clock also copies the open
     deadlines' earliest due date and highest level onto it (deadlines.refresh_case_clock folded
-    into the same statement). False when the version moved. The loaded Case gets the written
-    values as committed state, so nothing is flushed twice and nothing reloads."""
+    into the same statement). The row's (due_at, escalation_level) as written, or None when the
+    version moved."""
     if with_clock:
         session.flush()  # an ORM-changed deadline row (pause, resume) must be in what it reads
     keys = tuple(sorted(values))
     params = {f"v_{k}": v for k, v in values.items()}
-    params.update(w_id=case.id, w_version=loaded_version)
+    params.update(w_id=case_id, w_version=loaded_version)
     row = _cas_statement(keys, with_clock).first(session, params)
-    if row is None:
-        return False
-    for key, value in values.items():
-        set_committed_value(case, key, value)
-    if with_clock:
-        set_committed_value(case, "due_at", row[0])
-        set_committed_value(case, "escalation_level", row[1])
-    return True
+    return None if row is None else (row[0], row[1])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, func, or_, select
 
+from caseflow.case_record import CaseView
 from caseflow.models import Case, CaseEvent, Member
 from caseflow.rawsql import RawStatement
 from caseflow.timeutil import to_local
@@ -29,7 +30,7 @@ class GuardContext:
     """What a guard may look at; `payload` is None when only previewing available actions."""
 
     session: Session
-    case: Case
+    case: CaseView  # fire() passes the locked row's CaseRecord; previews pass the mapped Case
     actor: Actor
     now: datetime
     ruleset: RuleSet
@@ -97,7 +98,7 @@ _SIGNERS = RawStatement(
 )
 
 
-def signers_in_current_visit(session: Session, case: Case) -> set[int]:
+def signers_in_current_visit(session: Session, case: CaseView) -> set[int]:
     """Distinct users who signed the home-visit record since the case entered this state.
 
     Judged in SQL (one indexed query on case_id, seq), so the cost does not grow with the
@@ -123,7 +124,7 @@ def not_signed_yet(ctx: GuardContext) -> str | None:
     return None
 
 
-def _applicant(session: Session, case: Case) -> Member | None:
+def _applicant(session: Session, case: CaseView) -> Member | None:
     members = session.scalars(
         select(Member).where(Member.household_id == case.household_id).order_by(Member.id)
     ).all()

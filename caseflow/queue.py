@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.audit import append_event
+from caseflow.case_record import CaseView
 from caseflow.db import is_postgres
 from caseflow.engine import _ROLE_ORDER, _lock_case, _start_unit_of_work
 from caseflow.errors import CaseflowError, ClaimConflict, PermissionDenied
@@ -394,7 +395,7 @@ def queue_page(
 # --- claim / release -------------------------------------------------------------------------
 
 
-def _acting_role(case: Case, actor: Actor, reg: Registry) -> str:
+def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:
     wf = reg.workflow(case.workflow_key)
     roles: set[str] = set()
     for t in wf.transitions_from(case.state):
@@ -423,7 +424,7 @@ def _claim_or_release(
         if claiming:
             if case_.assignee_id == me:
                 session.rollback()
-                return case_  # already mine: nothing to record
+                return _mapped(session, case_id)  # already mine: nothing to record
             if case_.assignee_id is not None:
                 raise ClaimConflict(f"该案件已由{_name(session, case_.assignee_id)}认领")
             guard: ColumnElement[bool] = Case.assignee_id.is_(None)
@@ -439,7 +440,6 @@ def _claim_or_release(
         )
         if written.rowcount != 1:  # type: ignore[attr-defined]
             raise ClaimConflict()
-        case_.assignee_id = me if claiming else None
         append_event(
             session,
             case_id=case_.id,
@@ -458,7 +458,15 @@ def _claim_or_release(
     except BaseException:
         session.rollback()
         raise
-    return case_
+    return _mapped(session, case_id)
+
+
+def _mapped(session: Session, case_id: int) -> Case:
+    """The claimed or released case as a mapped object, read afresh (a copy the session already
+    held is refreshed)."""
+    case = session.get(Case, case_id, populate_existing=True)
+    assert case is not None  # it was just locked within the actor's jurisdiction
+    return case
 
 
 def _name(session: Session, user_id: int) -> str:

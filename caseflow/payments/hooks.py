@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Mapper
 
+from caseflow.case_record import CaseView
 from caseflow.effects import EffectContext, effect
 from caseflow.errors import CaseflowError
 from caseflow.guards import GuardContext, guard
-from caseflow.models import Case
 from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import open_findings
@@ -23,7 +23,7 @@ class RollSigned(CaseflowError):
     message_zh = "名册已签发，不能更改；更正请在以后月份的名册中作调整"
 
 
-def _roll(session: Any, case: Case) -> PaymentRoll:
+def _roll(session: Any, case: CaseView) -> PaymentRoll:
     roll = roll_of_case(session, case.id)
     if roll is None:
         raise CaseflowError("名册数据缺失", f"roll case {case.id} has no payment_rolls row")

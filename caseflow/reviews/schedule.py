@@ -13,7 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.models import Case, CaseEvent, Household
+from caseflow.case_record import CaseView
+from caseflow.models import CaseEvent, Household
 from caseflow.reviews.models import PROGRAMMES, ReviewSchedule
 from caseflow.rulesets import RuleSet
 
@@ -126,7 +127,7 @@ def end_schedules(session: Session, household_id: int, day: date, now: datetime)
     return len(rows)
 
 
-def review_programme(session: Session, case: Case) -> str | None:
+def review_programme(session: Session, case: CaseView) -> str | None:
     """Which programme a review case reviews: as recorded when it was opened, else the
     household's active schedule (a review opened by hand), else None."""
     opened = session.scalar(
