@@ -1,16 +1,18 @@
 """The supervisors' board (督办): overdue and escalated cases by township × state, aging buckets,
 drill-down lists and the working-day calendar's coverage warning.
 
-Counting is grouped SQL over columns of the cases table alone (is_final, org_path, state, due_at,
-escalation_level). Aging buckets are working-day intervals; their boundaries are computed once as
-instants with the calendar and handed to SQL, which counts with CASE WHEN — no case is loaded into
-Python to be counted.
+Aging buckets are working-day intervals; their boundaries are computed once as instants with the
+calendar and handed to SQL, which counts with CASE WHEN — no case is loaded into Python.
 
-The SQL groups by (state, org_path) — village level, a few thousand groups at most — and the
-township roll-up sums those groups here. Grouping on the full column keeps the query an index scan
-on both databases without assuming the length of administrative codes; the drill-down filters a
-township with the same prefix test (`org_path LIKE '/640502/640502100/%'`) the rest of the system
-uses for jurisdiction.
+The totals sum the counters of `board_counts` (caseflow.board_counts, migration 0009): open cases
+per (township, state, exact due instant, escalated), kept exact by triggers on `cases`. Because
+the key holds the due instant itself and every boundary is an instant, the sums are the same as
+counting the cases, for any `now`; the board reads a few thousand counter rows instead of every
+open case. An actor whose jurisdiction is narrower than a township (a village) is counted live
+from `cases`, the reference implementation kept in `_live_grouped_counts`.
+
+The drill-down lists query `cases` live, filtering a township with the same prefix test
+(`org_path LIKE '/640502/640502100/%'`) the rest of the system uses for jurisdiction.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.calendar_store import load_calendar
 from caseflow.deadlines import LEVEL_DISTRICT, LEVEL_LABELS
-from caseflow.models import Case, Household, OrgUnit
+from caseflow.models import BoardCount, Case, Household, OrgUnit
 from caseflow.roles import Role
 from caseflow.timeutil import LOCAL_TZ, require_aware
 from caseflow.workcal import WorkdayCalendar, local_date, working_days_between
@@ -123,11 +125,13 @@ def aging_bucket(cal: WorkdayCalendar, due_at: datetime | None, now: datetime) -
     return OVERDUE_5_15 if late <= AGING_EDGES[1] else OVERDUE_OVER_15
 
 
-def _measure_conditions(b: Boundaries) -> dict[str, ColumnElement[bool]]:
-    due = Case.due_at
+def _measure_conditions(
+    b: Boundaries, due: Any = Case.due_at, escalated: ColumnElement[bool] | None = None
+) -> dict[str, ColumnElement[bool]]:
+    """Each measure as a condition on a due instant and an escalated flag (of cases or counters)."""
     return {
         OVERDUE: due < b.now,
-        ESCALATED: Case.escalation_level >= LEVEL_DISTRICT,
+        ESCALATED: Case.escalation_level >= LEVEL_DISTRICT if escalated is None else escalated,
         DUE_SOON: and_(due >= b.now, due < b.soon_before),
         OVERDUE_0_5: and_(due < b.now, due >= b.over_5),
         OVERDUE_5_15: and_(due < b.over_5, due >= b.over_15),
@@ -173,9 +177,43 @@ class BoardTotals:
     total: dict[str, int]
 
 
+def counters_cover(actor: Actor) -> bool:
+    """True when the actor's jurisdiction is a union of whole townships (district, township, '/'),
+    so the per-township counters answer exactly; a village-level path is counted live."""
+    return township_path(actor.org_path) == actor.org_path
+
+
+def counters_select(actor: Actor, b: Boundaries) -> Select[Any]:
+    """The board's query over the counters: sums of `n` per (township, state) and measure."""
+    bc = BoardCount
+    escalated = bc.escalated == true()
+    conds = _measure_conditions(b, bc.due_at, escalated)
+    if actor.org_path.count("/") == 3:  # a township: its counters share one township_path
+        scope: ColumnElement[bool] = bc.township_path == actor.org_path
+    else:
+        scope = bc.township_path.startswith(actor.org_path, autoescape=True)
+    sums = (func.coalesce(func.sum(case((conds[m], bc.n), else_=0)), 0).label(m) for m in MEASURES)
+    # Counter rows neither due soon nor late nor escalated count in no measure: left out.
+    return (
+        select(bc.township_path, bc.state, *sums)
+        .where(scope, or_(bc.due_at < b.soon_before, escalated))
+        .group_by(bc.township_path, bc.state)
+    )
+
+
 def _grouped_counts(
     session: Session, actor: Actor, b: Boundaries
 ) -> list[tuple[str, str, dict[str, int]]]:
+    """(township path, state, counts) from the counters."""
+    rows = session.execute(counters_select(actor, b))
+    return [(r.township_path, r.state, {m: int(getattr(r, m)) for m in MEASURES}) for r in rows]
+
+
+def _live_grouped_counts(
+    session: Session, actor: Actor, b: Boundaries
+) -> list[tuple[str, str, dict[str, int]]]:
+    """(org path, state, counts) counted from the open cases themselves: the reference the
+    counters must equal, and the way to count a jurisdiction narrower than a township."""
     conds = _measure_conditions(b)
     scope = _in_scope(actor)
     # Cases due soon or already late: a range on due_at. Grouped by (state, org_path) — the
@@ -222,12 +260,24 @@ def _units_for(session: Session, actor: Actor, paths: Iterable[str]) -> dict[str
 
 
 def board_totals(
-    session: Session, actor: Actor, now: datetime, cal: WorkdayCalendar | None = None
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    cal: WorkdayCalendar | None = None,
+    *,
+    live: bool = False,
 ) -> BoardTotals:
-    """All counts of the board within the actor's jurisdiction (three grouped queries)."""
+    """All counts of the board within the actor's jurisdiction.
+
+    From the counters (one grouped query), or with `live=True` — and always for a jurisdiction
+    narrower than a township — from the open cases (three grouped queries).
+    """
     cal = cal or load_calendar(session)
     b = boundaries(cal, now)
-    grouped = _grouped_counts(session, actor, b)
+    if live or not counters_cover(actor):
+        grouped = _live_grouped_counts(session, actor, b)
+    else:
+        grouped = _grouped_counts(session, actor, b)
     paths = {township_path(p) for p, _, _ in grouped}
     units = _units_for(session, actor, paths)
     rows: dict[str, TownshipRow] = {}

@@ -141,6 +141,41 @@ def tick(now_text: str | None) -> None:
 
 
 @main.group()
+def board() -> None:
+    """督办看板的计数表（board_counts）：核对与重建。"""
+
+
+@board.command("check-counts")
+def board_check_counts() -> None:
+    """Compare the board's counters with a recount from the cases (exit 1 when they differ)."""
+    from caseflow.board_counts import drift
+
+    with cli_session() as session:
+        found = drift(session)
+    if found.ok:
+        click.echo("计数表与案件一致")
+        return
+    for (township, state, due, escalated), (stored, fresh) in sorted(
+        found.differences.items(), key=str
+    ):
+        click.echo(f"{township}\t{state}\t{due}\t{escalated}\t计数表 {stored}\t实际 {fresh}")
+    click.echo(f"计数表有 {len(found.differences)} 处与案件不符", err=True)
+    click.echo("请运行：caseflow board rebuild-counts", err=True)
+    sys.exit(1)
+
+
+@board.command("rebuild-counts")
+def board_rebuild_counts() -> None:
+    """Recompute the board's counters from the cases (repair; safe while the system runs)."""
+    from caseflow.board_counts import rebuild_counts
+
+    with cli_session() as session:
+        rows = rebuild_counts(session)
+        session.commit()
+    click.echo(f"已重建计数表：{rows} 行")
+
+
+@main.group()
 def calendar() -> None:
     """The working-day calendar (holidays and make-up working days)."""
 

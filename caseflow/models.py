@@ -257,6 +257,24 @@ class Case(Base):
     )
 
 
+class BoardCount(Base):
+    """Open cases per (township path, state, due instant, escalated): the board's counters.
+
+    Written only by the triggers of migration 0009 on `cases` (and caseflow.board_counts'
+    rebuild), never by the ORM. Its unique key is an expression over COALESCE(due_at, …) that
+    differs per dialect, so it is declared in the migration alone.
+    """
+
+    __tablename__ = "board_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_path: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime | None]
+    escalated: Mapped[bool] = mapped_column(Boolean)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class CaseEvent(Base):
     """Append-only audit row; `hash` chains each event of a case to the one before it."""
 

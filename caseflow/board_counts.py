@@ -1,0 +1,122 @@
+"""Counters behind the supervisors' board: open cases per (township, state, due instant, escalated).
+
+The board used to count every open case on each view (50,000 of a million); it now sums the rows
+of `board_counts`, kept exact by database triggers on `cases` (migration 0009). Triggers rather
+than engine hooks, because every writer must keep them right: fire(), the sweep, bulk tools,
+direct SQL in tests and repairs. The key is the exact due instant, not the day: every bucket
+boundary of the board is an instant (`now`, local midnights), so the sums stay exact for any
+`now`, and working-day deadlines all end at 23:59:59.999999 local time, so cases share keys.
+
+This module holds what the application needs besides the triggers: the township expression in
+each dialect's SQL (the same as `caseflow.board.township_path` for well-formed org paths, which
+all end in '/'), the recount from `cases`, and the repair that replaces the counters with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from caseflow.deadlines import LEVEL_DISTRICT
+
+# (township path, state, due_at as the driver returns it, escalated). due_at stays raw — the
+# stored text on SQLite — so two spellings of one instant could never hide behind one key.
+CounterKey = tuple[str, str, Any, bool]
+
+
+def township_sql(dialect: str, column: str) -> str:
+    """SQL for the first two segments of an org path ('/640502/640502100/'), like township_path.
+
+    The district's own '/640502/' stays itself; '/' stays '/'.
+    """
+    if dialect == "postgresql":
+        return f"COALESCE(substring({column} from '^/[^/]+/(?:[^/]+/)?'), {column})"
+    # SQLite has no regular expressions: find the second and third '/' with instr().
+    rest = f"substr({column}, 2)"
+    first = f"instr({rest}, '/')"
+    after = f"substr({rest}, {first} + 1)"
+    second = f"instr({after}, '/')"
+    return (
+        f"(CASE WHEN {first} = 0 OR {second} = 0 THEN {column} "
+        f"ELSE substr({column}, 1, 1 + {first} + {second}) END)"
+    )
+
+
+def _recount_sql(dialect: str) -> str:
+    open_cases = "NOT is_final" if dialect == "postgresql" else "is_final = 0"
+    return (
+        f"SELECT {township_sql(dialect, 'org_path')} AS township_path, state, due_at, "
+        f"escalation_level >= {LEVEL_DISTRICT} AS escalated, count(*) AS n "
+        f"FROM cases WHERE {open_cases} GROUP BY 1, 2, 3, 4"
+    )
+
+
+def _connection(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+def _key(row: Any) -> CounterKey:
+    return (row.township_path, row.state, row.due_at, bool(row.escalated))
+
+
+def recount(db: Session | Connection) -> dict[CounterKey, int]:
+    """What the counters should hold, counted from `cases` now (the reference)."""
+    conn = _connection(db)
+    rows = conn.execute(text(_recount_sql(conn.dialect.name)))
+    return {_key(r): int(r.n) for r in rows}
+
+
+def stored_counts(db: Session | Connection) -> dict[CounterKey, int]:
+    """The counters as stored (rows left at zero would show here, none should exist)."""
+    conn = _connection(db)
+    rows = conn.execute(text("SELECT township_path, state, due_at, escalated, n FROM board_counts"))
+    return {_key(r): int(r.n) for r in rows}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Keys whose stored count differs from the recount: {key: (stored, recounted)}."""
+
+    differences: Mapping[CounterKey, tuple[int, int]]
+
+    @property
+    def ok(self) -> bool:
+        """True when the counters are exact."""
+        return not self.differences
+
+
+def drift(db: Session | Connection) -> Drift:
+    """Compare the counters with a fresh recount (read only)."""
+    stored, fresh = stored_counts(db), recount(db)
+    diff = {
+        k: (stored.get(k, 0), fresh.get(k, 0))
+        for k in stored.keys() | fresh.keys()
+        if stored.get(k, 0) != fresh.get(k, 0) or k not in fresh
+    }
+    return Drift(diff)
+
+
+def rebuild_counts(db: Session | Connection) -> int:
+    """Replace the counters with a recount from `cases`; returns the number of counter rows.
+
+    Runs in the caller's transaction, which should commit at once. On PostgreSQL it first takes
+    SHARE on `cases` (writers wait, readers do not), so no case changes between the recount and
+    the commit and the triggers of waiting writers apply on top of the rebuilt rows. SQLite has
+    a single writer: the DELETE makes this transaction it.
+    """
+    conn = _connection(db)
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("LOCK TABLE cases IN SHARE MODE"))
+    conn.execute(text("DELETE FROM board_counts"))
+    inserted = conn.execute(
+        text(
+            "INSERT INTO board_counts (township_path, state, due_at, escalated, n) "
+            + _recount_sql(dialect)
+        )
+    )
+    return int(inserted.rowcount or 0)

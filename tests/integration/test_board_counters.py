@@ -1,0 +1,412 @@
+"""The board's counters (migration 0009): exact after any sequence of writes, on both databases.
+
+The counters are compared with a fresh recount from `cases` (caseflow.board_counts.recount) and
+the board's totals with the live grouped count over `cases` (board_totals(live=True), the old
+implementation), after fires, sweeps, escalations, new cases, finalisation, org-path changes,
+direct SQL updates, inserts and deletes; then the migration is run on a database holding cases,
+and writers on PostgreSQL move cases between two counter rows in opposite directions at once.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from click.testing import CliRunner
+from sqlalchemy import Engine, delete, insert, inspect, select, text, update
+from support import SH, World, build_world
+from walker import Walker
+
+from caseflow import board as bd
+from caseflow.actors import Actor
+from caseflow.board_counts import drift, rebuild_counts, recount, stored_counts
+from caseflow.db import make_engine, make_session_factory
+from caseflow.deadlines import LEVEL_DISTRICT
+from caseflow.engine import open_case
+from caseflow.errors import CaseflowError
+from caseflow.models import BoardCount, Case, OrgUnit
+from caseflow.schema import alembic_config
+from caseflow.sweep import sweep
+from caseflow.workflow.registry import registry
+
+START = datetime(2026, 1, 26, 9, 0, tzinfo=SH)
+OPENED_BY = {"dibao": "clerk", "temporary": "clerk", "tekun": "clerk", "removal": "clerk"}
+
+
+def _actors(world: World) -> list[Actor]:
+    """Every kind of jurisdiction: everywhere, the district, each township, a village."""
+    return [
+        Actor(None, "root", frozenset({"supervisor"}), "/"),
+        world.actor("supervisor"),
+        world.actor("leader"),
+        world.actor("other_reviewer"),
+        Actor(None, "v", frozenset({"supervisor"}), world.village.path),
+    ]
+
+
+def _nows(around: datetime) -> list[datetime]:
+    """Clocks around `around`: hours apart over weeks, the exact ends of local days, midnights."""
+    out = [around + timedelta(hours=h) for h in range(-24 * 30, 24 * 20, 17)]
+    day = around.astimezone(SH).replace(hour=0, minute=0, second=0, microsecond=0)
+    for d in range(-10, 10, 3):
+        midnight = day + timedelta(days=d)
+        out += [midnight, midnight - timedelta(microseconds=1)]
+    return out
+
+
+def assert_exact(world: World, nows: list[datetime]) -> None:
+    """Counters equal the recount; board totals equal the live count for every actor and now."""
+    s = world.session
+    found = drift(s)
+    assert found.ok, dict(found.differences)
+    assert all(n > 0 for n in stored_counts(s).values())  # rows at 0 are deleted
+    for actor in _actors(world):
+        for now in nows:
+            fast = bd.board_totals(s, actor, now)
+            live = bd.board_totals(s, actor, now, live=True)
+            assert fast == live, (actor.org_path, now)
+
+
+def _open_case_ids(world: World) -> list[int]:
+    stmt = select(Case.id).where(Case.is_final.is_(False), Case.household_id.is_not(None))
+    return sorted(world.session.scalars(stmt))
+
+
+def _random_fire(world: World, walker: Walker, rnd: random.Random) -> bool:
+    """Fire a random transition of a random open case; False when it could not."""
+    ids = _open_case_ids(world)
+    if not ids:
+        return False
+    case = world.session.get(Case, rnd.choice(ids), populate_existing=True)
+    assert case is not None
+    wf = registry().workflow(case.workflow_key)
+    options = [t for t in wf.transitions_from(case.state) if t.trigger not in {"sign_home_visit"}]
+    if not options:
+        return False
+    try:
+        walker.step(case, rnd.choice(options))
+    except (CaseflowError, AssertionError):
+        world.session.rollback()  # a guard or a payload this walk cannot satisfy: not the point
+        return False
+    return True
+
+
+def _direct_sql(world: World, rnd: random.Random, units: list[OrgUnit]) -> None:
+    """What a repair script or a bulk tool would do, behind the engine's back."""
+    s = world.session
+    ids = sorted(s.scalars(select(Case.id)))
+    target = rnd.choice(ids)
+    wf = registry().workflow(s.scalars(select(Case.workflow_key).where(Case.id == target)).one())
+    # States of the case's own workflow, so the sweep can still process the case afterwards.
+    states = sorted(n for n, d in wf.states.items() if not d.final)
+    choice = rnd.randrange(7)
+    values: dict[str, Any]
+    if choice == 0:  # reassign to another place (village, township, the district itself)
+        values = {"org_path": rnd.choice(units).path}
+    elif choice == 1:
+        values = {"escalation_level": rnd.randrange(5)}
+    elif choice == 2:
+        values = {"due_at": START + timedelta(days=rnd.randrange(-30, 30), hours=rnd.random())}
+    elif choice == 3:
+        values = {"due_at": None}
+    elif choice == 4:  # finalise or reopen
+        values = {"is_final": rnd.random() < 0.5}
+    elif choice == 5:
+        values = {"state": rnd.choice(states)}
+    else:  # several columns at once
+        values = {
+            "state": rnd.choice(states),
+            "org_path": rnd.choice(units).path,
+            "escalation_level": LEVEL_DISTRICT,
+            "due_at": START - timedelta(days=rnd.randrange(40)),
+        }
+    s.execute(update(Case).where(Case.id == target).values(**values))
+    s.commit()
+
+
+def _insert_and_delete(world: World, rnd: random.Random, units: list[OrgUnit]) -> None:
+    """A case row inserted by SQL (a township case without household), sometimes deleted again."""
+    s = world.session
+    unit = rnd.choice(units)
+    n = rnd.randrange(1_000_000)
+    new_id = s.execute(
+        insert(Case)
+        .values(
+            case_no=f"SQL-{n}",
+            case_type="roll",
+            workflow_key="roll",
+            ruleset_key="national-2021",
+            state=rnd.choice(["prepared", "checked"]),
+            is_final=rnd.random() < 0.2,
+            household_id=None,
+            org_unit_id=unit.id,
+            org_path=unit.path,
+            opened_at=START,
+            state_entered_at=START,
+            due_at=rnd.choice([None, START + timedelta(days=rnd.randrange(-20, 5))]),
+            escalation_level=rnd.randrange(5),
+        )
+        .returning(Case.id)
+    ).scalar_one()
+    s.commit()
+    if rnd.random() < 0.5:
+        s.execute(delete(Case).where(Case.id == new_id))
+        s.commit()
+
+
+def test_counters_stay_exact_through_random_writes(engine: Engine, world: World) -> None:
+    rnd = random.Random(6)
+    s = world.session
+    district = s.scalars(select(OrgUnit).where(OrgUnit.level == "district")).one()
+    units = [world.village, world.township, world.other_township, district]
+    walker = Walker(world, START)
+    factory = make_session_factory(engine)
+    for wf in ("dibao", "temporary", "tekun"):
+        walker.open(registry().workflow(wf))
+    fired = 0
+    for step in range(120):
+        action = rnd.random()
+        if action < 0.25:
+            wf = rnd.choice(sorted(OPENED_BY))
+            own = rnd.random() < 0.7
+            hh = world.household(unit=world.village if own else world.other_township)
+            clerk = OPENED_BY[wf] if own else "other_clerk"
+            open_case(s, wf, hh.id, world.actor(clerk), walker.tick(), summary="随机")
+        elif action < 0.6:
+            fired += _random_fire(world, walker, rnd)
+        elif action < 0.7:  # time passes; the sweep reminds and escalates
+            walker.now += timedelta(days=rnd.randrange(1, 6))
+            report = sweep(factory, walker.now)
+            assert not report.failed
+        elif action < 0.9:
+            _direct_sql(world, rnd, units)
+        else:
+            _insert_and_delete(world, rnd, units)
+        s.rollback()
+        found = drift(s)
+        assert found.ok, (step, dict(found.differences))
+    assert_exact(world, _nows(walker.now))
+    # Enough happened to mean something: cases in several keys, escalated and late ones.
+    print(f"{fired} fires")
+    assert fired >= 20
+    counts = recount(s)
+    assert len(counts) >= 10
+    assert any(esc for (_, _, _, esc) in counts)
+    assert any(due is None for (_, _, due, _) in counts)
+
+
+def test_rebuild_restores_counters_after_tampering(engine: Engine, world: World) -> None:
+    walker = Walker(world, START)
+    for wf in ("dibao", "temporary", "dibao"):
+        walker.open(registry().workflow(wf))
+    s = world.session
+    expected = recount(s)
+    assert stored_counts(s) == expected and expected
+    s.execute(update(BoardCount).values(n=BoardCount.n + 5))
+    s.execute(
+        insert(BoardCount).values(
+            township_path="/640502/x/", state="bogus", due_at=None, escalated=False, n=3
+        )
+    )
+    s.commit()
+    assert not drift(s).ok
+    assert rebuild_counts(s) == len(expected)
+    s.commit()
+    assert drift(s).ok and stored_counts(s) == expected
+
+
+def test_cli_rebuild_counts(engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from caseflow.cli import main
+
+    Walker(world, START).open(registry().workflow("dibao"))
+    s = world.session
+    s.execute(delete(BoardCount))
+    s.commit()
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(main, ["board", "check-counts"])
+    assert result.exit_code == 1, result.output
+    result = CliRunner().invoke(main, ["board", "rebuild-counts"])
+    assert result.exit_code == 0, result.output
+    s.rollback()
+    assert drift(s).ok and stored_counts(s)
+    result = CliRunner().invoke(main, ["board", "check-counts"])
+    assert result.exit_code == 0, result.output
+
+
+def test_counter_keys_are_day_aligned_for_working_day_deadlines(world: World) -> None:
+    """Real deadlines share due instants (the end of a local day), so counters compress."""
+    walker = Walker(world, START)
+    for _ in range(6):
+        walker.open(registry().workflow("dibao"))
+        walker.now += timedelta(minutes=7)
+    counts = stored_counts(world.session)
+    assert sum(counts.values()) == 6
+    assert len(counts) == 1, counts
+    (due,) = {k[2] for k in counts}
+    if isinstance(due, str):  # SQLite: naive UTC text, as caseflow.models.UTCDateTime stores it
+        due = datetime.fromisoformat(due).replace(tzinfo=UTC)
+    assert due.astimezone(SH).time().isoformat() == "23:59:59.999999"
+
+
+# --- the migration ------------------------------------------------------------------------------
+
+
+def _fresh_url(engine: Engine, tmp_path: Path) -> tuple[str, Any]:
+    """An empty database of the same kind as `engine` (and a clean-up)."""
+    if engine.dialect.name == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}", lambda: None
+    admin = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS board_migration"))
+        conn.execute(text("CREATE DATABASE board_migration"))
+    url = engine.url.set(database="board_migration").render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS board_migration WITH (FORCE)"))
+
+    return url, drop
+
+
+def _triggers(eng: Engine) -> set[str]:
+    with eng.connect() as conn:
+        if eng.dialect.name == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return {r[0] for r in conn.execute(text(sql)) if r[0].startswith("board_counts")}
+
+
+def test_migration_fills_counters_and_downgrade_removes_them(
+    engine: Engine, tmp_path: Path
+) -> None:
+    url, drop = _fresh_url(engine, tmp_path)
+    eng = make_engine(url)
+    try:
+        cfg = alembic_config()
+        with eng.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0008")
+        with make_session_factory(eng)() as session:
+            world = build_world(session)
+            walker = Walker(world, START)
+            for wf in ("dibao", "dibao", "temporary", "tekun"):
+                walker.open(registry().workflow(wf))
+            walker.now += timedelta(days=20)
+            sweep(make_session_factory(eng), walker.now)
+            ids = sorted(session.scalars(select(Case.id).where(Case.is_final.is_(False))))
+            assert len(ids) >= 3
+            session.execute(update(Case).where(Case.id == ids[0]).values(is_final=True))
+            session.execute(update(Case).where(Case.id == ids[1]).values(due_at=None))
+            session.commit()
+            still_open = len(ids) - 1
+        with eng.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        assert len(_triggers(eng)) == (3 if eng.dialect.name == "sqlite" else 4)
+        with make_session_factory(eng)() as session:
+            counts = stored_counts(session)
+            assert counts == recount(session) and sum(counts.values()) == still_open
+            assert any(due is None for (_, _, due, _) in counts)
+            sup = Actor(None, "s", frozenset({"supervisor"}), "/640502/")
+            for now in _nows(walker.now):
+                assert bd.board_totals(session, sup, now) == bd.board_totals(
+                    session, sup, now, live=True
+                )
+        with eng.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008")
+        assert "board_counts" not in inspect(eng).get_table_names()
+        assert _triggers(eng) == set()
+        with eng.begin() as conn:  # cases are still writable without the triggers
+            conn.execute(update(Case).values(escalation_level=Case.escalation_level + 1))
+            if eng.dialect.name == "postgresql":
+                names = "SELECT proname FROM pg_proc WHERE proname LIKE 'board_counts%'"
+                assert conn.execute(text(names)).all() == []
+        with eng.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        with make_session_factory(eng)() as session:
+            assert drift(session).ok and sum(stored_counts(session).values()) == still_open
+    finally:
+        eng.dispose()
+        drop()
+
+
+# --- concurrent writers on PostgreSQL -----------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_opposite_moves_between_two_counter_rows_do_not_deadlock(pg_url: str) -> None:
+    eng = make_engine(pg_url, pool_size=8)
+    try:
+        with make_session_factory(eng)() as session:
+            reset = "TRUNCATE cases, org_units, board_counts RESTART IDENTITY CASCADE"
+            session.execute(text(reset))
+            session.add(OrgUnit(code="640502", name="区", level="district", path="/640502/"))
+            session.commit()
+            due = datetime(2026, 3, 2, 15, 59, 59, 999999, tzinfo=UTC)
+            rows = [
+                {
+                    "case_no": f"C-{i}",
+                    "case_type": "roll",
+                    "workflow_key": "roll",
+                    "ruleset_key": "national-2021",
+                    "state": "accepted" if i % 2 else "drafting",
+                    "is_final": False,
+                    "org_unit_id": 1,
+                    "org_path": "/640502/640502100/",
+                    "opened_at": due,
+                    "state_entered_at": due,
+                    "due_at": due,
+                    "escalation_level": 0,
+                }
+                for i in range(40)
+            ]
+            session.execute(insert(Case), rows)
+            session.commit()
+        errors: list[BaseException] = []
+        moves = [0]
+        lock = threading.Lock()
+
+        def writer(seed: int) -> None:
+            rnd = random.Random(seed)
+            try:
+                with eng.connect() as conn:
+                    for _ in range(150):
+                        case_id = rnd.randrange(1, 41)
+                        # Flip one case to the other key: half the moves go each way.
+                        conn.execute(
+                            text(
+                                "UPDATE cases SET state = CASE state WHEN 'accepted' "
+                                "THEN 'drafting' ELSE 'accepted' END WHERE id = :id"
+                            ),
+                            {"id": case_id},
+                        )
+                        conn.execute(text("SELECT pg_sleep(0.001)"))  # hold both row locks
+                        conn.commit()
+                        with lock:
+                            moves[0] += 1
+            except BaseException as exc:  # reported by the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[0]
+        assert moves[0] == 6 * 150
+        with make_session_factory(eng)() as session:
+            assert drift(session).ok
+            counts = stored_counts(session)
+            assert sum(counts.values()) == 40
+            states = session.execute(text("SELECT state, count(*) FROM cases GROUP BY state"))
+            assert {k[1]: n for k, n in counts.items()} == {state: n for state, n in states}
+    finally:
+        eng.dispose()
