@@ -62,14 +62,15 @@ def _cpu_seconds() -> float:
 
 
 def child_parse(registry: Path, roster: Path) -> dict[str, Any]:
-    """Read both files with the bare reader (header detection, cells to text), nothing else."""
+    """Read both files with the bare reader (decode, csv parse, header detection, blank rows
+    skipped), nothing else: the rows exactly as the import's validation receives them."""
     from caseflow.ledger.columns import PRESETS
-    from caseflow.ledger.reader import read_rows
+    from caseflow.ledger.reader import read_cells
 
     cpu, start = _cpu_seconds(), time.perf_counter()
     rows = 0
     for path, kind in ((registry, "registry"), (roster, "dibao_roster")):
-        _header, it = read_rows(path, PRESETS[kind])
+        _header, it = read_cells(path, PRESETS[kind])
         for _row in it:
             rows += 1
     return {

@@ -16,7 +16,9 @@ from typing import Any, cast
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.orm import Session
 
-from caseflow.models import Base
+from caseflow.models import Base, RosterRow
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
@@ -39,7 +41,7 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
         if i not in json_at and (proc := table.c[k].type._cached_bind_processor(conn.dialect))
     ]
     sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' for _ in keys)})"
-    dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+    dumps = _DUMPS
     # itemgetter pulls a row's values in C; only the JSON and processed columns are touched.
     if len(keys) == 1:
         params: list[Any] = [(row[keys[0]],) for row in rows]
@@ -55,6 +57,37 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
                 values[i] = proc(values[i])
             params[n] = tuple(values)  # SQLAlchemy takes only tuples or dicts as parameters
     conn.exec_driver_sql(sql, params)
+
+
+def insert_roster_rows(
+    session: Session, import_id: int, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT roster rows given as tuples in the order of `columns` (the last one `raw`, as JSON
+    text) under one import, in the session's transaction. On SQLite the tuples go to the driver
+    as they are (the import id written into the statement)."""
+    if not rows:
+        return
+    if columns[-1] != "raw":
+        raise ValueError("insert_roster_rows needs raw as the last column")
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            insert(cast(Table, RosterRow.__table__)),
+            [
+                {
+                    "import_id": import_id,
+                    **dict(zip(columns, row, strict=True)),
+                    "raw": json.loads(row[-1]),
+                }
+                for row in rows
+            ],
+        )
+        return
+    sql = (
+        f"INSERT INTO roster_rows (import_id, {', '.join(columns)}) "
+        f"VALUES ({int(import_id)}, {', '.join('?' for _ in columns)})"
+    )
+    conn.exec_driver_sql(sql, list(rows))
 
 
 # SQLite's default page cache is 2 MiB: a 500,000-row import updates two indexes in random key

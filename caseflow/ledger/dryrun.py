@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from caseflow.idnumber import mask_id_number
 from caseflow.ledger.columns import ColumnPreset, HeaderNotFound, detect_header, match_header
 from caseflow.ledger.importer import township_codes
-from caseflow.ledger.reader import iter_table, read_rows
+from caseflow.ledger.reader import iter_table, read_cells
 from caseflow.ledger.validate import ERROR, ReportEntry, RowValidator
 from caseflow.timeutil import to_local
 
@@ -85,15 +85,15 @@ def validate_file(
 ) -> DryRun:
     """Validate every row, streaming the findings to `report_path` (JSON lines); writes nothing
     to the database. Raises HeaderNotFound or UnreadableFile (Chinese messages)."""
-    header, rows = read_rows(path, preset)
+    header, rows = read_cells(path, preset)
     validator = RowValidator(
-        preset, kind, to_local(now).date(), township_codes(session), header.fields
+        preset, kind, to_local(now).date(), township_codes(session), header=header
     )
     session.rollback()  # only read the org units: hold no transaction while reading the file
     outcome = DryRun(header_row=header.row_no)
     with report_path.open("w", encoding="utf-8") as out:
-        for row in rows:
-            clean, issues = validator.check(row)
+        for row_no, cells in rows:
+            clean, issues = validator.check_cells(row_no, cells)
             outcome.rows_total += 1
             outcome.rows_invalid += clean is None
             for issue in issues:

@@ -11,19 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.audit import append_admin_event
-from caseflow.ledger.bulk import insert_rows, prepare_bulk
+from caseflow.ledger.bulk import insert_roster_rows, prepare_bulk
 from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
 from caseflow.ledger.kinds import KIND_LABELS
-from caseflow.ledger.reader import UnreadableFile, read_rows
-from caseflow.ledger.validate import ERROR, CleanRow, ReportEntry, RowValidator
-from caseflow.models import OrgUnit, RosterImport, RosterRow
+from caseflow.ledger.reader import UnreadableFile, read_cells
+from caseflow.ledger.validate import ERROR, ROW_COLUMNS, ReportEntry, RowValidator, StoredRow
+from caseflow.models import OrgUnit, RosterImport
 from caseflow.timeutil import require_aware, to_local
 
 Progress = Callable[[int], None]
@@ -82,29 +81,6 @@ def township_codes(session: Session) -> dict[str, str]:
     return found
 
 
-def _row_values(import_id: int, row: CleanRow) -> dict[str, Any]:
-    return {
-        "import_id": import_id,
-        "row_no": row.row_no,
-        "household_key": row.household_key[:160],
-        "head_name": row.head_name[:100],
-        "township": row.township[:100],
-        "township_code": row.township_code,
-        "village": row.village[:100],
-        "id_number": row.id_number,
-        "name": row.name[:100],
-        "relation": row.relation[:20],
-        "health": row.health[:40],
-        "labour_capacity": row.labour_capacity[:40],
-        "attribute": row.attribute[:20],
-        "main_cause": row.main_cause[:40],
-        "income_fen": row.income_fen,
-        "aid_class": row.aid_class[:10],
-        "household_size": row.household_size,
-        "raw": row.raw,
-    }
-
-
 def import_roster(
     session: Session,
     path: Path,
@@ -115,10 +91,14 @@ def import_roster(
     skip_invalid: bool = False,
     progress: Progress | None = None,
     preset: ColumnPreset | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> ImportResult:
     """Validate and store a roster file; nothing is stored when any row is invalid unless
-    `skip_invalid` (then exactly the valid rows). `progress(rows_done)` runs after each batch."""
+    `skip_invalid` (then exactly the valid rows). `progress(rows_done)` runs after each batch.
+
+    A row's `raw` keeps what its normalised columns do not hold as written: every cell of a row
+    that needed normalising or has a finding, otherwise the cells of unmapped columns and the
+    income as written (the file itself is identified by its SHA-256)."""
     if kind not in KIND_LABELS:
         raise ValueError(f"未知名单类型：{kind}")
     require_aware(now, "now")
@@ -127,14 +107,15 @@ def import_roster(
         raise RuntimeError("import_roster needs a session without pending changes")
     preset = preset or PRESETS[kind]
     try:
-        header, rows = read_rows(path, preset)
+        header, rows = read_cells(path, preset)
     except (HeaderNotFound, UnreadableFile) as exc:
         result = ImportResult(None, REJECTED, report=[ReportEntry(0, "表头", ERROR, str(exc))])
         _log_rejected(session, path, kind, actor, now, result)
         return result
     validator = RowValidator(
-        preset, kind, to_local(now).date(), township_codes(session), header.fields
+        preset, kind, to_local(now).date(), township_codes(session), header=header
     )
+    check = validator.check_cells
     sha = file_sha256(path)
     result = ImportResult(None, REJECTED)
     try:
@@ -149,26 +130,33 @@ def import_roster(
         session.add(record)
         session.flush()
         prepare_bulk(session)
-        batch: list[dict[str, Any]] = []
+        import_id = record.id
+        batch: list[StoredRow] = []
         has_errors = False
-        for row in rows:
-            clean, issues = validator.check(row)
-            result.report.extend(issues)
-            result.rows_total += 1
-            has_errors = has_errors or clean is None
-            if clean is not None and (skip_invalid or not has_errors):
-                batch.append(_row_values(record.id, clean))
-                result.rows_imported += 1
-            if result.rows_total % batch_size == 0:
-                _insert(session, batch)
-                if progress:
-                    progress(result.rows_total)
+        report = result.report
+        total = imported = 0
+        for row_no, cells in rows:
+            clean, issues = check(row_no, cells)
+            total += 1
+            if issues:
+                report.extend(issues)
+            if clean is None:
+                has_errors = True
+            elif skip_invalid or not has_errors:
+                batch.append(clean)
+                imported += 1
+            if len(batch) >= batch_size:
+                _insert(session, import_id, batch)
+            if progress and total % batch_size == 0:
+                progress(total)
+        result.rows_total = total
+        result.rows_imported = imported
         if has_errors and not skip_invalid:
             session.rollback()
             result.rows_imported = 0
             _log_rejected(session, path, kind, actor, now, result)
             return result
-        _insert(session, batch)
+        _insert(session, import_id, batch)
         result.import_id = record.id
         result.status = VALID_ROWS_ONLY if has_errors else COMPLETE
         record.status = result.status
@@ -201,11 +189,11 @@ def import_roster(
     return result
 
 
-def _insert(session: Session, batch: list[dict[str, Any]]) -> None:
-    # A Core executemany on the session's connection (same transaction): the ORM bulk path
-    # costs about as much again per row as the database does.
+def _insert(session: Session, import_id: int, batch: list[StoredRow]) -> None:
+    # An executemany of plain tuples on the session's connection (same transaction): ORM
+    # objects or dictionaries cost more per row than the database does.
     if batch:
-        insert_rows(session, RosterRow, batch)
+        insert_roster_rows(session, import_id, ROW_COLUMNS, batch)
         batch.clear()
 
 

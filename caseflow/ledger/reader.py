@@ -106,35 +106,50 @@ def iter_table(path: Path) -> Iterator[tuple[int, list[str]]]:
     raise UnreadableFile(f"不支持的文件类型：{path.suffix}（请使用 .xlsx 或 .csv）")
 
 
-def _is_blank(cells: list[str]) -> bool:
-    return not any(c.strip() for c in cells)
+def read_cells(
+    path: Path, preset: ColumnPreset
+) -> tuple[HeaderMap, Iterator[tuple[int, list[str]]]]:
+    """The detected header and the non-blank data rows below it as (row number, cells): what
+    `read_rows` yields before building dictionaries (the import's fast path reads these)."""
+    header, rest = detect_header(iter_table(path), preset)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for row_no, cells in rest:
+            # One join and one strip in C: blank exactly when no cell has a non-space character.
+            if "".join(cells).strip():
+                yield row_no, cells
+
+    return header, rows()
+
+
+class RowBuilder:
+    """Builds the `SourceRow` of a row of cells under one header (worked out once, not per row:
+    the raw-cell name of each column and the mapped columns)."""
+
+    def __init__(self, header: HeaderMap) -> None:
+        self.names = [h or f"列{i + 1}" for i, h in enumerate(header.headers)]
+        self.mapped = list(header.columns.items())
+        self.reach = max(header.columns, default=-1) + 1  # rows this long need no bounds check
+
+    def __call__(self, row_no: int, cells: list[str]) -> SourceRow:
+        mapped, names = self.mapped, self.names
+        if len(cells) >= self.reach:
+            values = {name: cells[i] for i, name in mapped if cells[i]}
+        else:
+            values = {name: cells[i] for i, name in mapped if i < len(cells) and cells[i]}
+        raw = {n: c for n, c in zip(names, cells, strict=False) if c.strip()}
+        if len(cells) > len(names):
+            for i in range(len(names), len(cells)):
+                if cells[i].strip():
+                    raw[f"列{i + 1}"] = cells[i]
+        return SourceRow(row_no, values, raw)
 
 
 def read_rows(path: Path, preset: ColumnPreset) -> tuple[HeaderMap, Iterator[SourceRow]]:
     """The detected header and the data rows below it (blank rows skipped)."""
-    header, rest = detect_header(iter_table(path), preset)
-
-    # Worked out once, not per row: the raw-cell name of each column and the mapped columns.
-    names = [h or f"列{i + 1}" for i, h in enumerate(header.headers)]
-    mapped = list(header.columns.items())
-    reach = max(header.columns, default=-1) + 1  # rows at least this long need no bounds check
-
-    def rows() -> Iterator[SourceRow]:
-        for row_no, cells in rest:
-            if _is_blank(cells):
-                continue
-            if len(cells) >= reach:
-                values = {name: cells[i] for i, name in mapped if cells[i]}
-            else:
-                values = {name: cells[i] for i, name in mapped if i < len(cells) and cells[i]}
-            raw = {n: c for n, c in zip(names, cells, strict=False) if c.strip()}
-            if len(cells) > len(names):
-                for i in range(len(names), len(cells)):
-                    if cells[i].strip():
-                        raw[f"列{i + 1}"] = cells[i]
-            yield SourceRow(row_no, values, raw)
-
-    return header, rows()
+    header, rest = read_cells(path, preset)
+    build = RowBuilder(header)
+    return header, (build(row_no, cells) for row_no, cells in rest)
 
 
 def estimate_rows(path: Path) -> int:

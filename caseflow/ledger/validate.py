@@ -11,14 +11,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from json.encoder import JSONEncoder, encode_basestring
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
 from caseflow.idnumber import InvalidIdNumber, parse_id_number
-from caseflow.ledger.columns import FIELD_LABELS, ColumnPreset
+from caseflow.ledger.columns import FIELD_LABELS, ColumnPreset, HeaderMap
 from caseflow.ledger.kinds import HOUSEHOLD_KINDS
-from caseflow.ledger.reader import SourceRow
+from caseflow.ledger.reader import RowBuilder, SourceRow
 from caseflow.money import parse_yuan
 
 ERROR = "error"
@@ -68,6 +71,55 @@ class CleanRow:
     raw: dict[str, str] = field(default_factory=dict)
 
 
+_json_text = encode_basestring  # a str as a JSON string, non-ASCII kept (C)
+_json = JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+
+# The stored form of a valid row (a `roster_rows` row without its import id), in this order.
+ROW_COLUMNS = (
+    "row_no",
+    "household_key",
+    "head_name",
+    "township",
+    "township_code",
+    "village",
+    "id_number",
+    "name",
+    "relation",
+    "health",
+    "labour_capacity",
+    "attribute",
+    "main_cause",
+    "income_fen",
+    "aid_class",
+    "household_size",
+    "raw",  # JSON text
+)
+StoredRow = tuple[Any, ...]
+
+
+def stored_row(row: CleanRow) -> StoredRow:
+    """A clean row in the `ROW_COLUMNS` layout, text cut to the column widths."""
+    return (
+        row.row_no,
+        row.household_key[:160],
+        row.head_name[:100],
+        row.township[:100],
+        row.township_code,
+        row.village[:100],
+        row.id_number,
+        row.name[:100],
+        row.relation[:20],
+        row.health[:40],
+        row.labour_capacity[:40],
+        row.attribute[:20],
+        row.main_cause[:40],
+        row.income_fen,
+        row.aid_class[:10],
+        row.household_size,
+        _json(row.raw),
+    )
+
+
 # Anything normalise_cell could change; most cells have none of it and are returned as they are.
 _UNTIDY = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\\s]")
 
@@ -100,6 +152,97 @@ def monthly_fen(text: str, *, annual: bool) -> int:
     return int((Decimal(fen) / 12).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+# Weighted digit sums of the three parts of an ID number (area, birth date, sequence), cached:
+# a roster repeats a few area codes and some tens of thousands of birth dates.
+_AREA_SUM: dict[str, int] = {}
+_BIRTH_SUM: dict[str, int] = {}
+_SEQUENCE_SUM: dict[str, int] = {}
+
+
+def _part_sum(sums: dict[str, int], part: str, start: int) -> int:
+    if len(sums) > 100_000:  # a file of made-up area codes cannot grow this without bound
+        sums.clear()
+    value = sums[part] = sum(int(d) * w for d, w in zip(part, _WEIGHTS[start:], strict=False))
+    return value
+
+
+def _check_char(text: str) -> str:
+    """The GB 11643 check character of the first 17 digits of `text` (as idnumber.check_char)."""
+    area, birth, sequence = text[:6], text[6:14], text[14:17]
+    total = (
+        (_AREA_SUM.get(area) or _part_sum(_AREA_SUM, area, 0))
+        + (_BIRTH_SUM.get(birth) or _part_sum(_BIRTH_SUM, birth, 6))
+        + (_SEQUENCE_SUM.get(sequence) or _part_sum(_SEQUENCE_SUM, sequence, 14))
+    )
+    return _CHECK[total % 11]
+
+
+def _plausible_birth(digits: str, today: date) -> bool:
+    """The eight birth-date digits name a real day from 1900 to `today` (as parse_id_number)."""
+    try:
+        born = date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= today
+
+
+# The fields `check_cells` picks out of a row, in this order (every field a preset can map).
+_FAST_FIELDS = (
+    "household_no",
+    "head_name",
+    "head_id_number",
+    "id_number",
+    "name",
+    "relation",
+    "health",
+    "labour_capacity",
+    "attribute",
+    "main_cause",
+    "income_year",
+    "income_month",
+    "township",
+    "village",
+    "aid_class",
+    "household_size",
+    "phone",
+)
+assert set(_FAST_FIELDS) == set(FIELD_LABELS)
+
+
+class _FastPlan:
+    """Where each field sits in a row of cells under one header (worked out once per file)."""
+
+    def __init__(self, header: HeaderMap, preset: ColumnPreset) -> None:
+        column = {name: i for i, name in header.columns.items()}
+        # -1: the empty cell check_cells appends, for a field the file has no column for.
+        self.pick = itemgetter(*(column.get(name, -1) for name in _FAST_FIELDS))
+        self.reach = max(header.columns, default=-1) + 1
+        self.required = [_FAST_FIELDS.index(name) for name in preset.required]
+        self.build = RowBuilder(header)
+        # raw keeps what the stored columns do not hold as written: the cells of columns no
+        # field maps and the income as written (stored converted to fen per month). A row that
+        # needed normalising takes the general path and keeps every cell.
+        names = self.build.names
+        income = {i for i, name in header.columns.items() if name.startswith("income_")}
+        self.keep = [i for i in range(len(names)) if i not in header.columns or i in income]
+        self.keys = {i: f"{_json_text(names[i])}:" for i in self.keep}
+
+    def raw(self, cells: list[str]) -> str:
+        """The kept cells of a tidy row as a JSON object (header text → cell text, non-blank
+        cells only), written directly: the keys are encoded once per file."""
+        parts = [
+            f"{self.keys[i]}{_json_text(cells[i])}"
+            for i in self.keep
+            if i < len(cells) and cells[i].strip()
+        ]
+        for i in range(len(self.build.names), len(cells)):
+            if cells[i].strip():
+                parts.append(f"{_json_text(f'列{i + 1}')}:{_json_text(cells[i])}")
+        return "{" + ",".join(parts) + "}"
+
+
 class RowValidator:
     """Validates the rows of one file, in order."""
 
@@ -110,14 +253,125 @@ class RowValidator:
         today: date,
         townships: Mapping[str, str] | None = None,
         file_fields: frozenset[str] = frozenset(),
+        *,
+        header: HeaderMap | None = None,
     ) -> None:
         self.preset = preset
         self.kind = kind
         self.today = today
         self.townships = townships or {}
-        self.file_fields = file_fields  # the columns the file has (from its header)
+        # the columns the file has (from its header)
+        self.file_fields = header.fields if header is not None and not file_fields else file_fields
         self._seen: dict[str, int] = {}  # id number → row_no << 32 | household-key hash
         self._current_head: tuple[str, str] | None = None  # (key, head name) of the last 户主
+        self._plan = _FastPlan(header, preset) if header is not None else None
+        self._born_ok: dict[str, bool] = {}  # an ID's eight birth-date digits → plausible
+
+    def check_cells(
+        self, row_no: int, cells: list[str]
+    ) -> tuple[StoredRow | None, list[ReportEntry]]:
+        """`check` of a row of cells under the header the validator was built with, giving the
+        stored form (`ROW_COLUMNS`) of a valid row. A tidy row (nothing to normalise, no
+        finding) is checked here without building dictionaries; any other row takes `check`, so
+        both give the same rows and findings (only `raw` differs: see `_FastPlan.raw`)."""
+        plan = self._plan
+        if plan is None:
+            raise RuntimeError("check_cells needs the validator built with the file's header")
+        if len(cells) < plan.reach:
+            return self._general(row_no, cells)
+        cells.append("")  # the value of every field the file has no column for (index -1)
+        picked = plan.pick(cells)
+        cells.pop()
+        (
+            household_no,
+            head_name,
+            head_id_text,
+            ident,
+            name,
+            relation,
+            health,
+            labour,
+            attribute,
+            cause,
+            income_year,
+            income_month,
+            township,
+            village,
+            aid_class,
+            size_text,
+            _phone,
+        ) = picked
+        if (
+            _UNTIDY.search("".join(picked)) is not None
+            or not all([picked[i] for i in plan.required])
+            or not self._tidy_id(ident)
+            or (head_id_text and not self._tidy_id(head_id_text))
+            or ident in self._seen
+        ):
+            return self._general(row_no, cells)
+        size: int | None = None
+        if size_text:
+            if not (size_text.isascii() and size_text.isdigit()) or not 0 < int(size_text) <= 99:
+                return self._general(row_no, cells)
+            size = int(size_text)
+        income: int | None = None
+        try:
+            if income_month:
+                income = monthly_fen(income_month, annual=False)
+            elif income_year:
+                income = monthly_fen(income_year, annual=True)
+        except ValueError:
+            return self._general(row_no, cells)
+        code = self.townships.get(township)
+        if township and code is None and self.kind in HOUSEHOLD_KINDS:
+            return self._general(row_no, cells)  # the notice about an unknown township
+        key, head_name = self._household(
+            ident, head_id_text or None, household_no, name, head_name, relation, township, village
+        )
+        if key is None:
+            return self._general(row_no, cells)  # the error (this changed no state)
+        self._seen[ident] = row_no << 32 | (hash(key) & 0xFFFFFFFF)
+        return (
+            (
+                row_no,
+                key[:160],
+                head_name[:100],
+                township[:100],
+                code,
+                village[:100],
+                ident,
+                name[:100],
+                relation[:20],
+                health[:40],
+                labour[:40],
+                attribute[:20],
+                cause[:40],
+                income,
+                aid_class.upper()[:10],
+                size,
+                plan.raw(cells),
+            ),
+            [],
+        )
+
+    def _general(self, row_no: int, cells: list[str]) -> tuple[StoredRow | None, list[ReportEntry]]:
+        assert self._plan is not None
+        clean, issues = self.check(self._plan.build(row_no, cells))
+        return (None if clean is None else stored_row(clean)), issues
+
+    def _tidy_id(self, text: str) -> bool:
+        """An 18-character ID number that `parse_id_number` takes unchanged and without notice:
+        ASCII digits (last one or upper-case X), a plausible birth date, the right check."""
+        if len(text) != 18 or not text.isascii() or not text[:17].isdigit():
+            return False
+        last = text[17]
+        if not (last.isdigit() or last == "X"):
+            return False
+        born = text[6:14]
+        ok = self._born_ok.get(born)
+        if ok is None:
+            ok = self._born_ok[born] = _plausible_birth(born, self.today)
+        return ok and _check_char(text) == last
 
     def check(self, row: SourceRow) -> tuple[CleanRow | None, list[ReportEntry]]:
         """The clean row (None when the row has an error) and every finding about it."""
@@ -136,7 +390,16 @@ class RowValidator:
         size = self._size(values, error)
         if any(i.severity == ERROR for i in issues) or ident is None:
             return None, issues
-        key, head_name = self._household(ident, head_ident, values)
+        key, head_name = self._household(
+            ident,
+            head_ident,
+            values.get("household_no", ""),
+            values.get("name", ""),
+            values.get("head_name", ""),
+            values.get("relation", ""),
+            values.get("township", ""),
+            values.get("village", ""),
+        )
         if key is None:
             error(
                 "household_no",
@@ -245,22 +508,28 @@ class RowValidator:
         return int(text)
 
     def _household(
-        self, ident: str, head_ident: str | None, values: dict[str, str]
+        self,
+        ident: str,
+        head_ident: str | None,
+        household_no: str,
+        name: str,
+        head_name: str,
+        relation: str,
+        township: str,
+        village: str,
     ) -> tuple[str | None, str]:
         if self.kind not in HOUSEHOLD_KINDS:
-            return f"person:{ident}", values.get("name", "")
-        head_name = values.get("head_name", "")
-        is_head = values.get("relation", "") == HEAD or (head_ident == ident)
+            return f"person:{ident}", name
+        is_head = relation == HEAD or (head_ident == ident)
         if is_head:
-            head_name = head_name or values.get("name", "")
+            head_name = head_name or name
         key: str | None = None
-        if values.get("household_no"):
-            key = f"no:{values['household_no']}"
+        if household_no:
+            key = f"no:{household_no}"
         elif head_ident:
             key = f"head:{head_ident}"
         elif head_name and "head_name" in self.file_fields:
-            place = f"{values.get('township', '')}|{values.get('village', '')}"
-            key = f"name:{head_name}|{place}"
+            key = f"name:{head_name}|{township}|{village}"
         elif is_head:
             key = f"head:{ident}"
         elif self._current_head is not None:
