@@ -6,9 +6,11 @@ Actions already taken for a household key in an earlier run are carried into the
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -77,7 +79,7 @@ def _figures(session: Session, now: datetime) -> Figures:
 def _load_units(
     session: Session, registry_import_id: int, roster_ids: Sequence[int], include_system: bool
 ) -> list[Unit]:
-    units = list(roster_units(session, registry_import_id, REGISTRY))
+    units = roster_units(session, registry_import_id, REGISTRY)
     kinds = dict(
         session.execute(
             select(RosterImport.id, RosterImport.kind).where(RosterImport.id.in_(roster_ids))
@@ -113,6 +115,21 @@ def _carried_actions(session: Session, keys: set[str]) -> dict[str, ComparisonRe
     return {r.household_key: r for r in acted if r.household_key in keys}
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a comparison allocates millions of small objects that
+    live until it ends (households, persons), and the collections it would trigger keep walking
+    all of them (about a fifth of the comparison's CPU time at 700,000 persons). Nothing the
+    comparison builds is cyclic; the collector is restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_comparison(
     session: Session,
     registry_import_id: int,
@@ -123,6 +140,20 @@ def run_comparison(
     include_system_cases: bool = True,
 ) -> ComparisonRun:
     """Compare household by household and store one result per household, in one transaction."""
+    with _collector_paused():
+        return _run_comparison(
+            session, registry_import_id, roster_import_ids, actor, now, include_system_cases
+        )
+
+
+def _run_comparison(
+    session: Session,
+    registry_import_id: int,
+    roster_import_ids: Sequence[int],
+    actor: Actor | None,
+    now: datetime,
+    include_system_cases: bool,
+) -> ComparisonRun:
     require_aware(now, "now")
     roster_ids = list(dict.fromkeys(roster_import_ids))
     _check_imports(session, registry_import_id, roster_ids)

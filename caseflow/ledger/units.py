@@ -4,9 +4,9 @@ and their loaders: roster imports (streamed by household) and the system's appro
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,8 +31,9 @@ _SYSTEM_LABOUR = {"full": "有劳动能力", "partial": "部分丧失劳动能�
 _SYSTEM_HEALTH = {"healthy": "健康", "chronic": "长期慢性病", "serious_illness": "患有大病"}
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
+    """One person as a source lists them (a tuple: a comparison holds hundreds of thousands)."""
+
     id_number: str
     name: str
     relation: str = ""
@@ -42,11 +43,11 @@ class Person:
     def as_dict(self) -> dict[str, str]:
         """JSON-ready."""
         return {
-            "id_number": self.id_number,
-            "name": self.name,
-            "relation": self.relation,
-            "labour_capacity": self.labour_capacity,
-            "health": self.health,
+            "id_number": self[0],
+            "name": self[1],
+            "relation": self[2],
+            "labour_capacity": self[3],
+            "health": self[4],
         }
 
 
@@ -144,48 +145,95 @@ _UNIT_COLUMNS = (
 )
 
 
-# The Unit attributes filled from the columns after the person's own (same names, same order).
-_HOUSEHOLD_FIELDS = _UNIT_COLUMNS[6:]
-
-
-def roster_units(session: Session, import_id: int, source: str) -> Iterator[Unit]:
-    """The households of one roster import, streamed in household-key order."""
-    # Plain columns, not entities: no ORM identity map and no decoding of the raw-cells JSON,
-    # which the comparison never reads (a large share of the time for a 500,000-row registry).
-    # A Core select on the connection: the ORM's per-row result processing is not needed for
-    # plain column tuples.
+def _import_rows(session: Session, import_id: int) -> Iterable[Sequence[Any]]:
+    """The `_UNIT_COLUMNS` of every row of one import, in storage (file) order."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        # One import's rows were inserted in one transaction, so they sit in one range of row
+        # ids: read that range in order (sequential pages), not the rows in household-key order
+        # through the index (a random read per row once the table outgrows the page cache).
+        # "+import_id" keeps SQLite from preferring the import's index for the filter.
+        lo, hi = conn.exec_driver_sql(
+            "SELECT min(id), max(id) FROM roster_rows WHERE import_id = ?", (import_id,)
+        ).one()
+        if lo is None:
+            return ()
+        # The driver's own cursor (same connection, same transaction): its rows are plain
+        # tuples, iterated in C.
+        cursor = conn.connection.cursor()
+        cursor.arraysize = 5000
+        cursor.execute(
+            f"SELECT {', '.join(_UNIT_COLUMNS)} FROM roster_rows"
+            " WHERE id BETWEEN ? AND ? AND +import_id = ? ORDER BY id",
+            (lo, hi, import_id),
+        )
+        return cast(Iterable[Sequence[Any]], cursor)
     table = RosterRow.__table__.c
-    rows = session.connection().execute(
+    return conn.execute(
         select(*(table[name] for name in _UNIT_COLUMNS))
         .where(table.import_id == import_id)
-        .order_by(table.household_key, table.row_no)
+        .order_by(table.id)
         .execution_options(yield_per=5000)
     )
-    unit: Unit | None = None
+
+
+def roster_units(session: Session, import_id: int, source: str) -> list[Unit]:
+    """The households of one roster import in household-key order, each with its persons in
+    file order and, per household field, the first non-empty value of its rows."""
+    # Plain column tuples, not entities: no ORM identity map and no decoding of the raw-cells
+    # JSON, which the comparison never reads.
+    units: dict[str, Unit] = {}
+    missing: dict[str, list[int]] = {}  # household fields still empty (first non-empty wins)
     program = _PROGRAM_OF.get(source)
-    missing: list[int] = []  # household-level fields still empty (first non-empty value wins)
-    for key, ident, name, relation, labour, health, *place in rows:
-        if unit is None or unit.key != key:
-            if unit is not None:
-                yield unit
-            unit = Unit(source, key, program=program, import_id=import_id)
-            missing = list(range(len(_HOUSEHOLD_FIELDS)))
-        unit.persons.append(Person(ident, name, relation, labour, health))
-        if missing:
-            missing = _fill_household(unit, place, missing)
-    if unit is not None:
-        yield unit
+    make_person = Person._make
+    for row in _import_rows(session, import_id):
+        key = row[0]
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = Unit(
+                source,
+                key,
+                [make_person(row[1:6])],
+                program,
+                row[6] or "",
+                row[7] or "",
+                row[8] or None,
+                row[9] or "",
+                row[10] or "",
+                row[11] or "",
+                row[12],
+                row[13] or "",
+                row[14],
+                import_id,
+            )
+            empty = [i for i in _FIELD_AT if row[i] is None or row[i] == ""]
+            if empty:
+                missing[key] = empty
+            continue
+        unit.persons.append(make_person(row[1:6]))
+        still = missing.get(key)
+        if still:
+            missing[key] = _fill_household(unit, row, still)
+    return sorted(units.values(), key=_unit_key)
 
 
-def _fill_household(unit: Unit, place: list[Any], missing: list[int]) -> list[int]:
+def _unit_key(unit: Unit) -> str:
+    return unit.key
+
+
+# Row positions of the household fields (after the person's own columns).
+_FIELD_AT = range(6, len(_UNIT_COLUMNS))
+
+
+def _fill_household(unit: Unit, row: Sequence[Any], missing: list[int]) -> list[int]:
     """Set the still-empty household fields this row has; return those still empty."""
     still = []
     for i in missing:
-        value = place[i]
+        value = row[i]
         if value is None or value == "":
             still.append(i)
         else:
-            setattr(unit, _HOUSEHOLD_FIELDS[i], value)
+            setattr(unit, _UNIT_COLUMNS[i], value)
     return still
 
 
