@@ -48,7 +48,9 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Straight on the driver: exec_driver_sql's execution context costs more than the BEGIN, and
+    # fire() begins a transaction for every transition.
+    conn.connection.driver_connection.execute("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -99,21 +99,19 @@ def _check_separation(
 ) -> None:
     if actor.is_system:
         return
-    conn = session.connection()
     if wf.related_staff_excluded and case.flag_staff_relative:
-        related = conn.execute(
-            firesql.RELATED_STAFF, {"s_household": case.household_id, "s_user": actor.user_id}
-        ).scalar()
-        if related:
+        related = firesql.RELATED_STAFF.first(
+            session, {"s_household": case.household_id, "s_user": actor.user_id}
+        )
+        if related is not None and related[0]:
             raise PermissionDenied("本案为您的近亲属备案案件，您须回避，不能办理")
     if t.forbid_actors_of:
-        done = conn.execute(
-            firesql.DONE_BEFORE,
-            {"s_case": case.id, "s_user": actor.user_id, "s_triggers": list(t.forbid_actors_of)},
-        ).scalar()
+        done = firesql.done_before(tuple(t.forbid_actors_of)).first(
+            session, {"s_case": case.id, "s_user": actor.user_id}
+        )
         if done is not None:
             raise PermissionDenied(
-                f"您已在本案中办理「{_label(wf, done)}」，按职责分离规定不能再「{t.label}」"
+                f"您已在本案中办理「{_label(wf, done[0])}」，按职责分离规定不能再「{t.label}」"
             )
 
 
@@ -152,11 +150,11 @@ def _lock_case(
     params = {"l_id": case_id, "l_scope": firesql.scope_pattern(actor.org_path)}
     # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE … RETURNING as the
     # first statement takes the database's write lock and reads the row in one step.
-    stmt = firesql.LOCK_PG if is_postgres(session) else firesql.LOCK_SQLITE
-    row = stmt.first(session, params)
-    if row is None:
+    found = firesql.lock_case(session, is_postgres(session), params)
+    if found is None:
         raise CaseNotFound()
-    return record_from_row(row), (row[-2], row[-1])
+    row, newest = found
+    return record_from_row(row), newest
 
 
 def _start_unit_of_work(session: Session) -> None:
@@ -260,7 +258,7 @@ def _apply(
         deadlines.on_state_change(session, case, wf, ruleset, cal, old, new, now)
     # Compare-and-set: the write succeeds only on the version we read (we hold the lock, so a
     # mismatch means someone wrote around it). The case's clock is refreshed in the same UPDATE.
-    if firesql.compare_and_set(session, case.id, loaded_version, values, new != old) is None:
+    if not firesql.compare_and_set(session, case.id, loaded_version, values, new != old):
         raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
     if t.effects:  # effects see the case in its new state, in the database and in the session
         assert cal is not None
@@ -284,6 +282,8 @@ def _effect_case(session: Session, case_id: int) -> Case:
 def _forget_loaded_copy(session: Session, case_id: int) -> None:
     """A Case the caller loaded into this session before fire() is now stale: expire it, so
     its next attribute access reads the committed row rather than the pre-transition values."""
+    if not session.identity_map:
+        return  # the common case on the hot path: nothing loaded, nothing to look up
     loaded = session.identity_map.get(identity_key(Case, case_id))
     if loaded is not None:
         session.expire(loaded)

@@ -30,11 +30,41 @@ Processor = Callable[[Any], Any] | None
 @dataclass(frozen=True)
 class _Plan:
     sql: str
-    names: tuple[str, ...]  # bind names in the order the driver wants them (positional styles)
-    fixed: dict[str, Any]  # binds whose value is part of the statement (literals, NULLs)
-    processors: dict[str, Callable[[Any], Any]]
+    # (bind name, its bind processor or None) in the order the driver wants them; `fixed` holds
+    # the binds whose value is part of the statement (literals, NULLs).
+    binds: tuple[tuple[str, Processor], ...]
+    fixed: dict[str, Any]
     positional: bool
-    results: tuple[Processor, ...]
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # result columns with a processor
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """The DBAPI connection of one session transaction (see _driver)."""
+
+    transaction: Any
+    dialect: Dialect
+    connection: Any
+
+
+_DRIVER_KEY = "caseflow.rawsql.driver"
+
+
+def _driver(session: Session) -> _Driver:
+    """The session's DBAPI connection, found once per transaction.
+
+    Session.connection() walks the session's transaction bookkeeping on every call, which costs
+    more than SQLite takes to run one of these statements; the answer cannot change while the
+    same transaction is open, so it is kept in session.info next to that transaction object.
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get(_DRIVER_KEY)
+    if transaction is not None and cached is not None and cached.transaction is transaction:
+        return cast(_Driver, cached)
+    conn = session.connection()  # begins the transaction when none is open
+    driver = _Driver(session.get_transaction(), conn.dialect, conn.connection.driver_connection)
+    session.info[_DRIVER_KEY] = driver
+    return driver
 
 
 class RawStatement:
@@ -43,12 +73,12 @@ class RawStatement:
     def __init__(self, stmt: ClauseElement, results: Sequence[ColumnElement[Any]] = ()) -> None:
         self.stmt = stmt
         self.result_columns = tuple(results)
-        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+        self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
 
-    def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+    def _plan(self, dialect: Dialect, keys: frozenset[str]) -> _Plan:
         plan = self._plans.get((dialect.name, keys))
         if plan is None:
-            plan = self._compile(dialect, keys)
+            plan = self._compile(dialect, tuple(sorted(keys)))
             self._plans[(dialect.name, keys)] = plan
         return plan
 
@@ -63,33 +93,42 @@ class RawStatement:
                 if has_default and col.key not in keys and not col.primary_key:
                     raise ValueError(f"{table}.{col.key} has a default and must be given")
         compiled = cast(SQLCompiler, stmt.compile(dialect=dialect, column_keys=column_keys))
-        processors: dict[str, Callable[[Any], Any]] = {}
+        processors: dict[str, Processor] = {}
         fixed: dict[str, Any] = {}
         for name, bind in compiled.binds.items():
-            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if proc is not None:
-                processors[name] = proc
+            processors[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if not bind.required:
                 fixed[name] = bind.effective_value
         positional = compiled.positiontup is not None
         names = tuple(compiled.positiontup or compiled.binds)
-        results = tuple(
+        results = (
             c.type.dialect_impl(dialect).result_processor(dialect, None)
             for c in self.result_columns
         )
-        return _Plan(compiled.string, names, fixed, processors, positional, results)
+        converted = tuple((i, p) for i, p in enumerate(results) if p is not None)
+        binds = tuple((n, processors[n]) for n in names)
+        return _Plan(compiled.string, binds, fixed, positional, converted)
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> Any:
         """Run on the session's connection (its transaction); the DBAPI cursor, results unread."""
-        conn = session.connection()
-        dialect = conn.dialect
-        plan = self._plan(dialect, tuple(sorted(params)))
-        values = {**plan.fixed, **params}
-        for name, proc in plan.processors.items():
-            if name in values:
-                values[name] = proc(values[name])
-        args: Any = tuple(values[n] for n in plan.names) if plan.positional else values
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        return self._execute(session, params)[0]
+
+    def _execute(self, session: Session, params: Mapping[str, Any]) -> tuple[Any, _Plan]:
+        driver = _driver(session)
+        dialect = driver.dialect
+        plan = self._plan(dialect, frozenset(params))
+        values = {**plan.fixed, **params} if plan.fixed else params
+        args: Any
+        if plan.positional:
+            args = [
+                values[name] if proc is None else proc(values[name]) for name, proc in plan.binds
+            ]
+        else:
+            args = {
+                name: values[name] if proc is None else proc(values[name])
+                for name, proc in plan.binds
+            }
+        cursor = driver.connection.cursor()
         try:
             cursor.execute(plan.sql, args)
         except dialect.loaded_dbapi.Error as exc:
@@ -97,22 +136,24 @@ class RawStatement:
             raise DBAPIError.instance(
                 plan.sql, args, exc, dialect.loaded_dbapi.Error, dialect=dialect
             ) from exc
-        return cursor
+        return cursor, plan
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row, result columns converted as SQLAlchemy would convert them."""
-        cursor = self.execute(session, params)
+        cursor, plan = self._execute(session, params)
         try:
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        procs = self._plan(session.connection().dialect, tuple(sorted(params))).results
-        if not any(procs):
+        if not plan.converted:
             return [tuple(r) for r in rows]
-        return [
-            tuple(p(v) if p is not None else v for p, v in zip(procs, r, strict=False))
-            for r in rows
-        ]
+        out = []
+        for r in rows:
+            values = list(r)
+            for i, proc in plan.converted:
+                values[i] = proc(values[i])
+            out.append(tuple(values))
+        return out
 
     def first(self, session: Session, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row, or None."""
@@ -122,3 +163,20 @@ class RawStatement:
     def run(self, session: Session, params: Mapping[str, Any]) -> None:
         """Execute and discard any result."""
         self.execute(session, params).close()
+
+    def rowcount(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Execute an UPDATE or DELETE; the number of rows it matched."""
+        cursor = self.execute(session, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def insert_id(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Execute an INSERT of one row; its new integer primary key (cursor.lastrowid — on
+        SQLite only, where RETURNING costs more than the insert itself)."""
+        cursor = self.execute(session, params)
+        try:
+            return int(cursor.lastrowid)
+        finally:
+            cursor.close()

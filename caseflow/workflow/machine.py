@@ -6,6 +6,8 @@ No case is ever added to the machine as a model: `fire` hands the machine a thro
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from transitions import Machine, MachineError
 
 from caseflow.errors import TransitionNotAllowed
@@ -36,8 +38,25 @@ def build_machine(wf: WorkflowDef) -> Machine:
     )
 
 
+# Per machine: (state, trigger) → destination, as the machine answered the first time. Machines
+# are built once per loaded definition and never change, so neither can the answer; asking the
+# machine again on every fire cost more than the rest of the state move. Weak keys: a registry
+# reloaded (tests, `workflows check`) takes its old machines' answers with it.
+_answers: WeakKeyDictionary[Machine, dict[tuple[str, str], str]] = WeakKeyDictionary()
+
+
 def next_state(machine: Machine, state: str, trigger: str) -> str:
     """Where `trigger` leads from `state` according to the machine (unchanged for internal ones)."""
+    known = _answers.get(machine)
+    if known is None:
+        known = _answers[machine] = {}
+    found = known.get((state, trigger))
+    if found is None:
+        found = known[(state, trigger)] = _ask(machine, state, trigger)
+    return found
+
+
+def _ask(machine: Machine, state: str, trigger: str) -> str:
     position = _Position(state)
     try:
         machine.events[trigger].trigger(position)
