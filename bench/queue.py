@@ -7,13 +7,20 @@
 Its own generator (no tests/ import): the district's 11 townships with 10 villages each, one
 household per 10 cases, cases spread over the six workflows. Most cases of a system with a
 million cases are closed; `--open-share` (default 5 %) are open, in any non-final state, with a
-due date around today (overdue ones escalated), 5 % paused (no due date), a few priority flags.
+due date from 20 days ago to 15 days ahead (overdue ones escalated), 5 % paused (no due date), a
+few priority flags. Due dates look like the real ones: working- and calendar-day deadlines end
+at 23:59:59.999999 local time (workcal.add_working_days); 3 % are hour deadlines (救急难, a
+number of hours after an instant) and fall anywhere.
+
+The rows are bulk-inserted with the board's counter triggers (migration 0009) in place, so the
+counters are maintained exactly as in production; the load checks them against a recount.
 
 Measured, through the same functions the web pages call:
 - the first queue page (counts per tab + 30 rows) of a township reviewer of 滨河镇 and of a
   district approver;
-- the board's totals (caseflow.board if present, else open / overdue / escalated counts by
-  township × state over open cases).
+- the board's totals through caseflow.board.board_totals (from the counters), and for
+  comparison the old way: the live grouped count over the open cases (board_totals(live=True))
+  and the bench's own open / overdue / escalated count by township × state.
 p50 / p95 over repeated runs, EXPLAIN (QUERY PLAN) of each query, both sizes side by side with
 the ratio 1M / 10k. Results go to bench/results/queue.json.
 """
@@ -48,7 +55,10 @@ sys.path.insert(0, str(ROOT))
 
 from _pg import find_pg_bin, throwaway_server  # noqa: E402
 
+from caseflow import board as bd  # noqa: E402
 from caseflow.actors import Actor  # noqa: E402
+from caseflow.board_counts import drift  # noqa: E402
+from caseflow.calendar_store import load_calendar  # noqa: E402
 from caseflow.db import make_engine, make_session_factory  # noqa: E402
 from caseflow.models import Case  # noqa: E402
 from caseflow.orgs import TOWNSHIPS  # noqa: E402
@@ -63,6 +73,7 @@ from caseflow.queue import (  # noqa: E402
 )
 from caseflow.queue import _prefix as org_prefix  # noqa: E402  (the queue's jurisdiction test)
 from caseflow.schema import upgrade  # noqa: E402
+from caseflow.workcal import end_of_local_day, local_date  # noqa: E402
 from caseflow.workflow.registry import registry  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -189,7 +200,11 @@ def generate_cases(
             state = rnd.choice(open_states)
             opened = NOW - timedelta(days=rnd.uniform(0, 60))
             if rnd.random() >= 0.05:
-                due = NOW + timedelta(days=rnd.uniform(-20, 15))
+                if rnd.random() < 0.03:  # an hour deadline: any instant
+                    due = NOW + timedelta(hours=rnd.uniform(-20 * 24, 15 * 24))
+                else:  # a day deadline: the end of its local day
+                    day = local_date(NOW) + timedelta(days=rnd.randint(-20, 15))
+                    due = end_of_local_day(day)
                 level = rnd.choice((2, 2, 3, 4)) if due < NOW else rnd.choice((0, 0, 0, 1))
         else:
             state = rnd.choice(final_states)
@@ -305,9 +320,14 @@ def load(engine: Engine, n: int, open_share: float) -> dict[str, Any]:
             conn.execute(text("ANALYZE"))
     with engine.connect() as conn:
         n_open = conn.scalar(select(func.count()).where(Case.is_final == false()))
+        n_counters = conn.scalar(text("SELECT count(*) FROM board_counts"))
+        exact = drift(conn)
+    if not exact.ok:
+        raise SystemExit(f"board counters differ from a recount: {len(exact.differences)} keys")
     return {
         "cases": n,
         "open_cases": int(n_open or 0),
+        "board_counter_rows": int(n_counters or 0),
         "load_seconds": round(loaded, 1),
         "index_seconds": round(time.perf_counter() - t0 - loaded, 1),
     }
@@ -421,6 +441,23 @@ def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[s
 
             name = f"caseflow.board.{fn.__name__}"
             results["board_totals_caseflow_board"] = {**_timed(board, runs), "source": name}
+            if fn is bd.board_totals:
+
+                def board_live() -> Any:
+                    out = bd.board_totals(session, BOARD_ACTOR, NOW, live=True)
+                    session.rollback()
+                    return out
+
+                assert board() == board_live(), "counters and live count disagree"
+                results["board_totals_live_reference"] = {
+                    **_timed(board_live, runs),
+                    "source": "caseflow.board.board_totals(live=True): the open cases counted",
+                }
+                bounds = bd.boundaries(load_calendar(session), NOW)
+                session.rollback()
+                plans["caseflow.board counters (board_totals)"] = explain(
+                    session, bd.counters_select(BOARD_ACTOR, bounds, sqlite=sqlite)
+                )
 
         def grouped() -> Any:
             out = session.execute(board_totals_stmt(BOARD_ACTOR, NOW)).all()
@@ -443,7 +480,8 @@ def run_one(url: str, n: int, open_share: float, runs: int) -> dict[str, Any]:
         info = load(engine, n, open_share)
         print(
             f"  loaded {n:,} cases ({info['open_cases']:,} open) in {info['load_seconds']} s, "
-            f"indexes {info['index_seconds']} s",
+            f"indexes {info['index_seconds']} s; {info['board_counter_rows']:,} board counter "
+            "rows, equal to a recount",
             flush=True,
         )
         results, plans = measure(engine, runs)
@@ -496,8 +534,10 @@ def _check_targets(db: str, by_size: dict[int, dict[str, Any]]) -> list[str]:
         ok = res[name]["p95_ms"] <= TARGETS["queue_p95_ms"]
         verdict = "OK" if ok else "MISSED"
         notes.append(f"{db} {name} p95 {res[name]['p95_ms']} ms at {big:,}: {verdict}")
-    ok = res["board_totals"]["p95_ms"] <= TARGETS["board_p95_ms"]
-    notes.append(f"{db} board p95 {res['board_totals']['p95_ms']} ms: {'OK' if ok else 'MISSED'}")
+    board = "board_totals_caseflow_board"
+    board = board if board in res else "board_totals"
+    ok = res[board]["p95_ms"] <= TARGETS["board_p95_ms"]
+    notes.append(f"{db} {board} p95 {res[board]['p95_ms']} ms: {'OK' if ok else 'MISSED'}")
     small = min(by_size)
     if small != big:
         for name, r in res.items():

@@ -183,16 +183,28 @@ def counters_cover(actor: Actor) -> bool:
     return township_path(actor.org_path) == actor.org_path
 
 
-def counters_select(actor: Actor, b: Boundaries) -> Select[Any]:
-    """The board's query over the counters: sums of `n` per (township, state) and measure."""
+def counters_select(actor: Actor, b: Boundaries, *, sqlite: bool = False) -> Select[Any]:
+    """The board's query over the counters: sums of `n` per (township, state) and measure.
+
+    OVERDUE is not summed: it is the sum of the three overdue buckets (over_15 <= over_5 <=
+    now), added in Python — one conditional sum fewer per counter row.
+    """
     bc = BoardCount
     escalated = bc.escalated == true()
     conds = _measure_conditions(b, bc.due_at, escalated)
-    if actor.org_path.count("/") == 3:  # a township: its counters share one township_path
-        scope: ColumnElement[bool] = bc.township_path == actor.org_path
+    path = actor.org_path
+    if path.count("/") == 3:  # a township: its counters share one township_path
+        scope: ColumnElement[bool] = bc.township_path == path
+    elif sqlite and path.endswith("/"):
+        # The paths below `path` as a range (binary collation, '0' follows '/'): SQLite seeks it
+        # in the covering index instead of testing LIKE … ESCAPE on every counter row.
+        scope = and_(bc.township_path >= path, bc.township_path < path[:-1] + "0")
     else:
-        scope = bc.township_path.startswith(actor.org_path, autoescape=True)
-    sums = (func.coalesce(func.sum(case((conds[m], bc.n), else_=0)), 0).label(m) for m in MEASURES)
+        scope = bc.township_path.startswith(path, autoescape=True)
+    # Aggregate FILTER rather than SUM(CASE …): measurably cheaper per row on SQLite.
+    sums: list[Any] = [
+        func.coalesce(func.sum(bc.n).filter(conds[m]), 0).label(m) for m in MEASURES if m != OVERDUE
+    ]
     # Counter rows neither due soon nor late nor escalated count in no measure: left out.
     return (
         select(bc.township_path, bc.state, *sums)
@@ -205,8 +217,13 @@ def _grouped_counts(
     session: Session, actor: Actor, b: Boundaries
 ) -> list[tuple[str, str, dict[str, int]]]:
     """(township path, state, counts) from the counters."""
-    rows = session.execute(counters_select(actor, b))
-    return [(r.township_path, r.state, {m: int(getattr(r, m)) for m in MEASURES}) for r in rows]
+    out = []
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    for r in session.execute(counters_select(actor, b, sqlite=sqlite)):
+        counts = {m: int(getattr(r, m)) for m in MEASURES if m != OVERDUE}
+        counts[OVERDUE] = counts[OVERDUE_0_5] + counts[OVERDUE_5_15] + counts[OVERDUE_OVER_15]
+        out.append((r.township_path, r.state, counts))
+    return out
 
 
 def _live_grouped_counts(

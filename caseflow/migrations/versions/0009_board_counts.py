@@ -71,14 +71,13 @@ SQLITE_CONFLICT = "(township_path, state, escalated, coalesce(due_at, ''))"
 
 
 def _sqlite_key_changed() -> str:
-    changed = [
-        "OLD.is_final IS NOT NEW.is_final",
-        f"{_sqlite_township('OLD.org_path')} IS NOT {_sqlite_township('NEW.org_path')}",
-        "OLD.state IS NOT NEW.state",
-        "OLD.due_at IS NOT NEW.due_at",
+    # The raw org_path, not its township: cheaper on every update, and a move between two
+    # villages of one township only applies -1 and +1 to the same row.
+    changed = [f"OLD.{c} IS NOT NEW.{c}" for c in KEY_COLUMNS if c != "escalation_level"]
+    changed.append(
         f"(OLD.escalation_level >= {ESCALATED_LEVEL}) IS NOT "
-        f"(NEW.escalation_level >= {ESCALATED_LEVEL})",
-    ]
+        f"(NEW.escalation_level >= {ESCALATED_LEVEL})"
+    )
     return f"(OLD.is_final = 0 OR NEW.is_final = 0) AND ({' OR '.join(changed)})"
 
 
@@ -86,6 +85,15 @@ def _sqlite_upgrade() -> None:
     op.execute(
         "CREATE UNIQUE INDEX uq_board_counts_key ON board_counts "
         "(township_path, state, escalated, coalesce(due_at, ''))"
+    )
+    # The board reads every counter row in (township, state) order: covering, so SQLite neither
+    # visits the table nor sorts (13,000 rows at a million cases: 5 ms instead of 11).
+    # PostgreSQL's sequential scan with a hash aggregate is as fast without it.
+    op.create_index(
+        "ix_board_counts_board",
+        "board_counts",
+        ["township_path", "state", "due_at", "escalated", "n"],
+        unique=False,
     )
     op.execute(
         "CREATE TRIGGER board_counts_insert AFTER INSERT ON cases WHEN NEW.is_final = 0 BEGIN\n  "
