@@ -185,24 +185,30 @@ def roster_units(session: Session, import_id: int, source: str) -> list[Unit]:
     units: dict[str, Unit] = {}
     missing: dict[str, list[int]] = {}  # household fields still empty (first non-empty wins)
     program = _PROGRAM_OF.get(source)
-    make_person = Person._make
+    # One str object per distinct value of the few-valued columns (relation, labour capacity,
+    # health, place, attribute...): the driver makes a new one per row, and at 700,000 persons
+    # the copies would take more memory than everything else of a person together.
+    one = {"": ""}.setdefault
     for row in _import_rows(session, import_id):
-        key = row[0]
+        key, ident, name, relation, labour, health = row[:6]
+        person = Person(
+            ident, name, one(relation, relation), one(labour, labour), one(health, health)
+        )
         unit = units.get(key)
         if unit is None:
             unit = units[key] = Unit(
                 source,
                 key,
-                [make_person(row[1:6])],
+                [person],
                 program,
                 row[6] or "",
-                row[7] or "",
-                row[8] or None,
-                row[9] or "",
-                row[10] or "",
-                row[11] or "",
+                one(row[7], row[7]) if row[7] else "",
+                one(row[8], row[8]) if row[8] else None,
+                one(row[9], row[9]) if row[9] else "",
+                one(row[10], row[10]) if row[10] else "",
+                one(row[11], row[11]) if row[11] else "",
                 row[12],
-                row[13] or "",
+                one(row[13], row[13]) if row[13] else "",
                 row[14],
                 import_id,
             )
@@ -210,7 +216,7 @@ def roster_units(session: Session, import_id: int, source: str) -> list[Unit]:
             if empty:
                 missing[key] = empty
             continue
-        unit.persons.append(make_person(row[1:6]))
+        unit.persons.append(person)
         still = missing.get(key)
         if still:
             missing[key] = _fill_household(unit, row, still)
