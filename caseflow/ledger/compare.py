@@ -40,10 +40,12 @@ class CompareError(ValueError):
 def household_key(units: Sequence[Unit]) -> str:
     """A stable key for a comparison household: a digest of its head's ID number (registry side
     first), so that re-runs on newer rosters find the same household without exposing the ID."""
-    ordered = sorted(units, key=lambda u: (u.source != REGISTRY, u.source, u.key))
-    ident = next((u.head_id for u in ordered if u.head_id), None)
-    if ident is None:
-        ident = min(i for u in ordered for i in u.ids)
+    if len(units) == 1:  # most households are on one list only
+        ident = units[0].head_id or min(units[0].ids)
+    else:
+        ordered = sorted(units, key=lambda u: (u.source != REGISTRY, u.source, u.key))
+        head = next((u.head_id for u in ordered if u.head_id), None)
+        ident = head if head is not None else min(i for u in ordered for i in u.ids)
     return "P" + hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 
@@ -94,6 +96,9 @@ def _load_units(
 
 
 def _place(units: Sequence[Unit]) -> tuple[str, str | None, str]:
+    if len(units) == 1:
+        unit = units[0]
+        return unit.head_name or "", unit.township_code or None, unit.village or ""
     ordered = sorted(units, key=lambda u: u.source != REGISTRY)
     head = next((u.head_name for u in ordered if u.head_name), "")
     code = next((u.township_code for u in ordered if u.township_code), None)
