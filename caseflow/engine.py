@@ -16,7 +16,7 @@ fire(session, case_id, trigger, actor, now, payload)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.orm.util import identity_key
 
 from caseflow import deadlines, firesql
 from caseflow.actors import Actor
+from caseflow.after_commit import AFTER_COMMIT_HOOKS
 from caseflow.audit import append_event
 from caseflow.calendar_store import load_calendar
 from caseflow.case_record import CaseRecord, CaseView, record_from_row
@@ -61,9 +62,6 @@ _ROLE_ORDER = [r.value for r in Role]
 
 MAX_ID = 2**63
 
-AfterCommit = Callable[["FireResult"], None]
-AFTER_COMMIT_HOOKS: list[AfterCommit] = []
-
 
 @dataclass(frozen=True)
 class FireResult:
@@ -74,6 +72,7 @@ class FireResult:
     version: int
     event_id: int
     actor: Actor
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -210,8 +209,9 @@ def fire(
         raise
     for hook in AFTER_COMMIT_HOOKS:
         try:
-            hook(result)
-        except Exception:  # a failed notification must never undo or block a committed change
+            hook(session, result)
+        except Exception:  # follow-up work must never undo or block a committed change
+            session.rollback()
             log.exception("after-commit hook failed for case %s", result.case_id)
     return result
 
@@ -268,7 +268,7 @@ def _apply(
         deadlines.refresh_case_clock(session, case.id)  # flushes the effects' ORM changes first
     else:
         _forget_loaded_copy(session, case.id)
-    return FireResult(case.id, t.trigger, old, new, loaded_version + 1, event_id, actor)
+    return FireResult(case.id, t.trigger, old, new, loaded_version + 1, event_id, actor, now)
 
 
 def _effect_case(session: Session, case_id: int) -> Case:

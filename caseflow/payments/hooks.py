@@ -3,18 +3,27 @@ code-side half of immutability: a signed roll's rows and findings refuse every O
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, Session
 
+from caseflow.after_commit import after_commit
 from caseflow.case_record import CaseView
 from caseflow.effects import EffectContext, effect
 from caseflow.errors import CaseflowError
 from caseflow.guards import GuardContext, guard
-from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
+from caseflow.models import Case
+from caseflow.payments.models import ONE_OFF, PaymentRoll, RiskFinding, RollRow
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import open_findings
+from caseflow.timeutil import to_local
+
+if TYPE_CHECKING:
+    from caseflow.engine import FireResult
+
+log = logging.getLogger(__name__)
 
 
 class RollSigned(CaseflowError):
@@ -119,3 +128,38 @@ for _cls in (RollRow, RiskFinding, PaymentRoll):
     event.listen(_cls, "before_delete", _refuse_if_signed)
 event.listen(RollRow, "before_insert", _refuse_if_signed)
 event.listen(RiskFinding, "before_insert", _refuse_if_signed)
+
+
+@after_commit
+def record_paid_one_offs(session: Session, result: FireResult) -> None:
+    """When district finance signs a roll, the temporary-assistance cases it pays move from
+    approved to paid (登记发放), each through fire() in its own transaction, as the signer, with
+    the signing date as the payment date: the signed roll is the payment instruction the bank
+    executes. A case that has moved on meanwhile (or any refusal) is left for the desk to record
+    by hand; it never blocks the others or the signature."""
+    if result.trigger != "sign" or result.to_state != "signed":
+        return
+    from caseflow.engine import fire  # the engine imports this module through the registry
+
+    roll = roll_of_case(session, result.case_id)
+    if roll is None:
+        return
+    approved = session.scalars(
+        select(Case.id)
+        .join(RollRow, RollRow.case_id == Case.id)
+        .where(
+            RollRow.roll_id == roll.id,
+            RollRow.kind == ONE_OFF,
+            RollRow.removed_at.is_(None),
+            Case.case_type == "temporary",
+            Case.state == "approved",
+        )
+        .order_by(Case.id)
+    ).all()
+    session.rollback()  # end the read: fire() takes its own lock on each case
+    paid_on = to_local(result.at).date()
+    for case_id in approved:
+        try:
+            fire(session, case_id, "record_payment", result.actor, result.at, {"paid_on": paid_on})
+        except CaseflowError as exc:
+            log.warning("roll %s: case %s not recorded as paid: %s", roll.id, case_id, exc)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from support import World
 from walker import Walker
 
+from caseflow.audit import verify_chains
 from caseflow.engine import fire, open_case
 from caseflow.errors import (
     CaseflowError,
@@ -238,6 +239,49 @@ def test_temporary_assistance_is_paid_once_and_the_advance_is_listed_not_repaid(
     assert (normal.id, ONE_OFF) in got
     june = prepare(world, "2026-06")
     assert not [r for r in rows(world, june) if r.case_type == "temporary"]
+
+
+def test_signing_the_roll_records_its_temporary_assistance_as_paid(world: World) -> None:
+    s = world.session
+    temporary = registry().workflow("temporary")
+    paid = Walker(world, at(2026, 5, 4, 9)).to_state(temporary, "approved")
+    left_out = Walker(world, at(2026, 5, 5, 9)).to_state(temporary, "approved")
+    roll = prepare(world, "2026-05")
+    out_row = s.scalar(
+        select(RollRow.id).where(RollRow.roll_id == roll.id, RollRow.case_id == left_out.id)
+    )
+    s.rollback()
+    fire(s, roll.case_id, "check", world.actor("leader"), at(2026, 6, 2))
+    fire(
+        s,
+        roll.case_id,
+        "remove_row",
+        world.actor("finance"),
+        at(2026, 6, 2),
+        {"row_id": out_row, "reason": "户籍迁出，待核实"},
+    )
+    for fid in s.scalars(select(RiskFinding.id).where(RiskFinding.roll_id == roll.id)).all():
+        s.rollback()
+        fire(
+            s,
+            roll.case_id,
+            "acknowledge_finding",
+            world.actor("finance"),
+            at(2026, 6, 2),
+            {"finding_id": fid, "note": "已核实"},
+        )
+    s.rollback()
+    fire(s, roll.case_id, "sign", world.actor("finance"), at(2026, 6, 3, 15))
+    s.expire_all()
+    assert s.get(Case, paid.id).state == "paid"  # type: ignore[union-attr]
+    assert s.get(Case, left_out.id).state == "approved"  # type: ignore[union-attr]
+    event = s.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == paid.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert event is not None and event.trigger == "record_payment"
+    assert event.payload["paid_on"] == "2026-06-03"
+    assert event.actor_id == world.users["finance"].id
+    assert not list(verify_chains(s))
 
 
 # ------------------------------------------------------------------ totals and workflow
