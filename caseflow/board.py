@@ -5,11 +5,12 @@ Aging buckets are working-day intervals; their boundaries are computed once as i
 calendar and handed to SQL, which counts with CASE WHEN — no case is loaded into Python.
 
 The totals sum the counters of `board_counts` (caseflow.board_counts, migration 0009): open cases
-per (township, state, exact due instant, escalated), kept exact by triggers on `cases`. Because
-the key holds the due instant itself and every boundary is an instant, the sums are the same as
-counting the cases, for any `now`; the board reads a few thousand counter rows instead of every
-open case. An actor whose jurisdiction is narrower than a township (a village) is counted live
-from `cases`, the reference implementation kept in `_live_grouped_counts`.
+per (township, state, exact due instant), and how many of them are escalated, kept exact by
+triggers on `cases`. Because the key holds the due instant itself and every boundary is an
+instant, the sums are the same as counting the cases, for any `now`; the board reads a few
+thousand counter rows instead of every open case. An actor whose jurisdiction is narrower than a
+township (a village) is counted live from `cases`, the reference implementation kept in
+`_live_grouped_counts`.
 
 The drill-down lists query `cases` live, filtering a township with the same prefix test
 (`org_path LIKE '/640502/640502100/%'`) the rest of the system uses for jurisdiction.
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
@@ -125,13 +126,11 @@ def aging_bucket(cal: WorkdayCalendar, due_at: datetime | None, now: datetime) -
     return OVERDUE_5_15 if late <= AGING_EDGES[1] else OVERDUE_OVER_15
 
 
-def _measure_conditions(
-    b: Boundaries, due: Any = Case.due_at, escalated: ColumnElement[bool] | None = None
-) -> dict[str, ColumnElement[bool]]:
-    """Each measure as a condition on a due instant and an escalated flag (of cases or counters)."""
+def _measure_conditions(b: Boundaries, due: Any = Case.due_at) -> dict[str, ColumnElement[bool]]:
+    """Each measure as a condition on a case (the due-date ones also on a counter's due_at)."""
     return {
         OVERDUE: due < b.now,
-        ESCALATED: Case.escalation_level >= LEVEL_DISTRICT if escalated is None else escalated,
+        ESCALATED: Case.escalation_level >= LEVEL_DISTRICT,
         DUE_SOON: and_(due >= b.now, due < b.soon_before),
         OVERDUE_0_5: and_(due < b.now, due >= b.over_5),
         OVERDUE_5_15: and_(due < b.over_5, due >= b.over_15),
@@ -187,11 +186,11 @@ def counters_select(actor: Actor, b: Boundaries, *, sqlite: bool = False) -> Sel
     """The board's query over the counters: sums of `n` per (township, state) and measure.
 
     OVERDUE is not summed: it is the sum of the three overdue buckets (over_15 <= over_5 <=
-    now), added in Python — one conditional sum fewer per counter row.
+    now), added in Python — one conditional sum fewer per counter row. ESCALATED sums the
+    rows' n_escalated, whatever their due date.
     """
     bc = BoardCount
-    escalated = bc.escalated == true()
-    conds = _measure_conditions(b, bc.due_at, escalated)
+    conds = _measure_conditions(b, bc.due_at)
     path = actor.org_path
     if path.count("/") == 3:  # a township: its counters share one township_path
         scope: ColumnElement[bool] = bc.township_path == path
@@ -202,13 +201,12 @@ def counters_select(actor: Actor, b: Boundaries, *, sqlite: bool = False) -> Sel
     else:
         scope = bc.township_path.startswith(path, autoescape=True)
     # Aggregate FILTER rather than SUM(CASE …): measurably cheaper per row on SQLite.
-    sums: list[Any] = [
-        func.coalesce(func.sum(bc.n).filter(conds[m]), 0).label(m) for m in MEASURES if m != OVERDUE
-    ]
+    sums: list[Any] = [func.coalesce(func.sum(bc.n).filter(conds[m]), 0).label(m) for m in BUCKETS]
+    sums.append(func.coalesce(func.sum(bc.n_escalated), 0).label(ESCALATED))
     # Counter rows neither due soon nor late nor escalated count in no measure: left out.
     return (
         select(bc.township_path, bc.state, *sums)
-        .where(scope, or_(bc.due_at < b.soon_before, escalated))
+        .where(scope, or_(bc.due_at < b.soon_before, bc.n_escalated > 0))
         .group_by(bc.township_path, bc.state)
     )
 

@@ -1,7 +1,8 @@
-"""Counters behind the supervisors' board: open cases per (township, state, due instant, escalated).
+"""Counters behind the supervisors' board: open cases per (township, state, due instant).
 
 The board used to count every open case on each view (50,000 of a million); it now sums the rows
-of `board_counts`, kept exact by database triggers on `cases` (migration 0009). Triggers rather
+of `board_counts` — `n` open cases per key, `n_escalated` of them escalated to the district or
+beyond — kept exact by database triggers on `cases` (migration 0009). Triggers rather
 than engine hooks, because every writer must keep them right: fire(), the sweep, bulk tools,
 direct SQL in tests and repairs. The key is the exact due instant, not the day: every bucket
 boundary of the board is an instant (`now`, local midnights), so the sums stay exact for any
@@ -23,9 +24,11 @@ from sqlalchemy.orm import Session
 
 from caseflow.deadlines import LEVEL_DISTRICT
 
-# (township path, state, due_at as the driver returns it, escalated). due_at stays raw — the
-# stored text on SQLite — so two spellings of one instant could never hide behind one key.
-CounterKey = tuple[str, str, Any, bool]
+# (township path, state, due_at as the driver returns it). due_at stays raw — the stored text
+# on SQLite — so two spellings of one instant could never hide behind one key.
+CounterKey = tuple[str, str, Any]
+# (open cases, of which escalated)
+Counts = tuple[int, int]
 
 
 def township_sql(dialect: str, column: str) -> str:
@@ -50,8 +53,9 @@ def _recount_sql(dialect: str) -> str:
     open_cases = "NOT is_final" if dialect == "postgresql" else "is_final = 0"
     return (
         f"SELECT {township_sql(dialect, 'org_path')} AS township_path, state, due_at, "
-        f"escalation_level >= {LEVEL_DISTRICT} AS escalated, count(*) AS n "
-        f"FROM cases WHERE {open_cases} GROUP BY 1, 2, 3, 4"
+        "count(*) AS n, "
+        f"sum(CASE WHEN escalation_level >= {LEVEL_DISTRICT} THEN 1 ELSE 0 END) AS n_escalated "
+        f"FROM cases WHERE {open_cases} GROUP BY 1, 2, 3"
     )
 
 
@@ -59,29 +63,28 @@ def _connection(db: Session | Connection) -> Connection:
     return db.connection() if isinstance(db, Session) else db
 
 
-def _key(row: Any) -> CounterKey:
-    return (row.township_path, row.state, row.due_at, bool(row.escalated))
+def _rows(conn: Connection, sql: str) -> dict[CounterKey, Counts]:
+    rows = conn.execute(text(sql))
+    return {(r.township_path, r.state, r.due_at): (int(r.n), int(r.n_escalated)) for r in rows}
 
 
-def recount(db: Session | Connection) -> dict[CounterKey, int]:
+def recount(db: Session | Connection) -> dict[CounterKey, Counts]:
     """What the counters should hold, counted from `cases` now (the reference)."""
     conn = _connection(db)
-    rows = conn.execute(text(_recount_sql(conn.dialect.name)))
-    return {_key(r): int(r.n) for r in rows}
+    return _rows(conn, _recount_sql(conn.dialect.name))
 
 
-def stored_counts(db: Session | Connection) -> dict[CounterKey, int]:
+def stored_counts(db: Session | Connection) -> dict[CounterKey, Counts]:
     """The counters as stored (rows left at zero would show here, none should exist)."""
     conn = _connection(db)
-    rows = conn.execute(text("SELECT township_path, state, due_at, escalated, n FROM board_counts"))
-    return {_key(r): int(r.n) for r in rows}
+    return _rows(conn, "SELECT township_path, state, due_at, n, n_escalated FROM board_counts")
 
 
 @dataclass(frozen=True)
 class Drift:
-    """Keys whose stored count differs from the recount: {key: (stored, recounted)}."""
+    """Keys whose stored counts differ from the recount: {key: (stored, recounted)}."""
 
-    differences: Mapping[CounterKey, tuple[int, int]]
+    differences: Mapping[CounterKey, tuple[Counts | None, Counts | None]]
 
     @property
     def ok(self) -> bool:
@@ -92,12 +95,8 @@ class Drift:
 def drift(db: Session | Connection) -> Drift:
     """Compare the counters with a fresh recount (read only)."""
     stored, fresh = stored_counts(db), recount(db)
-    diff = {
-        k: (stored.get(k, 0), fresh.get(k, 0))
-        for k in stored.keys() | fresh.keys()
-        if stored.get(k, 0) != fresh.get(k, 0) or k not in fresh
-    }
-    return Drift(diff)
+    keys = stored.keys() | fresh.keys()
+    return Drift({k: (stored.get(k), fresh.get(k)) for k in keys if stored.get(k) != fresh.get(k)})
 
 
 def rebuild_counts(db: Session | Connection) -> int:
@@ -115,7 +114,7 @@ def rebuild_counts(db: Session | Connection) -> int:
     conn.execute(text("DELETE FROM board_counts"))
     inserted = conn.execute(
         text(
-            "INSERT INTO board_counts (township_path, state, due_at, escalated, n) "
+            "INSERT INTO board_counts (township_path, state, due_at, n, n_escalated) "
             + _recount_sql(dialect)
         )
     )

@@ -258,11 +258,12 @@ class Case(Base):
 
 
 class BoardCount(Base):
-    """Open cases per (township path, state, due instant, escalated): the board's counters.
+    """Open cases per (township path, state, due instant): the board's counters.
 
-    Written only by the triggers of migration 0009 on `cases` (and caseflow.board_counts'
-    rebuild), never by the ORM. Its unique key is an expression over COALESCE(due_at, …) that
-    differs per dialect, so it is declared in the migration alone.
+    `n` open cases, `n_escalated` of them escalated to the district or beyond. Written only by
+    the triggers of migration 0009 on `cases` (and caseflow.board_counts' rebuild), never by the
+    ORM. Its unique key is an expression over COALESCE(due_at, …) that differs per dialect, so
+    it is declared in the migration alone.
     """
 
     __tablename__ = "board_counts"
@@ -271,8 +272,8 @@ class BoardCount(Base):
     township_path: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime | None]
-    escalated: Mapped[bool] = mapped_column(Boolean)
     n: Mapped[int] = mapped_column(Integer)
+    n_escalated: Mapped[int] = mapped_column(Integer)
 
 
 class CaseEvent(Base):
