@@ -108,6 +108,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.payments import bp as payments_bp  # 发放名册 (monthly roll, risk checks, bank files)
 
     app.register_blueprint(payments_bp)
+    from web.standard_rise import bp as rise_bp  # 提标名单 (approve a new standard's amounts)
+
+    app.register_blueprint(rise_bp)
     from web.reviews import bp as reviews_bp  # 复核计划 (periodic reviews due and overdue)
 
     app.register_blueprint(reviews_bp)

@@ -21,7 +21,7 @@ from caseflow.audit_search import AUDIT_ROLES
 from caseflow.board import BOARD_ROLES
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.models import Notification, OrgUnit, PolicyRecord
-from caseflow.payments.adjustments import ADJUST_ROLES
+from caseflow.payments.adjustments import ADJUST_ROLES, RISE_ROLES
 from caseflow.payments.export import FINANCE_ROLES
 from caseflow.payments.models import PaymentRoll
 from caseflow.payments.roll import prepare_roll
@@ -31,6 +31,7 @@ from web.desk import INTAKE_ROLES
 from web.payments import PAYMENT_ROLES, PREPARE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
 from web.security import CASEWORK_ROLES
+from web.standard_rise import VIEW_ROLES as RISE_VIEW_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
 ADMIN = {Role.ADMIN.value}
@@ -45,6 +46,8 @@ PAYMENTS = set(PAYMENT_ROLES)
 PREPARE = set(PREPARE_ROLES)
 FINANCE = set(FINANCE_ROLES)
 ADJUST = set(ADJUST_ROLES)
+RISE_VIEW = set(RISE_VIEW_ROLES)
+RISE = set(RISE_ROLES)
 _303 = frozenset({303})
 CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
 CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
@@ -269,6 +272,22 @@ ROUTES = [
     Route("payments.adjust", "POST", _roll("/payments/{roll}/adjust"), ADJUST, ok=_303),
     # Not signed yet: finance is sent back to the roll page with the reason.
     Route("payments.export", "GET", _roll("/payments/{roll}/export.csv"), FINANCE, ok=_303),
+    Route(
+        "standard_rise.show",
+        "GET",
+        lambda w, s: "/payments/rise?effective_from=2026-01-01",
+        RISE_VIEW,
+        scoped=False,
+    ),
+    # A stale fingerprint: the approver is shown the list again (409), nothing approved.
+    Route(
+        "standard_rise.approve",
+        "POST",
+        lambda w, s: "/payments/rise",
+        RISE,
+        scoped=False,
+        data=(("effective_from", "2026-01-01"), ("fingerprint", "stale")),
+    ),
 ]
 ROUTES += ledger_routes(Route)  # 台账比对 (tests/web/ledger_access.py)
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
