@@ -147,8 +147,8 @@ def _lock_case(
     if not 0 < case_id < MAX_ID:  # SQLite overflows on larger integers; no such case exists
         raise CaseNotFound()
     params = {"l_id": case_id, "l_scope": firesql.scope_pattern(actor.org_path)}
-    # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE … RETURNING as the
-    # first statement takes the database's write lock and reads the row in one step.
+    # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE as the first
+    # statement takes the database's write lock before the row is read (firesql.lock_case).
     found = firesql.lock_case(session, is_postgres(session), params)
     if found is None:
         raise CaseNotFound()
