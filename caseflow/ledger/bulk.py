@@ -1,9 +1,10 @@
 """Bulk inserts for the ledger's large tables (roster rows, comparison results).
 
 On SQLite the rows go straight to the driver's executemany as tuples, with the JSON columns
-serialised here: SQLAlchemy's per-row parameter processing and JSON encoding cost about as much
-as SQLite itself at 500,000 rows. PostgreSQL keeps the Core executemany (psycopg needs the JSON
-type adaptation that SQLAlchemy provides). Either way the rows go into the caller's transaction.
+serialised here (roster rows arrive as tuples with `raw` already JSON text): SQLAlchemy's per-row
+parameter processing and JSON encoding cost about as much as SQLite itself at 500,000 rows.
+PostgreSQL keeps the Core executemany (psycopg needs the JSON type adaptation that SQLAlchemy
+provides). Either way the rows go into the caller's transaction.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The shapes the comparison works on — a household as one source lists it, with its persons —
-and their loaders: roster imports (streamed by household) and the system's approved cases."""
+and their loaders: roster imports (read in storage order, assembled into households) and the
+system's approved cases."""
 
 from __future__ import annotations
 
