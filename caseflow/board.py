@@ -126,8 +126,8 @@ def aging_bucket(cal: WorkdayCalendar, due_at: datetime | None, now: datetime) -
     return OVERDUE_5_15 if late <= AGING_EDGES[1] else OVERDUE_OVER_15
 
 
-def _measure_conditions(b: Boundaries, due: Any = Case.due_at) -> dict[str, ColumnElement[bool]]:
-    """Each measure as a condition on a case (the due-date ones also on a counter's due_at)."""
+def _measure_conditions(b: Boundaries) -> dict[str, ColumnElement[bool]]:
+    due = Case.due_at
     return {
         OVERDUE: due < b.now,
         ESCALATED: Case.escalation_level >= LEVEL_DISTRICT,
@@ -183,14 +183,14 @@ def counters_cover(actor: Actor) -> bool:
 
 
 def counters_select(actor: Actor, b: Boundaries, *, sqlite: bool = False) -> Select[Any]:
-    """The board's query over the counters: sums of `n` per (township, state) and measure.
+    """The board's query over the counters, per (township, state): how many open cases are due
+    before each boundary, and how many are escalated.
 
-    OVERDUE is not summed: it is the sum of the three overdue buckets (over_15 <= over_5 <=
-    now), added in Python — one conditional sum fewer per counter row. ESCALATED sums the
-    rows' n_escalated, whatever their due date.
+    The buckets are differences of these cumulative counts (over_15 <= over_5 <= now <=
+    soon_before), taken in Python: one comparison per boundary and counter row, where a sum per
+    bucket would test both ends of its interval.
     """
     bc = BoardCount
-    conds = _measure_conditions(b, bc.due_at)
     path = actor.org_path
     if path.count("/") == 3:  # a township: its counters share one township_path
         scope: ColumnElement[bool] = bc.township_path == path
@@ -200,8 +200,17 @@ def counters_select(actor: Actor, b: Boundaries, *, sqlite: bool = False) -> Sel
         scope = and_(bc.township_path >= path, bc.township_path < path[:-1] + "0")
     else:
         scope = bc.township_path.startswith(path, autoescape=True)
+    before = {
+        "before_soon": b.soon_before,
+        "before_now": b.now,
+        "before_5": b.over_5,
+        "before_15": b.over_15,
+    }
     # Aggregate FILTER rather than SUM(CASE …): measurably cheaper per row on SQLite.
-    sums: list[Any] = [func.coalesce(func.sum(bc.n).filter(conds[m]), 0).label(m) for m in BUCKETS]
+    sums: list[Any] = [
+        func.coalesce(func.sum(bc.n).filter(bc.due_at < at), 0).label(name)
+        for name, at in before.items()
+    ]
     sums.append(func.coalesce(func.sum(bc.n_escalated), 0).label(ESCALATED))
     # Counter rows neither due soon nor late nor escalated count in no measure: left out.
     return (
@@ -218,8 +227,20 @@ def _grouped_counts(
     out = []
     sqlite = session.get_bind().dialect.name == "sqlite"
     for r in session.execute(counters_select(actor, b, sqlite=sqlite)):
-        counts = {m: int(getattr(r, m)) for m in MEASURES if m != OVERDUE}
-        counts[OVERDUE] = counts[OVERDUE_0_5] + counts[OVERDUE_5_15] + counts[OVERDUE_OVER_15]
+        soon, now, over_5, over_15 = (
+            int(r.before_soon),
+            int(r.before_now),
+            int(r.before_5),
+            int(r.before_15),
+        )
+        counts = {
+            OVERDUE: now,
+            ESCALATED: int(r.escalated),
+            DUE_SOON: soon - now,
+            OVERDUE_0_5: now - over_5,
+            OVERDUE_5_15: over_5 - over_15,
+            OVERDUE_OVER_15: over_15,
+        }
         out.append((r.township_path, r.state, counts))
     return out
 
