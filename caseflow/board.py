@@ -2,7 +2,7 @@
 drill-down lists and the working-day calendar's coverage warning.
 
 Aging buckets are working-day intervals; their boundaries are computed once as instants with the
-calendar and handed to SQL, which counts with CASE WHEN — no case is loaded into Python.
+calendar and handed to SQL, which does the counting — no case is loaded into Python.
 
 The totals sum the counters of `board_counts` (caseflow.board_counts, migration 0009): open cases
 per (township, state, exact due instant), and how many of them are escalated, kept exact by

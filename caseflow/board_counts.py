@@ -49,6 +49,11 @@ def township_sql(dialect: str, column: str) -> str:
     )
 
 
+def _no_due(dialect: str) -> str:
+    """How due_key spells a NULL due_at (a key column cannot be NULL): see migration 0009."""
+    return "'infinity'::timestamptz" if dialect == "postgresql" else "''"
+
+
 def _recount_sql(dialect: str) -> str:
     open_cases = "NOT is_final" if dialect == "postgresql" else "is_final = 0"
     return (
@@ -114,8 +119,9 @@ def rebuild_counts(db: Session | Connection) -> int:
     conn.execute(text("DELETE FROM board_counts"))
     inserted = conn.execute(
         text(
-            "INSERT INTO board_counts (township_path, state, due_at, n, n_escalated) "
-            + _recount_sql(dialect)
+            "INSERT INTO board_counts (township_path, state, due_key, due_at, n, n_escalated) "
+            f"SELECT township_path, state, COALESCE(due_at, {_no_due(dialect)}), due_at, n, "
+            f"n_escalated FROM ({_recount_sql(dialect)}) AS fresh"
         )
     )
     return int(inserted.rowcount or 0)

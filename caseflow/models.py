@@ -262,15 +262,15 @@ class BoardCount(Base):
 
     `n` open cases, `n_escalated` of them escalated to the district or beyond. Written only by
     the triggers of migration 0009 on `cases` (and caseflow.board_counts' rebuild), never by the
-    ORM. Its unique key is an expression over COALESCE(due_at, …) that differs per dialect, so
-    it is declared in the migration alone.
+    ORM. The key's due_key is due_at with NULL spelled as a value ('infinity' on PostgreSQL, ''
+    on SQLite, where the table is WITHOUT ROWID): read due_at, never due_key.
     """
 
     __tablename__ = "board_counts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    township_path: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(40))
+    township_path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_key: Mapped[Any] = mapped_column(DateTime(timezone=True), primary_key=True)
     due_at: Mapped[datetime | None]
     n: Mapped[int] = mapped_column(Integer)
     n_escalated: Mapped[int] = mapped_column(Integer)
