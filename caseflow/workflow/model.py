@@ -75,11 +75,14 @@ class WorkflowDef:
     _by_source_trigger: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Every trigger declared, built once: fire() asks on every call.
+    _triggers: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for t in self.transitions:
             for src in t.sources:
                 self._by_source_trigger[(src, t.trigger)] = t
+        object.__setattr__(self, "_triggers", frozenset(t.trigger for t in self.transitions))
 
     @property
     def initial(self) -> StateDef:
@@ -89,7 +92,7 @@ class WorkflowDef:
     @property
     def triggers(self) -> frozenset[str]:
         """Every trigger this workflow declares."""
-        return frozenset(t.trigger for t in self.transitions)
+        return self._triggers
 
     def transition_for(self, state: str, trigger: str) -> TransitionDef | None:
         """The transition for (state, trigger), or None when not declared from that state."""
