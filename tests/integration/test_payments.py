@@ -93,11 +93,23 @@ def rows(world: World, roll: PaymentRoll) -> list[RollRow]:
     )
 
 
-def sign(world: World, roll: PaymentRoll, when: datetime) -> None:
-    """Check (township leader), acknowledge every finding, sign (district finance)."""
+def sign(
+    world: World, roll: PaymentRoll, when: datetime, *, remove: dict[int, str] | None = None
+) -> None:
+    """Check (township leader), remove the `remove` rows (id → reason), acknowledge every
+    finding left, sign (district finance)."""
     s = world.session
     s.rollback()
     fire(s, roll.case_id, "check", world.actor("leader"), when)
+    for row_id, reason in (remove or {}).items():
+        fire(
+            s,
+            roll.case_id,
+            "remove_row",
+            world.actor("finance"),
+            when,
+            {"row_id": row_id, "reason": reason},
+        )
     for fid in s.scalars(select(RiskFinding.id).where(RiskFinding.roll_id == roll.id)).all():
         s.rollback()
         fire(
@@ -250,28 +262,8 @@ def test_signing_the_roll_records_its_temporary_assistance_as_paid(world: World)
     out_row = s.scalar(
         select(RollRow.id).where(RollRow.roll_id == roll.id, RollRow.case_id == left_out.id)
     )
-    s.rollback()
-    fire(s, roll.case_id, "check", world.actor("leader"), at(2026, 6, 2))
-    fire(
-        s,
-        roll.case_id,
-        "remove_row",
-        world.actor("finance"),
-        at(2026, 6, 2),
-        {"row_id": out_row, "reason": "户籍迁出，待核实"},
-    )
-    for fid in s.scalars(select(RiskFinding.id).where(RiskFinding.roll_id == roll.id)).all():
-        s.rollback()
-        fire(
-            s,
-            roll.case_id,
-            "acknowledge_finding",
-            world.actor("finance"),
-            at(2026, 6, 2),
-            {"finding_id": fid, "note": "已核实"},
-        )
-    s.rollback()
-    fire(s, roll.case_id, "sign", world.actor("finance"), at(2026, 6, 3, 15))
+    assert out_row is not None
+    sign(world, roll, at(2026, 6, 3, 15), remove={out_row: "户籍迁出，待核实"})
     s.expire_all()
     assert s.get(Case, paid.id).state == "paid"  # type: ignore[union-attr]
     assert s.get(Case, left_out.id).state == "approved"  # type: ignore[union-attr]
