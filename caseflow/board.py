@@ -5,12 +5,12 @@ Aging buckets are working-day intervals; their boundaries are computed once as i
 calendar and handed to SQL, which does the counting — no case is loaded into Python.
 
 The totals sum the counters of `board_counts` (caseflow.board_counts, migration 0009): open cases
-per (township, state, exact due instant), and how many of them are escalated, kept exact by
-triggers on `cases`. Because the key holds the due instant itself and every boundary is an
-instant, the sums are the same as counting the cases, for any `now`; the board reads a few
-thousand counter rows instead of every open case. An actor whose jurisdiction is narrower than a
-township (a village) is counted live from `cases`, the reference implementation kept in
-`_live_grouped_counts`.
+per (township, state, workflow, exact due instant), and how many of them are escalated, kept exact
+by triggers on `cases`; the board sums over the workflows. Because the key holds the due instant
+itself and every boundary is an instant, the sums are the same as counting the cases, for any
+`now`; the board reads a few thousand counter rows instead of every open case. An actor whose
+jurisdiction is narrower than a township (a village) is counted live from `cases`, the reference
+implementation kept in `_live_grouped_counts`.
 
 The drill-down lists query `cases` live, filtering a township with the same prefix test
 (`org_path LIKE '/640502/640502100/%'`) the rest of the system uses for jurisdiction.

@@ -1,4 +1,5 @@
-"""Counters behind the supervisors' board: open cases per (township, state, due instant).
+"""Counters behind the supervisors' board and the queue's tab counts: open cases per (township,
+state, workflow, due instant).
 
 The board used to count every open case on each view (50,000 of a million); it now sums the rows
 of `board_counts` — `n` open cases per key, `n_escalated` of them escalated to the district or
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from caseflow.deadlines import LEVEL_DISTRICT
 
-# (township path, state, due_at as the driver returns it). due_at stays raw — the stored text
-# on SQLite — so two spellings of one instant could never hide behind one key.
-CounterKey = tuple[str, str, Any]
+# (township path, state, workflow key, due_at as the driver returns it). due_at stays raw — the
+# stored text on SQLite — so two spellings of one instant could never hide behind one key.
+CounterKey = tuple[str, str, str, Any]
 # (open cases, of which escalated)
 Counts = tuple[int, int]
 
@@ -57,10 +58,10 @@ def _no_due(dialect: str) -> str:
 def _recount_sql(dialect: str) -> str:
     open_cases = "NOT is_final" if dialect == "postgresql" else "is_final = 0"
     return (
-        f"SELECT {township_sql(dialect, 'org_path')} AS township_path, state, due_at, "
-        "count(*) AS n, "
+        f"SELECT {township_sql(dialect, 'org_path')} AS township_path, state, workflow_key, "
+        "due_at, count(*) AS n, "
         f"sum(CASE WHEN escalation_level >= {LEVEL_DISTRICT} THEN 1 ELSE 0 END) AS n_escalated "
-        f"FROM cases WHERE {open_cases} GROUP BY 1, 2, 3"
+        f"FROM cases WHERE {open_cases} GROUP BY 1, 2, 3, 4"
     )
 
 
@@ -70,7 +71,10 @@ def _connection(db: Session | Connection) -> Connection:
 
 def _rows(conn: Connection, sql: str) -> dict[CounterKey, Counts]:
     rows = conn.execute(text(sql))
-    return {(r.township_path, r.state, r.due_at): (int(r.n), int(r.n_escalated)) for r in rows}
+    return {
+        (r.township_path, r.state, r.workflow_key, r.due_at): (int(r.n), int(r.n_escalated))
+        for r in rows
+    }
 
 
 def recount(db: Session | Connection) -> dict[CounterKey, Counts]:
@@ -82,7 +86,8 @@ def recount(db: Session | Connection) -> dict[CounterKey, Counts]:
 def stored_counts(db: Session | Connection) -> dict[CounterKey, Counts]:
     """The counters as stored (rows left at zero would show here, none should exist)."""
     conn = _connection(db)
-    return _rows(conn, "SELECT township_path, state, due_at, n, n_escalated FROM board_counts")
+    sql = "SELECT township_path, state, workflow_key, due_at, n, n_escalated FROM board_counts"
+    return _rows(conn, sql)
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,10 @@ def rebuild_counts(db: Session | Connection) -> int:
     conn.execute(text("DELETE FROM board_counts"))
     inserted = conn.execute(
         text(
-            "INSERT INTO board_counts (township_path, state, due_key, due_at, n, n_escalated) "
-            f"SELECT township_path, state, COALESCE(due_at, {_no_due(dialect)}), due_at, n, "
-            f"n_escalated FROM ({_recount_sql(dialect)}) AS fresh"
+            "INSERT INTO board_counts "
+            "(township_path, state, workflow_key, due_key, due_at, n, n_escalated) "
+            f"SELECT township_path, state, workflow_key, COALESCE(due_at, {_no_due(dialect)}), "
+            f"due_at, n, n_escalated FROM ({_recount_sql(dialect)}) AS fresh"
         )
     )
     return int(inserted.rowcount or 0)

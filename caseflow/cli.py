@@ -155,8 +155,9 @@ def board_check_counts() -> None:
     if found.ok:
         click.echo("计数表与案件一致")
         return
-    for (township, state, due), (stored, fresh) in sorted(found.differences.items(), key=str):
-        click.echo(f"{township}\t{state}\t{due}\t计数表 {stored}\t实际 {fresh}")
+    for key, (stored, fresh) in sorted(found.differences.items(), key=str):
+        township, state, workflow, due = key
+        click.echo(f"{township}\t{state}\t{workflow}\t{due}\t计数表 {stored}\t实际 {fresh}")
     click.echo(f"计数表有 {len(found.differences)} 处与案件不符", err=True)
     click.echo("请运行：caseflow board rebuild-counts", err=True)
     sys.exit(1)

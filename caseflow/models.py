@@ -254,11 +254,24 @@ class Case(Base):
             sqlite_where=text("is_final = 0"),
             postgresql_where=text("NOT is_final"),
         ),
+        # The queue's "mine" count (the tab count the board counters do not hold): migration 0009.
+        Index(
+            "ix_cases_assignee_open",
+            "assignee_id",
+            "state",
+            "workflow_key",
+            "org_path",
+            "due_at",
+            "escalation_level",
+            sqlite_where=text("is_final = 0"),
+            postgresql_where=text("NOT is_final"),
+        ),
     )
 
 
 class BoardCount(Base):
-    """Open cases per (township path, state, due instant): the board's counters.
+    """Open cases per (township path, state, workflow, due instant): the board's counters,
+    which the work queue's tab counts also sum (over its actionable (workflow, state) pairs).
 
     `n` open cases, `n_escalated` of them escalated to the district or beyond. Written only by
     the triggers of migration 0009 on `cases` (and caseflow.board_counts' rebuild), never by the
@@ -270,6 +283,7 @@ class BoardCount(Base):
 
     township_path: Mapped[str] = mapped_column(String(200), primary_key=True)
     state: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workflow_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     due_key: Mapped[Any] = mapped_column(DateTime(timezone=True), primary_key=True)
     due_at: Mapped[datetime | None]
     n: Mapped[int] = mapped_column(Integer)

@@ -5,6 +5,11 @@ Which (workflow, state) pairs an actor may act on is derived once from the workf
 never a loop asking the state machine case by case. Guards are not judged here (they need the
 case's details); the case page and `fire` still judge them.
 
+The tab counts come from the board's counters (`board_counts`, migration 0009: open cases per
+township, state, workflow and due instant, kept exact by triggers) whenever the filters can be
+expressed on those keys, so they no longer grow with the number of open cases; "mine" is counted
+live on ix_cases_assignee_open. The live grouped count stays as the reference (`live=True`).
+
 Claim / release mark who is working a case, by compare-and-set, with an audit event each.
 """
 
@@ -18,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
     bindparam,
@@ -30,7 +36,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from caseflow.actors import Actor
 from caseflow.audit import append_event
@@ -38,7 +44,7 @@ from caseflow.case_record import CaseView
 from caseflow.db import is_postgres
 from caseflow.engine import _ROLE_ORDER, _lock_case, _start_unit_of_work
 from caseflow.errors import CaseflowError, ClaimConflict, PermissionDenied
-from caseflow.models import Case, Household, OrgUnit, User
+from caseflow.models import BoardCount, Case, Household, OrgUnit, User
 from caseflow.roles import Role
 from caseflow.timeutil import require_aware
 from caseflow.workflow.registry import Registry, registry
@@ -207,7 +213,12 @@ def _narrowest_place(actor: Actor, filters: QueueFilters) -> str:
 
 
 def _pairs_condition(
-    pairs: Sequence[Pair], reg: Registry, state_col: ColumnElement[str], *, grouped: bool = False
+    pairs: Sequence[Pair],
+    reg: Registry,
+    state_col: ColumnElement[str],
+    *,
+    grouped: bool = False,
+    workflow_col: ColumnElement[str] | None = None,
 ) -> ColumnElement[bool]:
     """The exact (workflow, state) test, written per state so that planners estimate it well:
     a state every one of whose workflows is in the set needs no workflow test at all.
@@ -217,6 +228,7 @@ def _pairs_condition(
     by_state: dict[str, set[str]] = {}
     for wf_key, state in pairs:
         by_state.setdefault(state, set()).add(wf_key)
+    wf_col = Case.workflow_key.expression if workflow_col is None else workflow_col
     terms: list[ColumnElement[bool]] = []
     whole: list[str] = []
     for state, wfs in sorted(by_state.items()):
@@ -224,7 +236,7 @@ def _pairs_condition(
         if wfs >= having:
             whole.append(state)
         else:
-            terms.append(and_(state_col == state, Case.workflow_key.in_(sorted(wfs))))
+            terms.append(and_(state_col == state, wf_col.in_(sorted(wfs))))
     if grouped and whole:
         terms.insert(0, state_col.in_(whole))
     else:
@@ -302,14 +314,11 @@ def _as_int(cond: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def queue_counts(
-    session: Session, actor: Actor, now: datetime, filters: QueueFilters = QueueFilters()
+def _live_counts(
+    session: Session, actor: Actor, now: datetime, filters: QueueFilters, pairs: Sequence[Pair]
 ) -> tuple[TabCounts, int]:
-    """Counts per tab under the non-tab filters, and the total under all filters: one query."""
-    require_aware(now, "now")
-    pairs = actionable_pairs(actor.roles)
-    if not pairs:
-        return TabCounts(), 0
+    """Every count from the open cases themselves, one grouped query: the reference, and the
+    way for filters the counters cannot express (village, unclaimed, a village-level actor)."""
     tab = _tab_conditions(actor, now, filters)
     row = session.execute(
         select(
@@ -321,6 +330,143 @@ def queue_counts(
         ).where(*_base_conditions(actor, pairs, filters, postgres=is_postgres(session)))
     ).one()
     all_, overdue, escalated, mine, total = (int(v or 0) for v in row)
+    return TabCounts(all_, overdue, escalated, mine), total
+
+
+_DISTRICT_OR_TOWNSHIP = re.compile(r"^/[^/]+/(?:[^/]+/)?$")
+
+
+def _counter_township(actor: Actor, filters: QueueFilters) -> str | None:
+    """The township path the counters are limited to ("" for the actor's whole jurisdiction),
+    or None when the filters cannot be expressed on the counters' keys.
+
+    The counters hold whole townships: a village (as filter or as the actor's jurisdiction) and
+    "unclaimed" (the assignee is no key) are counted live. A township filter is the equality
+    township_path = its path (the live prefix test on org_path selects the same cases)."""
+    if filters.village or filters.assignee not in ("", "mine"):
+        return None
+    if not _DISTRICT_OR_TOWNSHIP.match(actor.org_path):
+        return None
+    if not filters.township:
+        return ""
+    if len(filters.township) != 9:
+        return None  # a village code or junk in the township field: the live query judges it
+    return _unit_path(filters.township)
+
+
+def _filtered_pairs(pairs: Sequence[Pair], filters: QueueFilters) -> list[Pair]:
+    reg = registry()
+    out = list(pairs)
+    if filters.case_type:
+        # A case's case_type is its workflow's (engine.open_case): the type is a set of workflows.
+        out = [p for p in out if reg.workflow(p[0]).case_type == filters.case_type]
+    if filters.state:
+        out = [p for p in out if p[1] == filters.state]
+    return out
+
+
+def _township_paths(actor_path: str) -> Any:
+    """The distinct township paths of the counters below `actor_path`, as a subquery: a loose
+    index scan (one PRIMARY KEY seek per township, a dozen in a district) that lets the count
+    seek each (township, actionable state) range instead of reading every counter row of the
+    district — the rows of the states the actor cannot act on are most of them.
+
+    The walk goes through all township paths in key order and the prefix test is applied to
+    what it found: under a non-binary collation (PostgreSQL) the paths below a district need
+    not be one contiguous key range."""
+    bc = BoardCount
+    nxt = aliased(BoardCount)
+    towns = select(func.min(bc.township_path).label("p")).cte("towns", recursive=True)
+    step = (
+        select(func.min(nxt.township_path)).where(nxt.township_path > towns.c.p).scalar_subquery()
+    )
+    towns = towns.union_all(select(step).where(towns.c.p.is_not(None)))
+    return select(towns.c.p).where(towns.c.p.startswith(actor_path, autoescape=True))
+
+
+def counters_select(
+    actor: Actor, now: datetime, filters: QueueFilters, township: str, pairs: Sequence[Pair]
+) -> Select[int, int, int, int]:
+    """The counter query of `queue_counts`: (all, overdue, escalated, escalated and overdue)
+    summed over the actionable pairs' counter rows in the actor's jurisdiction (or `township`)."""
+    bc = BoardCount
+    scope: ColumnElement[bool]
+    if township:
+        scope = and_(
+            bc.township_path == township,
+            literal(township.startswith(actor.org_path)),
+        )
+    elif actor.org_path.count("/") == 3:
+        scope = bc.township_path == actor.org_path
+    else:
+        scope = bc.township_path.in_(_township_paths(actor.org_path))
+    late = bc.due_at < now
+    return select(
+        func.coalesce(func.sum(bc.n), 0),
+        func.coalesce(func.sum(bc.n).filter(late), 0),
+        func.coalesce(func.sum(bc.n_escalated), 0),
+        func.coalesce(func.sum(bc.n_escalated).filter(late), 0),
+    ).where(
+        scope,
+        # State first: the second column of the key, sought after the township.
+        bc.state.in_(sorted({s for _, s in pairs})),
+        _pairs_condition(
+            pairs, registry(), bc.state.expression, workflow_col=bc.workflow_key.expression
+        ),
+    )
+
+
+def mine_select(actor: Actor, now: datetime, filters: QueueFilters, pairs: Sequence[Pair]) -> Any:
+    """The live "mine" count and the total under the tab filters among them."""
+    tab = _tab_conditions(actor, now, filters)
+    # ordered=True hides state and org path from the index chooser (see _base_conditions): the
+    # one index left to seek is ix_cases_assignee_open, on the cases the user holds.
+    return select(func.count(), _as_int(and_(true(), *tab)) if tab else func.count()).where(
+        Case.assignee_id == (actor.user_id or 0),
+        *_base_conditions(actor, pairs, filters, ordered=True),
+    )
+
+
+def queue_counts(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    filters: QueueFilters = QueueFilters(),
+    *,
+    live: bool = False,
+) -> tuple[TabCounts, int]:
+    """Counts per tab under the non-tab filters, and the total under all filters.
+
+    From the counters plus a live count of the actor's own cases where the filters allow it
+    (see `_counter_township`), otherwise — and with `live=True` — one grouped query over the
+    open cases. Both give the same numbers (tests/integration/test_queue_counters.py)."""
+    require_aware(now, "now")
+    pairs = actionable_pairs(actor.roles)
+    if not pairs:
+        return TabCounts(), 0
+    township = None if live else _counter_township(actor, filters)
+    if township is None:
+        return _live_counts(session, actor, now, filters, pairs)
+    wanted = _filtered_pairs(pairs, filters)
+    if not wanted:
+        return TabCounts(), 0
+    row = session.execute(counters_select(actor, now, filters, township, wanted)).one()
+    all_, overdue, escalated, late_escalated = (int(v or 0) for v in row)
+    if actor.user_id is None:
+        mine, mine_total = 0, 0  # assignee_id = 0 matches no case
+    else:
+        found = session.execute(mine_select(actor, now, filters, pairs)).one()
+        mine, mine_total = (int(v or 0) for v in found)
+    if filters.assignee == "mine":
+        total = mine_total
+    elif filters.overdue and filters.escalated:
+        total = late_escalated
+    elif filters.overdue:
+        total = overdue
+    elif filters.escalated:
+        total = escalated
+    else:
+        total = all_
     return TabCounts(all_, overdue, escalated, mine), total
 
 
