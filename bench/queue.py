@@ -17,7 +17,9 @@ counters are maintained exactly as in production; the load checks them against a
 
 Measured, through the same functions the web pages call:
 - the first queue page (counts per tab + 30 rows) of a township reviewer of 滨河镇 and of a
-  district approver;
+  district approver; the counts per tab alone (from the board counters plus the live "mine"
+  count, as queue_counts does), and for comparison the live grouped count
+  (queue_counts(live=True));
 - the board's totals through caseflow.board.board_totals (from the counters), and for
   comparison the old way: the live grouped count over the open cases (board_totals(live=True))
   and the bench's own open / overdue / escalated count by township × state.
@@ -66,10 +68,12 @@ from caseflow.queue import (  # noqa: E402
     ESCALATED_LEVEL,
     QueueFilters,
     _base_conditions,
+    _counter_township,
     actionable_pairs,
     queue_counts,
     queue_page,
     queue_select,
+    tab_counts_select,
 )
 from caseflow.queue import _prefix as org_prefix  # noqa: E402  (the queue's jurisdiction test)
 from caseflow.schema import upgrade  # noqa: E402
@@ -420,17 +424,28 @@ def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[s
             plans[f"{name}: page"] = explain(session, stmt)
 
             pairs = actionable_pairs(actor.roles)
-            counts_stmt = select(func.count()).where(
-                *_base_conditions(actor, pairs, QueueFilters(), postgres=not sqlite)
+            filters = QueueFilters()
+            township = _counter_township(actor, filters)
+            assert township is not None, "the bench's first pages are counted from the counters"
+            plans[f"{name}: counts per tab (board_counts + live mine)"] = explain(
+                session,
+                tab_counts_select(actor, filters, township, pairs).params(
+                    queue_now=NOW, queue_me=actor.user_id
+                ),
             )
-            plans[f"{name}: counts per tab"] = explain(session, counts_stmt)
+            counts_stmt = select(func.count()).where(
+                *_base_conditions(actor, pairs, filters, postgres=not sqlite)
+            )
+            plans[f"{name}: counts per tab (live reference)"] = explain(session, counts_stmt)
 
-            def counts(actor: Actor = actor) -> Any:
-                out = queue_counts(session, actor, NOW, QueueFilters())
+            def counts(actor: Actor = actor, live: bool = False) -> Any:
+                out = queue_counts(session, actor, NOW, QueueFilters(), live=live)
                 session.rollback()
                 return out
 
+            assert counts() == counts(live=True), "counter and live tab counts disagree"
             results[f"{name}_counts_only"] = _timed(counts, runs)
+            results[f"{name}_counts_live_reference"] = _timed(lambda a=actor: counts(a, True), runs)
         if board_fn is not None:
             fn = board_fn
 

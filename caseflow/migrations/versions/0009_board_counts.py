@@ -32,6 +32,9 @@ from the table itself, with no secondary index to maintain.
 
 ix_cases_assignee_open serves the queue's "mine" count (assignee_id = ? over open cases), the one
 tab count the counters do not hold: it grows with the cases one user claimed, not with the table.
+It holds claimed open cases only — most open cases are unclaimed, and with them in the index
+SQLite's statistics (one assignee value, NULL, on nearly every entry) made a full scan of another
+index look as cheap as the seek.
 
 The expressions here are a frozen copy of caseflow.board_counts (this migration must not change
 when the application code does); the upgrade fills the table from the existing cases with the
@@ -282,13 +285,22 @@ def upgrade() -> None:
         _sqlite_upgrade()
     op.execute(_fill(dialect))
     # Covering for the "mine" count: the pair test, jurisdiction and tab tests read the index.
+    # `assignee_id = ?` implies the predicate, so both databases may use it for that query.
     op.create_index(
         "ix_cases_assignee_open",
         "cases",
-        ["assignee_id", "state", "workflow_key", "org_path", "due_at", "escalation_level"],
+        [
+            "assignee_id",
+            "state",
+            "workflow_key",
+            "org_path",
+            "due_at",
+            "escalation_level",
+            "is_final",  # SQLite counts a partial index as covering only with it, as in 0008
+        ],
         unique=False,
-        sqlite_where=sa.text("is_final = 0"),
-        postgresql_where=sa.text("NOT is_final"),
+        sqlite_where=sa.text("is_final = 0 AND assignee_id IS NOT NULL"),
+        postgresql_where=sa.text("NOT is_final AND assignee_id IS NOT NULL"),
     )
 
 
