@@ -11,6 +11,7 @@ the counters), and for random actors, filters and clocks both ways must agree.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -129,7 +130,7 @@ def _filters(world: World, rnd: random.Random) -> QueueFilters:
     def maybe(options: list[str], share: float) -> str:
         return rnd.choice(options) if rnd.random() < share else ""
 
-    return QueueFilters.for_tab(
+    filters = QueueFilters.for_tab(
         rnd.choice(TABS),
         case_type=maybe([*types, "nope"], 0.4),
         state=maybe([*states, "nope"], 0.4),
@@ -137,6 +138,9 @@ def _filters(world: World, rnd: random.Random) -> QueueFilters:
         village=maybe(["640502100001", "640502101001"], 0.1),
         assignee=maybe(["mine", "unclaimed"], 0.2),
     )
+    if rnd.random() < 0.1:  # overdue and escalated at once: no tab does it, but it is valid
+        filters = replace(filters, overdue=True, escalated=True)
+    return filters
 
 
 def _nows(rnd: random.Random) -> list[datetime]:
