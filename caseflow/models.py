@@ -542,7 +542,9 @@ class RosterImport(Base):
 
 
 class RosterRow(Base):
-    """One person of an imported file, normalised (the raw cells are kept in `raw`)."""
+    """One person of an imported file, normalised. `raw` keeps the cells as written where the
+    normalised fields alone would lose something: every cell of a row that needed tidying or has
+    a finding; for a clean row only its unmapped columns and the income as written."""
 
     __tablename__ = "roster_rows"
 
