@@ -554,11 +554,17 @@ def _check_targets(db: str, by_size: dict[int, dict[str, Any]]) -> list[str]:
     ok = res[board]["p95_ms"] <= TARGETS["board_p95_ms"]
     notes.append(f"{db} {board} p95 {res[board]['p95_ms']} ms: {'OK' if ok else 'MISSED'}")
     small = min(by_size)
+    # The targets are the pages as users see them and the board; the rest (counts alone, the
+    # live reference counts, the bench's own grouped count) are printed to explain them.
+    targeted = {"queue_township_reviewer", "queue_district_approver", board}
     if small != big:
         for name, r in res.items():
             base = by_size[small]["results"][name]["p95_ms"]
             ratio = r["p95_ms"] / base if base else float("inf")
-            verdict = "OK" if ratio <= TARGETS["max_ratio"] else "MISSED"
+            if name in targeted:
+                verdict = "OK" if ratio <= TARGETS["max_ratio"] else "MISSED"
+            else:
+                verdict = "no target (shown for comparison)"
             notes.append(f"{db} {name} p95 {big:,} / {small:,} = {ratio:.2f}×: {verdict}")
     return notes
 
@@ -567,7 +573,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--open-share", type=float, default=0.05)
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "queue.json"))
