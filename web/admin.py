@@ -11,11 +11,9 @@ from sqlalchemy import select
 from caseflow.errors import DefinitionError, PayloadInvalid
 from caseflow.models import OrgUnit, PolicyRecord, User
 from caseflow.policy_store import (
-    DISTRICT_REGION,
     confirm_policy,
     enter_policy,
     policy_table,
-    region_of,
 )
 from caseflow.roles import Role
 from web import db
@@ -27,7 +25,7 @@ from web.accounts import (
     update_user,
     user_in_scope,
 )
-from web.security import current_actor, roles_required
+from web.security import current_actor, current_region, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -122,7 +120,7 @@ def policy() -> ResponseReturnValue:
 
 def _render_policy(text: str, errors: dict[str, str]) -> str:
     session = db.session()
-    region = region_of(current_actor_unit_code())
+    region = current_region()
     table = policy_table(session, region)
     records = {
         r.effective_from: r
@@ -130,12 +128,6 @@ def _render_policy(text: str, errors: dict[str, str]) -> str:
     }
     rows = [(c, records[c.effective_from]) for c in reversed(table.configs)]
     return render_template("admin/policy.html", rows=rows, text=text, errors=errors)
-
-
-def current_actor_unit_code() -> str:
-    """The admin's own org code (policy is per district: its first six digits)."""
-    unit = db.session().scalar(select(OrgUnit).where(OrgUnit.path == current_actor().org_path))
-    return unit.code if unit is not None else DISTRICT_REGION
 
 
 @bp.post("/policy")
@@ -157,7 +149,7 @@ def enter_policy_view() -> ResponseReturnValue:
 def confirm_policy_view(record_id: int) -> ResponseReturnValue:
     """Confirm example values as the district's own."""
     session = db.session()
-    region = region_of(current_actor_unit_code())
+    region = current_region()
     record = session.scalar(
         select(PolicyRecord).where(PolicyRecord.id == record_id, PolicyRecord.region == region)
     )

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from caseflow.actors import Actor
 from caseflow.households import parse_row_id
-from caseflow.models import User
+from caseflow.models import OrgUnit, User
+from caseflow.policy_store import DISTRICT_REGION, region_of
 from caseflow.roles import Role
 from web import db
 
@@ -140,3 +141,10 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_login)
     app.before_request(_refuse_nul)
     app.after_request(_headers)
+
+
+def current_region() -> str:
+    """The policy region of the signed-in user's org unit (policy is set per district: the first
+    six digits of its code); the demo district where the unit cannot be found."""
+    unit = db.session().scalar(select(OrgUnit).where(OrgUnit.path == current_actor().org_path))
+    return region_of(unit.code if unit is not None else DISTRICT_REGION)

@@ -21,11 +21,10 @@ from caseflow.errors import CaseflowError, PayloadInvalid
 from caseflow.payments.adjustments import RISE_ROLES, approve_rise
 from caseflow.payments.models import PaymentAmountChange
 from caseflow.payments.months import month_label
-from caseflow.policy_store import region_of
 from caseflow.roles import Role
 from caseflow.standard_rise import RiseList, rise_list
 from web import db
-from web.security import current_actor, roles_required
+from web.security import current_actor, current_region, roles_required
 
 bp = Blueprint("standard_rise", __name__, url_prefix="/payments/rise")
 VIEW_ROLES = RISE_ROLES | {Role.SUPERVISOR.value}
@@ -54,11 +53,6 @@ def _parse_day(raw: str) -> tuple[date | None, dict[str, str]]:
         return None, {"effective_from": "日期格式应为 YYYY-MM-DD，例如 2026-01-01"}
 
 
-def _region() -> str:
-    parts = [p for p in current_actor().org_path.split("/") if p]
-    return region_of(parts[0]) if parts else ""
-
-
 def _approved(month: str) -> bool:
     """Whether a 提标 list from `month` was approved already (approve_rise refuses a second)."""
     return (
@@ -73,7 +67,9 @@ def _approved(month: str) -> bool:
 
 
 def _page(day: date | None, errors: dict[str, str], status: int = 200) -> ResponseReturnValue:
-    rise = rise_list(db.session(), _region(), day) if day is not None and not errors else None
+    rise = (
+        rise_list(db.session(), current_region(), day) if day is not None and not errors else None
+    )
     month = f"{day:%Y-%m}" if day is not None else ""
     return (
         render_template(
@@ -109,12 +105,13 @@ def approve() -> ResponseReturnValue:
     if day is None:
         flash("未批准：请按提示修改", "error")
         return _page(None, errors or {"effective_from": "请填写提标起始日期"}, 400)
-    current = rise_list(session, _region(), day)
+    region = current_region()
+    current = rise_list(session, region, day)
     if request.form.get("fingerprint", "") != fingerprint(current):
         flash("名单在您核对后已有变化（案件或金额），未批准：请重新核对下面的名单", "error")
         return _page(day, {}, 409)
     try:
-        n = approve_rise(session, actor, _region(), day, db.now())
+        n = approve_rise(session, actor, region, day, db.now())
     except PayloadInvalid as exc:
         flash("未批准：" + "；".join(exc.fields.values()), "error")
         return _page(day, {}, 409)
