@@ -262,7 +262,7 @@ def _apply(
         raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
     if t.effects:  # effects see the case in its new state, in the database and in the session
         assert cal is not None
-        mapped = _effect_case(session, case.id)
+        mapped = reload_case(session, case.id)
         for name in t.effects:
             EFFECTS[name](EffectContext(session, mapped, wf, ruleset, cal, actor, now, payload))
         deadlines.refresh_case_clock(session, case.id)  # flushes the effects' ORM changes first
@@ -271,11 +271,12 @@ def _apply(
     return FireResult(case.id, t.trigger, old, new, loaded_version + 1, event_id, actor, now)
 
 
-def _effect_case(session: Session, case_id: int) -> Case:
-    """The mapped Case for effects, read after the compare-and-set (so in its new state), inside
-    the transaction that holds the lock; a copy the session already had is refreshed."""
+def reload_case(session: Session, case_id: int) -> Case:
+    """The mapped Case of a row this transaction has locked (or just committed), read afresh: a
+    copy the session already had is refreshed. For effects it is read after the compare-and-set,
+    so they see the case in its new state."""
     case = session.get(Case, case_id, populate_existing=True)
-    assert case is not None  # locked by this transaction
+    assert case is not None  # locked (or written) within the actor's jurisdiction
     return case
 
 
@@ -401,8 +402,6 @@ def _open_case_once(
     summary: str,
     payload: Mapping[str, Any] | None,
 ) -> Case:
-    if not 0 < household_id < MAX_ID:
-        raise CaseNotFound("家庭不存在或不在您的管辖范围内")
     _start_unit_of_work(session)
     try:
         case = create_case(session, reg, wf, household_id, actor, now, flags, summary, payload)

@@ -43,7 +43,7 @@ from caseflow.actors import Actor
 from caseflow.audit import append_event
 from caseflow.case_record import CaseView
 from caseflow.db import is_postgres
-from caseflow.engine import _ROLE_ORDER, _lock_case, _start_unit_of_work
+from caseflow.engine import _ROLE_ORDER, _lock_case, _start_unit_of_work, reload_case
 from caseflow.errors import CaseflowError, ClaimConflict, PermissionDenied
 from caseflow.models import BoardCount, Case, Household, OrgUnit, User
 from caseflow.roles import Role
@@ -611,7 +611,7 @@ def _claim_or_release(
         if claiming:
             if case_.assignee_id == me:
                 session.rollback()
-                return _mapped(session, case_id)  # already mine: nothing to record
+                return reload_case(session, case_id)  # already mine: nothing to record
             if case_.assignee_id is not None:
                 raise ClaimConflict(f"该案件已由{_name(session, case_.assignee_id)}认领")
             guard: ColumnElement[bool] = Case.assignee_id.is_(None)
@@ -645,15 +645,7 @@ def _claim_or_release(
     except BaseException:
         session.rollback()
         raise
-    return _mapped(session, case_id)
-
-
-def _mapped(session: Session, case_id: int) -> Case:
-    """The claimed or released case as a mapped object, read afresh (a copy the session already
-    held is refreshed)."""
-    case = session.get(Case, case_id, populate_existing=True)
-    assert case is not None  # it was just locked within the actor's jurisdiction
-    return case
+    return reload_case(session, case_id)
 
 
 def _name(session: Session, user_id: int) -> str:
