@@ -10,6 +10,7 @@ from payments_support import approve, at
 from sqlalchemy import select
 from support import World
 from websupport import AuthActions
+from werkzeug.test import TestResponse
 
 from caseflow.models import AdminEvent, Member
 from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
@@ -24,6 +25,13 @@ def _version(body: str) -> str:
     found = re.search(r'name="expected_version" value="(\d+)"', body)
     assert found is not None
     return found.group(1)
+
+
+def _fire(client: FlaskClient, roll_id: int, trigger: str, **fields: str) -> TestResponse:
+    """Post a roll transition through its form, with the version the roll page shows now."""
+    body = client.get(f"/payments/{roll_id}").get_data(as_text=True)
+    data = {"expected_version": _version(body), **fields}
+    return client.post(f"/payments/{roll_id}/fire/{trigger}", data=data)
 
 
 def test_prepare_check_acknowledge_sign_and_export(
@@ -51,32 +59,21 @@ def test_prepare_check_acknowledge_sign_and_export(
     auth.logout()
 
     auth.login("leader")
-    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
-    client.post(f"/payments/{roll.id}/fire/check", data={"expected_version": _version(body)})
+    _fire(client, roll.id, "check")
     auth.logout()
 
     auth.login("finance")
     body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
     assert "乡镇已审核，待区财务签发" in body
-    refused = client.post(
-        f"/payments/{roll.id}/fire/sign", data={"expected_version": _version(body)}
-    )
+    refused = _fire(client, roll.id, "sign")
     assert refused.status_code == 303
     assert "风险提示未确认" in client.get(f"/payments/{roll.id}").get_data(as_text=True)
     finding = world.session.scalars(select(RiskFinding).where(RiskFinding.roll_id == roll.id)).one()
     assert finding.household_id == low.household_id
-    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
-    client.post(
-        f"/payments/{roll.id}/fire/acknowledge_finding",
-        data={
-            "expected_version": _version(body),
-            "p_finding_id": str(finding.id),
-            "p_note": "核实无误",
-        },
-    )
+    _fire(client, roll.id, "acknowledge_finding", p_finding_id=str(finding.id), p_note="核实无误")
     body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
     assert "已确认：核实无误" in body
-    client.post(f"/payments/{roll.id}/fire/sign", data={"expected_version": _version(body)})
+    _fire(client, roll.id, "sign")
     body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
     assert "已签发（不可更改）" in body and "银行代发文件" in body
     csv_file = client.get(f"/payments/{roll.id}/export.csv")
@@ -160,12 +157,10 @@ def test_corrections_to_a_signed_roll_are_adjustments_for_the_next_roll(
     assert "名册尚未签发" in client.get(f"/payments/{roll.id}").get_data(as_text=True)
     auth.logout()
     auth.login("leader")
-    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
-    client.post(f"/payments/{roll.id}/fire/check", data={"expected_version": _version(body)})
+    _fire(client, roll.id, "check")
     auth.logout()
     auth.login("finance")
-    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
-    client.post(f"/payments/{roll.id}/fire/sign", data={"expected_version": _version(body)})
+    _fire(client, roll.id, "sign")
     body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
     assert "登记调整" in body
     client.post(
