@@ -4,13 +4,15 @@ drill-down lists and the working-day calendar's coverage warning.
 Aging buckets are working-day intervals; their boundaries are computed once as instants with the
 calendar and handed to SQL, which does the counting — no case is loaded into Python.
 
-The totals sum the counters of `board_counts` (caseflow.board_counts, migration 0009): open cases
-per (township, state, workflow, exact due instant), and how many of them are escalated, kept exact
-by triggers on `cases`; the board sums over the workflows. Because the key holds the due instant
-itself and every boundary is an instant, the sums are the same as counting the cases, for any
-`now`; the board reads a few thousand counter rows instead of every open case. An actor whose
-jurisdiction is narrower than a township (a village) is counted live from `cases`, the reference
-implementation kept in `_live_grouped_counts`.
+The totals sum the counters of `board_counts` (caseflow.board_counts, migrations 0009 and 0010):
+open cases per (township, state, workflow, due key), and how many of them are escalated, kept
+exact by triggers on `cases`; the board sums over the workflows. The due key is the due instant,
+folded for the day of the last roll into the lower end of its aging interval (today's instants
+kept whole), so the sums equal a count of the cases for any `now` of that day, and the board
+reads at most a handful of rows per (township, state, workflow) — a few hundred to a few thousand
+in a district — whatever the number of open cases. A `now` of another day, and an actor whose
+jurisdiction is narrower than a township (a village), is counted live from `cases`, the
+reference implementation kept in `_live_grouped_counts`.
 
 The drill-down lists query `cases` live, filtering a township with the same prefix test
 (`org_path LIKE '/640502/640502100/%'`) the rest of the system uses for jurisdiction.
@@ -20,18 +22,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
+from caseflow.aging import AGING_EDGES as AGING_EDGES
+from caseflow.aging import BUCKETS as BUCKETS
+from caseflow.aging import DUE_SOON as DUE_SOON
+from caseflow.aging import DUE_SOON_WORKING_DAYS as DUE_SOON_WORKING_DAYS
+from caseflow.aging import OVERDUE_0_5 as OVERDUE_0_5
+from caseflow.aging import OVERDUE_5_15 as OVERDUE_5_15
+from caseflow.aging import OVERDUE_OVER_15 as OVERDUE_OVER_15
+from caseflow.aging import Boundaries as Boundaries
+from caseflow.aging import aging_bucket as aging_bucket
+from caseflow.aging import boundaries as boundaries
+from caseflow.board_counts import fits_board, read_horizon
 from caseflow.calendar_store import load_calendar
 from caseflow.deadlines import LEVEL_DISTRICT, LEVEL_LABELS
 from caseflow.models import BoardCount, Case, Household, OrgUnit
 from caseflow.roles import Role
-from caseflow.timeutil import LOCAL_TZ, require_aware
 from caseflow.workcal import WorkdayCalendar, local_date, working_days_between
 from caseflow.workflow.registry import Registry, registry
 
@@ -40,17 +52,7 @@ BOARD_ROLES: frozenset[str] = frozenset(
     {Role.SUPERVISOR.value, Role.DISTRICT_APPROVER.value, Role.TOWNSHIP_LEADER.value}
 )
 
-DUE_SOON_WORKING_DAYS = 2
-AGING_EDGES = (5, 15)  # overdue 0–5, 5–15, > 15 working days
-
 OVERDUE, ESCALATED = "overdue", "escalated"
-DUE_SOON, OVERDUE_0_5, OVERDUE_5_15, OVERDUE_OVER_15 = (
-    "due_soon",
-    "overdue_0_5",
-    "overdue_5_15",
-    "overdue_over_15",
-)
-BUCKETS: tuple[str, ...] = (DUE_SOON, OVERDUE_0_5, OVERDUE_5_15, OVERDUE_OVER_15)
 MEASURES: tuple[str, ...] = (OVERDUE, ESCALATED, *BUCKETS)
 MEASURE_LABELS: dict[str, str] = {
     OVERDUE: "已逾期",
@@ -65,65 +67,6 @@ DISTRICT_LEVEL_NAME = "区本级"
 
 def _zero() -> dict[str, int]:
     return dict.fromkeys(MEASURES, 0)
-
-
-@dataclass(frozen=True)
-class Boundaries:
-    """Instants splitting due dates into buckets (computed once per board, never per case).
-
-    due soon: now <= due_at < soon_before; overdue 0–5: over_5 <= due_at < now;
-    overdue 5–15: over_15 <= due_at < over_5; overdue > 15: due_at < over_15.
-    """
-
-    now: datetime
-    soon_before: datetime
-    over_5: datetime
-    over_15: datetime
-
-
-def _start_of_local_day(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
-
-
-def boundaries(cal: WorkdayCalendar, now: datetime) -> Boundaries:
-    """Bucket boundaries for `now`, with working days counted as working_days_between does.
-
-    A deadline is overdue by d working days when d working days lie after its local date up to
-    and including today; d <= n exactly when its date is on or after the (n+1)-th most recent
-    working day (today included). Due within 2 working days: before the 3rd working day after
-    today.
-    """
-    require_aware(now, "now")
-    today = local_date(now)
-
-    def back(n: int) -> datetime:
-        day, seen = today, 0
-        while True:
-            if cal.is_workday(day):
-                seen += 1
-                if seen == n + 1:
-                    return _start_of_local_day(day)
-            day -= timedelta(days=1)
-
-    day, seen = today, 0
-    while seen < DUE_SOON_WORKING_DAYS + 1:
-        day += timedelta(days=1)
-        if cal.is_workday(day):
-            seen += 1
-    return Boundaries(now, _start_of_local_day(day), back(AGING_EDGES[0]), back(AGING_EDGES[1]))
-
-
-def aging_bucket(cal: WorkdayCalendar, due_at: datetime | None, now: datetime) -> str | None:
-    """The bucket of one due date, case by case (for display and as the SQL's reference)."""
-    if due_at is None:
-        return None
-    if due_at >= now:
-        ahead = working_days_between(cal, now, due_at)
-        return DUE_SOON if ahead <= DUE_SOON_WORKING_DAYS else None
-    late = working_days_between(cal, due_at, now)
-    if late <= AGING_EDGES[0]:
-        return OVERDUE_0_5
-    return OVERDUE_5_15 if late <= AGING_EDGES[1] else OVERDUE_OVER_15
 
 
 def _measure_conditions(b: Boundaries) -> dict[str, ColumnElement[bool]]:
@@ -306,11 +249,12 @@ def board_totals(
     """All counts of the board within the actor's jurisdiction.
 
     From the counters (one grouped query), or with `live=True` — and always for a jurisdiction
-    narrower than a township — from the open cases (three grouped queries).
+    narrower than a township, or a `now` the counters' horizon does not fit (another day than
+    the last roll) — from the open cases (three grouped queries).
     """
     cal = cal or load_calendar(session)
     b = boundaries(cal, now)
-    if live or not counters_cover(actor):
+    if live or not counters_cover(actor) or not fits_board(read_horizon(session), b):
         grouped = _live_grouped_counts(session, actor, b)
     else:
         grouped = _grouped_counts(session, actor, b)

@@ -3,11 +3,19 @@ state, workflow, due instant).
 
 The board used to count every open case on each view (50,000 of a million); it now sums the rows
 of `board_counts` — `n` open cases per key, `n_escalated` of them escalated to the district or
-beyond — kept exact by database triggers on `cases` (migration 0009). Triggers rather
+beyond — kept exact by database triggers on `cases` (migrations 0009, 0010). Triggers rather
 than engine hooks, because every writer must keep them right: fire(), the sweep, bulk tools,
-direct SQL in tests and repairs. The key is the exact due instant, not the day: every bucket
-boundary of the board is an instant (`now`, local midnights), so the sums stay exact for any
-`now`, and working-day deadlines all end at 23:59:59.999999 local time, so cases share keys.
+direct SQL in tests and repairs.
+
+The key's due instant is folded for one local day, the horizon's: every boundary of the board
+except `now` is a local midnight, the same all day, so the due instants between two boundaries
+need no distinction and share one key — the lower end of their interval — while today's keep
+their own (`now` moves through them). The row of `board_horizon` says which day; `roll_horizon`
+moves it to a new day and recounts under it (the sweep calls it every round; it acts once a
+day). For a `now` the horizon does not fit (another day, or a calendar changed since the roll)
+the counts must be taken live: `fits_board` says when the counters answer the board, the
+horizon's day holding `now` when they answer the queue. With no horizon row (a new database
+before its first sweep) the keys are the exact instants, which answer for any `now`.
 
 This module holds what the application needs besides the triggers: the township expression in
 each dialect's SQL (the same as `caseflow.board.township_path` for well-formed org paths, which
@@ -18,12 +26,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from caseflow.aging import Boundaries, boundaries, start_of_local_day
 from caseflow.deadlines import LEVEL_DISTRICT
+from caseflow.models import BoardHorizon
+from caseflow.workcal import WorkdayCalendar, local_date
 
 # (township path, state, workflow key, due_at as the driver returns it). due_at stays raw — the
 # stored text on SQLite — so two spellings of one instant could never hide behind one key.
@@ -55,11 +67,28 @@ def _no_due(dialect: str) -> str:
     return "'infinity'::timestamptz" if dialect == "postgresql" else "''"
 
 
+def _folded_sql(dialect: str, due: str) -> str:
+    """SQL for the key instant of `due` under the horizon row, as the triggers fold it
+    (PostgreSQL: migration 0010's function; SQLite: the same CASE, inline)."""
+    if dialect == "postgresql":
+        return f"board_counts_due({due})"
+    cases = (
+        f"CASE WHEN {due} IS NULL THEN NULL "
+        f"WHEN {due} < h.over_15 THEN h.before_15 "
+        f"WHEN {due} < h.over_5 THEN h.over_15 "
+        f"WHEN {due} < h.today_start THEN h.over_5 "
+        f"WHEN {due} < h.tomorrow_start THEN {due} "
+        f"WHEN {due} < h.soon_before THEN h.tomorrow_start "
+        "ELSE h.soon_before END"
+    )
+    return f"coalesce((SELECT {cases} FROM board_horizon AS h), {due})"
+
+
 def _recount_sql(dialect: str) -> str:
     open_cases = "NOT is_final" if dialect == "postgresql" else "is_final = 0"
     return (
         f"SELECT {township_sql(dialect, 'org_path')} AS township_path, state, workflow_key, "
-        "due_at, count(*) AS n, "
+        f"{_folded_sql(dialect, 'due_at')} AS due_at, count(*) AS n, "
         f"sum(CASE WHEN escalation_level >= {LEVEL_DISTRICT} THEN 1 ELSE 0 END) AS n_escalated "
         f"FROM cases WHERE {open_cases} GROUP BY 1, 2, 3, 4"
     )
@@ -109,8 +138,9 @@ def drift(db: Session | Connection) -> Drift:
     return Drift({k: (stored.get(k), fresh.get(k)) for k in keys if stored.get(k) != fresh.get(k)})
 
 
-def rebuild_counts(db: Session | Connection) -> int:
+def rebuild_counts(db: Session | Connection, horizon: Horizon | None = None) -> int:
     """Replace the counters with a recount from `cases`; returns the number of counter rows.
+    With `horizon`, the horizon row is replaced by it first (the recount folds under it).
 
     Runs in the caller's transaction, which should commit at once. On PostgreSQL it first takes
     SHARE on `cases` (writers wait, readers do not), so no case changes between the recount and
@@ -121,6 +151,9 @@ def rebuild_counts(db: Session | Connection) -> int:
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text("LOCK TABLE cases IN SHARE MODE"))
+    if horizon is not None:
+        conn.execute(delete(BoardHorizon))
+        conn.execute(insert(BoardHorizon).values(id=1, **horizon.values()))
     conn.execute(text("DELETE FROM board_counts"))
     inserted = conn.execute(
         text(
@@ -131,3 +164,90 @@ def rebuild_counts(db: Session | Connection) -> int:
         )
     )
     return int(inserted.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The boundaries of one local day, as stored in `board_horizon` (see the module's doc)."""
+
+    day: date
+    over_15: datetime
+    over_5: datetime
+    today_start: datetime
+    tomorrow_start: datetime
+    soon_before: datetime
+
+    @property
+    def before_15(self) -> datetime:
+        """The key of every due instant older than over_15: just below it."""
+        return self.over_15 - timedelta(microseconds=1)
+
+    def values(self) -> dict[str, Any]:
+        """The columns of its `board_horizon` row (without the id)."""
+        return {
+            "day": self.day,
+            "before_15": self.before_15,
+            "over_15": self.over_15,
+            "over_5": self.over_5,
+            "today_start": self.today_start,
+            "tomorrow_start": self.tomorrow_start,
+            "soon_before": self.soon_before,
+        }
+
+
+def horizon_for(cal: WorkdayCalendar, now: datetime) -> Horizon:
+    """The horizon of `now`'s local day under the calendar."""
+    b = boundaries(cal, now)
+    day = local_date(now)
+    return Horizon(
+        day,
+        b.over_15,
+        b.over_5,
+        start_of_local_day(day),
+        start_of_local_day(day + timedelta(days=1)),
+        b.soon_before,
+    )
+
+
+def read_horizon(db: Session | Connection) -> Horizon | None:
+    """The stored horizon, or None (exact keys)."""
+    h = BoardHorizon
+    columns = (h.day, h.over_15, h.over_5, h.today_start, h.tomorrow_start, h.soon_before)
+    row = _connection(db).execute(select(*columns)).first()
+    return None if row is None else Horizon(*row)
+
+
+def fits_board(horizon: Horizon | None, b: Boundaries) -> bool:
+    """True when the counters answer the board at `b`: every boundary equals the horizon's and
+    `now` lies in its day (or there is no horizon)."""
+    if horizon is None:
+        return True
+    return horizon.today_start <= b.now < horizon.tomorrow_start and (
+        horizon.over_15,
+        horizon.over_5,
+        horizon.soon_before,
+    ) == (b.over_15, b.over_5, b.soon_before)
+
+
+def roll_horizon(session: Session, cal: WorkdayCalendar, now: datetime) -> bool:
+    """Move the horizon to `now`'s day and recount under it, in one transaction, unless it is
+    already there; never backwards (a late sweep round must not undo a newer day's). True when
+    it rolled. Takes the same locks as rebuild_counts; a recount of the open cases only."""
+    wanted = horizon_for(cal, now)
+    if session.in_transaction():
+        session.commit()
+    # One roller at a time, deciding on what it then writes: PostgreSQL locks the horizon table
+    # (plain reads, the triggers' among them, go on); on SQLite the first statement is a write,
+    # which takes the database's write lock before the horizon is read.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE board_horizon IN EXCLUSIVE MODE"))
+    else:
+        conn.execute(text("UPDATE board_horizon SET id = id"))
+    current = read_horizon(conn)
+    if current == wanted or (current is not None and current.day > wanted.day):
+        session.rollback()
+        return False
+    rebuild_counts(session, wanted)
+    session.commit()
+    return True

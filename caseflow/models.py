@@ -291,6 +291,27 @@ class BoardCount(Base):
     n_escalated: Mapped[int] = mapped_column(Integer)
 
 
+class BoardHorizon(Base):
+    """The day the board's counters are folded for (one row, or none): see caseflow.board_counts.
+
+    Due instants before `over_15` count under `before_15`, those in [over_15, over_5) under
+    `over_15`, in [over_5, today_start) under `over_5`, in [tomorrow_start, soon_before) under
+    `tomorrow_start`, from `soon_before` on under `soon_before`; today's keep their own instant.
+    Written by caseflow.board_counts.roll_horizon only; read by the triggers of migration 0010.
+    """
+
+    __tablename__ = "board_horizon"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    before_15: Mapped[datetime]
+    over_15: Mapped[datetime]
+    over_5: Mapped[datetime]
+    today_start: Mapped[datetime]
+    tomorrow_start: Mapped[datetime]
+    soon_before: Mapped[datetime]
+
+
 class CaseEvent(Base):
     """Append-only audit row; `hash` chains each event of a case to the one before it."""
 

@@ -45,7 +45,7 @@ from caseflow.case_record import CaseView
 from caseflow.db import is_postgres
 from caseflow.engine import _ROLE_ORDER, _lock_case, _start_unit_of_work, reload_case
 from caseflow.errors import CaseflowError, ClaimConflict, PermissionDenied
-from caseflow.models import BoardCount, Case, Household, OrgUnit, User
+from caseflow.models import BoardCount, BoardHorizon, Case, Household, OrgUnit, User
 from caseflow.roles import Role
 from caseflow.timeutil import require_aware
 from caseflow.workflow.registry import Registry, registry
@@ -466,7 +466,12 @@ def tab_counts_select(
     sums = counters_select(actor, now, filters, township, _filtered_pairs(pairs, filters))
     counters = sums.subquery("counters")
     mine = mine_select(actor, now, filters, pairs, me=me).subquery("mine")
-    stmt = select(*counters.c, *mine.c).select_from(counters.join(mine, true()))
+    # The horizon's day, to know the counters fold due dates for the day of `queue_now`.
+    horizon = [
+        select(col).scalar_subquery().label(col.key)
+        for col in (BoardHorizon.today_start, BoardHorizon.tomorrow_start)
+    ]
+    stmt = select(*counters.c, *mine.c, *horizon).select_from(counters.join(mine, true()))
     if len(_COUNTS_STATEMENTS) >= _COUNTS_STATEMENTS_MAX:
         _COUNTS_STATEMENTS.clear()
     _COUNTS_STATEMENTS[key] = stmt
@@ -484,7 +489,8 @@ def queue_counts(
     """Counts per tab under the non-tab filters, and the total under all filters.
 
     From the counters plus a live count of the actor's own cases where the filters allow it
-    (see `_counter_township`), otherwise — and with `live=True` — one grouped query over the
+    (see `_counter_township`) and their horizon's day holds `now` (caseflow.board_counts),
+    otherwise — and with `live=True` — one grouped query over the
     open cases. Both give the same numbers (tests/integration/test_queue_counters.py)."""
     require_aware(now, "now")
     pairs = actionable_pairs(actor.roles)
@@ -497,7 +503,11 @@ def queue_counts(
         return TabCounts(), 0
     stmt = tab_counts_select(actor, filters, township, pairs)
     row = session.execute(stmt, {"queue_now": now, "queue_me": actor.user_id or 0}).one()
-    all_, overdue, escalated, late_escalated, mine, mine_total = (int(v or 0) for v in row)
+    *sums, today_start, tomorrow_start = row
+    if today_start is not None and not today_start <= now < tomorrow_start:
+        # The counters fold another day's due dates: "overdue" is not theirs to say for `now`.
+        return _live_counts(session, actor, now, filters, pairs)
+    all_, overdue, escalated, late_escalated, mine, mine_total = (int(v or 0) for v in sums)
     if filters.assignee == "mine":
         total = mine_total
     elif filters.overdue and filters.escalated:

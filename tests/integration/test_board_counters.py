@@ -24,7 +24,17 @@ from walker import Walker
 
 from caseflow import board as bd
 from caseflow.actors import Actor
-from caseflow.board_counts import drift, rebuild_counts, recount, stored_counts
+from caseflow.board_counts import (
+    drift,
+    fits_board,
+    horizon_for,
+    read_horizon,
+    rebuild_counts,
+    recount,
+    roll_horizon,
+    stored_counts,
+)
+from caseflow.calendar_store import load_calendar
 from caseflow.db import make_engine, make_session_factory
 from caseflow.deadlines import LEVEL_DISTRICT
 from caseflow.engine import open_case
@@ -204,6 +214,69 @@ def test_counters_stay_exact_through_random_writes(engine: Engine, world: World)
     assert len({(tp, state, wf) for tp, state, wf, _ in counts}) > len(pairs)
 
 
+def _day_nows(day_now: datetime) -> list[datetime]:
+    """Clocks within the local day of `day_now`: its first and last instants and hours between."""
+    start = day_now.astimezone(SH).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1, microseconds=-1)
+    return [start, end, *(start + timedelta(hours=h, minutes=13 * h % 60) for h in range(0, 24, 5))]
+
+
+def test_folded_counters_answer_the_day_of_their_horizon(engine: Engine, world: World) -> None:
+    """Rolled to a day, the counters fold due instants into a few keys per aging interval; the
+    board and every write in between stay exact for any `now` of that day, other days count live."""
+    rnd = random.Random(10)
+    s = world.session
+    district = s.scalars(select(OrgUnit).where(OrgUnit.level == "district")).one()
+    units = [world.village, world.township, world.other_township, district]
+    walker = Walker(world, START)
+    for wf in ("dibao", "temporary", "tekun", "dibao"):
+        walker.open(registry().workflow(wf))
+    for _ in range(150):  # due dates over seven weeks, whole days and odd instants
+        _insert_and_delete(world, rnd, units)
+    for _ in range(150):
+        _direct_sql(world, rnd, units)
+    cal = load_calendar(s)
+    exact_rows = len(stored_counts(s))
+    for offset in (-25, -9, 0, 4, 16):  # days from START: each a different fold
+        day_now = START + timedelta(days=offset, hours=rnd.randrange(-9, 14))
+        horizon = horizon_for(cal, day_now)
+        rebuild_counts(s, horizon)
+        s.commit()
+        assert read_horizon(s) == horizon
+        for step in range(25):  # writes under the fold go through the triggers' folding
+            _direct_sql(world, rnd, units) if step % 3 else _insert_and_delete(world, rnd, units)
+        found = drift(s)
+        assert found.ok, (offset, dict(found.differences))
+        assert len(stored_counts(s)) < exact_rows
+        for now in _day_nows(day_now):
+            assert fits_board(horizon, bd.boundaries(cal, now)), now
+        assert_exact(world, _day_nows(day_now))
+        # Another day is not the counters' to answer: still right, counted live.
+        for now in (day_now - timedelta(days=1), day_now + timedelta(days=2)):
+            assert not fits_board(horizon, bd.boundaries(cal, now))
+        assert_exact(world, [day_now - timedelta(days=1), day_now + timedelta(days=2)])
+
+
+def test_roll_horizon_moves_forward_once_a_day(engine: Engine, world: World) -> None:
+    walker = Walker(world, START)
+    for wf in ("dibao", "temporary"):
+        walker.open(registry().workflow(wf))
+    s = world.session
+    cal = load_calendar(s)
+    assert read_horizon(s) is None  # a new database counts exact instants
+    assert roll_horizon(s, cal, START)
+    assert not roll_horizon(s, cal, START + timedelta(hours=3))  # the same day: nothing to do
+    assert not roll_horizon(s, cal, START - timedelta(days=2))  # never backwards
+    later = START + timedelta(days=1)
+    assert roll_horizon(s, cal, later)
+    assert read_horizon(s) == horizon_for(cal, later) and drift(s).ok
+    # The sweep rolls it: the first round of a new day folds the counters for that day.
+    s.rollback()
+    sweep(make_session_factory(engine), START + timedelta(days=3))
+    h = read_horizon(s)
+    assert h is not None and h == horizon_for(cal, START + timedelta(days=3)) and drift(s).ok
+
+
 def test_rebuild_restores_counters_after_tampering(engine: Engine, world: World) -> None:
     walker = Walker(world, START)
     for wf in ("dibao", "temporary", "dibao"):
@@ -298,11 +371,11 @@ def test_migration_fills_counters_and_downgrade_removes_them(
             for wf in ("dibao", "dibao", "temporary", "tekun"):
                 walker.open(registry().workflow(wf))
             walker.now += timedelta(days=20)
-            sweep(make_session_factory(eng), walker.now)
             ids = sorted(session.scalars(select(Case.id).where(Case.is_final.is_(False))))
             assert len(ids) >= 3
             session.execute(update(Case).where(Case.id == ids[0]).values(is_final=True))
             session.execute(update(Case).where(Case.id == ids[1]).values(due_at=None))
+            session.execute(update(Case).where(Case.id == ids[2]).values(escalation_level=3))
             session.commit()
             still_open = len(ids) - 1
         with eng.begin() as conn:
@@ -319,6 +392,23 @@ def test_migration_fills_counters_and_downgrade_removes_them(
                 assert bd.board_totals(session, sup, now) == bd.board_totals(
                     session, sup, now, live=True
                 )
+            # 0010: rolled to a day, the folded counters answer that day's board
+            assert roll_horizon(session, load_calendar(session), walker.now)
+            assert drift(session).ok
+            for now in _nows(walker.now):
+                assert bd.board_totals(session, sup, now) == bd.board_totals(
+                    session, sup, now, live=True
+                )
+            folded = stored_counts(session)
+        with eng.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+        with eng.connect() as conn:  # back to exact due instants, same totals
+            exact = conn.execute(text("SELECT due_at, n FROM board_counts")).all()
+            raw_due = {r[0] for r in conn.execute(text("SELECT due_at FROM cases"))}
+        assert {due for due, _ in exact} <= raw_due
+        assert sum(n for _, n in exact) == sum(n for n, _ in folded.values()) == still_open
+        assert {due for due, _ in exact} != {k[3] for k in folded}  # the folded keys are gone
         with eng.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0008")

@@ -20,7 +20,8 @@ from sqlalchemy import insert, select, update
 from support import SH, World
 
 from caseflow.actors import Actor
-from caseflow.board_counts import drift
+from caseflow.board_counts import drift, roll_horizon
+from caseflow.calendar_store import load_calendar
 from caseflow.models import BoardCount, Case, OrgUnit
 from caseflow.orgs import add_unit
 from caseflow.queue import TABS, QueueFilters, _counter_township, queue_counts, queue_page
@@ -146,14 +147,19 @@ def _filters(world: World, rnd: random.Random) -> QueueFilters:
 def _nows(rnd: random.Random) -> list[datetime]:
     midnight = START.replace(hour=0, minute=0, second=0, microsecond=0)
     end_of_day = midnight + timedelta(days=rnd.randrange(-5, 5), microseconds=-1)
-    return [START + timedelta(hours=rnd.randrange(-300, 300)), end_of_day, START]
+    last_of_start_day = midnight + timedelta(days=1, microseconds=-1)
+    return [START + timedelta(hours=rnd.randrange(-300, 300)), end_of_day, START, last_of_start_day]
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_counter_counts_equal_live_counts(world: World, seed: int) -> None:
+    """Seed 0 with exact counter keys; 1 and 2 with the counters folded for START's day
+    (caseflow.board_counts.roll_horizon), where START and its day's last instant use them."""
     rnd = random.Random(seed)
     s = world.session
     users = _populate(world, rnd, 400)
+    if seed:
+        assert roll_horizon(s, load_calendar(s), START)
     fast_paths = 0
     for round_ in range(3):
         if round_:
