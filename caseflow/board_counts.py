@@ -138,32 +138,64 @@ def drift(db: Session | Connection) -> Drift:
     return Drift({k: (stored.get(k), fresh.get(k)) for k in keys if stored.get(k) != fresh.get(k)})
 
 
+_KEY_MATCH = " AND ".join(
+    f"f.{c} = board_counts.{c}" for c in ("township_path", "state", "workflow_key", "due_key")
+)
+
+
+def _take_sqlite_write_lock(conn: Connection) -> None:
+    # SQLite has one writer: a first statement that writes (here: nothing) makes this
+    # transaction it before anything is read, so what it reads stays true until it commits.
+    conn.execute(text("UPDATE board_horizon SET id = id"))
+
+
 def rebuild_counts(db: Session | Connection, horizon: Horizon | None = None) -> int:
-    """Replace the counters with a recount from `cases`; returns the number of counter rows.
+    """Make the counters equal to a recount from `cases`; returns the number of counter rows.
     With `horizon`, the horizon row is replaced by it first (the recount folds under it).
+
+    Only what differs is written — keys gone are deleted, new ones inserted, changed counts
+    updated — so the daily roll, which moves a day's worth of cases between a few keys, leaves
+    PostgreSQL a few dead rows rather than a dead copy of the whole table.
 
     Runs in the caller's transaction, which should commit at once. On PostgreSQL it first takes
     SHARE on `cases` (writers wait, readers do not), so no case changes between the recount and
-    the commit and the triggers of waiting writers apply on top of the rebuilt rows. SQLite has
-    a single writer: the DELETE makes this transaction it.
+    the commit and the triggers of waiting writers apply on top of the rebuilt rows. On SQLite
+    it first takes the database's write lock.
     """
     conn = _connection(db)
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text("LOCK TABLE cases IN SHARE MODE"))
+    else:
+        _take_sqlite_write_lock(conn)
     if horizon is not None:
         conn.execute(delete(BoardHorizon))
         conn.execute(insert(BoardHorizon).values(id=1, **horizon.values()))
-    conn.execute(text("DELETE FROM board_counts"))
-    inserted = conn.execute(
+    columns = "township_path, state, workflow_key, due_key, due_at, n, n_escalated"
+    conn.execute(
         text(
-            "INSERT INTO board_counts "
-            "(township_path, state, workflow_key, due_key, due_at, n, n_escalated) "
-            f"SELECT township_path, state, workflow_key, COALESCE(due_at, {_no_due(dialect)}), "
-            f"due_at, n, n_escalated FROM ({_recount_sql(dialect)}) AS fresh"
+            f"CREATE TEMPORARY TABLE board_fresh AS SELECT township_path, state, workflow_key, "
+            f"COALESCE(due_at, {_no_due(dialect)}) AS due_key, due_at, n, n_escalated "
+            f"FROM ({_recount_sql(dialect)}) AS r"
         )
     )
-    return int(inserted.rowcount or 0)
+    conn.execute(
+        text(
+            "DELETE FROM board_counts WHERE NOT EXISTS "
+            f"(SELECT 1 FROM board_fresh AS f WHERE {_KEY_MATCH})"
+        )
+    )
+    conn.execute(
+        text(
+            f"INSERT INTO board_counts ({columns}) SELECT {columns} FROM board_fresh WHERE true "
+            "ON CONFLICT (township_path, state, workflow_key, due_key) DO UPDATE "
+            "SET n = excluded.n, n_escalated = excluded.n_escalated "
+            "WHERE board_counts.n <> excluded.n OR board_counts.n_escalated <> excluded.n_escalated"
+        )
+    )
+    rows = int(conn.execute(text("SELECT count(*) FROM board_fresh")).scalar_one())
+    conn.execute(text("DROP TABLE board_fresh"))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -237,13 +269,12 @@ def roll_horizon(session: Session, cal: WorkdayCalendar, now: datetime) -> bool:
     if session.in_transaction():
         session.commit()
     # One roller at a time, deciding on what it then writes: PostgreSQL locks the horizon table
-    # (plain reads, the triggers' among them, go on); on SQLite the first statement is a write,
-    # which takes the database's write lock before the horizon is read.
+    # (plain reads, the triggers' among them, go on); SQLite takes its write lock.
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE board_horizon IN EXCLUSIVE MODE"))
     else:
-        conn.execute(text("UPDATE board_horizon SET id = id"))
+        _take_sqlite_write_lock(conn)
     current = read_horizon(conn)
     if current == wanted or (current is not None and current.day > wanted.day):
         session.rollback()

@@ -148,12 +148,14 @@ def board() -> None:
 @board.command("check-counts")
 def board_check_counts() -> None:
     """Compare the board's counters with a recount from the cases (exit 1 when they differ)."""
-    from caseflow.board_counts import drift
+    from caseflow.board_counts import drift, read_horizon
 
     with cli_session() as session:
         found = drift(session)
+        horizon = read_horizon(session)
+    folded = f"（按 {horizon.day} 的账龄区间归并）" if horizon else "（按确切到期时刻）"
     if found.ok:
-        click.echo("计数表与案件一致")
+        click.echo(f"计数表与案件一致{folded}")
         return
     for key, (stored, fresh) in sorted(found.differences.items(), key=str):
         township, state, workflow, due = key
