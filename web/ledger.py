@@ -1,6 +1,6 @@
 """台账比对 pages: upload a roster with column mapping, validate and import it in the background
-with a progress bar, start a comparison run, work through its results per township and village,
-act on a row, export to Excel.
+with a progress bar, start a comparison run (also in the background: a district's takes tens of
+seconds), work through its results per township and village, act on a row, export to Excel.
 
 Who: importing rosters and starting runs is district work (the files cover the whole district):
 district approvers and supervisors whose unit is the district. Working the results is for township
@@ -41,11 +41,14 @@ from caseflow.ledger import background, worklist
 from caseflow.ledger.actions import ACTION_LABELS, available_actions, take_action
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
 from caseflow.ledger.columns import FIELD_LABELS, IGNORE
-from caseflow.ledger.compare import CompareError, run_comparison
+from caseflow.ledger.compare import CompareError, check_comparison
 from caseflow.ledger.dryrun import EmptyFile, read_report, sniff_header
 from caseflow.ledger.export import export_run
 from caseflow.ledger.jobs import (
     CANCELLED,
+    COMPARED,
+    COMPARING,
+    COMPARISON_JOB,
     FAILED,
     IMPORTING,
     PHASE_LABELS,
@@ -135,12 +138,28 @@ def _store() -> JobStore:
     return JobStore(Path(root))
 
 
-def _job(token: str) -> Job:
-    """The signed-in user's job, or 404 (someone else's job is "not found")."""
+def _any_job(token: str) -> Job:
+    """The signed-in user's job of either kind, or 404 (someone else's job is "not found")."""
     try:
         return _store().load(token, current_user.user_id)
     except JobNotFound:
         abort(404)
+
+
+def _job(token: str) -> Job:
+    """The signed-in user's upload, or 404."""
+    found = _any_job(token)
+    if found.kind == COMPARISON_JOB:
+        abort(404)
+    return found
+
+
+def _comparison_job(token: str) -> Job:
+    """The signed-in user's comparison job, or 404."""
+    found = _any_job(token)
+    if found.kind != COMPARISON_JOB:
+        abort(404)
+    return found
 
 
 def _start(app: Flask, token: str, target: Any, *args: Any, **kwargs: Any) -> None:
@@ -161,11 +180,14 @@ def index() -> ResponseReturnValue:
     """Recent runs (everyone here), imports and the user's uploads (district managers)."""
     session = db.session()
     manage = _may_manage()
+    jobs = _store().recent(current_user.user_id, limit=20) if manage else []
     return render_template(
         "ledger/index.html",
         runs=worklist.recent_runs(session),
         imports=worklist.recent_imports(session) if manage else [],
-        jobs=_store().recent(current_user.user_id) if manage else [],
+        jobs=[j for j in jobs if j.kind != COMPARISON_JOB][:10],
+        # Finished comparisons are listed as runs; these are running or failed.
+        comparisons=[j for j in jobs if j.kind == COMPARISON_JOB and j.phase != COMPARED],
         manage=manage,
         kind_labels=KIND_LABELS,
         phase_labels=PHASE_LABELS,
@@ -349,9 +371,9 @@ def job(token: str) -> ResponseReturnValue:
 @bp.get("/jobs/<token>/progress.json")
 @roles_required(MANAGE_ROLES)
 def progress(token: str) -> ResponseReturnValue:
-    """Small JSON for the progress bar."""
+    """Small JSON for the progress bar (of an upload or a comparison)."""
     _require_manager()
-    current = _job(token)
+    current = _any_job(token)
     return jsonify(
         phase=current.phase,
         phase_label=PHASE_LABELS.get(current.phase, current.phase),
@@ -467,20 +489,13 @@ def new_run() -> ResponseReturnValue:
         if not roster_ids and not include_system:
             errors["roster_import_id"] = "请至少选择一份低保/特困台账，或勾选系统在保家庭"
         if not errors and registry_id is not None:
+            chosen = [r for r in roster_ids if r is not None]
             try:
-                run = run_comparison(
-                    session,
-                    registry_id,
-                    [r for r in roster_ids if r is not None],
-                    current_actor(),
-                    db.now(),
-                    include_system_cases=include_system,
-                )
+                check_comparison(session, registry_id, chosen, db.now())
             except CompareError as exc:
                 errors["registry_import_id"] = str(exc)
             else:
-                flash(f"比对完成：共 {sum(run.counts.values())} 户", "success")
-                return redirect(url_for("ledger.run", run_id=run.id))
+                return _start_comparison(registry_id, chosen, include_system)
     latest: set[int] = set()
     seen_kinds: set[str] = set()
     for i in others:
@@ -498,6 +513,52 @@ def new_run() -> ResponseReturnValue:
             kind_labels=KIND_LABELS,
         ),
         400 if errors else 200,
+    )
+
+
+def _start_comparison(
+    registry_id: int, roster_ids: list[int], include_system: bool
+) -> ResponseReturnValue:
+    """Run the comparison in the background (a district's takes tens of seconds; the request
+    must not wait for it) and show its progress."""
+    now = db.now()
+    store = _store()
+    label = f"建档立卡名单 #{registry_id} 比对"
+    created = store.create(current_user.user_id, COMPARISON_JOB, label, "", now)
+    store.update(created.token, now, phase=COMPARING, rows_estimate=100, rows_done=0)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _start(
+        app,
+        created.token,
+        background.run_comparison_job,
+        app.extensions["caseflow_sessions"],
+        store,
+        created.token,
+        registry_id,
+        roster_ids,
+        current_actor(),
+        now,
+        app.config["NOW"],
+        include_system_cases=include_system,
+    )
+    return redirect(url_for("ledger.comparison", token=created.token))
+
+
+@bp.get("/comparisons/<token>")
+@roles_required(MANAGE_ROLES)
+def comparison(token: str) -> ResponseReturnValue:
+    """A comparison started from the page: its progress, its failure, or — done — its run."""
+    _require_manager()
+    current = _comparison_job(token)
+    if current.phase == COMPARED and current.run_id is not None:
+        flash(current.message, "success")
+        return redirect(url_for("ledger.run", run_id=current.run_id))
+    return render_template(
+        "ledger/comparison.html",
+        job=current,
+        stale=current.stale(db.now()),
+        phase_labels=PHASE_LABELS,
+        comparing=COMPARING,
     )
 
 

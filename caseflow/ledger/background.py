@@ -1,7 +1,9 @@
-"""The two long steps of a web upload — validate, then import — as functions a background thread
-runs with its own database session, reporting progress into the job's state file.
+"""The long steps started from the web pages — validating and importing an upload, comparing —
+as functions a background thread runs with its own database session, reporting progress into the
+job's state file.
 
-Every failure ends as a FAILED job with a Chinese message; the import stays atomic (see importer).
+Every failure ends as a FAILED job with a Chinese message; the import and the comparison stay
+atomic (each commits once, at its end).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from caseflow.actors import Actor
 from caseflow.ledger.columns import HeaderNotFound
+from caseflow.ledger.compare import CompareError, run_comparison
 from caseflow.ledger.dryrun import validate_file
 from caseflow.ledger.importer import REJECTED, import_roster
-from caseflow.ledger.jobs import FAILED, IMPORTED, VALIDATED, JobStore
+from caseflow.ledger.jobs import COMPARED, FAILED, IMPORTED, VALIDATED, JobStore
 from caseflow.ledger.reader import UnreadableFile, estimate_rows
 from caseflow.ledger.saved_presets import preset_for
 
@@ -128,3 +131,47 @@ def run_import(
     )
     # The rows are in the database now; the uploaded copy is not needed (the report stays).
     store.source(job).unlink(missing_ok=True)
+
+
+def run_comparison_job(
+    factory: SessionFactory,
+    store: JobStore,
+    token: str,
+    registry_import_id: int,
+    roster_import_ids: list[int],
+    actor: Actor,
+    now: datetime,
+    clock: Clock,
+    *,
+    include_system_cases: bool,
+) -> None:
+    """Compare (one transaction) and record the run's id, or the reason it failed."""
+    store.update(token, clock(), rows_estimate=100, rows_done=0)
+    try:
+        with factory() as session:
+            run = run_comparison(
+                session,
+                registry_import_id,
+                roster_import_ids,
+                actor,
+                now,
+                include_system_cases=include_system_cases,
+                progress=_reporter(store, token, clock),
+            )
+            total = sum(run.counts.values())
+            run_id = run.id
+    except CompareError as exc:  # the imports or the policy changed since the page checked
+        store.update(token, clock(), phase=FAILED, message=f"{exc}，未保存任何比对结果")
+        return
+    except Exception:
+        log.exception("ledger comparison failed (job %s)", token)
+        store.update(token, clock(), phase=FAILED, message="比对时发生系统错误，未保存任何比对结果")
+        return
+    store.update(
+        token,
+        clock(),
+        phase=COMPARED,
+        run_id=run_id,
+        rows_done=100,
+        message=f"比对完成：共 {total} 户",
+    )

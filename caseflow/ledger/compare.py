@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +31,10 @@ from caseflow.timeutil import require_aware, to_local
 
 NO_ACTION_YET = "none"
 CHUNK = 2000
+# Rough shares of a comparison's time, for a progress bar: reading the imports, then grouping
+# persons into households; classifying and writing the results takes the rest.
+LOADED_PERCENT = 25
+MATCHED_PERCENT = 40
 
 
 class CompareError(ValueError):
@@ -63,6 +67,15 @@ def _check_imports(session: Session, registry_import_id: int, roster_ids: Sequen
     for import_id in roster_ids:
         if found.get(import_id) not in allowed:
             raise CompareError(f"导入批次 {import_id} 不存在，或不是低保/特困台账或部门比对名单")
+
+
+def check_comparison(
+    session: Session, registry_import_id: int, roster_import_ids: Sequence[int], now: datetime
+) -> None:
+    """What run_comparison refuses up front (CompareError), checked without running it: the web
+    page answers these at once and runs the comparison itself in the background."""
+    _check_imports(session, registry_import_id, list(dict.fromkeys(roster_import_ids)))
+    _figures(session, now)
 
 
 def _figures(session: Session, now: datetime) -> Figures:
@@ -143,12 +156,24 @@ def run_comparison(
     now: datetime,
     *,
     include_system_cases: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> ComparisonRun:
-    """Compare household by household and store one result per household, in one transaction."""
+    """Compare household by household and store one result per household, in one transaction.
+    `progress` hears the percentage done now and then (loading, matching, classifying)."""
     with _collector_paused():
         return _run_comparison(
-            session, registry_import_id, roster_import_ids, actor, now, include_system_cases
+            session,
+            registry_import_id,
+            roster_import_ids,
+            actor,
+            now,
+            include_system_cases,
+            progress or _no_progress,
         )
+
+
+def _no_progress(_percent: int) -> None:
+    return None
 
 
 def _run_comparison(
@@ -158,6 +183,7 @@ def _run_comparison(
     actor: Actor | None,
     now: datetime,
     include_system_cases: bool,
+    progress: Callable[[int], None],
 ) -> ComparisonRun:
     require_aware(now, "now")
     roster_ids = list(dict.fromkeys(roster_import_ids))
@@ -165,10 +191,12 @@ def _run_comparison(
     figures = _figures(session, now)
     prepare_bulk(session)
     units = _load_units(session, registry_import_id, roster_ids, include_system_cases)
+    progress(LOADED_PERCENT)
     hits = other_list_hits(session, roster_ids)
     groups = [[units[i] for i in group] for group in group_units(units)]
     keys = [household_key(members) for members in groups]
     carried = _carried_actions(session, set(keys))
+    progress(MATCHED_PERCENT)
     try:
         run = ComparisonRun(
             registry_import_id=registry_import_id,
@@ -191,6 +219,8 @@ def _run_comparison(
                 counts[found.category] += 1
                 values.append(_result_values(run.id, key, members, found, carried.get(key)))
             insert_rows(session, ComparisonResult, values)
+            done = min(start + CHUNK, len(groups)) / len(groups)
+            progress(MATCHED_PERCENT + int((99 - MATCHED_PERCENT) * done))
         run.counts = {cat: counts[cat] for cat in sorted(counts)}
         append_admin_event(
             session,

@@ -1,5 +1,6 @@
-"""An upload on its way through the web pages (uploaded → validated → imported), kept as a small
-JSON file beside the uploaded file under the instance folder.
+"""An upload on its way through the web pages (uploaded → validated → imported), or a comparison
+run started there (comparing → compared), kept as a small JSON file (beside the uploaded file)
+under the instance folder.
 
 Why files and not a table: the import itself is one database transaction that nobody else can see
 until it commits, so its progress must live outside it; the job folder also holds the upload and its
@@ -27,7 +28,11 @@ IMPORTING = "importing"
 IMPORTED = "imported"
 FAILED = "failed"
 CANCELLED = "cancelled"
-RUNNING = frozenset({VALIDATING, IMPORTING})
+# A comparison run started from the web is a job too (no file: kind COMPARISON_JOB).
+COMPARING = "comparing"
+COMPARED = "compared"
+COMPARISON_JOB = "comparison"
+RUNNING = frozenset({VALIDATING, IMPORTING, COMPARING})
 PHASE_LABELS = {
     UPLOADED: "待确认列对应",
     VALIDATING: "正在校验",
@@ -36,6 +41,8 @@ PHASE_LABELS = {
     IMPORTED: "已导入",
     FAILED: "失败",
     CANCELLED: "已取消",
+    COMPARING: "正在比对",
+    COMPARED: "比对完成",
 }
 # A running job that has not reported for this long died with its process (nothing was imported:
 # the import commits once, at the end).
@@ -71,6 +78,7 @@ class Job:
     import_id: int | None = None
     import_status: str = ""
     message: str = ""
+    run_id: int | None = None  # the comparison run a COMPARISON_JOB stored
 
     @property
     def running(self) -> bool:
@@ -80,7 +88,7 @@ class Job:
     def percent(self) -> int:
         """Progress of the running phase, 0–100 (99 until the phase has finished)."""
         if not self.running:
-            return 100 if self.phase in (VALIDATED, IMPORTED) else 0
+            return 100 if self.phase in (VALIDATED, IMPORTED, COMPARED) else 0
         if self.rows_estimate <= 0:
             return 0
         return min(99, self.rows_done * 100 // self.rows_estimate)

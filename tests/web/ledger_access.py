@@ -96,6 +96,14 @@ def ledger_routes(route: Callable[..., Any]) -> list[Any]:
             "ledger.start_import", "POST", lambda w, s: f"{job}/import", MANAGE, False, ok=not_found
         ),
         route("ledger.cancel", "POST", lambda w, s: f"{job}/cancel", MANAGE, False, ok=not_found),
+        route(
+            "ledger.comparison",
+            "GET",
+            lambda w, s: f"/ledger/comparisons/{NO_JOB}",
+            MANAGE,
+            False,
+            ok=not_found,
+        ),
         route("ledger.new_run", "GET", lambda w, s: "/ledger/runs/new", MANAGE, scoped=False),
         route("ledger.new_run", "POST", lambda w, s: "/ledger/runs/new", MANAGE, scoped=False),
         route(

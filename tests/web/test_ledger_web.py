@@ -37,6 +37,7 @@ from caseflow.models import (
     Case,
     CaseEvent,
     ComparisonResult,
+    ComparisonRun,
     RosterImport,
     RosterRow,
 )
@@ -503,8 +504,10 @@ def test_roles_without_ledger_work_are_refused(
 
 
 def test_start_a_run_from_the_page(
-    world: World, client: FlaskClient, auth: AuthActions, tmp_path: Path
+    world: World, app: Flask, client: FlaskClient, auth: AuthActions, tmp_path: Path
 ) -> None:
+    """The form is checked at once; the comparison runs in the background with a progress page,
+    which turns into the run when it is done."""
     run = build_run(world, tmp_path)
     auth.login("supervisor")
     page = client.get("/ledger/runs/new").get_data(as_text=True)
@@ -513,6 +516,7 @@ def test_start_a_run_from_the_page(
         "/ledger/runs/new", data={"registry_import_id": "2", "include_system_cases": "1"}
     )
     assert response.status_code == 400 and "不是建档立卡名单" in response.get_data(as_text=True)
+    runs_before = count(world, ComparisonRun)
     imports = world.session.scalars(select(RosterImport).order_by(RosterImport.id)).all()
     response = client.post(
         "/ledger/runs/new",
@@ -522,10 +526,55 @@ def test_start_a_run_from_the_page(
         },
     )
     assert response.status_code == 302
-    new_id = int(response.headers["Location"].rsplit("/", 1)[-1])
-    assert new_id != run.id
-    page = client.get(f"/ledger/runs/{new_id}").get_data(as_text=True)
-    assert "共 7 户" in page
+    location = response.headers["Location"]
+    assert "/ledger/comparisons/" in location
+    token = location.rsplit("/", 1)[-1]
+    wait(app, token)
+    job = store(app).load(token)
+    assert job.phase == "compared" and job.run_id is not None and job.message == "比对完成：共 7 户"
+    progress = client.get(f"/ledger/jobs/{token}/progress.json").get_json()
+    assert progress["percent"] == 100 and not progress["running"]
+    done = client.get(location)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/runs/{job.run_id}")
+    assert job.run_id != run.id and count(world, ComparisonRun) == runs_before + 1
+    page = client.get(f"/ledger/runs/{job.run_id}").get_data(as_text=True)
+    assert "共 7 户" in page and "比对完成：共 7 户" in page
+    # An upload's page asked with a comparison's token, and someone else's comparison: not found.
+    assert client.get(f"/ledger/jobs/{token}").status_code == 404
+    auth.login("approver")
+    assert client.get(location).status_code == 404
+
+
+def test_a_failed_background_comparison_is_reported_and_saves_nothing(
+    world: World,
+    app: Flask,
+    client: FlaskClient,
+    auth: AuthActions,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build_run(world, tmp_path)
+    runs_before = count(world, ComparisonRun)
+    auth.login("supervisor")
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("caseflow.ledger.compare._carried_actions", broken)
+    imports = world.session.scalars(select(RosterImport).order_by(RosterImport.id)).all()
+    response = client.post(
+        "/ledger/runs/new",
+        data={"registry_import_id": str(imports[0].id), "include_system_cases": "1"},
+    )
+    location = response.headers["Location"]
+    wait(app, location.rsplit("/", 1)[-1])
+    page = client.get(location)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "比对时发生系统错误，未保存任何比对结果" in text and "重新开始比对" in text
+    assert count(world, ComparisonRun) == runs_before
+    index = client.get("/ledger/").get_data(as_text=True)
+    assert "进行中或未完成的比对" in index and "失败" in index
 
 
 def test_actions_fire_and_show_in_the_case_timeline(
