@@ -36,13 +36,29 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-ESCALATED_LEVEL = 3  # caseflow.deadlines.LEVEL_DISTRICT
-WATCHED_COLUMNS = ("is_final", "org_path", "state", "workflow_key", "due_at", "escalation_level")
-TRIGGERS = ("board_counts_insert", "board_counts_update", "board_counts_delete")
-COUNTER_COLUMNS = "(township_path, state, workflow_key, due_key, due_at, n, n_escalated)"
-KEY = "(township_path, state, workflow_key, due_key)"
-SQLITE_NO_DUE = "''"
-PG_NO_DUE = "'infinity'::timestamptz"
+
+def _migration_0009() -> ModuleType:
+    path = Path(__file__).with_name("0009_board_counts.py")
+    spec = importlib.util.spec_from_file_location("caseflow_migration_0009", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The counters' columns, the township expressions and the "did a counted column change" test
+# are 0009's, unchanged.
+M0009 = _migration_0009()
+_sqlite_township = M0009._sqlite_township
+_sqlite_changed = M0009._sqlite_changed
+_pg_township = M0009._pg_township
+ESCALATED_LEVEL: int = M0009.ESCALATED_LEVEL
+WATCHED_COLUMNS: tuple[str, ...] = M0009.WATCHED_COLUMNS
+TRIGGERS: tuple[str, ...] = M0009.TRIGGERS
+COUNTER_COLUMNS: str = M0009.COUNTER_COLUMNS
+KEY: str = M0009.KEY
+SQLITE_NO_DUE: str = M0009.SQLITE_NO_DUE
+PG_NO_DUE: str = M0009.PG_NO_DUE
 
 
 def _folded(due: str, h: str = "h") -> str:
@@ -61,17 +77,6 @@ def _folded(due: str, h: str = "h") -> str:
 def _sqlite_folded(due: str) -> str:
     # No horizon row: the scalar subquery is NULL and the exact instant is the key.
     return f"coalesce((SELECT {_folded(due)} FROM board_horizon AS h), {due})"
-
-
-def _sqlite_township(column: str) -> str:
-    rest = f"substr({column}, 2)"
-    first = f"instr({rest}, '/')"
-    after = f"substr({rest}, {first} + 1)"
-    second = f"instr({after}, '/')"
-    return (
-        f"(CASE WHEN {first} = 0 OR {second} = 0 THEN {column} "
-        f"ELSE substr({column}, 1, 1 + {first} + {second}) END)"
-    )
 
 
 def _sqlite_apply(row: str, sign: int) -> str:
@@ -96,15 +101,6 @@ def _sqlite_apply(row: str, sign: int) -> str:
     return upsert + "\n  " + drop
 
 
-def _sqlite_changed() -> str:
-    changed = [f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED_COLUMNS if c != "escalation_level"]
-    changed.append(
-        f"(OLD.escalation_level >= {ESCALATED_LEVEL}) IS NOT "
-        f"(NEW.escalation_level >= {ESCALATED_LEVEL})"
-    )
-    return f"(OLD.is_final = 0 OR NEW.is_final = 0) AND ({' OR '.join(changed)})"
-
-
 def _sqlite_create_triggers() -> None:
     op.execute(
         "CREATE TRIGGER board_counts_insert AFTER INSERT ON cases WHEN NEW.is_final = 0 BEGIN\n  "
@@ -124,10 +120,6 @@ def _sqlite_create_triggers() -> None:
         + _sqlite_apply("OLD", -1)
         + "\nEND"
     )
-
-
-def _pg_township(column: str) -> str:
-    return f"COALESCE(substring({column} from '^/[^/]+/(?:[^/]+/)?'), {column})"
 
 
 # board_counts_apply (0009) is unchanged: it receives the folded instant.
@@ -217,19 +209,10 @@ def upgrade() -> None:
         _sqlite_create_triggers()
 
 
-def _migration_0009() -> ModuleType:
-    path = Path(__file__).with_name("0009_board_counts.py")
-    spec = importlib.util.spec_from_file_location("caseflow_migration_0009", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def downgrade() -> None:
     # Back to exact keys: 0009's trigger bodies, and its fill over emptied counters.
     dialect = op.get_bind().dialect.name
-    m0009 = _migration_0009()
+    m0009 = M0009
     if dialect == "postgresql":
         start = m0009.PG_FUNCTIONS.index("CREATE FUNCTION board_counts_on_cases()")
         end = m0009.PG_FUNCTIONS.index("CREATE FUNCTION board_counts_on_truncate()")
