@@ -326,8 +326,17 @@ def available_transitions(
 def next_case_no(session: Session, case_type: str, org: OrgUnit, now: datetime) -> str:
     """A readable, unique number such as DB-640502100-2026-000123."""
     prefix = f"{_TYPE_PREFIX.get(case_type, 'CF')}-{org.code[:9]}-{to_local(now).year}-"
+    if is_postgres(session) or any(c in prefix for c in "*?[]"):
+        same_series = Case.case_no.startswith(prefix, autoescape=True)
+    else:
+        # GLOB is case-sensitive, so SQLite seeks the prefix in the unique index on case_no
+        # (its LIKE is case-insensitive and would scan); org codes are digits, so the prefix
+        # has no GLOB metacharacters (checked above).
+        same_series = Case.case_no.op("GLOB")(prefix + "*")
+    # LIMIT 1: the newest number only, not every number of the series (that made each new case
+    # of a busy township cost more than the one before).
     last = session.scalar(
-        select(Case.case_no).where(Case.case_no.startswith(prefix)).order_by(Case.case_no.desc())
+        select(Case.case_no).where(same_series).order_by(Case.case_no.desc()).limit(1)
     )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:06d}"

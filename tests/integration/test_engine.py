@@ -76,6 +76,33 @@ def test_open_case_writes_event_and_deadlines(world: World) -> None:
     assert rules == {"total", "start_investigation"}
 
 
+def test_case_numbers_count_up_within_their_series(world: World) -> None:
+    """Each (type, township, year) series counts on from its newest number, whatever other series
+    sort after it (the newest is sought in the case_no index, one row)."""
+    s = world.session
+    clerk = world.actor("clerk")
+    numbers = [
+        open_case(s, wf, world.household().id, clerk, T0).case_no
+        for wf in ("dibao", "tekun", "dibao", "temporary", "dibao")
+    ]
+    other = open_case(
+        s, "dibao", world.household(unit=world.other_township).id, world.actor("other_clerk"), T0
+    ).case_no
+    # A number far ahead in a series sorting after DB-…: a later series must not be read as ours.
+    s.execute(
+        Case.__table__.update()
+        .where(Case.case_no == numbers[1])
+        .values(case_no=numbers[1].rsplit("-", 1)[0] + "-000900")
+    )
+    s.commit()
+    again = open_case(s, "dibao", world.household().id, clerk, T0).case_no
+    assert [n.rsplit("-", 1)[1] for n in numbers] == ["000001"] * 2 + ["000002", "000001", "000003"]
+    assert numbers[0].startswith("DB-640502100-2026-") and numbers[1].startswith("TK-640502100-")
+    assert other.endswith("-000001") and not other.startswith("DB-640502100-")
+    assert again == "DB-640502100-2026-000004"
+    assert open_case(s, "tekun", world.household().id, clerk, T0).case_no.endswith("-000901")
+
+
 def test_open_case_refuses_a_role_that_may_not_accept(world: World) -> None:
     hh = world.household()
     with pytest.raises(PermissionDenied):
