@@ -11,9 +11,9 @@ The key's due instant is folded for one local day, the horizon's: every boundary
 except `now` is a local midnight, the same all day, so the due instants between two boundaries
 need no distinction and share one key — the lower end of their interval — while today's keep
 their own (`now` moves through them). The row of `board_horizon` says which day; `roll_horizon`
-moves it to a new day and recounts under it (the sweep calls it every round; it acts once a
-day). For a `now` the horizon does not fit (another day, or a calendar changed since the roll)
-the counts must be taken live: `fits_board` says when the counters answer the board, the
+moves it to a new day and recounts under it (`daily_roll`, run before every sweep round; it
+acts once a day). For a `now` the horizon does not fit (another day, or a calendar changed since
+the roll) the counts must be taken live: `fits_board` says when the counters answer the board, the
 horizon's day holding `now` when they answer the queue. With no horizon row (a new database
 before its first sweep) the keys are the exact instants, which answer for any `now`.
 
@@ -30,9 +30,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.aging import Boundaries, boundaries, start_of_local_day
+from caseflow.calendar_store import load_calendar
 from caseflow.deadlines import LEVEL_DISTRICT
 from caseflow.models import BoardHorizon
 from caseflow.workcal import WorkdayCalendar, local_date
@@ -282,3 +283,12 @@ def roll_horizon(session: Session, cal: WorkdayCalendar, now: datetime) -> bool:
     rebuild_counts(session, wanted)
     session.commit()
     return True
+
+
+def daily_roll(factory: sessionmaker[Session], now: datetime) -> bool:
+    """The timer's daily job, run before each sweep round (SweepScheduler, `caseflow tick`):
+    roll the horizon to `now`'s day (a no-op but for the first round of a day). Kept out of the
+    sweep itself, whose cost follows what is due: this recount follows the open cases, once a
+    day. True when it rolled."""
+    with factory() as session:
+        return roll_horizon(session, load_calendar(session), now)

@@ -124,7 +124,9 @@ def workflows_diagram(key: str) -> None:
     help="Pretend it is this time (ISO 8601; without offset = Asia/Shanghai).",
 )
 def tick(now_text: str | None) -> None:
-    """Run the deadline sweep once (for cron): reminders, escalations, expiry transitions."""
+    """Run the deadline sweep once (for cron): reminders, escalations, expiry transitions; first
+    of a day, the board's counters are folded for it."""
+    from caseflow.board_counts import daily_roll
     from caseflow.db import make_session_factory
     from caseflow.sweep import sweep
     from caseflow.timeutil import parse_aware, utcnow
@@ -132,7 +134,9 @@ def tick(now_text: str | None) -> None:
     now = parse_aware(now_text) if now_text else utcnow()
     engine = ready_engine()
     try:
-        report = sweep(make_session_factory(engine), now)
+        factory = make_session_factory(engine)
+        daily_roll(factory, now)
+        report = sweep(factory, now)
     finally:
         engine.dispose()
     click.echo(report.summary_zh())

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from caseflow.board_counts import daily_roll
 from caseflow.models import Lease
 from caseflow.sweep import sweep
 from caseflow.timeutil import utcnow
@@ -66,6 +67,7 @@ class SweepScheduler:
             ttl = timedelta(seconds=self.interval * 3)
             if not acquire_lease(session, SWEEP_LEASE, self.holder, now, ttl):
                 return False
+        daily_roll(self.factory, now)  # the board's counters, folded for a new day
         report = sweep(self.factory, now)
         if report.levels_reached or report.expiry_fired or report.failed:
             log.info("sweep: %s", report.summary_zh())

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow import deadlines as dl
 from caseflow.actors import SYSTEM_ACTOR
-from caseflow.board_counts import roll_horizon
 from caseflow.calendar_store import load_calendar
 from caseflow.campaigns.escalation import escalate_campaigns
 from caseflow.db import is_postgres
@@ -97,10 +96,8 @@ def sweep(
     reg = reg or registry()
     report = SweepReport()
     with factory() as session:
-        cal = load_calendar(session)
-        # First of a new day: the board's counters fold due dates for it (once a day).
-        roll_horizon(session, cal, now)
         ids = due_deadline_ids(session, now, limit)
+        cal = load_calendar(session)
         session.rollback()
         who = _Recipients()
         for deadline_id in ids:

@@ -25,6 +25,7 @@ from walker import Walker
 from caseflow import board as bd
 from caseflow.actors import Actor
 from caseflow.board_counts import (
+    daily_roll,
     drift,
     fits_board,
     horizon_for,
@@ -40,6 +41,7 @@ from caseflow.deadlines import LEVEL_DISTRICT
 from caseflow.engine import open_case
 from caseflow.errors import CaseflowError
 from caseflow.models import BoardCount, Case, OrgUnit
+from caseflow.scheduler import SweepScheduler
 from caseflow.schema import alembic_config
 from caseflow.sweep import sweep
 from caseflow.workflow.registry import registry
@@ -192,6 +194,7 @@ def test_counters_stay_exact_through_random_writes(engine: Engine, world: World)
             fired += _random_fire(world, walker, rnd)
         elif action < 0.7:  # time passes; the sweep reminds and escalates
             walker.now += timedelta(days=rnd.randrange(1, 6))
+            daily_roll(factory, walker.now)  # as the timer does before each sweep round
             report = sweep(factory, walker.now)
             assert not report.failed
         elif action < 0.9:
@@ -270,9 +273,11 @@ def test_roll_horizon_moves_forward_once_a_day(engine: Engine, world: World) -> 
     later = START + timedelta(days=1)
     assert roll_horizon(s, cal, later)
     assert read_horizon(s) == horizon_for(cal, later) and drift(s).ok
-    # The sweep rolls it: the first round of a new day folds the counters for that day.
+    # The timer rolls it before its sweep: the first round of a new day folds the counters.
     s.rollback()
-    sweep(make_session_factory(engine), START + timedelta(days=3))
+    assert SweepScheduler(
+        make_session_factory(engine), clock=lambda: START + timedelta(days=3)
+    ).run_once()
     h = read_horizon(s)
     assert h is not None and h == horizon_for(cal, START + timedelta(days=3)) and drift(s).ok
 
