@@ -14,7 +14,7 @@ number of hours after an instant) and fall anywhere.
 
 The rows are bulk-inserted with the board's counter triggers (migrations 0009, 0010) in place, so
 the counters are maintained exactly as in production; the load checks them against a recount,
-then does what the sweep's first round of a day does — fold the counters for NOW's day
+then does what the timer's first round of a day does — fold the counters for NOW's day
 (caseflow.board_counts.roll_horizon), timed — and checks them again.
 
 Measured, through the same functions the web pages call:
@@ -330,7 +330,7 @@ def load(engine: Engine, n: int, open_share: float) -> dict[str, Any]:
         exact = drift(conn)
     if not exact.ok:
         raise SystemExit(f"board counters differ from a recount: {len(exact.differences)} keys")
-    # What the sweep's first round of the day does: fold the counters for NOW's day.
+    # What the timer does before its first sweep of a day: fold the counters for NOW's day.
     with make_session_factory(engine)() as session:
         t_roll = time.perf_counter()
         assert roll_horizon(session, load_calendar(session), NOW)
@@ -516,7 +516,7 @@ def run_one(url: str, n: int, open_share: float, runs: int) -> dict[str, Any]:
             f"  loaded {n:,} cases ({info['open_cases']:,} open) in {info['load_seconds']} s, "
             f"indexes {info['index_seconds']} s; board counter rows: "
             f"{info['board_counter_rows_exact']:,} by exact due instant, "
-            f"{info['board_counter_rows']:,} folded for the day (the sweep's daily roll took "
+            f"{info['board_counter_rows']:,} folded for the day (the timer's daily roll took "
             f"{info['roll_seconds']} s); both equal to a recount",
             flush=True,
         )
