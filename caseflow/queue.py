@@ -490,8 +490,8 @@ def queue_counts(
 
     From the counters plus a live count of the actor's own cases where the filters allow it
     (see `_counter_township`) and their horizon's day holds `now` (caseflow.board_counts),
-    otherwise — and with `live=True` — one grouped query over the
-    open cases. Both give the same numbers (tests/integration/test_queue_counters.py)."""
+    otherwise — and with `live=True` — one grouped query over the open cases. Both give the
+    same numbers (tests/integration/test_queue_counters.py)."""
     require_aware(now, "now")
     pairs = actionable_pairs(actor.roles)
     if not pairs:

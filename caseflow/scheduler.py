@@ -67,7 +67,10 @@ class SweepScheduler:
             ttl = timedelta(seconds=self.interval * 3)
             if not acquire_lease(session, SWEEP_LEASE, self.holder, now, ttl):
                 return False
-        daily_roll(self.factory, now)  # the board's counters, folded for a new day
+        try:
+            daily_roll(self.factory, now)  # the board's counters, folded for a new day
+        except Exception:  # boards count live meanwhile; the deadlines must still be swept
+            log.exception("daily board roll failed; retried next round")
         report = sweep(self.factory, now)
         if report.levels_reached or report.expiry_fired or report.failed:
             log.info("sweep: %s", report.summary_zh())

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import Engine, delete, insert, inspect, select, text, update
+from sqlalchemy import Engine, delete, func, insert, inspect, select, text, update
 from support import SH, World, build_world
 from walker import Walker
 
@@ -40,7 +40,7 @@ from caseflow.db import make_engine, make_session_factory
 from caseflow.deadlines import LEVEL_DISTRICT
 from caseflow.engine import open_case
 from caseflow.errors import CaseflowError
-from caseflow.models import BoardCount, Case, OrgUnit
+from caseflow.models import BoardCount, Case, CaseEvent, OrgUnit
 from caseflow.scheduler import SweepScheduler
 from caseflow.schema import alembic_config
 from caseflow.sweep import sweep
@@ -280,6 +280,26 @@ def test_roll_horizon_moves_forward_once_a_day(engine: Engine, world: World) -> 
     ).run_once()
     h = read_horizon(s)
     assert h is not None and h == horizon_for(cal, START + timedelta(days=3)) and drift(s).ok
+
+
+def test_a_failed_roll_does_not_stop_the_sweep(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walker = Walker(world, START)
+    walker.open(registry().workflow("dibao"))
+    s = world.session
+    s.rollback()
+
+    def broken(*_args: Any) -> bool:
+        raise RuntimeError("lock timeout")
+
+    monkeypatch.setattr("caseflow.scheduler.daily_roll", broken)
+    late = START + timedelta(days=40)  # everything of that case is overdue by then
+    events_before = s.scalar(select(func.count()).select_from(CaseEvent))
+    assert SweepScheduler(make_session_factory(engine), clock=lambda: late).run_once()
+    s.rollback()
+    assert s.scalar(select(func.count()).select_from(CaseEvent)) > events_before  # swept
+    assert read_horizon(s) is None and drift(s).ok  # not rolled; the counters still exact
 
 
 def test_rebuild_restores_counters_after_tampering(engine: Engine, world: World) -> None:
