@@ -523,6 +523,14 @@ def _start_comparison(
     must not wait for it) and show its progress."""
     now = db.now()
     store = _store()
+    running = [
+        j
+        for j in store.recent(current_user.user_id, limit=20)
+        if j.kind == COMPARISON_JOB and j.running and not j.stale(now)
+    ]
+    if running:  # a second click, or a second tab: one comparison at a time per user
+        flash("您已有一次比对正在进行，请等待其完成后再开始新的比对", "warning")
+        return redirect(url_for("ledger.comparison", token=running[0].token))
     label = f"建档立卡名单 #{registry_id} 比对"
     created = store.create(current_user.user_id, COMPARISON_JOB, label, "", now)
     store.update(created.token, now, phase=COMPARING, rows_estimate=100, rows_done=0)

@@ -539,6 +539,16 @@ def test_start_a_run_from_the_page(
     assert job.run_id != run.id and count(world, ComparisonRun) == runs_before + 1
     page = client.get(f"/ledger/runs/{job.run_id}").get_data(as_text=True)
     assert "共 7 户" in page and "比对完成：共 7 户" in page
+    # While one of the user's comparisons runs, starting another leads to it instead.
+    app_now = app.config["NOW"]()
+    busy = store(app).create(job.user_id, "comparison", "进行中的比对", "", app_now)
+    store(app).update(busy.token, app_now, phase="comparing")
+    again = client.post(
+        "/ledger/runs/new",
+        data={"registry_import_id": str(imports[0].id), "include_system_cases": "1"},
+    )
+    assert again.status_code == 302 and again.headers["Location"].endswith(busy.token)
+    assert count(world, ComparisonRun) == runs_before + 1
     # An upload's page asked with a comparison's token, and someone else's comparison: not found.
     assert client.get(f"/ledger/jobs/{token}").status_code == 404
     auth.login("approver")
