@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -162,10 +161,17 @@ def _comparison_job(token: str) -> Job:
     return found
 
 
-def _start(app: Flask, token: str, target: Any, *args: Any, **kwargs: Any) -> None:
-    """Run a long step in a daemon thread; tests join it through app.extensions."""
+def _start(store: JobStore, token: str, target: Any, *args: Any, **kwargs: Any) -> None:
+    """Run a long step of caseflow.ledger.background in a daemon thread, as
+    target(session factory, store, token, *args, clock=the app's clock, **kwargs); tests join it
+    through app.extensions."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     thread = threading.Thread(
-        target=target, args=args, kwargs=kwargs, daemon=True, name=f"ledger-{token[:8]}"
+        target=target,
+        args=(app.extensions["caseflow_sessions"], store, token, *args),
+        kwargs={"clock": app.config["NOW"], **kwargs},
+        daemon=True,
+        name=f"ledger-{token[:8]}",
     )
     app.extensions.setdefault("ledger_threads", {})[token] = thread
     thread.start()
@@ -320,17 +326,7 @@ def mapping(token: str) -> ResponseReturnValue:
     if not store.claim(job, "validation"):
         return redirect(url_for("ledger.job", token=token))  # a second click
     store.update(token, now, mapping=chosen, phase=VALIDATING, rows_done=0)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    _start(
-        app,
-        token,
-        background.run_validation,
-        app.extensions["caseflow_sessions"],
-        store,
-        token,
-        now,
-        app.config["NOW"],
-    )
+    _start(store, token, background.run_validation, now)
     return redirect(url_for("ledger.job", token=token))
 
 
@@ -433,19 +429,7 @@ def start_import(token: str) -> ResponseReturnValue:
     if not store.claim(current, "import"):
         return redirect(url_for("ledger.job", token=token))  # a second click
     store.update(token, now, phase=IMPORTING, rows_done=0)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    _start(
-        app,
-        token,
-        background.run_import,
-        app.extensions["caseflow_sessions"],
-        store,
-        token,
-        current_actor(),
-        now,
-        app.config["NOW"],
-        skip_invalid=skip,
-    )
+    _start(store, token, background.run_import, current_actor(), now, skip_invalid=skip)
     return redirect(url_for("ledger.job", token=token))
 
 
@@ -534,19 +518,14 @@ def _start_comparison(
     label = f"建档立卡名单 #{registry_id} 比对"
     created = store.create(current_user.user_id, COMPARISON_JOB, label, "", now)
     store.update(created.token, now, phase=COMPARING, rows_estimate=100, rows_done=0)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     _start(
-        app,
-        created.token,
-        background.run_comparison_job,
-        app.extensions["caseflow_sessions"],
         store,
         created.token,
+        background.run_comparison_job,
         registry_id,
         roster_ids,
         current_actor(),
         now,
-        app.config["NOW"],
         include_system_cases=include_system,
     )
     return redirect(url_for("ledger.comparison", token=created.token))
