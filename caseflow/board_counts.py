@@ -13,9 +13,9 @@ need no distinction and share one key — the lower end of their interval — wh
 their own (`now` moves through them). The row of `board_horizon` says which day; `roll_horizon`
 moves it to a new day and recounts under it (`daily_roll`, run before every sweep round; it
 acts once a day). For a `now` the horizon does not fit (another day, or a calendar changed since
-the roll) the counts must be taken live: `fits_board` says when the counters answer the board, the
-horizon's day holding `now` when they answer the queue. With no horizon row (a new database
-before its first sweep) the keys are the exact instants, which answer for any `now`.
+the roll) the counts must be taken live: `fits_board` says when the counters answer the board,
+`fits_day` when they answer the queue. With no horizon row (a new database before the timer's
+first round) the keys are the exact instants, which answer for any `now`.
 
 This module holds what the application needs besides the triggers: the township expression in
 each dialect's SQL (the same as `caseflow.board.township_path` for well-formed org paths, which
@@ -250,12 +250,20 @@ def read_horizon(db: Session | Connection) -> Horizon | None:
     return None if row is None else Horizon(*row)
 
 
+def fits_day(today_start: datetime | None, tomorrow_start: datetime | None, now: datetime) -> bool:
+    """True when the counters answer "due before `now`" (the queue's overdue count): `now` lies in
+    the horizon's day, given by its start and the next day's (None: no horizon, exact keys)."""
+    if today_start is None or tomorrow_start is None:
+        return True
+    return today_start <= now < tomorrow_start
+
+
 def fits_board(horizon: Horizon | None, b: Boundaries) -> bool:
     """True when the counters answer the board at `b`: every boundary equals the horizon's and
     `now` lies in its day (or there is no horizon)."""
     if horizon is None:
         return True
-    return horizon.today_start <= b.now < horizon.tomorrow_start and (
+    return fits_day(horizon.today_start, horizon.tomorrow_start, b.now) and (
         horizon.over_15,
         horizon.over_5,
         horizon.soon_before,

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 
 from caseflow.actors import Actor
 from caseflow.audit import append_event
+from caseflow.board_counts import fits_day
 from caseflow.case_record import CaseView
 from caseflow.db import is_postgres
 from caseflow.engine import _ROLE_ORDER, _lock_case, _start_unit_of_work, reload_case
@@ -489,7 +490,7 @@ def queue_counts(
     """Counts per tab under the non-tab filters, and the total under all filters.
 
     From the counters plus a live count of the actor's own cases where the filters allow it
-    (see `_counter_township`) and their horizon's day holds `now` (caseflow.board_counts),
+    (see `_counter_township`) and their horizon's day holds `now` (board_counts.fits_day),
     otherwise — and with `live=True` — one grouped query over the open cases. Both give the
     same numbers (tests/integration/test_queue_counters.py)."""
     require_aware(now, "now")
@@ -504,7 +505,7 @@ def queue_counts(
     stmt = tab_counts_select(actor, filters, township, pairs)
     row = session.execute(stmt, {"queue_now": now, "queue_me": actor.user_id or 0}).one()
     *sums, today_start, tomorrow_start = row
-    if today_start is not None and not today_start <= now < tomorrow_start:
+    if not fits_day(today_start, tomorrow_start, now):
         # The counters fold another day's due dates: "overdue" is not theirs to say for `now`.
         return _live_counts(session, actor, now, filters, pairs)
     all_, overdue, escalated, late_escalated, mine, mine_total = (int(v or 0) for v in sums)
