@@ -9,10 +9,15 @@ calendar and handed to SQL — except `now` itself: that is what the board's cou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from caseflow.timeutil import LOCAL_TZ, require_aware
-from caseflow.workcal import WorkdayCalendar, local_date, working_days_between
+from caseflow.timeutil import require_aware
+from caseflow.workcal import (
+    WorkdayCalendar,
+    local_date,
+    start_of_local_day,
+    working_days_between,
+)
 
 DUE_SOON_WORKING_DAYS = 2
 AGING_EDGES = (5, 15)  # overdue 0–5, 5–15, > 15 working days
@@ -24,11 +29,6 @@ DUE_SOON, OVERDUE_0_5, OVERDUE_5_15, OVERDUE_OVER_15 = (
     "overdue_over_15",
 )
 BUCKETS: tuple[str, ...] = (DUE_SOON, OVERDUE_0_5, OVERDUE_5_15, OVERDUE_OVER_15)
-
-
-def start_of_local_day(day: date) -> datetime:
-    """Local midnight at the start of `day`, as an aware instant."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
 
 
 @dataclass(frozen=True)

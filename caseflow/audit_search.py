@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -24,6 +24,7 @@ from caseflow.models import AdminEvent, Case, CaseEvent, Household, OrgUnit, Per
 from caseflow.personal_data import FIELDS
 from caseflow.roles import ROLE_LABELS, Role
 from caseflow.timeutil import LOCAL_TZ
+from caseflow.workcal import start_of_local_day
 from caseflow.workflow.registry import registry
 
 # Who may search the audit trail (township leaders within their township).
@@ -129,16 +130,12 @@ def sees_everything(actor: Actor) -> bool:
     return len([p for p in actor.org_path.split("/") if p]) <= 1
 
 
-def _local_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
-
-
 def _time_conditions(column: Any, f: AuditFilters) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if f.since is not None:
-        conds.append(column >= _local_start(f.since))
+        conds.append(column >= start_of_local_day(f.since))
     if f.until is not None:
-        conds.append(column < _local_start(f.until + timedelta(days=1)))
+        conds.append(column < start_of_local_day(f.until + timedelta(days=1)))
     return conds
 
 

@@ -32,11 +32,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from caseflow.aging import Boundaries, boundaries, start_of_local_day
+from caseflow.aging import Boundaries, boundaries
 from caseflow.calendar_store import load_calendar
 from caseflow.deadlines import LEVEL_DISTRICT
 from caseflow.models import BoardHorizon
-from caseflow.workcal import WorkdayCalendar, local_date
+from caseflow.workcal import WorkdayCalendar, local_date, start_of_local_day
 
 # (township path, state, workflow key, due_at as the driver returns it). due_at stays raw — the
 # stored text on SQLite — so two spellings of one instant could never hide behind one key.

@@ -52,6 +52,7 @@ __all__ = [
     "load_calendar",
     "load_overrides_yaml",
     "local_date",
+    "start_of_local_day",
     "working_days_before",
     "working_days_between",
 ]
@@ -233,6 +234,11 @@ def local_date(moment: datetime) -> date:
     """Return the Asia/Shanghai calendar date of an aware datetime."""
     _require_aware(moment, "moment")
     return moment.astimezone(LOCAL_TZ).date()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """Return local midnight (Asia/Shanghai) at the start of the date, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
 
 
 def end_of_local_day(day: date) -> datetime:
