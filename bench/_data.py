@@ -23,14 +23,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from caseflow import SEED_DIR
-from caseflow.actors import Actor
-from caseflow.engine import fire, open_case
-from caseflow.idnumber import make_id_number
-from caseflow.models import Household, Member, MemberIncome, OrgUnit
-from caseflow.orgs import add_unit, ensure_district, unit_by_code
-from caseflow.policy_store import load_policy_file
-from caseflow.roles import Role
-from caseflow.users import new_user
+from caseflow.accounts.orgs import add_unit, ensure_district, unit_by_code
+from caseflow.accounts.users import new_user
+from caseflow.db.models import Household, Member, MemberIncome, OrgUnit
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.roles import Role
+from caseflow.policy.store import load_policy_file
 
 SH = ZoneInfo("Asia/Shanghai")
 # A Monday in an ordinary working week.

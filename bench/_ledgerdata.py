@@ -19,8 +19,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from caseflow.idnumber import make_id_number
-from caseflow.orgs import TOWNSHIPS
+from caseflow.accounts.orgs import TOWNSHIPS
+from caseflow.kernel.idnumber import make_id_number
 
 REGISTRY_PERSONS = 500_000
 ROSTER_PERSONS = 200_000

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.idnumber import make_id_number
-from caseflow.models import (
+from caseflow.accounts.orgs import add_unit, ensure_district, unit_by_code
+from caseflow.accounts.users import new_user
+from caseflow.db.models import (
     Case,
     CaseEvent,
     Household,
@@ -31,10 +31,10 @@ from caseflow.models import (
     RosterImport,
     RosterRow,
 )
-from caseflow.orgs import add_unit, ensure_district, unit_by_code
-from caseflow.roles import Role
-from caseflow.timeutil import LOCAL_TZ
-from caseflow.users import new_user
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import LOCAL_TZ
 
 TOWNSHIP = "640502100"
 MONTH = "2026-12"

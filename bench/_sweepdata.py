@@ -13,7 +13,8 @@ before PREVIOUS_SWEEP has been climbed. Rows that are *due* at NOW have exactly 
 district or bureau rung that came due at midnight — so the sweep climbs each of them exactly one
 rung. Every other row, the total limits included, has no rung in that window, so its
 `next_action_at` is after NOW. Due dates, reminders and escalations are computed with caseflow's
-own functions (caseflow.deadlines.next_action_at on the working-day calendar of the case's rule
+own functions (caseflow.clock.deadlines.next_action_at on the working-day calendar of the case's
+rule
 set), so the rows are what the application would write.
 """
 
@@ -31,16 +32,16 @@ from typing import Any
 import psycopg
 from sqlalchemy import JSON, Engine, inspect
 
-from caseflow import deadlines as dl
-from caseflow.audit import GENESIS_HASH, event_hash
-from caseflow.models import Base
-from caseflow.orgs import DISTRICT, TOWNSHIPS
-from caseflow.roles import Role
-from caseflow.rulesets import RuleSet
-from caseflow.timeutil import LOCAL_TZ
-from caseflow.workcal import WorkdayCalendar, due_or_none
+from caseflow.accounts.orgs import DISTRICT, TOWNSHIPS
+from caseflow.clock import deadlines as dl
+from caseflow.clock.workcal import WorkdayCalendar, due_or_none
+from caseflow.db.models import Base
+from caseflow.engine.audit import GENESIS_HASH, event_hash
+from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import LOCAL_TZ
 from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.registry import registry
+from caseflow.workflow.rulesets import RuleSet
 
 # Five past midnight on a Friday of an ordinary working week (2026 is covered by the
 # chinesecalendar package): working-day limits end at 23:59:59.999999 local and overdue starts at

@@ -1,4 +1,5 @@
-"""Benchmark of the case engine: transitions committed per second through `caseflow.engine.fire()`
+"""Benchmark of the case engine: transitions committed per second through
+`caseflow.engine.fire.fire()`
 beside the same transaction written in bare SQL (the ceiling), and the memory the engine keeps
 per case.
 
@@ -88,9 +89,9 @@ from _pg import SERVER_SETTINGS, find_pg_bin, throwaway_server  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from caseflow.audit import verify_chains  # noqa: E402
-from caseflow.db import make_engine, make_session_factory  # noqa: E402
-from caseflow.schema import upgrade  # noqa: E402
+from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
+from caseflow.db.schema import upgrade  # noqa: E402
+from caseflow.engine.audit import verify_chains  # noqa: E402
 from caseflow.workflow.registry import registry  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "engine.json"

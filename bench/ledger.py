@@ -83,7 +83,7 @@ def child_parse(registry: Path, roster: Path) -> dict[str, Any]:
 
 def child_run(url: str, registry: Path, roster: Path, profile: str | None) -> dict[str, Any]:
     """Import both files and run the comparison; the phases timed one by one."""
-    from caseflow.db import make_engine, make_session_factory
+    from caseflow.db.engine import make_engine, make_session_factory
     from caseflow.ledger.compare import run_comparison
     from caseflow.ledger.importer import import_roster
 
@@ -135,10 +135,10 @@ def _in_child(args: list[str]) -> dict[str, Any]:
 
 def prepare(url: str) -> None:
     """Migrate and seed what a comparison needs: org units and the example policy."""
-    from caseflow.db import make_engine, make_session_factory
-    from caseflow.orgs import ensure_district
-    from caseflow.policy_store import load_policy_file
-    from caseflow.schema import upgrade
+    from caseflow.accounts.orgs import ensure_district
+    from caseflow.db.engine import make_engine, make_session_factory
+    from caseflow.db.schema import upgrade
+    from caseflow.policy.store import load_policy_file
 
     engine = make_engine(url)
     upgrade(engine)

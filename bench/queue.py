@@ -15,14 +15,14 @@ number of hours after an instant) and fall anywhere.
 The rows are bulk-inserted with the board's counter triggers (migrations 0009, 0010) in place, so
 the counters are maintained exactly as in production; the load checks them against a recount,
 then does what the timer's first round of a day does — fold the counters for NOW's day
-(caseflow.board_counts.roll_horizon), timed — and checks them again.
+(caseflow.read.board_counts.roll_horizon), timed — and checks them again.
 
 Measured, through the same functions the web pages call:
 - the first queue page (counts per tab + 30 rows) of a township reviewer of 滨河镇 and of a
   district approver; the counts per tab alone (from the board counters plus the live "mine"
   count, as queue_counts does), and for comparison the live grouped count
   (queue_counts(live=True));
-- the board's totals through caseflow.board.board_totals (from the counters), and for
+- the board's totals through caseflow.read.board.board_totals (from the counters), and for
   comparison the old way: the live grouped count over the open cases (board_totals(live=True))
   and the bench's own open / overdue / escalated count by township × state.
 p50 / p95 over repeated runs, EXPLAIN (QUERY PLAN) of each query, both sizes side by side with
@@ -59,14 +59,16 @@ sys.path.insert(0, str(ROOT))
 
 from _pg import find_pg_bin, throwaway_server  # noqa: E402
 
-from caseflow import board as bd  # noqa: E402
-from caseflow.actors import Actor  # noqa: E402
-from caseflow.board_counts import drift, roll_horizon  # noqa: E402
-from caseflow.calendar_store import load_calendar  # noqa: E402
-from caseflow.db import make_engine, make_session_factory  # noqa: E402
-from caseflow.models import Case  # noqa: E402
-from caseflow.orgs import TOWNSHIPS  # noqa: E402
-from caseflow.queue import (  # noqa: E402
+from caseflow.accounts.orgs import TOWNSHIPS  # noqa: E402
+from caseflow.clock.calendar_store import load_calendar  # noqa: E402
+from caseflow.clock.workcal import end_of_local_day, local_date  # noqa: E402
+from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
+from caseflow.db.models import Case  # noqa: E402
+from caseflow.db.schema import upgrade  # noqa: E402
+from caseflow.kernel.actors import Actor  # noqa: E402
+from caseflow.read import board as bd  # noqa: E402
+from caseflow.read.board_counts import drift, roll_horizon  # noqa: E402
+from caseflow.read.queue import (  # noqa: E402
     ESCALATED_LEVEL,
     QueueFilters,
     _base_conditions,
@@ -77,9 +79,7 @@ from caseflow.queue import (  # noqa: E402
     queue_select,
     tab_counts_select,
 )
-from caseflow.queue import _prefix as org_prefix  # noqa: E402  (the queue's jurisdiction test)
-from caseflow.schema import upgrade  # noqa: E402
-from caseflow.workcal import end_of_local_day, local_date  # noqa: E402
+from caseflow.read.queue import _prefix as org_prefix  # noqa: E402  (the queue's jurisdiction test)
 from caseflow.workflow.registry import registry  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -243,7 +243,7 @@ def generate_cases(
 
 
 def _sqlite_value(v: Any) -> Any:
-    # What caseflow.models.UTCDateTime stores on SQLite: naive UTC text.
+    # What caseflow.db.models.UTCDateTime stores on SQLite: naive UTC text.
     if isinstance(v, datetime):
         return v.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(v, bool):
@@ -364,7 +364,8 @@ BOARD_ACTOR = Actor(2, "da", frozenset({"supervisor"}), f"/{DISTRICT}/")
 
 
 def board_totals_stmt(actor: Actor, now: datetime) -> Any:
-    """Open / overdue / escalated cases by township × state (used when caseflow.board is absent)."""
+    """Open / overdue / escalated cases by township × state (used when caseflow.read.board is
+    absent)."""
     township = func.substr(Case.org_path, 1, len(f"/{DISTRICT}/640502100/"))
     return (
         select(
@@ -382,7 +383,7 @@ def board_totals_stmt(actor: Actor, now: datetime) -> Any:
 def _board_function() -> Callable[[Session, Actor, datetime], Any] | None:
     """The other half of issue 6's board totals, if it exists (looked up by a few likely names)."""
     try:
-        board = importlib.import_module("caseflow.board")
+        board = importlib.import_module("caseflow.read.board")
     except ImportError:
         return None
     for name in ("board_totals", "totals", "board_counts", "overdue_board"):
@@ -473,7 +474,7 @@ def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[s
                 session.rollback()
                 return out
 
-            name = f"caseflow.board.{fn.__name__}"
+            name = f"caseflow.read.board.{fn.__name__}"
             results["board_totals_caseflow_board"] = {**_timed(board, runs), "source": name}
             if fn is bd.board_totals:
 
@@ -485,11 +486,11 @@ def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[s
                 assert board() == board_live(), "counters and live count disagree"
                 results["board_totals_live_reference"] = {
                     **_timed(board_live, runs),
-                    "source": "caseflow.board.board_totals(live=True): the open cases counted",
+                    "source": "caseflow.read.board.board_totals(live=True): the open cases counted",
                 }
                 bounds = bd.boundaries(load_calendar(session), NOW)
                 session.rollback()
-                plans["caseflow.board counters (board_totals)"] = explain(
+                plans["caseflow.read.board counters (board_totals)"] = explain(
                     session, bd.counters_select(BOARD_ACTOR, bounds, sqlite=sqlite)
                 )
 

@@ -3,18 +3,20 @@
     python bench/sweep.py                                   # both backends, 1,000,000 and 100,000
     python bench/sweep.py --backend sqlite --big 200000 --small 20000 --due 2000   # quick run
 
-For each backend and size a fresh database is migrated (caseflow.schema.upgrade) and bulk-loaded
+For each backend and size a fresh database is migrated (caseflow.db.schema.upgrade) and bulk-loaded
 by bench/_sweepdata.py (its own generator, no ORM): N open 低保 cases, each with its open state
 deadline and its `total` deadline, of which exactly --due rows have one rung that came due at
 midnight (reminder, overdue, district or bureau escalation, or the publicity_ended expiry). Then
-caseflow.sweep.sweep(factory, NOW) runs once — the first sweep of the fresh dataset, timed — and
+caseflow.timer.sweep.sweep(factory, NOW) runs once — the first sweep of the fresh dataset, timed —
+and
 once more (nothing due any more: the idle sweep, timed too). The timer's daily board roll
-(caseflow.board_counts.daily_roll: it follows the open cases, once a day) is timed apart. The
+(caseflow.read.board_counts.daily_roll: it follows the open cases, once a day) is timed apart. The
 report is checked against the plan: levels_reached and expiry_fired exactly as planned, nothing
 failed or skipped, one audit event per rung and valid hash chains on a sample of the swept cases.
 
 Printed: a header (CPUs, load, Python, SQLite, PostgreSQL, the exact command), the plan of the
-due query (EXPLAIN QUERY PLAN / EXPLAIN, captured from caseflow.sweep.due_deadline_ids itself),
+due query (EXPLAIN QUERY PLAN / EXPLAIN, captured from caseflow.timer.sweep.due_deadline_ids
+itself),
 and a table with the ratio big/small against the target ≤ 1.5. Results: bench/results/sweep.json.
 """
 
@@ -59,13 +61,13 @@ from bench._sweepdata import (  # noqa: E402
     load_postgres,
     load_sqlite,
 )
-from caseflow.audit import GENESIS_HASH, event_hash  # noqa: E402
-from caseflow.board_counts import daily_roll  # noqa: E402
-from caseflow.calendar_store import load_calendar  # noqa: E402
-from caseflow.db import make_engine, make_session_factory  # noqa: E402
-from caseflow.models import CaseEvent, Deadline, Notification  # noqa: E402
-from caseflow.schema import upgrade  # noqa: E402
-from caseflow.sweep import SweepReport, due_deadline_ids, sweep  # noqa: E402
+from caseflow.clock.calendar_store import load_calendar  # noqa: E402
+from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
+from caseflow.db.models import CaseEvent, Deadline, Notification  # noqa: E402
+from caseflow.db.schema import upgrade  # noqa: E402
+from caseflow.engine.audit import GENESIS_HASH, event_hash  # noqa: E402
+from caseflow.read.board_counts import daily_roll  # noqa: E402
+from caseflow.timer.sweep import SweepReport, due_deadline_ids, sweep  # noqa: E402
 from caseflow.workflow.registry import registry  # noqa: E402
 
 MAX_RATIO = 1.5
@@ -73,7 +75,8 @@ RESULTS = ROOT / "bench" / "results" / "sweep.json"
 CHAIN_SAMPLE = 1000
 
 
-# --- the due query's plan, as caseflow.sweep builds it -----------------------------------------
+# --- the due query's plan, as caseflow.timer.sweep builds it
+# -----------------------------------------
 
 
 def explain_due_query(engine: Engine) -> tuple[str, list[str]]:

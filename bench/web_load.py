@@ -55,13 +55,13 @@ sys.path.insert(0, str(ROOT))
 import _pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-# The models first: importing caseflow.audit first runs into models → api_tokens → audit.
-import caseflow.models  # noqa: E402,F401
-from caseflow.audit import verify_chains  # noqa: E402
-from caseflow.db import make_engine, make_session_factory  # noqa: E402
-from caseflow.demo import DEMO_PASSWORD, DISTRICT_ACCOUNTS  # noqa: E402
-from caseflow.models import CaseEvent, User  # noqa: E402
-from caseflow.timeutil import LOCAL_TZ  # noqa: E402
+# The models first: importing caseflow.engine.audit first runs into models → api_tokens → audit.
+import caseflow.db.models  # noqa: E402,F401
+from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
+from caseflow.db.models import CaseEvent, User  # noqa: E402
+from caseflow.engine.audit import verify_chains  # noqa: E402
+from caseflow.kernel.timeutil import LOCAL_TZ  # noqa: E402
+from caseflow.seed.demo import DEMO_PASSWORD, DISTRICT_ACCOUNTS  # noqa: E402
 
 # Triggers a load-test user never fires: they end a case without work (the rest go through).
 SKIPPED_TRIGGERS = frozenset({"withdraw", "cancel"})
@@ -366,7 +366,7 @@ def _free_port() -> int:
 
 
 def _cli(env: dict[str, str], *args: str, **kwargs: Any) -> Any:
-    cmd = [sys.executable, "-c", "from caseflow.cli import main; main()", *args]
+    cmd = [sys.executable, "-c", "from caseflow.cli.main import main; main()", *args]
     return subprocess.Popen(cmd, env=env, cwd=str(ROOT), **kwargs)
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 from support import World, build_world
 
-from caseflow.db import make_engine, make_session_factory
-from caseflow.schema import upgrade
+from caseflow.db.engine import make_engine, make_session_factory
+from caseflow.db.schema import upgrade
 
 REQUIRE_PG = os.environ.get("CASEFLOW_REQUIRE_POSTGRES") == "1"
 

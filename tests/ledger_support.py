@@ -10,7 +10,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from caseflow.idnumber import make_id_number
+from caseflow.kernel.idnumber import make_id_number
 
 REGISTRY_HEADER = [
     "户编号",

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from support import World
 from walker import Walker, shortest_path
 
-from caseflow.assessments import latest_assessment
-from caseflow.engine import fire, open_case
-from caseflow.models import Case, Household
+from caseflow.casework.assessments import latest_assessment
+from caseflow.db.models import Case, Household
+from caseflow.engine.fire import fire, open_case
 from caseflow.workflow.registry import registry
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from caseflow import SEED_DIR
-from caseflow.actors import Actor
-from caseflow.idnumber import make_id_number
-from caseflow.models import Household, Member, OrgUnit, RelativeDeclaration, User
-from caseflow.orgs import add_unit, ensure_district, unit_by_code
-from caseflow.policy_store import enter_policy, load_policy_file
-from caseflow.roles import Role
+from caseflow.accounts.orgs import add_unit, ensure_district, unit_by_code
+from caseflow.db.models import Household, Member, OrgUnit, RelativeDeclaration, User
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.roles import Role
+from caseflow.policy.store import enter_policy, load_policy_file
 
 SH = ZoneInfo("Asia/Shanghai")
 # A Monday in an ordinary working week.
@@ -101,7 +101,7 @@ class World:
 
 def build_world(session: Session) -> World:
     """District, two townships, a village, and staff for every role (two where needed)."""
-    from caseflow.users import new_user
+    from caseflow.accounts.users import new_user
 
     district = ensure_district(session)
     township = unit_by_code(session, "640502100")

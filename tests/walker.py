@@ -9,11 +9,11 @@ from typing import Any
 
 from support import SH, World
 
-from caseflow.actors import SYSTEM_ACTOR, Actor
-from caseflow.engine import fire, open_case
-from caseflow.errors import GuardFailed, PermissionDenied
-from caseflow.models import Case
-from caseflow.roles import Role
+from caseflow.db.models import Case
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
+from caseflow.kernel.errors import GuardFailed, PermissionDenied
+from caseflow.kernel.roles import Role
 from caseflow.workflow.model import PayloadField, TransitionDef, WorkflowDef
 from caseflow.workflow.registry import registry
 

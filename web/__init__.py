@@ -17,8 +17,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from caseflow.db import database_url
-from caseflow.timeutil import utcnow
+from caseflow.db.engine import database_url
+from caseflow.kernel.timeutil import utcnow
 
 MB = 1024 * 1024
 
@@ -81,7 +81,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from web import admin, auth, cases, desk, printouts
+    from web import admin, auth, cases, desk
+    from web.printouts import views as printouts
 
     for module in (auth, desk, cases, printouts, admin):
         app.register_blueprint(module.bp)
@@ -92,7 +93,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for module in (supervise, inbox, audit):
         app.register_blueprint(module.bp)
-    from web import api, api_admin  # JSON API /api/v1 (bearer tokens); token admin page
+    from web.api import admin as api_admin  # JSON API /api/v1 (bearer tokens); token admin page
+    from web.api import views as api
 
     app.config.setdefault("API_RATE_LIMIT", api.DEFAULT_RATE_LIMIT)  # requests per token …
     app.config.setdefault("API_RATE_WINDOW_SECONDS", api.DEFAULT_RATE_WINDOW)  # … per window

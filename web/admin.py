@@ -8,16 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from caseflow.errors import DefinitionError, PayloadInvalid
-from caseflow.models import OrgUnit, PolicyRecord, User
-from caseflow.policy_store import (
-    confirm_policy,
-    enter_policy,
-    policy_table,
-)
-from caseflow.roles import Role
-from web import db
-from web.accounts import (
+from caseflow.accounts.staff import (
     ASSIGNABLE_ROLES,
     UserForm,
     create_user,
@@ -25,6 +16,15 @@ from web.accounts import (
     update_user,
     user_in_scope,
 )
+from caseflow.db.models import OrgUnit, PolicyRecord, User
+from caseflow.kernel.errors import DefinitionError, PayloadInvalid
+from caseflow.kernel.roles import Role
+from caseflow.policy.store import (
+    confirm_policy,
+    enter_policy,
+    policy_table,
+)
+from web import db
 from web.security import current_actor, current_region, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,5 +1,5 @@
 """审计 (audit search): case events, admin-log entries and full views of personal data, with a
-CSV download of the same filtered rows. Jurisdiction is applied by caseflow.audit_search."""
+CSV download of the same filtered rows. Jurisdiction is applied by caseflow.read.audit_search."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.audit_search import (
+from caseflow.casework.households import parse_row_id
+from caseflow.kernel.timeutil import to_local
+from caseflow.read.audit_search import (
     AUDIT_ROLES,
     CASE_EVENTS,
     KINDS,
@@ -19,8 +21,6 @@ from caseflow.audit_search import (
     export_csv,
     search,
 )
-from caseflow.households import parse_row_id
-from caseflow.timeutil import to_local
 from web import db
 from web.security import current_actor, roles_required
 

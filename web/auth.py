@@ -9,10 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from caseflow.models import User
-from caseflow.users import password_matches
-from web import db, throttle
-from web.accounts import PasswordRejected, change_password
+from caseflow.accounts import throttle
+from caseflow.accounts.staff import PasswordRejected, change_password
+from caseflow.accounts.users import password_matches
+from caseflow.db.models import User
+from web import db
 from web.security import WebUser
 
 bp = Blueprint("auth", __name__)

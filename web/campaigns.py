@@ -19,9 +19,9 @@ from caseflow.campaigns.service import (
     create_campaign,
     may_create,
 )
-from caseflow.errors import PayloadInvalid, PermissionDenied
-from caseflow.roles import Role
-from caseflow.workcal import local_date
+from caseflow.clock.workcal import local_date
+from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
+from caseflow.kernel.roles import Role
 from web import db
 from web.security import current_actor, roles_required
 

@@ -19,24 +19,30 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from caseflow.engine import fire
-from caseflow.errors import (
+from caseflow.casework.attachments import (
+    UploadRejected,
+    add_attachment,
+    attachment_in_scope,
+    path_for,
+    store_file,
+)
+from caseflow.casework.households import parse_row_id
+from caseflow.casework.personal_data import reveal
+from caseflow.db.models import Case
+from caseflow.engine.fire import fire
+from caseflow.kernel.errors import (
     CaseflowError,
     CaseNotFound,
     ConcurrencyConflict,
     PayloadInvalid,
 )
-from caseflow.households import parse_row_id
-from caseflow.models import Case
-from caseflow.personal_data import reveal
-from caseflow.roles import PERSONAL_DATA_ROLES
+from caseflow.kernel.roles import PERSONAL_DATA_ROLES
+from caseflow.read.case_page import build_page, load_case
 from caseflow.workflow.model import StateDef
 from caseflow.workflow.registry import registry
 from web import db
-from web.case_view import build_page, load_case
-from web.payload_form import payload_from_form
+from web.forms import payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
-from web.uploads import UploadRejected, add_attachment, attachment_in_scope, path_for, store_file
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 QUEUE_LIMIT = 300

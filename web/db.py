@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from caseflow.db import make_engine, make_session_factory
+from caseflow.db.engine import make_engine, make_session_factory
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from caseflow.errors import PayloadInvalid, PermissionDenied
-from caseflow.households import (
+from caseflow.accounts import throttle
+from caseflow.accounts.users import password_matches
+from caseflow.casework.households import (
     HEALTH,
     LABOUR_CAPACITY,
     MAX_MEMBERS,
@@ -23,7 +24,7 @@ from caseflow.households import (
     parse_row_id,
     register_household,
 )
-from caseflow.intake import (
+from caseflow.casework.intake import (
     DuplicateFound,
     IntakeRequest,
     Override,
@@ -31,12 +32,12 @@ from caseflow.intake import (
     openable_workflows,
     start_case,
 )
-from caseflow.materials import checklist
-from caseflow.models import Case, OrgUnit, RelativeDeclaration, User
-from caseflow.roles import Role
-from caseflow.users import password_matches
+from caseflow.casework.materials import checklist
+from caseflow.db.models import Case, OrgUnit, RelativeDeclaration, User
+from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
+from caseflow.kernel.roles import Role
 from caseflow.workflow.registry import registry
-from web import db, throttle
+from web import db
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -206,7 +207,7 @@ def _intake_page(household_id: int, case_type: str, **extra: Any) -> str:
 
 
 def _has_declaration(household_id: int) -> bool:
-    from caseflow.households import has_relative_declaration
+    from caseflow.casework.households import has_relative_declaration
 
     return has_relative_declaration(db.session(), household_id)
 

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from caseflow.errors import CaseflowError, CaseNotFound, PermissionDenied
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, PermissionDenied
 
 log = logging.getLogger("caseflow.web")
 
@@ -25,7 +25,7 @@ MESSAGES = {
 
 def _page(code: int, message: str | None = None) -> ResponseReturnValue:
     if request.path.startswith("/api/"):  # other systems get JSON, never an HTML page
-        from web.api import json_error
+        from web.api.views import json_error
 
         return json_error(code, message)
     text = message or MESSAGES.get(code, "请求失败")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from caseflow.board import BOARD_ROLES
-from caseflow.queue import actionable_pairs
-from caseflow.roles import Role
+from caseflow.kernel.roles import Role
+from caseflow.read.board import BOARD_ROLES
+from caseflow.read.queue import actionable_pairs
 
 
 def home_endpoint(roles: Iterable[str]) -> str:

@@ -9,9 +9,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.households import parse_row_id
-from caseflow.inbox import inbox_page, mark_all_read, mark_read, notification_case, unread_count
-from caseflow.roles import Role
+from caseflow.casework.households import parse_row_id
+from caseflow.inbox.read import (
+    inbox_page,
+    mark_all_read,
+    mark_read,
+    notification_case,
+    unread_count,
+)
+from caseflow.kernel.roles import Role
 from web import db
 from web.security import CASEWORK_ROLES, roles_required
 

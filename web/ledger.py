@@ -33,9 +33,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from caseflow.errors import CaseflowError, CaseNotFound, PermissionDenied
-from caseflow.households import parse_row_id
-from caseflow.idnumber import mask_id_number
+from caseflow.casework.attachments import clean_filename
+from caseflow.casework.households import parse_row_id
+from caseflow.db.models import Case
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, PermissionDenied
+from caseflow.kernel.idnumber import mask_id_number
+from caseflow.kernel.roles import Role
 from caseflow.ledger import background, worklist
 from caseflow.ledger.actions import ACTION_LABELS, available_actions, take_action
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
@@ -68,11 +71,8 @@ from caseflow.ledger.saved_presets import (
     saved_presets,
 )
 from caseflow.ledger.validate import ERROR, NOTICE, ReportEntry, write_report_xlsx
-from caseflow.models import Case
-from caseflow.roles import Role
 from web import db
 from web.security import current_actor, roles_required
-from web.uploads import clean_filename
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 

@@ -12,10 +12,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseflow.engine import available_transitions, fire
-from caseflow.errors import CaseflowError, CaseNotFound, PayloadInvalid
-from caseflow.households import parse_row_id
-from caseflow.money import parse_yuan
+from caseflow.casework.households import parse_row_id
+from caseflow.engine.fire import available_transitions, fire
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
+from caseflow.kernel.money import parse_yuan
+from caseflow.kernel.roles import Role
 from caseflow.payments.adjustments import ADJUST_ROLES, add_adjustment
 from caseflow.payments.export import FINANCE_ROLES, export_roll
 from caseflow.payments.models import KIND_LABELS, RiskFinding, RollRow
@@ -23,7 +24,6 @@ from caseflow.payments.months import month_label
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import CHECK_LABELS, open_findings
 from caseflow.payments.roll import list_rolls, load_roll, prepare_roll, townships
-from caseflow.roles import Role
 from caseflow.workflow.registry import registry
 from web import db
 from web.security import current_actor, roles_required

@@ -1,6 +1,7 @@
 """待办 (the work queue): tabs with counts, filters, paging, claim / release, batch sign-off.
 
-The list comes from caseflow.queue (one SQL query); batch sign-off from caseflow.batch (each case
+The list comes from caseflow.read.queue (one SQL query); batch sign-off from
+caseflow.casework.batch (each case
 through fire). This module only parses input and renders.
 """
 
@@ -16,15 +17,16 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.batch import MAX_BATCH, fire_batch
-from caseflow.calendar_store import load_calendar
-from caseflow.errors import CaseflowError, CaseNotFound, PayloadInvalid
-from caseflow.households import parse_row_id
-from caseflow.intake import CASE_TYPE_LABELS
-from caseflow.models import OrgUnit
-from caseflow.payload import validate_payload
-from caseflow.queue import (
+from caseflow.casework.batch import MAX_BATCH, fire_batch
+from caseflow.casework.households import parse_row_id
+from caseflow.casework.intake import CASE_TYPE_LABELS
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.clock.workcal import working_days_between
+from caseflow.db.models import OrgUnit
+from caseflow.engine.payload import validate_payload
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
+from caseflow.read.queue import (
     ASSIGNEE_CHOICES,
     EXCLUDED_TRIGGERS,
     TABS,
@@ -35,11 +37,10 @@ from caseflow.queue import (
     queue_page,
     release,
 )
-from caseflow.workcal import working_days_between
 from caseflow.workflow.model import TransitionDef
 from caseflow.workflow.registry import registry
 from web import db
-from web.payload_form import payload_from_form
+from web.forms import payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")

@@ -12,9 +12,9 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import to_local
 from caseflow.reviews.plan import SHOWS, WINDOW_DAYS, review_plan
-from caseflow.roles import Role
-from caseflow.timeutil import to_local
 from web import db
 from web.security import current_actor, roles_required
 

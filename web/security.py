@@ -12,11 +12,11 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
-from caseflow.actors import Actor
-from caseflow.households import parse_row_id
-from caseflow.models import OrgUnit, User
-from caseflow.policy_store import DISTRICT_REGION, region_of
-from caseflow.roles import Role
+from caseflow.casework.households import parse_row_id
+from caseflow.db.models import OrgUnit, User
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.roles import Role
+from caseflow.policy.store import DISTRICT_REGION, region_of
 from web import db
 
 login_manager = LoginManager()
@@ -107,7 +107,7 @@ def _refuse_nul() -> None:
 def _require_login() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
-    if request.blueprint == "api":  # bearer tokens only, checked by the API itself (web.api)
+    if request.blueprint == "api":  # bearer tokens only, checked by the API itself (web.api.views)
         return None
     if not current_user.is_authenticated:
         result: ResponseReturnValue = login_manager.unauthorized()

@@ -17,12 +17,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseflow.errors import CaseflowError, PayloadInvalid
+from caseflow.kernel.errors import CaseflowError, PayloadInvalid
+from caseflow.kernel.roles import Role
 from caseflow.payments.adjustments import RISE_ROLES, approve_rise
 from caseflow.payments.models import PaymentAmountChange
 from caseflow.payments.months import month_label
-from caseflow.roles import Role
-from caseflow.standard_rise import RiseList, rise_list
+from caseflow.payments.rise import RiseList, rise_list
 from web import db
 from web.security import current_actor, current_region, roles_required
 

@@ -1,7 +1,7 @@
 """督办 (the supervisors' board): overdue and escalated counts by township × state, aging
 buckets, SVG bar charts, drill-down lists, and the working-day calendar's coverage warning.
 
-The numbers come from caseflow.board (grouped SQL); this module only parses input and renders.
+The numbers come from caseflow.read.board (grouped SQL); this module only parses input and renders.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow import board as bd
-from caseflow.households import parse_row_id
+from caseflow.casework.households import parse_row_id
+from caseflow.read import board as bd
 from web import db
 from web.security import current_actor, roles_required
 

@@ -8,17 +8,14 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.assessments import KIND_LABELS
-from caseflow.idnumber import mask_account, mask_id_number
-from caseflow.intake import CASE_TYPE_LABELS
-from caseflow.money import format_yuan
-from caseflow.roles import ROLE_LABELS, Role
-from caseflow.timeutil import to_local
+from caseflow.casework.assessments import KIND_LABELS
+from caseflow.casework.intake import CASE_TYPE_LABELS
+from caseflow.kernel.idnumber import mask_account, mask_id_number
+from caseflow.kernel.money import format_yuan
+from caseflow.kernel.roles import ROLE_LABELS, Role
+from caseflow.kernel.timeutil import local_minute, to_local
 
-
-def fmt_dt(value: datetime | None) -> str:
-    """Asia/Shanghai, to the minute."""
-    return "" if value is None else to_local(value).strftime("%Y-%m-%d %H:%M")
+fmt_dt = local_minute
 
 
 def fmt_date(value: datetime | date | None) -> str:

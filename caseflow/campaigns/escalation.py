@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from caseflow.calendar_store import load_calendar
 from caseflow.campaigns.models import Campaign, CampaignEscalation, CampaignStage
 from caseflow.campaigns.progress import TownshipProgress, township_progress
-from caseflow.models import OrgUnit
-from caseflow.notify import Message, deliver, notify, recipients
-from caseflow.roles import Role
-from caseflow.timeutil import require_aware
-from caseflow.workcal import WorkdayCalendar, add_working_days, end_of_local_day, local_date
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.clock.workcal import WorkdayCalendar, add_working_days, end_of_local_day, local_date
+from caseflow.db.models import OrgUnit
+from caseflow.inbox.send import Message, deliver, notify, recipients
+from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import require_aware
 
 log = logging.getLogger(__name__)
 

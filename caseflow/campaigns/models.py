@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.models import Base
+from caseflow.db.models import Base
 
 
 class Campaign(Base):

@@ -12,10 +12,10 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from caseflow.accounts.orgs import DISTRICT
 from caseflow.campaigns.models import Campaign, CampaignStage
+from caseflow.db.models import ComparisonResult, OrgUnit
 from caseflow.ledger.compare import NO_ACTION_YET
-from caseflow.models import ComparisonResult, OrgUnit
-from caseflow.orgs import DISTRICT
 
 UNKNOWN_TOWNSHIP = "未识别乡镇"
 

@@ -9,14 +9,14 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
+from caseflow.accounts.orgs import DISTRICT
 from caseflow.campaigns.models import Campaign, CampaignStage
-from caseflow.errors import CaseNotFound, PayloadInvalid, PermissionDenied
-from caseflow.models import ComparisonRun
-from caseflow.orgs import DISTRICT
-from caseflow.roles import Role
-from caseflow.timeutil import require_aware
+from caseflow.db.models import ComparisonRun
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
+from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import require_aware
 
 # The founding plan's stages, in order (offered as the default of the form).
 STANDARD_STAGES = ("摸清底数", "信息比对", "全面完成衔接")

@@ -10,16 +10,16 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
-from caseflow.engine import fire, open_case
-from caseflow.errors import CaseNotFound, PermissionDenied
+from caseflow.accounts.orgs import DISTRICT
+from caseflow.db.models import ComparisonResult, OrgUnit
+from caseflow.engine.audit import append_admin_event
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, PermissionDenied
+from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import require_aware
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
 from caseflow.ledger.register import LedgerActionError, ensure_household
-from caseflow.models import ComparisonResult, OrgUnit
-from caseflow.orgs import DISTRICT
-from caseflow.roles import Role
-from caseflow.timeutil import require_aware
 from caseflow.workflow.registry import registry
 
 INVITED = "invited"

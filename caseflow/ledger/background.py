@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
+from caseflow.kernel.actors import Actor
 from caseflow.ledger.columns import HeaderNotFound
 from caseflow.ledger.compare import CompareError, run_comparison
 from caseflow.ledger.dryrun import validate_file

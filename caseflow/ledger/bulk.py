@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.orm import Session
 
-from caseflow.models import Base, RosterRow
+from caseflow.db.models import Base, RosterRow
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 

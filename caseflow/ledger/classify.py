@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from caseflow.kernel.money import format_yuan
 from caseflow.ledger.units import REGISTRY, ListHit, Person, Unit
-from caseflow.money import format_yuan
 
 CATEGORY_LABELS: dict[str, str] = {
     "C1": "两边均有，信息一致",

@@ -17,17 +17,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
+from caseflow.db.models import ComparisonResult, ComparisonRun, RosterImport
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.ledger.bulk import insert_rows, prepare_bulk
 from caseflow.ledger.classify import Classification, Figures, classify
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, OTHER_LISTS, REGISTRY
 from caseflow.ledger.matching import group_units
 from caseflow.ledger.units import Unit, other_list_hits, roster_units, system_units
-from caseflow.models import ComparisonResult, ComparisonRun, RosterImport
 from caseflow.policy.config import NoPolicyInForce
-from caseflow.policy_store import DISTRICT_REGION, policy_table
-from caseflow.timeutil import require_aware, to_local
+from caseflow.policy.store import DISTRICT_REGION, policy_table
 
 NO_ACTION_YET = "none"
 CHUNK = 2000

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from caseflow.idnumber import mask_id_number
+from caseflow.kernel.idnumber import mask_id_number
+from caseflow.kernel.timeutil import to_local
 from caseflow.ledger.columns import ColumnPreset, HeaderNotFound, detect_header, match_header
 from caseflow.ledger.importer import township_codes
 from caseflow.ledger.reader import iter_table, read_cells
 from caseflow.ledger.validate import ERROR, ReportEntry, RowValidator
-from caseflow.timeutil import to_local
 
 SCAN_ROWS = 30
 PROGRESS_EVERY = 1000

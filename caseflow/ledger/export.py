@@ -11,13 +11,13 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.idnumber import mask_id_number
+from caseflow.db.models import Case, ComparisonResult, OrgUnit, User
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.idnumber import mask_id_number
+from caseflow.kernel.money import format_yuan
+from caseflow.kernel.timeutil import to_local
 from caseflow.ledger.actions import ACTION_LABELS
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
-from caseflow.models import Case, ComparisonResult, OrgUnit, User
-from caseflow.money import format_yuan
-from caseflow.timeutil import to_local
 
 COLUMNS = (
     "序号",

@@ -15,15 +15,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
+from caseflow.db.models import OrgUnit, RosterImport
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.ledger.bulk import insert_roster_rows, prepare_bulk
 from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
 from caseflow.ledger.kinds import KIND_LABELS
 from caseflow.ledger.reader import UnreadableFile, read_cells
 from caseflow.ledger.validate import ERROR, ROW_COLUMNS, ReportEntry, RowValidator, StoredRow
-from caseflow.models import OrgUnit, RosterImport
-from caseflow.timeutil import require_aware, to_local
 
 Progress = Callable[[int], None]
 COMPLETE = "complete"

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
-from caseflow.errors import CaseflowError, PermissionDenied
-from caseflow.idnumber import InvalidIdNumber, parse_id_number
+from caseflow.db.models import ComparisonResult, Household, Member, OrgUnit
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseflowError, PermissionDenied
+from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
 from caseflow.ledger.classify import labour_level
-from caseflow.models import ComparisonResult, Household, Member, OrgUnit
 
 
 class LedgerActionError(CaseflowError):

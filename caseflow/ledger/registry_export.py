@@ -20,12 +20,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
-from caseflow.errors import PermissionDenied
-from caseflow.ledger.classify import EXPECTED_ATTRIBUTE
-from caseflow.ledger.units import _SYSTEM_HEALTH, _SYSTEM_LABOUR
-from caseflow.models import (
+from caseflow.accounts.orgs import DISTRICT
+from caseflow.casework.personal_data import may_view_full
+from caseflow.db.models import (
     Assessment,
     Case,
     Household,
@@ -34,8 +31,11 @@ from caseflow.models import (
     OrgUnit,
     PersonalDataView,
 )
-from caseflow.orgs import DISTRICT
-from caseflow.personal_data import may_view_full
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import PermissionDenied
+from caseflow.ledger.classify import EXPECTED_ATTRIBUTE
+from caseflow.ledger.units import _SYSTEM_HEALTH, _SYSTEM_LABOUR
 
 COLUMNS: tuple[str, ...] = (
     "序号",

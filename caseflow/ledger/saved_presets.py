@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
+from caseflow.db.models import AdminEvent
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
 from caseflow.ledger.columns import FIELD_LABELS, IGNORE, PRESETS, ColumnPreset, normalise_header
-from caseflow.models import AdminEvent
 
 ACTION = "ledger.preset_saved"
 MAX_NAME = 40

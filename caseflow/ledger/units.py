@@ -12,8 +12,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow.ledger.kinds import OTHER_LISTS
-from caseflow.models import (
+from caseflow.db.models import (
     Assessment,
     Case,
     Household,
@@ -23,6 +22,7 @@ from caseflow.models import (
     RosterImport,
     RosterRow,
 )
+from caseflow.ledger.kinds import OTHER_LISTS
 
 SYSTEM = "system"  # units built from the system's own approved 低保/特困 cases
 REGISTRY = "registry"

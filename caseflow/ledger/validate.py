@@ -18,11 +18,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from caseflow.idnumber import InvalidIdNumber, parse_id_number
+from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
+from caseflow.kernel.money import parse_yuan
 from caseflow.ledger.columns import FIELD_LABELS, ColumnPreset, HeaderMap
 from caseflow.ledger.kinds import HOUSEHOLD_KINDS
 from caseflow.ledger.reader import RowBuilder, SourceRow
-from caseflow.money import parse_yuan
 
 ERROR = "error"
 NOTICE = "notice"

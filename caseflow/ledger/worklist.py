@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.errors import CaseNotFound
+from caseflow.accounts.orgs import DISTRICT
+from caseflow.db.models import Case, ComparisonResult, ComparisonRun, OrgUnit, RosterImport
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound
 from caseflow.ledger.classify import CATEGORIES
-from caseflow.models import Case, ComparisonResult, ComparisonRun, OrgUnit, RosterImport
-from caseflow.orgs import DISTRICT
 
 UNPLACED = "-"  # the township filter value of rows without a known township
 UNPLACED_LABEL = "（未识别乡镇）"

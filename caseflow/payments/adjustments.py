@@ -9,11 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
-from caseflow.errors import CaseNotFound, PayloadInvalid, PermissionDenied
-from caseflow.models import Case, Household, OrgUnit
-from caseflow.money import format_yuan
+from caseflow.db.models import Case, Household, OrgUnit
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
+from caseflow.kernel.money import format_yuan
+from caseflow.kernel.roles import Role
 from caseflow.payments.models import (
     MONTHLY,
     PaymentAdjustment,
@@ -22,8 +23,7 @@ from caseflow.payments.models import (
     RollRow,
 )
 from caseflow.payments.months import month_label, parse_month
-from caseflow.roles import Role
-from caseflow.standard_rise import rise_list
+from caseflow.payments.rise import rise_list
 
 ADJUST_ROLES = frozenset(
     {Role.DISTRICT_FINANCE.value, Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.value}

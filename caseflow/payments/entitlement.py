@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from caseflow.models import Case, CaseEvent
+from caseflow.db.models import Case, CaseEvent
 from caseflow.payments.models import (
     ADJUSTMENT,
     ADVANCE,
@@ -32,7 +32,7 @@ from caseflow.payments.models import (
     RollRow,
 )
 from caseflow.payments.months import add_months, month_of, parse_month
-from caseflow.rulesets import RuleSet
+from caseflow.workflow.rulesets import RuleSet
 
 ONGOING_TYPES = ("dibao", "tekun")
 EXIT_TRIGGERS = ("approve_removal", "approve_gradual_exit", "end_gradual_exit")

@@ -14,14 +14,14 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow.actors import Actor
-from caseflow.audit import append_admin_event
-from caseflow.errors import CaseflowError, PayloadInvalid, PermissionDenied
-from caseflow.models import PersonalDataView
-from caseflow.money import format_yuan
+from caseflow.db.models import PersonalDataView
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseflowError, PayloadInvalid, PermissionDenied
+from caseflow.kernel.money import format_yuan
+from caseflow.kernel.roles import Role
 from caseflow.payments.models import PaymentRoll, RollRow
 from caseflow.payments.roll import load_roll
-from caseflow.roles import Role
 
 FINANCE_ROLES = frozenset({Role.DISTRICT_FINANCE.value})
 FORMATS = {"xlsx", "csv"}

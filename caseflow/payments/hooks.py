@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Mapper, Session
 
-from caseflow.after_commit import after_commit
-from caseflow.case_record import CaseView
-from caseflow.effects import EffectContext, effect
-from caseflow.errors import CaseflowError
-from caseflow.guards import GuardContext, guard
-from caseflow.models import Case
+from caseflow.db.models import Case
+from caseflow.db.record import CaseView
+from caseflow.engine.effects import EffectContext, effect
+from caseflow.engine.guards import GuardContext, guard
+from caseflow.engine.hooks import after_commit
+from caseflow.kernel.errors import CaseflowError
+from caseflow.kernel.timeutil import to_local
 from caseflow.payments.models import ONE_OFF, PaymentRoll, RiskFinding, RollRow
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import open_findings
-from caseflow.timeutil import to_local
 
 if TYPE_CHECKING:
-    from caseflow.engine import FireResult
+    from caseflow.engine.fire import FireResult
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def record_paid_one_offs(session: Session, result: FireResult) -> None:
     by hand; it never blocks the others or the signature."""
     if result.trigger != "sign" or result.to_state != "signed":
         return
-    from caseflow.engine import fire  # the engine imports this module through the registry
+    from caseflow.engine.fire import fire  # the engine imports this module through the registry
 
     roll = roll_of_case(session, result.case_id)
     if roll is None:

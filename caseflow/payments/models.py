@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caseflow.models import Base
+from caseflow.db.models import Base
 
 # Row kinds: a month of 低保/特困, a month of 渐退期, a one-off temporary-assistance payment, the
 # emergency route's advance (先行救助, already paid by the township), and a correction.

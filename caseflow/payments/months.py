@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from caseflow.timeutil import to_local
+from caseflow.kernel.timeutil import to_local
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import and_, distinct, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from caseflow.idnumber import mask_account, mask_id_number
+from caseflow.db.models import Case, CaseEvent, Household, Member, RosterImport, RosterRow
+from caseflow.kernel.idnumber import mask_account, mask_id_number
+from caseflow.kernel.money import format_yuan
 from caseflow.ledger.kinds import OTHER_LISTS
-from caseflow.models import Case, CaseEvent, Household, Member, RosterImport, RosterRow
-from caseflow.money import format_yuan
 from caseflow.payments.models import (
     ADVANCE,
     GRADUAL,
@@ -23,7 +23,7 @@ from caseflow.payments.models import (
     RiskFinding,
     RollRow,
 )
-from caseflow.rulesets import RuleSet
+from caseflow.workflow.rulesets import RuleSet
 
 EXTERNAL_KINDS = ("deaths", "prisoners", "moves")
 CHECK_LABELS = {

@@ -8,20 +8,20 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from caseflow import deadlines
-from caseflow.actors import Actor
-from caseflow.db import is_postgres
-from caseflow.engine import create_unit_case
-from caseflow.errors import CaseNotFound, PayloadInvalid, PermissionDenied
-from caseflow.models import Case, Household, Member, OrgUnit
+from caseflow.clock import deadlines
+from caseflow.db.engine import is_postgres
+from caseflow.db.models import Case, Household, Member, OrgUnit
+from caseflow.engine.fire import create_unit_case
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
+from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.payments.entitlement import Line, lines_for
 from caseflow.payments.models import KIND_LABELS, PaymentRoll, RollRow
 from caseflow.payments.months import month_label, parse_month
 from caseflow.payments.queries import roll_totals
 from caseflow.payments.risk import run_checks
-from caseflow.rulesets import select_ruleset
-from caseflow.timeutil import require_aware, to_local
 from caseflow.workflow.registry import Registry, registry
+from caseflow.workflow.rulesets import select_ruleset
 
 ROLL_WORKFLOW = "roll"
 INSERT_CHUNK = 10_000

@@ -16,8 +16,8 @@ from typing import Any, Literal, NoReturn
 
 import yaml
 
-from caseflow.errors import CaseflowError, DefinitionError
-from caseflow.yamlio import clean, line_of, load_with_lines
+from caseflow.kernel.errors import CaseflowError, DefinitionError
+from caseflow.kernel.yamlio import clean, line_of, load_with_lines
 
 AmountMethod = Literal["gap", "class"]
 TopUpRule = Literal["highest", "sum"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from caseflow.money import format_yuan
+from caseflow.kernel.money import format_yuan
 from caseflow.policy.config import PolicyConfig
 
 Figure = int | str | bool | Decimal

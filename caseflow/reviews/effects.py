@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from caseflow.assessments import latest_assessment
-from caseflow.effects import EffectContext, effect
-from caseflow.guards import GuardContext, guard
-from caseflow.models import Household
+from caseflow.casework.assessments import latest_assessment
+from caseflow.db.models import Household
+from caseflow.engine.effects import EffectContext, effect
+from caseflow.engine.guards import GuardContext, guard
+from caseflow.kernel.timeutil import to_local
 from caseflow.policy.classification import check_covered_persons
 from caseflow.reviews.models import PROGRAMME_LABELS
 from caseflow.reviews.schedule import (
@@ -26,7 +27,6 @@ from caseflow.reviews.schedule import (
     review_programme,
     schedule_of,
 )
-from caseflow.timeutil import to_local
 
 
 def _household(ctx: EffectContext | GuardContext) -> Household:
@@ -104,7 +104,7 @@ def review_adjusted(ctx: EffectContext) -> None:
 def review_starts_removal(ctx: EffectContext) -> None:
     """转入停保程序: the review is complete and a removal case is opened for the household,
     in this same transaction, by the same person (who must be allowed to open removals)."""
-    from caseflow.engine import CaseFlags, create_case  # the engine imports the registry
+    from caseflow.engine.fire import CaseFlags, create_case  # the engine imports the registry
     from caseflow.workflow.registry import registry
 
     _complete(ctx)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caseflow.models import Base, Case
+from caseflow.db.models import Base, Case
 
 PROGRAMMES = ("dibao", "tekun")  # 低保, 特困供养 (they exclude each other for one household)
 PROGRAMME_LABELS = {"dibao": "低保", "tekun": "特困供养"}

@@ -18,12 +18,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.selectable import Exists
 
-from caseflow.actors import SYSTEM_ACTOR
-from caseflow.engine import open_case
-from caseflow.errors import CaseflowError, ConcurrencyConflict
-from caseflow.models import Case
+from caseflow.db.models import Case
+from caseflow.engine.fire import open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR
+from caseflow.kernel.errors import CaseflowError, ConcurrencyConflict
+from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.reviews.models import CLASS_LABELS, PROGRAMME_LABELS, ReviewSchedule
-from caseflow.timeutil import require_aware, to_local
 from caseflow.workflow.registry import Registry, registry
 
 log = logging.getLogger(__name__)

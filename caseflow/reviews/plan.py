@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from caseflow.actors import Actor
-from caseflow.models import Case, Household, OrgUnit
+from caseflow.db.models import Case, Household, OrgUnit
+from caseflow.kernel.actors import Actor
 from caseflow.reviews.models import CLASS_LABELS, PROGRAMME_LABELS, ReviewSchedule
 
 WINDOW_DAYS = 30

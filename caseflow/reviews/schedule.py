@@ -13,10 +13,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.case_record import CaseView
-from caseflow.models import CaseEvent, Household
+from caseflow.db.models import CaseEvent, Household
+from caseflow.db.record import CaseView
 from caseflow.reviews.models import PROGRAMMES, ReviewSchedule
-from caseflow.rulesets import RuleSet
+from caseflow.workflow.rulesets import RuleSet
 
 
 def add_months(day: date, months: int) -> date:

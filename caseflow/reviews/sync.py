@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.models import Case, CaseEvent, Household
+from caseflow.db.models import Case, CaseEvent, Household
+from caseflow.kernel.timeutil import to_local
 from caseflow.reviews.models import PROGRAMMES, ReviewSchedule
 from caseflow.reviews.schedule import (
     Terms,
@@ -22,7 +23,6 @@ from caseflow.reviews.schedule import (
     record_review,
     review_class_of,
 )
-from caseflow.timeutil import to_local
 from caseflow.workflow.registry import Registry, registry
 
 REVIEW_DONE = ("unchanged", "adjusted", "removal_started")

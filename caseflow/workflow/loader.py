@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from caseflow.errors import DefinitionError
-from caseflow.roles import ROLE_NAMES
+from caseflow.kernel.errors import DefinitionError
+from caseflow.kernel.roles import ROLE_NAMES
+from caseflow.kernel.yamlio import clean, line_of, load_with_lines
 from caseflow.workflow.model import (
     PAYLOAD_TYPES,
     PayloadField,
@@ -15,7 +16,6 @@ from caseflow.workflow.model import (
     TransitionDef,
     WorkflowDef,
 )
-from caseflow.yamlio import clean, line_of, load_with_lines
 
 OPEN_TRIGGER = "open"  # the event that creates a case; usable in forbid_actors_of
 

@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 
 from transitions import Machine, MachineError
 
-from caseflow.errors import TransitionNotAllowed
+from caseflow.kernel.errors import TransitionNotAllowed
 from caseflow.workflow.model import WorkflowDef
 
 

@@ -9,7 +9,7 @@ PAYLOAD_TYPES = frozenset({"text", "date", "int", "fen", "bool", "choice", "list
 
 @dataclass(frozen=True)
 class PayloadField:
-    """One form field a transition needs; validated by caseflow.payload."""
+    """One form field a transition needs; validated by caseflow.engine.payload."""
 
     name: str
     type: str

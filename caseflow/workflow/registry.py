@@ -9,16 +9,16 @@ from pathlib import Path
 from transitions import Machine
 
 from caseflow import WORKFLOWS_DIR
-from caseflow import assessments as _assessments  # noqa: F401  (registers guards, effects)
-from caseflow.effects import EFFECTS
-from caseflow.errors import DefinitionError
-from caseflow.guards import GUARDS
+from caseflow.casework import assessments as _assessments  # noqa: F401  (registers guards, effects)
+from caseflow.engine.effects import EFFECTS
+from caseflow.engine.guards import GUARDS
+from caseflow.kernel.errors import DefinitionError
 from caseflow.payments import hooks as _payment_hooks  # noqa: F401  (roll guards, effects)
 from caseflow.reviews import effects as _reviews  # noqa: F401  (review schedule effects, guards)
-from caseflow.rulesets import RuleSet, load_rulesets
 from caseflow.workflow.loader import load_workflow
 from caseflow.workflow.machine import build_machine
 from caseflow.workflow.model import WorkflowDef
+from caseflow.workflow.rulesets import RuleSet, load_rulesets
 
 
 @dataclass(frozen=True)

@@ -71,8 +71,8 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
     import waitress
     from support import build_world
 
-    from caseflow.db import make_engine, make_session_factory
-    from caseflow.users import hash_password
+    from caseflow.accounts.users import hash_password
+    from caseflow.db.engine import make_engine, make_session_factory
     from web import create_app
 
     db_path = tmp_path / "e2e.sqlite3"

@@ -7,10 +7,10 @@ from typing import Any
 
 from e2esupport import ARTIFACTS, PASSWORD, Server
 
-from caseflow.db import make_session_factory
-from caseflow.engine import open_case
-from caseflow.sweep import sweep
-from caseflow.timeutil import utcnow
+from caseflow.db.engine import make_session_factory
+from caseflow.engine.fire import open_case
+from caseflow.kernel.timeutil import utcnow
+from caseflow.timer.sweep import sweep
 
 
 def shot(page: Any, name: str) -> None:

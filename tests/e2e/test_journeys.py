@@ -7,9 +7,9 @@ from typing import Any
 
 from e2esupport import ARTIFACTS, PASSWORD, Server
 
-from caseflow.engine import open_case
-from caseflow.idnumber import make_id_number
-from caseflow.timeutil import utcnow
+from caseflow.engine.fire import open_case
+from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.timeutil import utcnow
 
 
 def shot(page: Any, name: str) -> None:

@@ -10,7 +10,7 @@ from e2esupport import ARTIFACTS, PASSWORD, Server
 from ledger_support import REGISTRY_HEADER, fullwidth, pid, write_csv
 from sqlalchemy import select
 
-from caseflow.models import AdminEvent, ComparisonResult, RosterImport
+from caseflow.db.models import AdminEvent, ComparisonResult, RosterImport
 
 
 def shot(page: Any, name: str) -> None:

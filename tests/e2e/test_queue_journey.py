@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from support import T0
 from walker import Walker
 
-from caseflow.models import Case
+from caseflow.db.models import Case
 from caseflow.workflow.registry import registry
 
 

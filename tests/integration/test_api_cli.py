@@ -10,9 +10,9 @@ from sqlalchemy import Engine, select
 from support import T0, World
 from walker import Walker
 
-from caseflow.api_tokens import ApiToken, hash_secret
-from caseflow.cli import main
-from caseflow.models import AdminEvent, Household
+from caseflow.accounts.api_tokens import ApiToken, hash_secret
+from caseflow.cli.main import main
+from caseflow.db.models import AdminEvent, Household
 from caseflow.workflow.registry import registry
 
 

@@ -1,6 +1,6 @@
 """The board's counters (migration 0009): exact after any sequence of writes, on both databases.
 
-The counters are compared with a fresh recount from `cases` (caseflow.board_counts.recount) and
+The counters are compared with a fresh recount from `cases` (caseflow.read.board_counts.recount) and
 the board's totals with the live grouped count over `cases` (board_totals(live=True), the old
 implementation), after fires, sweeps, escalations, new cases, finalisation, org-path changes,
 direct SQL updates, inserts and deletes; then the migration is run on a database holding cases,
@@ -22,9 +22,16 @@ from sqlalchemy import Engine, delete, func, insert, inspect, select, text, upda
 from support import SH, World, build_world
 from walker import Walker
 
-from caseflow import board as bd
-from caseflow.actors import Actor
-from caseflow.board_counts import (
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.clock.deadlines import LEVEL_DISTRICT
+from caseflow.db.engine import make_engine, make_session_factory
+from caseflow.db.models import BoardCount, Case, CaseEvent, OrgUnit
+from caseflow.db.schema import alembic_config
+from caseflow.engine.fire import open_case
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseflowError
+from caseflow.read import board as bd
+from caseflow.read.board_counts import (
     daily_roll,
     drift,
     fits_board,
@@ -35,15 +42,8 @@ from caseflow.board_counts import (
     roll_horizon,
     stored_counts,
 )
-from caseflow.calendar_store import load_calendar
-from caseflow.db import make_engine, make_session_factory
-from caseflow.deadlines import LEVEL_DISTRICT
-from caseflow.engine import open_case
-from caseflow.errors import CaseflowError
-from caseflow.models import BoardCount, Case, CaseEvent, OrgUnit
-from caseflow.scheduler import SweepScheduler
-from caseflow.schema import alembic_config
-from caseflow.sweep import sweep
+from caseflow.timer.scheduler import SweepScheduler
+from caseflow.timer.sweep import sweep
 from caseflow.workflow.registry import registry
 
 START = datetime(2026, 1, 26, 9, 0, tzinfo=SH)
@@ -293,7 +293,7 @@ def test_a_failed_roll_does_not_stop_the_sweep(
     def broken(*_args: Any) -> bool:
         raise RuntimeError("lock timeout")
 
-    monkeypatch.setattr("caseflow.scheduler.daily_roll", broken)
+    monkeypatch.setattr("caseflow.timer.scheduler.daily_roll", broken)
     late = START + timedelta(days=40)  # everything of that case is overdue by then
     events_before = s.scalar(select(func.count()).select_from(CaseEvent))
     assert SweepScheduler(make_session_factory(engine), clock=lambda: late).run_once()
@@ -319,7 +319,7 @@ def test_rebuild_restores_counters_after_tampering(engine: Engine, world: World)
 
 
 def test_cli_rebuild_counts(engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from caseflow.cli import main
+    from caseflow.cli.main import main
 
     Walker(world, START).open(registry().workflow("dibao"))
     s = world.session
@@ -346,7 +346,7 @@ def test_counter_keys_are_day_aligned_for_working_day_deadlines(world: World) ->
     assert sum(n for n, _ in counts.values()) == 6
     assert len(counts) == 1, counts
     (due,) = {k[3] for k in counts}
-    if isinstance(due, str):  # SQLite: naive UTC text, as caseflow.models.UTCDateTime stores it
+    if isinstance(due, str):  # SQLite: naive UTC text, as caseflow.db.models.UTCDateTime stores it
         due = datetime.fromisoformat(due).replace(tzinfo=UTC)
     assert due.astimezone(SH).time().isoformat() == "23:59:59.999999"
 

@@ -13,9 +13,17 @@ import pytest
 from sqlalchemy import Engine, select
 from support import SH, World
 
-from caseflow import board as bd
-from caseflow.actors import Actor
-from caseflow.audit_search import (
+from caseflow.casework.personal_data import reveal
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.clock.deadlines import LEVEL_DISTRICT
+from caseflow.clock.workcal import WorkdayCalendar, working_days_between
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, Member, Notification, OrgUnit
+from caseflow.engine.fire import open_case
+from caseflow.inbox.read import inbox_page, mark_all_read, mark_read, unread_count
+from caseflow.kernel.actors import Actor
+from caseflow.read import board as bd
+from caseflow.read.audit_search import (
     ADMIN_EVENTS,
     CASE_EVENTS,
     PERSONAL_VIEWS,
@@ -23,15 +31,7 @@ from caseflow.audit_search import (
     export_csv,
     search,
 )
-from caseflow.calendar_store import load_calendar
-from caseflow.db import make_session_factory
-from caseflow.deadlines import LEVEL_DISTRICT
-from caseflow.engine import open_case
-from caseflow.inbox import inbox_page, mark_all_read, mark_read, unread_count
-from caseflow.models import Case, Member, Notification, OrgUnit
-from caseflow.personal_data import reveal
-from caseflow.sweep import sweep
-from caseflow.workcal import WorkdayCalendar, working_days_between
+from caseflow.timer.sweep import sweep
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=SH)
 OWN, OTHER = "640502100", "640502101"
@@ -66,7 +66,7 @@ def _refresh(world: World, case: Case) -> Case:
 
 @pytest.fixture
 def scene(engine: Engine, world: World) -> Scene:
-    from caseflow.engine import fire
+    from caseflow.engine.fire import fire
 
     done = _open(world, _at(2, 2))
     fire(world.session, done.id, "withdraw", world.actor("clerk"), _at(3, 2), {"reason": "撤回"})

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 from support import SH, T0, World
 
-from caseflow.actors import Actor
-from caseflow.calendar_store import load_calendar
+from caseflow.accounts.users import new_user
 from caseflow.campaigns.escalation import (
     LEVEL_DISTRICT,
     LEVEL_TOWNSHIP,
@@ -23,14 +22,15 @@ from caseflow.campaigns.escalation import (
 from caseflow.campaigns.models import Campaign, CampaignEscalation, CampaignStage
 from caseflow.campaigns.progress import UNKNOWN_TOWNSHIP, township_progress
 from caseflow.campaigns.service import StageInput, create_campaign, link_run, parse_stages_spec
-from caseflow.cli import main
-from caseflow.db import make_session_factory
-from caseflow.errors import PayloadInvalid, PermissionDenied
+from caseflow.cli.main import main
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import AdminEvent, ComparisonResult, ComparisonRun, Notification, User
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
+from caseflow.kernel.roles import Role
 from caseflow.ledger.actions import NO_ACTION, take_action
-from caseflow.models import AdminEvent, ComparisonResult, ComparisonRun, Notification, User
-from caseflow.roles import Role
-from caseflow.sweep import sweep
-from caseflow.users import new_user
+from caseflow.timer.sweep import sweep
 
 STAGES = [
     StageInput("摸清底数", "2026-09-01", "2026-09-10", "30"),
@@ -78,7 +78,7 @@ def make_run(world: World, rows: dict[str | None, tuple[int, int]]) -> Compariso
 
 
 def _registry_import(world: World) -> int:
-    from caseflow.models import RosterImport
+    from caseflow.db.models import RosterImport
 
     imp = RosterImport(
         kind="registry",

@@ -11,12 +11,12 @@ from sqlalchemy import Engine, func, select, text
 from support import T0, World
 from walker import Walker
 
-from caseflow.audit import verify_chains
-from caseflow.cli import main
-from caseflow.db import make_session_factory
-from caseflow.engine import fire
-from caseflow.errors import ConcurrencyConflict
-from caseflow.models import CaseEvent
+from caseflow.cli.main import main
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import CaseEvent
+from caseflow.engine.audit import verify_chains
+from caseflow.engine.fire import fire
+from caseflow.kernel.errors import ConcurrencyConflict
 from caseflow.workflow.registry import registry
 
 
@@ -111,7 +111,7 @@ def test_event_rows_cannot_be_updated_or_deleted(engine: Engine, world: World) -
 
 
 def test_admin_log_is_chained_and_tamper_evident(engine: Engine, world: World) -> None:
-    from caseflow.audit import append_admin_event, verify_admin_chain
+    from caseflow.engine.audit import append_admin_event, verify_admin_chain
 
     for i in range(3):
         append_admin_event(

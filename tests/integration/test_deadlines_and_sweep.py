@@ -12,11 +12,9 @@ from sqlalchemy import Engine, func, select
 from support import SH, T0, World
 from walker import Walker
 
-from caseflow import sweep as sweep_module
-from caseflow.calendar_store import load_calendar, store_overrides
-from caseflow.cli import main
-from caseflow.db import make_session_factory
-from caseflow.deadlines import (
+from caseflow.cli.main import main
+from caseflow.clock.calendar_store import load_calendar, store_overrides
+from caseflow.clock.deadlines import (
     LEVEL_BUREAU,
     LEVEL_DISTRICT,
     LEVEL_OVERDUE,
@@ -24,12 +22,14 @@ from caseflow.deadlines import (
     pauses_total,
     total_deadline,
 )
-from caseflow.engine import fire, open_case
-from caseflow.errors import GuardFailed, PermissionDenied
-from caseflow.models import Case, CaseEvent, Deadline, Notification
-from caseflow.scheduler import SWEEP_LEASE, SweepScheduler, acquire_lease
-from caseflow.sweep import sweep
-from caseflow.workcal import DayOverride, WorkdayCalendar, add_working_days, end_of_local_day
+from caseflow.clock.workcal import DayOverride, WorkdayCalendar, add_working_days, end_of_local_day
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, CaseEvent, Deadline, Notification
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.errors import GuardFailed, PermissionDenied
+from caseflow.timer import sweep as sweep_module
+from caseflow.timer.scheduler import SWEEP_LEASE, SweepScheduler, acquire_lease
+from caseflow.timer.sweep import sweep
 from caseflow.workflow.registry import registry
 
 
@@ -299,7 +299,7 @@ def test_only_one_scheduler_holds_the_sweep_lease(engine: Engine, world: World) 
 
 
 def test_clock_view_shows_remaining_days_and_pauses(world: World) -> None:
-    from caseflow.clock_view import case_deadlines, case_pauses_view
+    from caseflow.read.clock_view import case_deadlines, case_pauses_view
 
     case = opened(world, T0)
     fire(

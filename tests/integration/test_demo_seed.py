@@ -9,10 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from support import SH
 
-from caseflow.audit import verify_chains
-from caseflow.demo import DEMO_PASSWORD, overdue_cases, seed_demo
-from caseflow.idnumber import parse_id_number
-from caseflow.models import (
+from caseflow.accounts.orgs import TOWNSHIPS
+from caseflow.db.models import (
     Case,
     CaseEvent,
     Household,
@@ -22,8 +20,10 @@ from caseflow.models import (
     User,
     UserRole,
 )
-from caseflow.orgs import TOWNSHIPS
-from caseflow.roles import Role
+from caseflow.engine.audit import verify_chains
+from caseflow.kernel.idnumber import parse_id_number
+from caseflow.kernel.roles import Role
+from caseflow.seed.demo import DEMO_PASSWORD, overdue_cases, seed_demo
 from caseflow.workflow.registry import registry
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SH)

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from support import T0, World
 from walker import Walker, sample_payload, shortest_path
 
-from caseflow import deadlines as deadlines_module
-from caseflow.actors import SYSTEM_ACTOR, Actor
-from caseflow.audit import verify_chains
-from caseflow.engine import available_transitions, fire, open_case
-from caseflow.errors import (
+from caseflow.accounts.users import new_user
+from caseflow.clock import deadlines as deadlines_module
+from caseflow.db.models import Case, CaseEvent, Deadline
+from caseflow.engine.audit import verify_chains
+from caseflow.engine.fire import available_transitions, fire, open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
+from caseflow.kernel.errors import (
     CaseNotFound,
     ConcurrencyConflict,
     GuardFailed,
@@ -23,9 +25,7 @@ from caseflow.errors import (
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from caseflow.models import Case, CaseEvent, Deadline
-from caseflow.roles import Role
-from caseflow.users import new_user
+from caseflow.kernel.roles import Role
 from caseflow.workflow.registry import registry
 
 # Household cases only: the township's payment roll is walked in tests/integration/test_payments.py.
@@ -224,7 +224,9 @@ def test_staff_relative_may_not_act_and_district_visit_is_required(world: World)
         hh.id,
         world.actor("clerk"),
         T0,
-        flags=__import__("caseflow.engine", fromlist=["CaseFlags"]).CaseFlags(staff_relative=True),
+        flags=__import__("caseflow.engine.fire", fromlist=["CaseFlags"]).CaseFlags(
+            staff_relative=True
+        ),
     )
     walker = Walker(world, T0)
     for t in shortest_path(wf, "township_review"):

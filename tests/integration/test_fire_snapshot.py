@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from support import T0, World
 from walker import Walker
 
-from caseflow.case_record import COLUMNS, CaseRecord
-from caseflow.engine import fire
-from caseflow.models import Case, CaseEvent
-from caseflow.rawsql import RawStatement
+from caseflow.db.models import Case, CaseEvent
+from caseflow.db.rawsql import RawStatement
+from caseflow.db.record import COLUMNS, CaseRecord
+from caseflow.engine.fire import fire
 from caseflow.workflow.machine import next_state
 from caseflow.workflow.registry import registry
 

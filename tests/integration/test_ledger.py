@@ -29,14 +29,7 @@ from sqlalchemy.orm import Session
 from support import T0, World
 from walker import Walker
 
-from caseflow.errors import CaseNotFound, PermissionDenied
-from caseflow.idnumber import check_char
-from caseflow.ledger.actions import take_action
-from caseflow.ledger.compare import run_comparison
-from caseflow.ledger.export import export_run
-from caseflow.ledger.importer import ImportResult, import_roster
-from caseflow.ledger.register import LedgerActionError
-from caseflow.models import (
+from caseflow.db.models import (
     AdminEvent,
     Case,
     CaseEvent,
@@ -47,6 +40,13 @@ from caseflow.models import (
     RosterImport,
     RosterRow,
 )
+from caseflow.kernel.errors import CaseNotFound, PermissionDenied
+from caseflow.kernel.idnumber import check_char
+from caseflow.ledger.actions import take_action
+from caseflow.ledger.compare import run_comparison
+from caseflow.ledger.export import export_run
+from caseflow.ledger.importer import ImportResult, import_roster
+from caseflow.ledger.register import LedgerActionError
 from caseflow.workflow.registry import registry
 
 
@@ -188,7 +188,7 @@ KILL_SCRIPT = """
 import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
-from caseflow.db import make_engine, make_session_factory
+from caseflow.db.engine import make_engine, make_session_factory
 from caseflow.ledger.importer import import_roster
 
 def progress(rows_done):

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from support import T0, World
 
+from caseflow.db.models import RosterRow
 from caseflow.ledger.importer import import_roster
 from caseflow.ledger.units import Person, Unit, roster_units
-from caseflow.models import RosterRow
 
 HOUSEHOLD_FIELDS = (
     "head_name",

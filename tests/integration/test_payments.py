@@ -17,16 +17,7 @@ from sqlalchemy.orm import Session
 from support import World
 from walker import Walker
 
-from caseflow.audit import verify_chains
-from caseflow.engine import fire, open_case
-from caseflow.errors import (
-    CaseflowError,
-    GuardFailed,
-    PayloadInvalid,
-    PermissionDenied,
-    TransitionNotAllowed,
-)
-from caseflow.models import (
+from caseflow.db.models import (
     AdminEvent,
     Case,
     CaseEvent,
@@ -34,6 +25,15 @@ from caseflow.models import (
     PersonalDataView,
     RosterImport,
     RosterRow,
+)
+from caseflow.engine.audit import verify_chains
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.errors import (
+    CaseflowError,
+    GuardFailed,
+    PayloadInvalid,
+    PermissionDenied,
+    TransitionNotAllowed,
 )
 from caseflow.payments.adjustments import add_adjustment, approve_rise
 from caseflow.payments.entitlement import lines_for
@@ -50,8 +50,8 @@ from caseflow.payments.models import (
     RollRow,
 )
 from caseflow.payments.queries import roll_totals
+from caseflow.payments.rise import rise_list
 from caseflow.payments.roll import prepare_roll
-from caseflow.standard_rise import rise_list
 from caseflow.workflow.registry import registry
 
 

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from support import T0, World
 from walker import Walker
 
-from caseflow.batch import fire_batch
-from caseflow.db import make_session_factory
-from caseflow.engine import open_case
-from caseflow.errors import CaseNotFound, ClaimConflict, PermissionDenied
-from caseflow.models import Case, CaseEvent
-from caseflow.queue import (
+from caseflow.casework.batch import fire_batch
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, CaseEvent
+from caseflow.engine.fire import open_case
+from caseflow.kernel.errors import CaseNotFound, ClaimConflict, PermissionDenied
+from caseflow.read.queue import (
     QueueFilters,
     actionable_pairs,
     claim,

@@ -19,13 +19,13 @@ import pytest
 from sqlalchemy import insert, select, update
 from support import SH, World
 
-from caseflow.actors import Actor
-from caseflow.board_counts import drift, roll_horizon
-from caseflow.calendar_store import load_calendar
-from caseflow.models import BoardCount, Case, OrgUnit
-from caseflow.orgs import add_unit
-from caseflow.queue import TABS, QueueFilters, _counter_township, queue_counts, queue_page
-from caseflow.roles import Role
+from caseflow.accounts.orgs import add_unit
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.db.models import BoardCount, Case, OrgUnit
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.roles import Role
+from caseflow.read.board_counts import drift, roll_horizon
+from caseflow.read.queue import TABS, QueueFilters, _counter_township, queue_counts, queue_page
 from caseflow.workflow.registry import registry
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
@@ -154,7 +154,7 @@ def _nows(rnd: random.Random) -> list[datetime]:
 @pytest.mark.parametrize("seed", range(3))
 def test_counter_counts_equal_live_counts(world: World, seed: int) -> None:
     """Seed 0 with exact counter keys; 1 and 2 with the counters folded for START's day
-    (caseflow.board_counts.roll_horizon), where START and its day's last instant use them."""
+    (caseflow.read.board_counts.roll_horizon), where START and its day's last instant use them."""
     rnd = random.Random(seed)
     s = world.session
     users = _populate(world, rnd, 400)

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from support import T0, World
 from walker import Walker
 
-from caseflow.audit import verify_chains
-from caseflow.models import CaseEvent, Deadline, Notification
-from caseflow.rawsql import RawStatement
+from caseflow.db.models import CaseEvent, Deadline, Notification
+from caseflow.db.rawsql import RawStatement
+from caseflow.engine.audit import verify_chains
 from caseflow.workflow.registry import registry
 
 _events: Table = CaseEvent.__table__  # type: ignore[assignment]

@@ -15,21 +15,21 @@ from sqlalchemy.orm import Session
 from support import SH, T0, World
 from walker import Walker, shortest_path
 
-import caseflow.engine
+import caseflow.engine.fire
 from caseflow import WORKFLOWS_DIR
-from caseflow.actors import SYSTEM_ACTOR
-from caseflow.db import make_session_factory
-from caseflow.engine import fire, open_case
-from caseflow.errors import ConcurrencyConflict, DefinitionError, GuardFailed
-from caseflow.models import Case, CaseEvent, Deadline, Household, MemberIncome
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, CaseEvent, Deadline, Household, MemberIncome
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR
+from caseflow.kernel.errors import ConcurrencyConflict, DefinitionError, GuardFailed
+from caseflow.kernel.timeutil import to_local
 from caseflow.reviews.models import ReviewSchedule
 from caseflow.reviews.opening import open_due_reviews
 from caseflow.reviews.schedule import Terms, add_months, plan_after_approval, schedule_of
 from caseflow.reviews.sync import sync_schedules
-from caseflow.rulesets import load_rulesets
-from caseflow.sweep import sweep
-from caseflow.timeutil import to_local
+from caseflow.timer.sweep import sweep
 from caseflow.workflow.registry import load_registry, registry
+from caseflow.workflow.rulesets import load_rulesets
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -169,7 +169,7 @@ def test_a_rule_set_overrides_the_intervals(
 ) -> None:
     reg = load_registry(_override_folder(tmp_path, "review_months: {A: 24, C: 1}\n"))
     assert reg.rulesets["binhe-2021"].review_months == {"A": 24, "B": 6, "C": 1, "tekun": 12}
-    monkeypatch.setattr(caseflow.engine, "registry", lambda: reg)
+    monkeypatch.setattr(caseflow.engine.fire, "registry", lambda: reg)
     walker = Walker(world, T0)
     for aid_class, months in (("A", 24), ("C", 1)):
         case = _approved(world, walker, aid_class=aid_class)
@@ -471,7 +471,7 @@ def test_sync_rebuilds_the_schedules_from_the_cases(engine: Engine, world: World
 
 
 def test_cli_sync_and_open(world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from caseflow.cli import main
+    from caseflow.cli.main import main
 
     walker = Walker(world, T0)
     case = _approved(world, walker, aid_class="C")

@@ -10,11 +10,11 @@ from support import T0, World
 from walker import Walker, sample_payload, shortest_path
 
 from caseflow import SEED_DIR
-from caseflow.engine import fire, open_case
-from caseflow.errors import GuardFailed, PayloadInvalid
-from caseflow.models import AdminEvent, Assessment, Case, MemberIncome
-from caseflow.policy_store import enter_policy, policy_table
-from caseflow.standard_rise import rise_list
+from caseflow.db.models import AdminEvent, Assessment, Case, MemberIncome
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.errors import GuardFailed, PayloadInvalid
+from caseflow.payments.rise import rise_list
+from caseflow.policy.store import enter_policy, policy_table
 from caseflow.workflow.registry import registry
 
 
@@ -210,7 +210,7 @@ def test_new_standard_is_audited_and_produces_the_rise_list(world: World) -> Non
 
 
 def test_reports_list_single_covered_and_class_c_cases(world: World) -> None:
-    from caseflow.reports import class_c_due, single_covered
+    from caseflow.read.reports import class_c_due, single_covered
 
     decided = []
     for size, cls, covered in [(3, "B", 2), (1, "C", 1), (3, "C", 2)]:

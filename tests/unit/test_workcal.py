@@ -1,4 +1,4 @@
-"""Tests for the working-day calendar and due-date arithmetic (caseflow.workcal)."""
+"""Tests for the working-day calendar and due-date arithmetic (caseflow.clock.workcal)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.workcal import (
+from caseflow.clock.workcal import (
     FALLBACK_SOURCE,
     LOCAL_TZ,
     OVERRIDE_SOURCE,

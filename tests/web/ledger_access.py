@@ -11,7 +11,7 @@ from sqlalchemy import select
 from support import T0, World
 from websupport import Side
 
-from caseflow.models import ComparisonResult, ComparisonRun, RosterImport
+from caseflow.db.models import ComparisonResult, ComparisonRun, RosterImport
 from web.ledger import MANAGE_ROLES, WORK_ROLES
 
 MANAGE = set(MANAGE_ROLES)

@@ -17,15 +17,15 @@ from sqlalchemy import select
 from support import T0, World
 from websupport import AuthActions, Scene, Side
 
-from caseflow.audit_search import AUDIT_ROLES
-from caseflow.board import BOARD_ROLES
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
-from caseflow.models import Notification, OrgUnit, PolicyRecord
+from caseflow.db.models import Notification, OrgUnit, PolicyRecord
+from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.payments.adjustments import ADJUST_ROLES, RISE_ROLES
 from caseflow.payments.export import FINANCE_ROLES
 from caseflow.payments.models import PaymentRoll
 from caseflow.payments.roll import prepare_roll
-from caseflow.roles import PERSONAL_DATA_ROLES, Role
+from caseflow.read.audit_search import AUDIT_ROLES
+from caseflow.read.board import BOARD_ROLES
 from web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
 from web.desk import INTAKE_ROLES
 from web.payments import PAYMENT_ROLES, PREPARE_ROLES
@@ -88,7 +88,7 @@ def _code(w: World, s: Side) -> str:
 
 def _api_token_revoke(w: World, s: Side) -> str:
     """A fresh API token of the side's clerk (revoking twice would also answer 303)."""
-    from caseflow.api_tokens import create_token
+    from caseflow.accounts.api_tokens import create_token
 
     name = "clerk" if s.household.org_path.startswith(w.township.path) else "other_clerk"
     user = w.users[name]

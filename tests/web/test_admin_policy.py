@@ -10,7 +10,7 @@ from support import World
 from websupport import AuthActions
 
 from caseflow import SEED_DIR
-from caseflow.models import AdminEvent, PolicyRecord
+from caseflow.db.models import AdminEvent, PolicyRecord
 
 
 def _token(page: str) -> str:

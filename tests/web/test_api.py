@@ -28,13 +28,13 @@ from support import T0, World
 from walker import Walker
 from websupport import Scene, make_app
 
-from caseflow.api_tokens import ApiToken, create_token, hash_secret, revoke_token
-from caseflow.engine import open_case
-from caseflow.errors import PayloadInvalid
+from caseflow.accounts.api_tokens import ApiToken, create_token, hash_secret, revoke_token
+from caseflow.db.models import AdminEvent, Case, PersonalDataView, User
+from caseflow.engine.fire import open_case
+from caseflow.kernel.errors import PayloadInvalid
+from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
-from caseflow.models import AdminEvent, Case, PersonalDataView, User
-from caseflow.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.workflow.registry import registry
 from web.security import CASEWORK_ROLES
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from support import World
 from websupport import AuthActions
 
-from caseflow.models import Case, Household, Member
+from caseflow.db.models import Case, Household, Member
 
 # Text that stresses parsers: ID-like digits, full-width forms, control and CJK characters.
 junk = st.one_of(

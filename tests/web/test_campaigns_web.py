@@ -14,7 +14,7 @@ from websupport import AuthActions
 
 from caseflow.campaigns.models import Campaign, CampaignStage
 from caseflow.campaigns.service import StageInput, create_campaign
-from caseflow.models import ComparisonResult, ComparisonRun, RosterImport
+from caseflow.db.models import ComparisonResult, ComparisonRun, RosterImport
 
 
 def make_run(world: World, rows: dict[str, tuple[int, int]]) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from support import World
 from websupport import PDF, PNG, AuthActions, Scene
 
-from caseflow.models import Attachment, Case, PersonalDataView
+from caseflow.db.models import Attachment, Case, PersonalDataView
 
 
 def version(client: FlaskClient, case_id: int) -> str:
@@ -225,8 +225,8 @@ def test_escalations_appear_in_the_timeline_in_plain_words(
 
     from support import SH
 
-    from caseflow.db import make_session_factory
-    from caseflow.sweep import sweep
+    from caseflow.db.engine import make_session_factory
+    from caseflow.timer.sweep import sweep
 
     sweep(make_session_factory(engine), datetime(2026, 3, 6, 9, 0, tzinfo=SH))
     auth.login("clerk")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from caseflow.households import name_initials
-from caseflow.materials import checklists, missing_items
+from caseflow.casework.households import name_initials
+from caseflow.casework.materials import checklists, missing_items
 from caseflow.workflow.registry import registry
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from support import World
 from websupport import PASSWORD, AuthActions, Scene, make_app
 
-from caseflow.models import AdminEvent, LoginAttempt, User
+from caseflow.db.models import AdminEvent, LoginAttempt, User
 
 
 def _concrete(rule: str, scene: Scene, world: World) -> str:

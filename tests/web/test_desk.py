@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from support import T0, World
 from websupport import AuthActions
 
-from caseflow.engine import fire, open_case
-from caseflow.households import name_initials
-from caseflow.idnumber import make_id_number
-from caseflow.models import Case, CaseEvent, Household, Member
+from caseflow.casework.households import name_initials
+from caseflow.db.models import Case, CaseEvent, Household, Member
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.idnumber import make_id_number
 
 HEAD_ID = make_id_number("640502", date(1965, 4, 12), 31)
 CHILD_ID = make_id_number("640502", date(2012, 9, 1), 42)

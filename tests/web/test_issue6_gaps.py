@@ -13,15 +13,16 @@ from support import T0, World
 from walker import Walker
 from websupport import AuthActions
 
-from caseflow import deadlines, notify
-from caseflow.audit_search import CASE_EVENTS, PERSONAL_VIEWS, AuditFilters, search
-from caseflow.engine import fire
-from caseflow.inbox import inbox_page, unread_count
-from caseflow.models import Case, CaseEvent, Notification, PersonalDataView, User
-from caseflow.queue import CLAIM_TRIGGER, RELEASE_TRIGGER, claim, release
-from caseflow.returns import CLAIM_TRIGGERS, RETURN_EFFECT, last_worker
-from caseflow.roles import Role
-from caseflow.users import new_user
+from caseflow.accounts.users import new_user
+from caseflow.casework.sendback import CLAIM_TRIGGERS, RETURN_EFFECT, last_worker
+from caseflow.clock import deadlines
+from caseflow.db.models import Case, CaseEvent, Notification, PersonalDataView, User
+from caseflow.engine.fire import fire
+from caseflow.inbox import send as notify
+from caseflow.inbox.read import inbox_page, unread_count
+from caseflow.kernel.roles import Role
+from caseflow.read.audit_search import CASE_EVENTS, PERSONAL_VIEWS, AuditFilters, search
+from caseflow.read.queue import CLAIM_TRIGGER, RELEASE_TRIGGER, claim, release
 from caseflow.workflow.registry import registry
 
 
@@ -251,8 +252,8 @@ def test_a_claim_alone_does_not_make_the_last_worker(world: World) -> None:
 def test_counts_per_place_match_a_plain_count(world: World) -> None:
     from datetime import timedelta
 
-    from caseflow.orgs import add_unit
-    from caseflow.queue import QueueFilters, actionable_pairs, queue_counts, queue_page
+    from caseflow.accounts.orgs import add_unit
+    from caseflow.read.queue import QueueFilters, actionable_pairs, queue_counts, queue_page
 
     second = add_unit(world.session, "640502100002", "二村", "village", world.township)
     world.session.commit()
@@ -371,7 +372,7 @@ def _plan(engine: Engine, stmt: Any) -> str:
 
 
 def test_audit_queries_use_the_indexes(engine: Engine, world: World) -> None:
-    from caseflow.audit_search import _case_events_select, _views_select
+    from caseflow.read.audit_search import _case_events_select, _views_select
 
     district = world.actor("supervisor")
     by_user = _case_events_select(district, AuditFilters(user="approver")).limit(50)

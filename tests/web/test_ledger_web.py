@@ -28,11 +28,7 @@ from sqlalchemy import Engine, func, select
 from support import T0, World
 from websupport import AuthActions, make_app
 
-from caseflow.idnumber import mask_id_number
-from caseflow.ledger.compare import run_comparison
-from caseflow.ledger.importer import import_roster
-from caseflow.ledger.jobs import JobStore
-from caseflow.models import (
+from caseflow.db.models import (
     AdminEvent,
     Case,
     CaseEvent,
@@ -41,6 +37,10 @@ from caseflow.models import (
     RosterImport,
     RosterRow,
 )
+from caseflow.kernel.idnumber import mask_id_number
+from caseflow.ledger.compare import run_comparison
+from caseflow.ledger.importer import import_roster
+from caseflow.ledger.jobs import JobStore
 
 # ---------------------------------------------------------------- helpers
 

@@ -12,7 +12,7 @@ from support import World
 from websupport import AuthActions
 from werkzeug.test import TestResponse
 
-from caseflow.models import AdminEvent, Member
+from caseflow.db.models import AdminEvent, Member
 from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
 
 

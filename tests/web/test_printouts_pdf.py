@@ -29,12 +29,12 @@ from support import T0, World
 from walker import Walker
 from websupport import AuthActions, Scene
 
-from caseflow.engine import fire
-from caseflow.models import Case
+from caseflow.db.models import Case
+from caseflow.engine.fire import fire
 from caseflow.workflow.registry import registry
 from web import create_app
-from web import pdf as web_pdf
-from web.pdf import content_disposition
+from web.printouts import pdf as web_pdf
+from web.printouts.pdf import content_disposition
 
 # One notice must not keep a clerk waiting: CPU seconds of this process (the first render also
 # loads the fonts, about 1 s), so a busy machine does not make the test flaky.

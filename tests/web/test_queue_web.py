@@ -13,7 +13,7 @@ from support import T0, World
 from walker import Walker
 from websupport import PASSWORD, AuthActions, make_app
 
-from caseflow.models import Case, CaseEvent
+from caseflow.db.models import Case, CaseEvent
 from caseflow.workflow.registry import registry
 
 APPROVE = {"p_amount_fen": "500.00", "p_covered_persons": "2", "p_aid_class": "A"}
@@ -77,7 +77,7 @@ def test_paging(client: FlaskClient, auth: AuthActions, world: World, monkeypatc
 def test_township_staff_never_see_another_township(
     client: FlaskClient, auth: AuthActions, world: World
 ) -> None:
-    from caseflow.engine import open_case
+    from caseflow.engine.fire import open_case
 
     other_hh = world.household(unit=world.other_township)
     foreign = open_case(world.session, "dibao", other_hh.id, world.actor("other_clerk"), T0)

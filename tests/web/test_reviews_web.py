@@ -14,8 +14,8 @@ from support import T0, World
 from walker import Walker, shortest_path
 from websupport import AuthActions, Clock
 
-from caseflow.db import make_session_factory
-from caseflow.models import Case, Household, OrgUnit
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, Household, OrgUnit
 from caseflow.reviews.models import ReviewSchedule
 from caseflow.reviews.opening import open_due_reviews
 from caseflow.reviews.schedule import Terms, add_months, plan_after_approval, schedule_of

@@ -15,12 +15,12 @@ from sqlalchemy import Engine, select
 from support import SH, World
 from websupport import HASH, AuthActions, make_app
 
-from caseflow.db import make_session_factory
-from caseflow.engine import open_case
-from caseflow.inbox import unread_count
-from caseflow.models import Case, Member, Notification, OrgUnit
-from caseflow.personal_data import reveal
-from caseflow.sweep import sweep
+from caseflow.casework.personal_data import reveal
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, Member, Notification, OrgUnit
+from caseflow.engine.fire import open_case
+from caseflow.inbox.read import unread_count
+from caseflow.timer.sweep import sweep
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=SH)
 OWN, OTHER = "640502100", "640502101"

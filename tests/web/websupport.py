@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from support import T0, World
 
-from caseflow.engine import open_case
-from caseflow.models import Attachment, Case, Household
-from caseflow.users import hash_password
+from caseflow.accounts.users import hash_password
+from caseflow.casework.attachments import add_attachment, store_file
+from caseflow.db.models import Attachment, Case, Household
+from caseflow.engine.fire import open_case
 from web import create_app
-from web.uploads import add_attachment, store_file
 
 PASSWORD = "test-pass-2026"
 # Hashing is deliberately slow (scrypt): hash once for the whole run, share it among users.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from caseflow.errors import DefinitionError
-from caseflow.guards import GUARDS
+from caseflow.engine.guards import GUARDS
+from caseflow.kernel.errors import DefinitionError
 from caseflow.workflow.loader import load_workflow
 from caseflow.workflow.machine import build_machine, mermaid, next_state
 from caseflow.workflow.registry import load_registry, registry

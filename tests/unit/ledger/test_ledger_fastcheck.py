@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from ledger_support import LIST_HEADER, REGISTRY_HEADER, ROSTER_HEADER, fifteen, fullwidth, pid
 
-from caseflow.idnumber import check_char
+from caseflow.kernel.idnumber import check_char
 from caseflow.ledger.columns import PRESETS, HeaderMap, header_of
 from caseflow.ledger.reader import RowBuilder
 from caseflow.ledger.validate import (

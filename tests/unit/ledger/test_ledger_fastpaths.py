@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseflow.idnumber import InvalidIdNumber, make_id_number, parse_id_number
+from caseflow.kernel.idnumber import InvalidIdNumber, make_id_number, parse_id_number
+from caseflow.kernel.money import parse_yuan
 from caseflow.ledger.validate import monthly_fen
-from caseflow.money import parse_yuan
 
 
 def _reference_fen(text: str, annual: bool) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ledger_support import fifteen, fullwidth, pid
 from openpyxl import load_workbook
 
-from caseflow.idnumber import check_char
+from caseflow.kernel.idnumber import check_char
 from caseflow.ledger.columns import PRESETS
 from caseflow.ledger.reader import SourceRow
 from caseflow.ledger.validate import (

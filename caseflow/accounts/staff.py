@@ -1,0 +1,181 @@
+"""Account changes behind the auth and admin pages: each writes an admin-log entry and commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.accounts.users import hash_password, new_user, password_matches
+from caseflow.casework.households import parse_row_id
+from caseflow.db.models import OrgUnit, User, UserRole
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
+from caseflow.kernel.roles import ROLE_NAMES, Role
+
+MIN_PASSWORD = 8
+ASSIGNABLE_ROLES = [r.value for r in Role if r is not Role.SYSTEM]
+
+
+class PasswordRejected(PayloadInvalid):
+    """The new password (or the current one) is not acceptable."""
+
+
+def _check_new_password(new: str, confirm: str, errors: dict[str, str]) -> None:
+    if len(new) < MIN_PASSWORD:
+        errors["new"] = f"新密码至少 {MIN_PASSWORD} 位"
+    elif new != confirm:
+        errors["confirm"] = "两次输入的新密码不一致"
+
+
+def change_password(
+    session: Session, user_id: int, current: str, new: str, confirm: str, now: datetime
+) -> User:
+    """Change one's own password after checking the current one."""
+    user = session.get(User, user_id)
+    assert user is not None
+    errors: dict[str, str] = {}
+    if not password_matches(user, current):
+        errors["current"] = "当前密码不正确"
+    _check_new_password(new, confirm, errors)
+    if errors:
+        raise PasswordRejected(errors)
+    user.password_hash = hash_password(new)
+    append_admin_event(
+        session,
+        actor_id=user.id,
+        action="password_changed",
+        subject=user.username,
+        payload={},
+        at=now,
+    )
+    session.commit()
+    return user
+
+
+def units_in_scope(session: Session, actor: Actor) -> list[OrgUnit]:
+    """Org units inside the actor's subtree, in tree order."""
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
+            .order_by(OrgUnit.path)
+        )
+    )
+
+
+def user_in_scope(session: Session, actor: Actor, user_id: int) -> User:
+    """A user whose unit lies inside the admin's subtree, else CaseNotFound (404)."""
+    user = session.scalar(
+        select(User)
+        .join(OrgUnit, User.org_unit_id == OrgUnit.id)
+        .where(User.id == user_id, OrgUnit.path.startswith(actor.org_path, autoescape=True))
+    )
+    if user is None:
+        raise CaseNotFound("用户不存在或不在您的管辖范围内")
+    return user
+
+
+@dataclass
+class UserForm:
+    username: str = ""
+    display_name: str = ""
+    org_unit_id: str = ""
+    roles: tuple[str, ...] = ()
+    password: str = ""
+    active: bool = True
+
+
+def _validate(
+    session: Session, actor: Actor, form: UserForm, errors: dict[str, str]
+) -> OrgUnit | None:
+    if not form.display_name.strip() or len(form.display_name) > 100:
+        errors["display_name"] = "请填写姓名（100 字以内）"
+    unknown = [r for r in form.roles if r not in ROLE_NAMES or r == Role.SYSTEM]
+    if unknown or not form.roles:
+        errors["roles"] = "请至少选择一个有效角色"
+    unit = None
+    unit_id = parse_row_id(form.org_unit_id)
+    if unit_id is not None:
+        unit = session.scalar(
+            select(OrgUnit).where(
+                OrgUnit.id == unit_id,
+                OrgUnit.path.startswith(actor.org_path, autoescape=True),
+            )
+        )
+    if unit is None:
+        errors["org_unit_id"] = "请选择所属单位"
+    return unit
+
+
+def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -> User:
+    """A new active account with roles and a unit inside the admin's subtree."""
+    errors: dict[str, str] = {}
+    username = form.username.strip()
+    if not (3 <= len(username) <= 64) or not username.replace("_", "").isalnum():
+        errors["username"] = "用户名为 3–64 位字母、数字或下划线"
+    elif session.scalar(select(User.id).where(User.username == username)):
+        errors["username"] = "该用户名已存在"
+    if len(form.password) < MIN_PASSWORD:
+        errors["password"] = f"初始密码至少 {MIN_PASSWORD} 位"
+    unit = _validate(session, actor, form, errors)
+    if errors or unit is None:
+        raise PayloadInvalid(errors)
+    user = new_user(username, form.display_name.strip(), unit, form.roles, now, form.password)
+    session.add(user)
+    session.flush()
+    append_admin_event(
+        session,
+        actor_id=actor.user_id,
+        action="user_created",
+        subject=username,
+        payload={"roles": sorted(form.roles), "unit": unit.code},
+        at=now,
+    )
+    session.commit()
+    return user
+
+
+def update_user(
+    session: Session, actor: Actor, user_id: int, form: UserForm, now: datetime
+) -> User:
+    """Change name, roles, unit and active flag; a new password only when one is typed."""
+    user = user_in_scope(session, actor, user_id)
+    errors: dict[str, str] = {}
+    if form.password and len(form.password) < MIN_PASSWORD:
+        errors["password"] = f"新密码至少 {MIN_PASSWORD} 位"
+    if user.id == actor.user_id and not form.active:
+        errors["active"] = "不能停用自己的账号"
+    unit = _validate(session, actor, form, errors)
+    if errors or unit is None:
+        raise PayloadInvalid(errors)
+    before = {"roles": sorted(user.role_names), "unit": user.org_unit.code, "active": user.active}
+    user.display_name = form.display_name.strip()
+    user.org_unit = unit
+    user.org_unit_id = unit.id
+    user.active = form.active
+    _set_roles(user, form.roles)
+    if form.password:
+        user.password_hash = hash_password(form.password)
+    after = {"roles": sorted(form.roles), "unit": unit.code, "active": form.active}
+    append_admin_event(
+        session,
+        actor_id=actor.user_id,
+        action="user_updated",
+        subject=user.username,
+        payload={"before": before, "after": after, "password_reset": bool(form.password)},
+        at=now,
+    )
+    session.commit()
+    return user
+
+
+def _set_roles(user: User, roles: Iterable[str]) -> None:
+    wanted = set(roles)
+    user.roles = [r for r in user.roles if r.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - user.role_names)
+    ]

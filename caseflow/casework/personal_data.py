@@ -1,0 +1,79 @@
+"""Full ID numbers and bank accounts: shown only to roles that need them, every view logged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.db.models import Case, Household, Member, PersonalDataView
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
+from caseflow.kernel.roles import PERSONAL_DATA_ROLES
+
+FIELDS = {"id_number": "身份证号", "bank_account": "银行账号"}
+
+
+def may_view_full(actor: Actor) -> bool:
+    """True when one of the actor's roles needs full personal data for its work."""
+    return bool(actor.roles & {r.value for r in PERSONAL_DATA_ROLES})
+
+
+def reveal(
+    session: Session,
+    actor: Actor,
+    *,
+    field: str,
+    household_id: int,
+    now: datetime,
+    member_id: int | None = None,
+    case_id: int | None = None,
+    purpose: str = "",
+) -> str:
+    """Return the full value and write the PersonalDataView row (committed) — or raise."""
+    if field not in FIELDS:
+        raise PayloadInvalid({"field": "未知的字段"})
+    if not may_view_full(actor):
+        raise PermissionDenied("您的角色不能查看完整的个人信息")
+    in_scope = Household.org_path.startswith(actor.org_path, autoescape=True)
+    if case_id is not None:
+        found = session.scalar(
+            select(Case.id).where(
+                Case.id == case_id,
+                Case.household_id == household_id,
+                Case.org_path.startswith(actor.org_path, autoescape=True),
+            )
+        )
+        if found is None:
+            raise CaseNotFound()
+    if field == "id_number":
+        value = session.scalar(
+            select(Member.id_number)
+            .join(Household)
+            .where(Member.id == member_id, Member.household_id == household_id, in_scope)
+        )
+    else:
+        value = session.scalar(
+            select(Household.bank_account).where(Household.id == household_id, in_scope)
+        )
+    if value is None:
+        raise CaseNotFound("记录不存在或不在您的管辖范围内")
+    assert actor.user_id is not None  # the system actor never looks at personal data
+    try:
+        session.add(
+            PersonalDataView(
+                user_id=actor.user_id,
+                household_id=household_id,
+                member_id=member_id if field == "id_number" else None,
+                case_id=case_id,
+                field=field,
+                purpose=purpose.strip()[:100],
+                at=now,
+            )
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return value

@@ -1,0 +1,44 @@
+"""`caseflow reviews …`: rebuild schedules from approved cases, open due reviews, list the plan."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group("reviews")
+def reviews() -> None:
+    """定期复核（复核计划）。"""
+
+
+@reviews.command("sync")
+def reviews_sync() -> None:
+    """(Re)build review schedules from approved 低保 / 特困 cases and completed reviews."""
+    from caseflow.cli.main import cli_session
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.reviews.sync import sync_schedules
+
+    with cli_session() as session:
+        report = sync_schedules(session, utcnow())
+    click.echo(report.summary_zh())
+
+
+@reviews.command("open")
+@click.option("--now", "now_text", default=None, help="ISO 8601; without offset = Asia/Shanghai.")
+def reviews_open(now_text: str | None) -> None:
+    """Open the reviews that have fallen due (the sweep does this too)."""
+    from caseflow.cli.main import ready_engine
+    from caseflow.db.engine import make_session_factory
+    from caseflow.kernel.timeutil import parse_aware, utcnow
+    from caseflow.reviews.opening import open_due_reviews
+
+    now = parse_aware(now_text) if now_text else utcnow()
+    engine = ready_engine()
+    try:
+        report = open_due_reviews(make_session_factory(engine), now)
+    finally:
+        engine.dispose()
+    click.echo(report.summary_zh())
+    if report.failed:
+        sys.exit(2)

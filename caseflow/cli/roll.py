@@ -1,0 +1,75 @@
+"""`caseflow roll …`: prepare a township's monthly roll, show a roll, approve the 提标 list."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+
+@click.group("roll")
+def roll() -> None:
+    """月度发放名册。"""
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@roll.command("prepare")
+@click.option("--township", required=True, help="乡镇代码，例如 640502100。")
+@click.option("--month", required=True, help="发放月份 YYYY-MM，例如 2026-12。")
+@click.option("--user", "username", required=True, help="编制人（乡镇审核或乡镇领导）。")
+def roll_prepare(township: str, month: str, username: str) -> None:
+    """Prepare the roll of TOWNSHIP for MONTH: rows from the cases, risk findings listed."""
+    from caseflow.cli.ledger_helpers import actor_by_username
+    from caseflow.cli.main import cli_session
+    from caseflow.kernel.errors import CaseflowError
+    from caseflow.kernel.money import format_yuan
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.payments.risk import open_findings
+    from caseflow.payments.roll import prepare_roll
+
+    with cli_session() as session:
+        try:
+            actor = actor_by_username(session, username)
+            assert actor is not None
+            made = prepare_roll(session, actor, township, month, utcnow())
+        except (CaseflowError, LookupError) as exc:
+            _fail(getattr(exc, "message_zh", str(exc)))
+            return
+        findings = open_findings(session, made.id)
+        click.echo(
+            f"已编制名册 #{made.id}（{made.month}）：{made.row_count} 行，合计 "
+            f"{format_yuan(made.total_fen)} 元，风险提示 {findings} 条"
+        )
+
+
+@roll.command("approve-rise")
+@click.argument("effective_from")
+@click.option("--region", default="640502", show_default=True)
+@click.option("--user", "username", required=True, help="批准人（区民政审批）。")
+def roll_approve_rise(effective_from: str, region: str, username: str) -> None:
+    """Approve the 提标 list from EFFECTIVE_FROM (YYYY-MM-DD): new amounts into the next roll."""
+    from caseflow.cli.ledger_helpers import actor_by_username
+    from caseflow.cli.main import cli_session
+    from caseflow.kernel.errors import CaseflowError
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.payments.adjustments import approve_rise
+
+    try:
+        day = date.fromisoformat(effective_from)
+    except ValueError:
+        _fail("日期格式应为 YYYY-MM-DD")
+        return
+    with cli_session() as session:
+        try:
+            actor = actor_by_username(session, username)
+            assert actor is not None
+            n = approve_rise(session, actor, region, day, utcnow())
+        except (CaseflowError, LookupError) as exc:
+            _fail(getattr(exc, "message_zh", str(exc)))
+            return
+    click.echo(f"已批准提标名单：{n} 件，自 {day:%Y-%m} 起进入发放名册")

@@ -1,0 +1,35 @@
+"""Who is acting: a user's id, roles and org-unit path, or the system actor of the timer sweep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from caseflow.db.models import User
+from caseflow.kernel.roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting identity; `org_path` bounds its jurisdiction ("/" = everywhere)."""
+
+    user_id: int | None
+    username: str
+    roles: frozenset[str]
+    org_path: str
+
+    @classmethod
+    def from_user(cls, user: User) -> Actor:
+        """The actor for a signed-in, active user."""
+        return cls(user.id, user.username, user.role_names, user.org_unit.path)
+
+    @property
+    def is_system(self) -> bool:
+        """True for the timer sweep."""
+        return self.user_id is None
+
+    def may_see(self, org_path: str) -> bool:
+        """Jurisdiction: the unit is inside the actor's subtree."""
+        return org_path.startswith(self.org_path)
+
+
+SYSTEM_ACTOR = Actor(user_id=None, username="system", roles=frozenset({Role.SYSTEM}), org_path="/")

@@ -1,0 +1,127 @@
+"""Policy configuration in the database: dated, visible, changed only with an admin-log entry."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.db.models import PolicyRecord
+from caseflow.engine.audit import append_admin_event
+from caseflow.kernel.yamlio import load_text_with_lines
+from caseflow.policy.config import (
+    PolicyConfig,
+    PolicyTable,
+    config_to_dict,
+    dump_policy_yaml,
+    parse_policy,
+)
+
+DISTRICT_REGION = "640502"
+
+
+def region_of(org_code: str) -> str:
+    """Policy is set per district: the first six digits of any org code."""
+    return org_code[:6]
+
+
+def policy_table(session: Session, region: str) -> PolicyTable:
+    """Every configuration entered for `region`, as a dated table."""
+    records = session.scalars(
+        select(PolicyRecord)
+        .where(PolicyRecord.region == region)
+        .order_by(PolicyRecord.effective_from)
+    ).all()
+    configs: list[PolicyConfig] = []
+    for record in records:
+        configs.extend(
+            parse_policy(load_text_with_lines(record.document), record_name(record)).configs
+        )
+    return PolicyTable(region, tuple(configs))
+
+
+def record_name(record: PolicyRecord) -> str:
+    """How a stored configuration is named in error messages."""
+    return f"policy:{record.region}@{record.effective_from.isoformat()}"
+
+
+def enter_policy(
+    session: Session, yaml_text: str, actor_id: int | None, now: datetime, source: str = "<entered>"
+) -> list[PolicyRecord]:
+    """Validate and store every configuration of a YAML document, one admin-log entry each.
+
+    Raises PolicyConfigError (file:line and field) and stores nothing when any part is invalid.
+    """
+    table = parse_policy(load_text_with_lines(yaml_text, source), source)
+    stored = []
+    for config in table.configs:
+        stored.append(_store(session, table.region, config, actor_id, now))
+    session.commit()
+    return stored
+
+
+def _store(
+    session: Session, region: str, config: PolicyConfig, actor_id: int | None, now: datetime
+) -> PolicyRecord:
+    document = dump_policy_yaml(PolicyTable(region, (config,)))
+    record = session.scalar(
+        select(PolicyRecord).where(
+            PolicyRecord.region == region, PolicyRecord.effective_from == config.effective_from
+        )
+    )
+    before = None
+    if record is None:
+        record = PolicyRecord(
+            region=region, effective_from=config.effective_from, document=document, entered_at=now
+        )
+        session.add(record)
+    else:
+        before = _jsonable(parse_policy(load_text_with_lines(record.document)).configs[0])
+        record.document = document
+    record.is_example = config.is_example
+    record.entered_by_id, record.entered_at = actor_id, now
+    record.confirmed_by_id = record.confirmed_at = None
+    append_admin_event(
+        session,
+        actor_id=actor_id,
+        action="policy.enter",
+        subject=f"{region}@{config.effective_from.isoformat()}",
+        payload={"before": before, "after": _jsonable(config)},
+        at=now,
+    )
+    return record
+
+
+def _jsonable(config: PolicyConfig) -> dict[str, Any]:
+    # Dates and decimals as text: the admin log stores JSON.
+    return cast(dict[str, Any], json.loads(json.dumps(config_to_dict(config), default=str)))
+
+
+def confirm_policy(session: Session, record: PolicyRecord, actor_id: int, now: datetime) -> None:
+    """An admin confirms example values as the district's own (is_example → false)."""
+    config = parse_policy(load_text_with_lines(record.document)).configs[0]
+    confirmed = dataclasses.replace(config, is_example=False)
+    record.document = dump_policy_yaml(PolicyTable(record.region, (confirmed,)))
+    record.is_example = False
+    record.confirmed_by_id, record.confirmed_at = actor_id, now
+    append_admin_event(
+        session,
+        actor_id=actor_id,
+        action="policy.confirm",
+        subject=f"{record.region}@{record.effective_from.isoformat()}",
+        payload={},
+        at=now,
+    )
+    session.commit()
+
+
+def load_policy_file(
+    session: Session, path: Path, actor_id: int | None, now: datetime
+) -> list[PolicyRecord]:
+    """Enter a policy YAML file (the demo seed's example values, or an admin's file)."""
+    return enter_policy(session, path.read_text(encoding="utf-8"), actor_id, now, str(path))

@@ -1,0 +1,370 @@
+"""Audit search: case events, admin-log entries and full views of personal data.
+
+Filters by user, case number, household (id or head-of-household name), action and a range of
+local dates; jurisdiction is part of every query's WHERE clause: a township user sees events of
+cases (and views of households) inside its subtree only, and admin-log entries made by its own
+subtree's staff; district staff see everything. The CSV export runs the same query and writes
+UTF-8 with a byte-order mark, so that Excel in Chinese opens it without garbling.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from caseflow.casework.personal_data import FIELDS
+from caseflow.clock.workcal import start_of_local_day
+from caseflow.db.models import (
+    AdminEvent,
+    Case,
+    CaseEvent,
+    Household,
+    OrgUnit,
+    PersonalDataView,
+    User,
+)
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.roles import ROLE_LABELS, Role
+from caseflow.kernel.timeutil import LOCAL_TZ
+from caseflow.workflow.registry import registry
+
+# Who may search the audit trail (township leaders within their township).
+AUDIT_ROLES: frozenset[str] = frozenset(
+    {
+        Role.SUPERVISOR.value,
+        Role.ADMIN.value,
+        Role.DISTRICT_APPROVER.value,
+        Role.TOWNSHIP_LEADER.value,
+    }
+)
+
+CASE_EVENTS, ADMIN_EVENTS, PERSONAL_VIEWS = "case_events", "admin_events", "personal_views"
+KINDS: dict[str, str] = {
+    CASE_EVENTS: "案件操作",
+    ADMIN_EVENTS: "系统管理日志",
+    PERSONAL_VIEWS: "个人信息完整查看",
+}
+SYSTEM_NAMES = {"system", "系统"}
+EXPORT_LIMIT = 50_000
+# Labels of events the workflows do not declare (written by the sweep and the queue).
+EXTRA_TRIGGER_LABELS = {
+    "open": "受理",
+    "claim": "认领",
+    "release": "释放认领",
+    "deadline_reminder": "到期提醒",
+    "deadline_overdue": "逾期",
+    "escalated_district": "区级督办",
+    "escalated_bureau": "报局领导",
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """Search terms; empty strings and None mean "any"."""
+
+    user: str = ""  # username or display name ("系统" for the timer sweep)
+    case_no: str = ""  # part of a case number
+    household: str = ""  # a household id, or part of the head of household's name
+    action: str = ""  # a trigger, an admin action, or a personal-data field
+    since: date | None = None  # local dates, inclusive
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseEventRow:
+    id: int
+    at: datetime
+    case_id: int
+    case_no: str
+    household_id: int
+    head_name: str
+    user_name: str
+    role: str
+    trigger: str
+    trigger_label: str
+    from_state: str | None
+    to_state: str
+
+
+@dataclass(frozen=True)
+class AdminEventRow:
+    id: int
+    at: datetime
+    user_name: str
+    action: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class PersonalViewRow:
+    id: int
+    at: datetime
+    user_name: str
+    field: str
+    field_label: str
+    household_id: int | None
+    head_name: str
+    case_id: int | None
+    case_no: str
+    purpose: str
+
+
+Row = CaseEventRow | AdminEventRow | PersonalViewRow
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    kind: str
+    rows: list[Row]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def sees_everything(actor: Actor) -> bool:
+    """District-level (or system) users: the whole district, including admin-log entries."""
+    return len([p for p in actor.org_path.split("/") if p]) <= 1
+
+
+def _time_conditions(column: Any, f: AuditFilters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.since is not None:
+        conds.append(column >= start_of_local_day(f.since))
+    if f.until is not None:
+        conds.append(column < start_of_local_day(f.until + timedelta(days=1)))
+    return conds
+
+
+def _user_condition(column: Any, text: str) -> ColumnElement[bool]:
+    if text.lower() in SYSTEM_NAMES:
+        nobody: ColumnElement[bool] = column.is_(None)
+        return nobody
+    ids = select(User.id).where(or_(User.username == text, User.display_name == text))
+    among: ColumnElement[bool] = column.in_(ids)
+    return among
+
+
+def _household_condition(text: str) -> ColumnElement[bool]:
+    if text.isdigit() and len(text) <= 9:
+        return Household.id == int(text)
+    return Household.head_name.contains(text, autoescape=True)
+
+
+def _display_name(user: Any) -> str:
+    return "系统" if user is None else f"{user.display_name}（{user.username}）"
+
+
+def _case_events_select(actor: Actor, f: AuditFilters) -> Any:
+    conds: list[ColumnElement[bool]] = [Case.org_path.startswith(actor.org_path, autoescape=True)]
+    if f.user:
+        conds.append(_user_condition(CaseEvent.actor_id, f.user))
+    if f.case_no:
+        conds.append(Case.case_no.contains(f.case_no, autoescape=True))
+    if f.household:
+        conds.append(_household_condition(f.household))
+    if f.action:
+        conds.append(CaseEvent.trigger == f.action)
+    conds += _time_conditions(CaseEvent.at, f)
+    return (
+        select(CaseEvent, Case.case_no, Case.workflow_key, Household.id, Household.head_name, User)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .join(Household, Household.id == Case.household_id)
+        .outerjoin(User, User.id == CaseEvent.actor_id)
+        .where(*conds)
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+    )
+
+
+def _role_label(role: str) -> str:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role
+
+
+def _case_event_rows(result: Iterable[Any]) -> Iterator[CaseEventRow]:
+    reg = registry()
+    for ev, case_no, wf_key, hh_id, head, user in result:
+        label = EXTRA_TRIGGER_LABELS.get(ev.trigger) or reg.workflow(wf_key).label_of(ev.trigger)
+        yield CaseEventRow(
+            id=ev.id,
+            at=ev.at,
+            case_id=ev.case_id,
+            case_no=case_no,
+            household_id=hh_id,
+            head_name=head,
+            user_name=_display_name(user),
+            role=_role_label(ev.actor_role),
+            trigger=ev.trigger,
+            trigger_label=label,
+            from_state=ev.from_state,
+            to_state=ev.to_state,
+        )
+
+
+def _admin_events_select(actor: Actor, f: AuditFilters) -> Any:
+    conds: list[ColumnElement[bool]] = []
+    stmt = select(AdminEvent, User).outerjoin(User, User.id == AdminEvent.actor_id)
+    if not sees_everything(actor):
+        # Township staff see what their own subtree's staff did, nothing of the district's.
+        unit = aliased(OrgUnit)
+        stmt = stmt.join(unit, unit.id == User.org_unit_id)
+        conds.append(unit.path.startswith(actor.org_path, autoescape=True))
+    if f.user:
+        conds.append(_user_condition(AdminEvent.actor_id, f.user))
+    for text in (f.case_no, f.household):
+        if text:
+            conds.append(AdminEvent.subject.contains(text, autoescape=True))
+    if f.action:
+        conds.append(AdminEvent.action == f.action)
+    conds += _time_conditions(AdminEvent.at, f)
+    return stmt.where(*conds).order_by(AdminEvent.at.desc(), AdminEvent.id.desc())
+
+
+def _admin_event_rows(result: Iterable[Any]) -> Iterator[AdminEventRow]:
+    for ev, user in result:
+        yield AdminEventRow(ev.id, ev.at, _display_name(user), ev.action, ev.subject)
+
+
+def _views_select(actor: Actor, f: AuditFilters) -> Any:
+    viewed = aliased(Case)
+    conds: list[ColumnElement[bool]] = []
+    if not sees_everything(actor):
+        place = func.coalesce(Household.org_path, viewed.org_path)
+        conds.append(place.startswith(actor.org_path, autoescape=True))
+    if f.user:
+        conds.append(_user_condition(PersonalDataView.user_id, f.user))
+    if f.case_no:
+        conds.append(viewed.case_no.contains(f.case_no, autoescape=True))
+    if f.household:
+        conds.append(_household_condition(f.household))
+    if f.action:
+        conds.append(PersonalDataView.field == f.action)
+    conds += _time_conditions(PersonalDataView.at, f)
+    return (
+        select(PersonalDataView, Household.head_name, viewed.case_no, User)
+        .outerjoin(Household, Household.id == PersonalDataView.household_id)
+        .outerjoin(viewed, viewed.id == PersonalDataView.case_id)
+        .outerjoin(User, User.id == PersonalDataView.user_id)
+        .where(and_(True, *conds))
+        .order_by(PersonalDataView.at.desc(), PersonalDataView.id.desc())
+    )
+
+
+def _view_rows(result: Iterable[Any]) -> Iterator[PersonalViewRow]:
+    for v, head, case_no, user in result:
+        yield PersonalViewRow(
+            id=v.id,
+            at=v.at,
+            user_name=_display_name(user),
+            field=v.field,
+            field_label=FIELDS.get(v.field, v.field),
+            household_id=v.household_id,
+            head_name=head or "",
+            case_id=v.case_id,
+            case_no=case_no or "",
+            purpose=v.purpose,
+        )
+
+
+_QUERIES: dict[str, tuple[Callable[[Actor, AuditFilters], Any], Callable[[Any], Iterator[Any]]]] = {
+    CASE_EVENTS: (_case_events_select, _case_event_rows),
+    ADMIN_EVENTS: (_admin_events_select, _admin_event_rows),
+    PERSONAL_VIEWS: (_views_select, _view_rows),
+}
+
+
+def search(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    filters: AuditFilters,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> AuditPage:
+    """One page of the audit trail of `kind`, newest first, within the actor's jurisdiction."""
+    if kind not in _QUERIES:
+        raise ValueError(f"unknown audit kind {kind!r}")
+    build, convert = _QUERIES[kind]
+    stmt = build(actor, filters)
+    total = int(
+        session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
+    page = max(1, page)
+    result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return AuditPage(kind, list(convert(result)), total, page, per_page)
+
+
+# --- CSV export ---------------------------------------------------------------------------------
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+_COLUMNS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
+    CASE_EVENTS: [
+        ("时间", lambda r: _stamp(r.at)),
+        ("案件编号", lambda r: r.case_no),
+        ("家庭编号", lambda r: r.household_id),
+        ("户主", lambda r: r.head_name),
+        ("操作人", lambda r: r.user_name),
+        ("角色", lambda r: r.role),
+        ("操作", lambda r: r.trigger_label),
+        ("操作代码", lambda r: r.trigger),
+        ("原环节", lambda r: r.from_state or ""),
+        ("新环节", lambda r: r.to_state),
+    ],
+    ADMIN_EVENTS: [
+        ("时间", lambda r: _stamp(r.at)),
+        ("操作人", lambda r: r.user_name),
+        ("操作", lambda r: r.action),
+        ("对象", lambda r: r.subject),
+    ],
+    PERSONAL_VIEWS: [
+        ("时间", lambda r: _stamp(r.at)),
+        ("查看人", lambda r: r.user_name),
+        ("查看内容", lambda r: r.field_label),
+        ("家庭编号", lambda r: r.household_id or ""),
+        ("户主", lambda r: r.head_name),
+        ("案件编号", lambda r: r.case_no),
+        ("用途", lambda r: r.purpose),
+    ],
+}
+
+
+def _cell(value: Any) -> str:
+    text = str(value)
+    # A cell starting like a formula would run in Excel (CSV injection): make it plain text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def export_csv(session: Session, actor: Actor, kind: str, filters: AuditFilters) -> str:
+    """The filtered rows (newest first, at most EXPORT_LIMIT) as CSV text starting with a BOM."""
+    if kind not in _QUERIES:
+        raise ValueError(f"unknown audit kind {kind!r}")
+    build, convert = _QUERIES[kind]
+    columns = _COLUMNS[kind]
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([name for name, _ in columns])
+    result = session.execute(build(actor, filters).limit(EXPORT_LIMIT))
+    for row in convert(result):
+        writer.writerow([_cell(get(row)) for _, get in columns])
+    return out.getvalue()

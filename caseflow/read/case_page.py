@@ -1,0 +1,191 @@
+"""Read-side assembly of the case page: everything a template needs, loaded within jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.casework.assessments import case_assessments
+from caseflow.casework.materials import Material, checklist
+from caseflow.casework.personal_data import may_view_full
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.db.models import Assessment, Attachment, Case, CaseEvent, User
+from caseflow.engine.fire import AvailableTransition, available_transitions
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound
+from caseflow.kernel.money import format_yuan
+from caseflow.kernel.timeutil import local_minute
+from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
+from caseflow.read.queue import CLAIM_EVENT_LABELS
+from caseflow.timer.sweep import SYSTEM_EVENT_LABELS
+from caseflow.workflow.loader import OPEN_TRIGGER
+from caseflow.workflow.model import PayloadField, WorkflowDef
+from caseflow.workflow.registry import registry
+
+# Keys the intake writes into the `open` event besides the summary.
+OPEN_PAYLOAD_LABELS = {
+    "summary": "申请事由",
+    "materials_supplied": "已收材料",
+    "materials_missing": "缺少材料",
+    "duplicate_override": "督查授权跳过重复检查",
+    "staff_relative_declared": "工作人员近亲属备案",
+}
+
+
+def load_case(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case, if inside the actor's jurisdiction (in SQL), else CaseNotFound → 404."""
+    case = session.scalars(
+        select(Case).where(
+            Case.id == case_id, Case.org_path.startswith(actor.org_path, autoescape=True)
+        )
+    ).first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+@dataclass(frozen=True)
+class StateItem:
+    name: str
+    label: str
+    current: bool
+    visited: bool
+    final: bool
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    actor: str
+    role: str
+    label: str
+    from_label: str
+    to_label: str
+    details: list[tuple[str, str]]
+
+
+@dataclass
+class CasePage:
+    case: Case
+    wf: WorkflowDef
+    states: list[StateItem]
+    timeline: list[TimelineItem]
+    deadlines: list[DeadlineView]
+    actions: list[AvailableTransition]
+    attachments: list[Attachment]
+    materials: tuple[Material, ...]
+    full_data_allowed: bool
+    ruleset_label: str = ""
+    pauses: list[PauseView] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    uploader_names: dict[int, str] = field(default_factory=dict)
+
+
+def _show(value: Any, f: PayloadField | None) -> str:
+    if f is not None and f.type == "fen" and isinstance(value, int):
+        return format_yuan(value) + " 元"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_show(v, None)}" for k, v in value.items() if k != "supervisor_id")
+    return str(value)
+
+
+def _system_details(event: CaseEvent) -> list[tuple[str, str]]:
+    # The sweep's payload is bookkeeping; a clerk needs which limit and when it fell due.
+    payload = event.payload or {}
+    out = [("时限", str(payload.get("label", "")))]
+    if payload.get("due_at"):
+        out.append(("到期", local_minute(datetime.fromisoformat(payload["due_at"]))))
+    return out
+
+
+def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
+    if event.trigger in SYSTEM_EVENT_LABELS:
+        return _system_details(event)
+    if event.trigger in CLAIM_EVENT_LABELS:  # which step was claimed; the state did not move
+        return [("办理环节", _label_of_state(wf, event.to_state))]
+    fields: dict[str, PayloadField] = {}
+    for t in wf.transitions:
+        if t.trigger == event.trigger:
+            fields.update({f.name: f for f in t.payload})
+    out = []
+    for key, value in (event.payload or {}).items():
+        if value in (None, "", [], {}):
+            continue
+        label = fields[key].label if key in fields else OPEN_PAYLOAD_LABELS.get(key, key)
+        out.append((label, _show(value, fields.get(key))))
+    return out
+
+
+def _event_label(wf: WorkflowDef, trigger: str) -> str:
+    if trigger == OPEN_TRIGGER:
+        return "受理"
+    # Claims are events of their own (not state changes): the workflow does not declare them.
+    return (
+        SYSTEM_EVENT_LABELS.get(trigger) or CLAIM_EVENT_LABELS.get(trigger) or wf.label_of(trigger)
+    )
+
+
+def _label_of_state(wf: WorkflowDef, name: str | None) -> str:
+    if name is None:
+        return ""
+    return wf.states[name].label if name in wf.states else name
+
+
+def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> CasePage:
+    """Gather the case page's data; nothing here changes the database."""
+    reg = registry()
+    wf = reg.workflow(case.workflow_key)
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    ).all()
+    user_ids = {e.actor_id for e in events if e.actor_id is not None}
+    attachments = session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+    user_ids |= {a.uploaded_by_id for a in attachments}
+    names = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    )
+    visited = {e.to_state for e in events}
+    states = [
+        StateItem(s.name, s.label, s.name == case.state, s.name in visited, s.final)
+        for s in wf.states.values()
+    ]
+    timeline = [
+        TimelineItem(
+            at=e.at,
+            actor=names.get(e.actor_id, "系统") if e.actor_id else "系统",
+            role=e.actor_role,
+            label=_event_label(wf, e.trigger),
+            from_label=_label_of_state(wf, e.from_state),
+            to_label=_label_of_state(wf, e.to_state),
+            details=_details(wf, e),
+        )
+        for e in reversed(events)
+    ]
+    ruleset = reg.rulesets[case.ruleset_key]
+    deadlines = case_deadlines(session, case.id, ruleset, load_calendar(session), now)
+    actions = available_transitions(session, case, actor, now, include_blocked=True, reg=reg)
+    return CasePage(
+        case=case,
+        wf=wf,
+        states=states,
+        timeline=timeline,
+        deadlines=deadlines,
+        actions=actions,
+        attachments=list(attachments),
+        materials=checklist(case.case_type),
+        full_data_allowed=may_view_full(actor),
+        ruleset_label=ruleset.label,
+        pauses=case_pauses_view(session, case.id),
+        assessments=case_assessments(session, case.id),
+        uploader_names=names,
+    )

@@ -1,0 +1,277 @@
+"""Printed notices: acceptance, one-time notice of missing materials, decision / refusal with
+appeal rights, and the village publicity list. Each is one template served two ways: print-ready
+HTML (print CSS, Ctrl+P) and a PDF download (`.pdf` next to the HTML route, same checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, render_template, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from caseflow.db.models import Assessment, Case, CaseEvent, Household, Member, OrgUnit
+from caseflow.kernel.errors import CaseNotFound
+from caseflow.kernel.timeutil import to_local
+from caseflow.read.case_page import load_case
+from caseflow.workflow.registry import registry
+from web import db
+from web.printouts.pdf import PdfUnavailable, pdf_response, render_pdf
+from web.security import CASEWORK_ROLES, current_actor, roles_required
+
+bp = Blueprint("printouts", __name__, url_prefix="/print")
+
+# Decisions a notice can be printed for; refusals and removals carry appeal rights.
+DECISIONS = {
+    "approve": "approval",
+    "township_approve": "approval",
+    "district_approve": "approval",
+    "refuse": "refusal",
+    "township_refuse": "refusal",
+    "district_refuse": "refusal",
+    "approve_removal": "removal",
+    "approve_gradual_exit": "gradual_exit",
+    "decide_keep": "keep",
+}
+PUBLICITY_STATES = ("publicizing",)
+# Document titles for the PDF file name, by decision kind.
+DECISION_TITLES = {
+    None: "决定通知书",
+    "approval": "审核确认通知书",
+    "refusal": "不予确认通知书",
+    "removal": "停止社会救助决定通知书",
+    "gradual_exit": "停止社会救助决定通知书",
+    "keep": "维持社会救助决定通知书",
+}
+PDF_UNAVAILABLE = (
+    "暂时无法生成PDF：服务器缺少PDF排版组件（WeasyPrint 及系统库 Pango）。"
+    "请在网页上按 Ctrl+P 打印，或联系系统管理员安装后再试。"
+)
+
+
+@dataclass(frozen=True)
+class Printout:
+    """A notice ready to render: its template and context, and how to name its PDF."""
+
+    template: str
+    context: dict[str, object]
+    title: str  # Chinese document name, the start of the PDF's file name
+    slug: str  # ASCII name for clients that cannot read an RFC 5987 file name
+
+
+def _html(doc: Printout, pdf_url: str) -> ResponseReturnValue:
+    return render_template(doc.template, pdf=False, pdf_url=pdf_url, **doc.context)
+
+
+def _file_part(text: str) -> str:
+    # Unit names and case numbers are ours, but a file name must never carry a path.
+    return "".join("_" if c in '/\\:*?"<>|' or not c.isprintable() else c for c in text)
+
+
+def _pdf(doc: Printout) -> ResponseReturnValue:
+    html = render_template(doc.template, pdf=True, pdf_url="", **doc.context)
+    try:
+        pdf = render_pdf(html)
+    except PdfUnavailable:
+        return render_template("error.html", code=503, message=PDF_UNAVAILABLE), 503
+    return pdf_response(pdf, _file_part(doc.title) + ".pdf", doc.slug + ".pdf")
+
+
+def _events(case: Case, triggers: tuple[str, ...] | None = None) -> list[CaseEvent]:
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    if triggers:
+        stmt = stmt.where(CaseEvent.trigger.in_(triggers))
+    return list(db.session().scalars(stmt))
+
+
+def _head(case: Case) -> Member | None:
+    members = (
+        db.session()
+        .scalars(select(Member).where(Member.household_id == case.household_id).order_by(Member.id))
+        .all()
+    )
+    return next((m for m in members if m.relation == "户主"), members[0] if members else None)
+
+
+def _case_context(case_id: int) -> dict[str, object]:
+    case = load_case(db.session(), current_actor(), case_id)
+    wf = registry().workflow(case.workflow_key)
+    township = case.org_unit
+    while township.level == "village" and township.parent is not None:
+        township = township.parent
+    return {
+        "case": case,
+        "wf": wf,
+        "head": _head(case),
+        "household": case.household,
+        "township": township,
+        "today": to_local(db.now()).date(),
+    }
+
+
+def _acceptance(case_id: int) -> Printout:
+    """受理通知书."""
+    ctx = _case_context(case_id)
+    case = ctx["case"]
+    assert isinstance(case, Case)
+    opened = _events(case, ("open",))
+    ctx["open_payload"] = opened[0].payload if opened else {}
+    return Printout(
+        "print/acceptance.html", ctx, f"受理通知书-{case.case_no}", f"acceptance-{case.case_no}"
+    )
+
+
+@bp.get("/cases/<int:case_id>/acceptance")
+@roles_required(CASEWORK_ROLES)
+def acceptance(case_id: int) -> ResponseReturnValue:
+    return _html(_acceptance(case_id), url_for("printouts.acceptance_pdf", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/acceptance.pdf")
+@roles_required(CASEWORK_ROLES)
+def acceptance_pdf(case_id: int) -> ResponseReturnValue:
+    return _pdf(_acceptance(case_id))
+
+
+def _missing_materials(case_id: int) -> Printout:
+    """一次性告知书: every missing item of the latest request, listed at once."""
+    ctx = _case_context(case_id)
+    case = ctx["case"]
+    assert isinstance(case, Case)
+    requests = _events(case, ("request_materials",))
+    items: list[str] = []
+    requested_at = None
+    if requests:
+        items = list(requests[-1].payload.get("missing_items", []))
+        requested_at = requests[-1].at
+    else:
+        opened = _events(case, ("open",))
+        items = list(opened[0].payload.get("materials_missing", [])) if opened else []
+        requested_at = opened[0].at if opened else None
+    ctx.update(items=items, requested_at=requested_at)
+    return Printout(
+        "print/missing.html", ctx, f"一次性告知书-{case.case_no}", f"missing-{case.case_no}"
+    )
+
+
+@bp.get("/cases/<int:case_id>/missing-materials")
+@roles_required(CASEWORK_ROLES)
+def missing_materials(case_id: int) -> ResponseReturnValue:
+    url = url_for("printouts.missing_materials_pdf", case_id=case_id)
+    return _html(_missing_materials(case_id), url)
+
+
+@bp.get("/cases/<int:case_id>/missing-materials.pdf")
+@roles_required(CASEWORK_ROLES)
+def missing_materials_pdf(case_id: int) -> ResponseReturnValue:
+    return _pdf(_missing_materials(case_id))
+
+
+def _payment_start(day: date) -> str:
+    # 低保 is paid from the month after approval (DOMAIN.md).
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return f"{year}年{month}月"
+
+
+def _decision(case_id: int) -> Printout:
+    """Decision or refusal notice, with reasons and appeal rights (行政复议 / 行政诉讼)."""
+    ctx = _case_context(case_id)
+    case = ctx["case"]
+    assert isinstance(case, Case)
+    found = _events(case, tuple(DECISIONS))
+    event = found[-1] if found else None
+    kind = DECISIONS[event.trigger] if event else None
+    pay_from = _payment_start(to_local(event.at).date()) if event and kind == "approval" else ""
+    ctx.update(event=event, kind=kind, pay_from=pay_from)
+    title = DECISION_TITLES[kind]
+    return Printout(
+        "print/decision.html", ctx, f"{title}-{case.case_no}", f"decision-{case.case_no}"
+    )
+
+
+@bp.get("/cases/<int:case_id>/decision")
+@roles_required(CASEWORK_ROLES)
+def decision(case_id: int) -> ResponseReturnValue:
+    return _html(_decision(case_id), url_for("printouts.decision_pdf", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/decision.pdf")
+@roles_required(CASEWORK_ROLES)
+def decision_pdf(case_id: int) -> ResponseReturnValue:
+    return _pdf(_decision(case_id))
+
+
+@bp.get("/publicity")
+@roles_required(CASEWORK_ROLES)
+def publicity_index() -> ResponseReturnValue:
+    """Choose the village or township whose publicity list to print."""
+    actor = current_actor()
+    units = (
+        db.session()
+        .scalars(
+            select(OrgUnit)
+            .where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
+            .order_by(OrgUnit.path)
+        )
+        .all()
+    )
+    return render_template("print/publicity_index.html", units=units)
+
+
+def _publicity(org_code: str) -> Printout:
+    """公示名单: households under publicity in a unit; ID numbers masked."""
+    session, actor = db.session(), current_actor()
+    unit = session.scalar(
+        select(OrgUnit).where(
+            OrgUnit.code == org_code[:20],
+            OrgUnit.path.startswith(actor.org_path, autoescape=True),
+        )
+    )
+    if unit is None:
+        raise CaseNotFound("单位不存在或不在您的管辖范围内")
+    cases = session.scalars(
+        select(Case)
+        .join(Household, Case.household_id == Household.id)
+        .where(
+            Case.state.in_(PUBLICITY_STATES),
+            Case.org_path.startswith(unit.path, autoescape=True),
+            Case.org_path.startswith(actor.org_path, autoescape=True),
+        )
+        .order_by(Case.case_type, Case.case_no)
+    ).all()
+    rows = []
+    for case in cases:
+        members = case.household.members if case.household is not None else []
+        head = next((m for m in members if m.relation == "户主"), members[0] if members else None)
+        assessment = session.scalar(
+            select(Assessment)
+            .where(Assessment.case_id == case.id)
+            .order_by(Assessment.id.desc())
+            .limit(1)
+        )
+        rows.append((case, head, len(members), assessment))
+    today = to_local(db.now()).date()
+    ctx: dict[str, object] = {"unit": unit, "rows": rows, "today": today}
+    stamp = today.strftime("%Y%m%d")
+    return Printout(
+        "print/publicity.html",
+        ctx,
+        f"公示名单-{unit.name}-{stamp}",
+        f"publicity-{unit.code}-{stamp}",
+    )
+
+
+@bp.get("/publicity/<org_code>")
+@roles_required(CASEWORK_ROLES)
+def publicity(org_code: str) -> ResponseReturnValue:
+    doc = _publicity(org_code)
+    unit = doc.context["unit"]
+    assert isinstance(unit, OrgUnit)
+    return _html(doc, url_for("printouts.publicity_pdf", org_code=unit.code))
+
+
+@bp.get("/publicity/<org_code>.pdf")
+@roles_required(CASEWORK_ROLES)
+def publicity_pdf(org_code: str) -> ResponseReturnValue:
+    return _pdf(_publicity(org_code))
