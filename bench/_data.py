@@ -25,12 +25,15 @@ from sqlalchemy.orm import Session
 from caseflow import SEED_DIR
 from caseflow.accounts.orgs import add_unit, ensure_district, unit_by_code
 from caseflow.accounts.users import new_user
+from caseflow.bootstrap import boot
 from caseflow.db.models import Household, Member, MemberIncome, OrgUnit
 from caseflow.engine.fire import fire, open_case
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import Role
 from caseflow.policy.store import load_policy_file
+
+boot()  # the composition root, as every entry point calls it
 
 SH = ZoneInfo("Asia/Shanghai")
 # A Monday in an ordinary working week.

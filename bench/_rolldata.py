@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.accounts.orgs import add_unit, ensure_district, unit_by_code
 from caseflow.accounts.users import new_user
+from caseflow.bootstrap import boot
 from caseflow.db.models import (
     Case,
     CaseEvent,
@@ -35,6 +36,8 @@ from caseflow.kernel.actors import Actor
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import LOCAL_TZ
+
+boot()  # the composition root, as every entry point calls it
 
 TOWNSHIP = "640502100"
 MONTH = "2026-12"

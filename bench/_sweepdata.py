@@ -33,6 +33,7 @@ import psycopg
 from sqlalchemy import JSON, Engine, inspect
 
 from caseflow.accounts.orgs import DISTRICT, TOWNSHIPS
+from caseflow.bootstrap import boot
 from caseflow.clock import deadlines as dl
 from caseflow.clock.workcal import WorkdayCalendar, due_or_none
 from caseflow.db.models import Base
@@ -42,6 +43,8 @@ from caseflow.kernel.timeutil import LOCAL_TZ
 from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.registry import registry
 from caseflow.workflow.rulesets import RuleSet
+
+boot()  # the composition root, as every entry point calls it
 
 # Five past midnight on a Friday of an ordinary working week (2026 is covered by the
 # chinesecalendar package): working-day limits end at 23:59:59.999999 local and overdue starts at

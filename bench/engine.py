@@ -89,10 +89,13 @@ from _pg import SERVER_SETTINGS, find_pg_bin, throwaway_server  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
+from caseflow.bootstrap import boot  # noqa: E402
 from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
 from caseflow.db.schema import upgrade  # noqa: E402
 from caseflow.engine.audit import verify_chains  # noqa: E402
 from caseflow.workflow.registry import registry  # noqa: E402
+
+boot()  # the composition root, as every entry point calls it
 
 RESULTS = ROOT / "bench" / "results" / "engine.json"
 TARGET = 0.5

@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 from _pg import find_pg_bin, throwaway_server  # noqa: E402
 
 from caseflow.accounts.orgs import TOWNSHIPS  # noqa: E402
+from caseflow.bootstrap import boot  # noqa: E402
 from caseflow.clock.calendar_store import load_calendar  # noqa: E402
 from caseflow.clock.workcal import end_of_local_day, local_date  # noqa: E402
 from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
@@ -81,6 +82,8 @@ from caseflow.read.queue import (  # noqa: E402
 )
 from caseflow.read.queue import _prefix as org_prefix  # noqa: E402  (the queue's jurisdiction test)
 from caseflow.workflow.registry import registry  # noqa: E402
+
+boot()  # the composition root, as every entry point calls it
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 DISTRICT = "640502"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench._pg import find_pg_bin, pg_version, throwaway_server  # noqa: E402
 from bench._rolldata import MONTH, NOW, build  # noqa: E402
+from caseflow.bootstrap import boot  # noqa: E402
 from caseflow.db.engine import make_engine  # noqa: E402
 from caseflow.db.models import Case  # noqa: E402
 from caseflow.db.schema import upgrade  # noqa: E402
@@ -39,6 +40,8 @@ from caseflow.payments.models import RiskFinding  # noqa: E402
 from caseflow.payments.months import add_months  # noqa: E402
 from caseflow.payments.roll import prepare_roll  # noqa: E402
 from caseflow.workflow.registry import registry  # noqa: E402
+
+boot()  # the composition root, as every entry point calls it
 
 
 def databases(backend: str) -> Iterator[tuple[str, str]]:

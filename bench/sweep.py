@@ -61,6 +61,7 @@ from bench._sweepdata import (  # noqa: E402
     load_postgres,
     load_sqlite,
 )
+from caseflow.bootstrap import boot  # noqa: E402
 from caseflow.clock.calendar_store import load_calendar  # noqa: E402
 from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
 from caseflow.db.models import CaseEvent, Deadline, Notification  # noqa: E402
@@ -69,6 +70,8 @@ from caseflow.engine.audit import GENESIS_HASH, event_hash  # noqa: E402
 from caseflow.read.board_counts import daily_roll  # noqa: E402
 from caseflow.timer.sweep import SweepReport, due_deadline_ids, sweep  # noqa: E402
 from caseflow.workflow.registry import registry  # noqa: E402
+
+boot()  # the composition root, as every entry point calls it
 
 MAX_RATIO = 1.5
 RESULTS = ROOT / "bench" / "results" / "sweep.json"

@@ -55,13 +55,14 @@ sys.path.insert(0, str(ROOT))
 import _pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-# The models first: importing caseflow.engine.audit first runs into models → api_tokens → audit.
-import caseflow.db.models  # noqa: E402,F401
+from caseflow.bootstrap import boot  # noqa: E402
 from caseflow.db.engine import make_engine, make_session_factory  # noqa: E402
 from caseflow.db.models import CaseEvent, User  # noqa: E402
 from caseflow.engine.audit import verify_chains  # noqa: E402
 from caseflow.kernel.timeutil import LOCAL_TZ  # noqa: E402
 from caseflow.seed.demo import DEMO_PASSWORD, DISTRICT_ACCOUNTS  # noqa: E402
+
+boot()  # the composition root, as every entry point calls it
 
 # Triggers a load-test user never fires: they end a case without work (the rest go through).
 SKIPPED_TRIGGERS = frozenset({"withdraw", "cancel"})

@@ -13,10 +13,15 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 from support import World, build_world
 
+from caseflow.bootstrap import boot
 from caseflow.db.engine import make_engine, make_session_factory
 from caseflow.db.schema import upgrade
 
 REQUIRE_PG = os.environ.get("CASEFLOW_REQUIRE_POSTGRES") == "1"
+
+# The composition root, as every entry point calls it: guards, effects and hooks installed,
+# every table mapped, the workflow registry loaded.
+boot()
 
 
 @pytest.fixture(scope="session")

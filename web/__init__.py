@@ -12,11 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Blueprint, Flask, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
+from caseflow.bootstrap import boot
 from caseflow.db.engine import database_url
 from caseflow.kernel.timeutil import utcnow
 
@@ -44,8 +45,34 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def blueprints() -> list[Blueprint]:
+    """Every area of the app, one blueprint each (imported here: each imports the app's helpers)."""
+    from web import (
+        admin,  # accounts
+        audit,  # 审计 search
+        auth,  # sign in / out, password
+        campaigns,  # 排查摸底 (campaign progress by township)
+        cases,  # case list and case page
+        desk,  # 一门受理
+        inbox,  # 消息
+        ledger,  # 台账比对 (roster upload, comparison worklist)
+        payments,  # 发放名册 (monthly roll, risk checks, bank files)
+        queue,  # 待办 (queue, claim, batch sign-off)
+        reviews,  # 复核计划
+        standard_rise,  # 提标名单
+        supervise,  # 督办 board
+    )
+    from web.api import admin as api_admin  # JSON API token admin page
+    from web.api import views as api  # JSON API /api/v1 (bearer tokens)
+    from web.printouts import views as printouts  # printed notices, PDFs
+
+    areas = (auth, desk, cases, printouts, admin, queue, supervise, inbox, audit, api, api_admin)
+    return [area.bp for area in (*areas, ledger, campaigns, payments, standard_rise, reviews)]
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides defaults (tests pass DATABASE_URL, NOW, TESTING…)."""
+    boot()
     app = Flask(__name__, instance_relative_config=True)
     config = dict(config or {})
     instance = Path(app.instance_path)
@@ -81,41 +108,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from web import admin, auth, cases, desk
-    from web.printouts import views as printouts
-
-    for module in (auth, desk, cases, printouts, admin):
-        app.register_blueprint(module.bp)
-    from web.queue import bp as queue_bp  # 待办 (queue, claim, batch sign-off)
-
-    app.register_blueprint(queue_bp)
-    from web import audit, inbox, supervise  # 督办 board, 消息 inbox, 审计 search
-
-    for module in (supervise, inbox, audit):
-        app.register_blueprint(module.bp)
-    from web.api import admin as api_admin  # JSON API /api/v1 (bearer tokens); token admin page
     from web.api import views as api
 
     app.config.setdefault("API_RATE_LIMIT", api.DEFAULT_RATE_LIMIT)  # requests per token …
     app.config.setdefault("API_RATE_WINDOW_SECONDS", api.DEFAULT_RATE_WINDOW)  # … per window
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api_admin.bp)
-    from web.ledger import bp as ledger_bp  # 台账比对 (roster upload, comparison worklist)
-
-    app.register_blueprint(ledger_bp)
-    from web.campaigns import bp as campaigns_bp  # 排查摸底 (campaign progress by township)
-
-    app.register_blueprint(campaigns_bp)
-
-    from web.payments import bp as payments_bp  # 发放名册 (monthly roll, risk checks, bank files)
-
-    app.register_blueprint(payments_bp)
-    from web.standard_rise import bp as rise_bp  # 提标名单 (approve a new standard's amounts)
-
-    app.register_blueprint(rise_bp)
-    from web.reviews import bp as reviews_bp  # 复核计划 (periodic reviews due and overdue)
-
-    app.register_blueprint(reviews_bp)
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
     from web.home import home_endpoint
 
     @app.get("/")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.casework.batch import MAX_BATCH, fire_batch
+from caseflow.casework.claims import EXCLUDED_TRIGGERS, claim, release
 from caseflow.casework.households import parse_row_id
 from caseflow.casework.intake import CASE_TYPE_LABELS
 from caseflow.clock.calendar_store import load_calendar
@@ -28,14 +29,11 @@ from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
 from caseflow.read.queue import (
     ASSIGNEE_CHOICES,
-    EXCLUDED_TRIGGERS,
     TABS,
     QueueFilters,
     QueueRow,
     actionable_pairs,
-    claim,
     queue_page,
-    release,
 )
 from caseflow.workflow.model import TransitionDef
 from caseflow.workflow.registry import registry

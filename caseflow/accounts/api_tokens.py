@@ -21,10 +21,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from caseflow.db.models import Base, OrgUnit, User
+from caseflow.engine.audit import append_admin_event
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.timeutil import require_aware
 
-if TYPE_CHECKING:  # caseflow.kernel.actors imports the models, which import this module
+if TYPE_CHECKING:
     from caseflow.kernel.actors import Actor
 
 PREFIX = "cf_"
@@ -149,10 +150,6 @@ def create_token(
     try:
         session.add(token)
         session.flush()
-        # Imported here: caseflow.db.models imports this module, and caseflow.engine.audit imports
-        # models.
-        from caseflow.engine.audit import append_admin_event
-
         append_admin_event(
             session,
             actor_id=created_by_id,
@@ -195,10 +192,6 @@ def revoke_token(
     try:
         token.revoked_at = now
         token.revoked_by_id = revoked_by_id
-        # Imported here: caseflow.db.models imports this module, and caseflow.engine.audit imports
-        # models.
-        from caseflow.engine.audit import append_admin_event
-
         append_admin_event(
             session,
             actor_id=revoked_by_id,

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from caseflow.casework.facts_adapter import applicant, household_facts, member_facts
 from caseflow.db.models import Assessment, Case, Household, OrgUnit
 from caseflow.db.record import CaseView
-from caseflow.engine.effects import EffectContext, effect
-from caseflow.engine.guards import GuardContext, guard
+from caseflow.engine.effects import EffectContext
+from caseflow.engine.guards import GuardContext
+from caseflow.engine.plugins import Plugin
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.amounts import compute_amount
@@ -34,6 +35,9 @@ from caseflow.policy.temporary import (
     approval_level,
     assess_temporary_with,
 )
+
+# Guards, effects and hooks of this module, installed by caseflow.bootstrap.
+plugin = Plugin("casework.assessments")
 
 SUPPORT_MODES = {"集中供养": "centralised", "分散供养": "dispersed"}
 TEMPORARY_KINDS = {"急难型": "urgent", "支出型": "expenditure"}
@@ -89,7 +93,7 @@ def _household(session: Session, case: CaseView) -> Household:
     return household
 
 
-@effect("record_means_test")
+@plugin.effect("record_means_test")
 def record_means_test(ctx: EffectContext) -> None:
     """家庭经济状况核对: means test, suggested class and gap amount, with every rule shown."""
     day = to_local(ctx.now).date()
@@ -114,7 +118,7 @@ def record_means_test(ctx: EffectContext) -> None:
     )
 
 
-@effect("record_tekun_assessment")
+@plugin.effect("record_tekun_assessment")
 def record_tekun_assessment(ctx: EffectContext) -> None:
     """特困: the three conditions, the six-item self-care assessment, and the monthly support."""
     day = to_local(ctx.now).date()
@@ -168,7 +172,7 @@ def _temporary_decision(ctx: GuardContext | EffectContext):  # type: ignore[no-u
     return config, assess_temporary_with(request, _prior_temporary(ctx.session, ctx.case), config)
 
 
-@guard("temporary_not_repeated", needs_payload=True)
+@plugin.guard("temporary_not_repeated", needs_payload=True)
 def temporary_not_repeated(ctx: GuardContext) -> str | None:
     """The same cause again within the window, without new grounds, is refused (case linked)."""
     _, result = _temporary_decision(ctx)
@@ -177,7 +181,7 @@ def temporary_not_repeated(ctx: GuardContext) -> str | None:
     return None
 
 
-@effect("record_temporary_assessment")
+@plugin.effect("record_temporary_assessment")
 def record_temporary_assessment(ctx: EffectContext) -> None:
     """临时救助: cap by cause, repeat-cause check, approval level."""
     config, result = _temporary_decision(ctx)
@@ -222,7 +226,7 @@ def case_assessments(session: Session, case_id: int) -> list[Assessment]:
     )
 
 
-@guard("assessment_recorded")
+@plugin.guard("assessment_recorded")
 def assessment_recorded(ctx: GuardContext) -> str | None:
     """The case may leave verify only with an assessment recorded during this visit."""
     row = latest_assessment(ctx.session, ctx.case)
@@ -231,7 +235,7 @@ def assessment_recorded(ctx: GuardContext) -> str | None:
     return "须先录入家庭经济状况核对（或自理能力评估）结果"
 
 
-@guard("covered_persons_rule", needs_payload=True)
+@plugin.guard("covered_persons_rule", needs_payload=True)
 def covered_persons_rule(ctx: GuardContext) -> str | None:
     """A covers the whole household; B and C at least two persons unless single-person."""
     assert ctx.payload is not None
@@ -242,7 +246,7 @@ def covered_persons_rule(ctx: GuardContext) -> str | None:
     return None if result.passed else f"{result.label_zh}：{result.detail_zh}"
 
 
-@guard("amount_within_assessed_cap", needs_payload=True)
+@plugin.guard("amount_within_assessed_cap", needs_payload=True)
 def amount_within_assessed_cap(ctx: GuardContext) -> str | None:
     """A decided amount may not exceed the cap computed by the recorded assessment."""
     assert ctx.payload is not None
@@ -258,7 +262,7 @@ def amount_within_assessed_cap(ctx: GuardContext) -> str | None:
     )
 
 
-@guard("within_township_ceiling", needs_payload=True)
+@plugin.guard("within_township_ceiling", needs_payload=True)
 def within_township_ceiling(ctx: GuardContext) -> str | None:
     """Small temporary-assistance amounts are approved by the township (filed with the district)."""
     assert ctx.payload is not None

@@ -13,19 +13,23 @@ the case's place is told.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import CaseEvent, User
-from caseflow.engine.effects import EffectContext, effect
-from caseflow.inbox.send import Message, deliver, notify, recipients
+from caseflow.engine.effects import EffectContext
+from caseflow.engine.plugins import Plugin
+from caseflow.engine.uow import on_commit
+from caseflow.inbox.send import deliver, notify, recipients
 from caseflow.kernel.roles import ROLE_LABELS, Role
+
+# Guards, effects and hooks of this module, installed by caseflow.bootstrap.
+plugin = Plugin("casework.sendback")
 
 RETURN_EFFECT = "notify_returned"
 RETURNED_KIND = "returned"
-_PENDING = "caseflow_pending_messages"
 # caseflow.read.queue's CLAIM_TRIGGER / RELEASE_TRIGGER; importing the queue here would be circular
 # (the queue loads the registry, which loads this module).
 CLAIM_TRIGGERS = ("claim", "release")
@@ -66,7 +70,7 @@ def _role_label(role: str) -> str:
         return role
 
 
-@effect(RETURN_EFFECT)
+@plugin.effect(RETURN_EFFECT)
 def notify_returned(ctx: EffectContext) -> None:
     """Inbox rows for a case sent back; the texts say who returned it, from where, and why."""
     session, case, wf = ctx.session, ctx.case, ctx.workflow
@@ -100,17 +104,5 @@ def notify_returned(ctx: EffectContext) -> None:
         body=body,
         now=ctx.now,
     )
-    session.info.setdefault(_PENDING, []).extend(messages)
-
-
-# Messages wait in the session until its transaction ends: sent on commit, dropped on rollback.
-@event.listens_for(Session, "after_commit")
-def _send_pending(session: Session) -> None:
-    messages: list[Message] = session.info.pop(_PENDING, [])
-    if messages:
-        deliver(messages)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_PENDING, None)
+    # Outside senders hear of it once the return is committed; never for a rolled-back one.
+    on_commit(session, partial(deliver, messages))

@@ -32,8 +32,7 @@ def _fail(message: str) -> None:
 def create(name: str, stages: str, run_id: str, district_after: str, username: str) -> None:
     """Create a campaign with dated stages."""
     from caseflow.campaigns.service import create_campaign, parse_stages_spec
-    from caseflow.cli.ledger_helpers import actor_by_username
-    from caseflow.cli.main import cli_session
+    from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.timeutil import utcnow
 
     with cli_session() as session:
@@ -68,8 +67,7 @@ def create(name: str, stages: str, run_id: str, district_after: str, username: s
 def link(campaign_id: int, run_id: str, username: str) -> None:
     """Link a comparison run to a campaign."""
     from caseflow.campaigns.service import link_run
-    from caseflow.cli.ledger_helpers import actor_by_username
-    from caseflow.cli.main import cli_session
+    from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.timeutil import utcnow
 
     with cli_session() as session:
@@ -94,8 +92,7 @@ def link(campaign_id: int, run_id: str, username: str) -> None:
 def status(username: str | None) -> None:
     """Each campaign's stages and per-township progress (resolved / total)."""
     from caseflow.campaigns.progress import campaigns, current_stage, township_progress
-    from caseflow.cli.ledger_helpers import actor_by_username
-    from caseflow.cli.main import cli_session
+    from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.clock.workcal import local_date
     from caseflow.kernel.timeutil import utcnow
 

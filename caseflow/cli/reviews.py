@@ -15,7 +15,7 @@ def reviews() -> None:
 @reviews.command("sync")
 def reviews_sync() -> None:
     """(Re)build review schedules from approved 低保 / 特困 cases and completed reviews."""
-    from caseflow.cli.main import cli_session
+    from caseflow.cli.helpers import cli_session
     from caseflow.kernel.timeutil import utcnow
     from caseflow.reviews.sync import sync_schedules
 
@@ -28,7 +28,7 @@ def reviews_sync() -> None:
 @click.option("--now", "now_text", default=None, help="ISO 8601; without offset = Asia/Shanghai.")
 def reviews_open(now_text: str | None) -> None:
     """Open the reviews that have fallen due (the sweep does this too)."""
-    from caseflow.cli.main import ready_engine
+    from caseflow.cli.helpers import ready_engine
     from caseflow.db.engine import make_session_factory
     from caseflow.kernel.timeutil import parse_aware, utcnow
     from caseflow.reviews.opening import open_due_reviews

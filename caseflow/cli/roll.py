@@ -24,8 +24,7 @@ def _fail(message: str) -> None:
 @click.option("--user", "username", required=True, help="编制人（乡镇审核或乡镇领导）。")
 def roll_prepare(township: str, month: str, username: str) -> None:
     """Prepare the roll of TOWNSHIP for MONTH: rows from the cases, risk findings listed."""
-    from caseflow.cli.ledger_helpers import actor_by_username
-    from caseflow.cli.main import cli_session
+    from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.errors import CaseflowError
     from caseflow.kernel.money import format_yuan
     from caseflow.kernel.timeutil import utcnow
@@ -53,8 +52,7 @@ def roll_prepare(township: str, month: str, username: str) -> None:
 @click.option("--user", "username", required=True, help="批准人（区民政审批）。")
 def roll_approve_rise(effective_from: str, region: str, username: str) -> None:
     """Approve the 提标 list from EFFECTIVE_FROM (YYYY-MM-DD): new amounts into the next roll."""
-    from caseflow.cli.ledger_helpers import actor_by_username
-    from caseflow.cli.main import cli_session
+    from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.errors import CaseflowError
     from caseflow.kernel.timeutil import utcnow
     from caseflow.payments.adjustments import approve_rise

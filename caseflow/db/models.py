@@ -637,7 +637,3 @@ class ComparisonResult(Base):
         UniqueConstraint("run_id", "household_key", name="uq_comparison_results_run_household"),
         Index("ix_comparison_results_run_place", "run_id", "township_code", "category"),
     )
-
-
-from caseflow.accounts import api_tokens as _api_tokens  # noqa: E402,F401  (API tokens, rate windows)
-from caseflow.payments import models as _payments  # noqa: E402,F401  (rolls, rows, findings)

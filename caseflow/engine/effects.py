@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from caseflow.clock import deadlines
+from caseflow.engine.plugins import Plugin
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -36,29 +37,13 @@ class EffectContext:
 
 
 EffectFn = Callable[[EffectContext], None]
-EFFECTS: dict[str, EffectFn] = {}
+# The effects every workflow may name (installed by caseflow.bootstrap).
+plugin = Plugin("engine.effects")
 
 
-def effect(name: str) -> Callable[[EffectFn], EffectFn]:
-    """Register `fn` under `name` for use in workflow YAML."""
-
-    def register(fn: EffectFn) -> EffectFn:
-        if name in EFFECTS:
-            raise ValueError(f"effect {name} registered twice")
-        EFFECTS[name] = fn
-        return fn
-
-    return register
-
-
-@effect("extend_total_deadline")
+@plugin.effect("extend_total_deadline")
 def extend_total_deadline(ctx: EffectContext) -> None:
     """30 → 45 working days, once; the event records who extended and why."""
     assert ctx.workflow.total_deadline is not None
     rule = ctx.ruleset.rule(ctx.workflow.total_deadline)
     deadlines.extend_total(ctx.session, ctx.case, ctx.ruleset, ctx.calendar, rule)
-
-
-# Effects written in modules of their own register themselves on import; the engine and the
-# workflow registry both import this module, so importing them here makes the names known.
-from caseflow.casework import sendback as _returns  # noqa: E402,F401  (notify_returned: 退回 inbox rows)

@@ -19,12 +19,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from caseflow.clock import deadlines
@@ -34,13 +34,13 @@ from caseflow.db.models import Case, Household, OrgUnit
 from caseflow.db.record import CaseRecord, CaseView, record_from_row
 from caseflow.engine import statements as firesql
 from caseflow.engine.audit import append_event
-from caseflow.engine.effects import EFFECTS, EffectContext
-from caseflow.engine.guards import GUARDS, GuardContext
-from caseflow.engine.hooks import AFTER_COMMIT_HOOKS
+from caseflow.engine.effects import EffectContext
+from caseflow.engine.guards import GuardContext
 from caseflow.engine.payload import validate_payload
+from caseflow.engine.plugins import AFTER_COMMIT_HOOKS, EFFECTS, GUARDS
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import (
-    CaseflowError,
     CaseNotFound,
     ConcurrencyConflict,
     GuardFailed,
@@ -157,13 +157,6 @@ def _lock_case(
     return record_from_row(row), newest
 
 
-def _start_unit_of_work(session: Session) -> None:
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("fire() needs a session without pending changes")
-    if session.in_transaction():
-        session.commit()  # end a read-only transaction so the lock is taken on fresh data
-
-
 def fire(
     session: Session,
     case_id: int,
@@ -178,8 +171,7 @@ def fire(
     """Move a case by `trigger`, or raise a CaseflowError having changed nothing."""
     require_aware(now, "now")
     reg = reg or registry()
-    _start_unit_of_work(session)
-    try:
+    with UnitOfWork(session) as uow:
         case, newest = _lock_case(session, case_id, actor)
         if expected_version is not None and case.version != expected_version:
             raise ConcurrencyConflict(
@@ -193,28 +185,20 @@ def fire(
         ruleset = reg.rulesets[case.ruleset_key]
         _check_guards(t, GuardContext(session, case, actor, now, ruleset, clean))
         result = _apply(session, reg, wf, case, t, actor, role, now, clean, ruleset, newest)
-        session.commit()
-    except CaseflowError:
-        session.rollback()
-        raise
-    except (StaleDataError, IntegrityError) as exc:
-        session.rollback()
-        raise ConcurrencyConflict(detail=str(exc)) from exc
-    except OperationalError as exc:
-        session.rollback()
-        if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
-            raise ConcurrencyConflict(detail=str(exc)) from exc
-        raise
-    except BaseException:
-        session.rollback()
-        raise
+        if AFTER_COMMIT_HOOKS:
+            uow.on_commit(partial(_run_after_commit_hooks, session, result))
+        uow.commit()
+    return result
+
+
+def _run_after_commit_hooks(session: Session, result: FireResult) -> None:
     for hook in AFTER_COMMIT_HOOKS:
         try:
             hook(session, result)
         except Exception:  # follow-up work must never undo or block a committed change
-            session.rollback()
+            if session.in_transaction():
+                session.rollback()
             log.exception("after-commit hook failed for case %s", result.case_id)
-    return result
 
 
 def _apply(
@@ -385,8 +369,8 @@ def open_case(
             return _open_case_once(
                 session, reg, wf, household_id, actor, now, flags, summary, payload
             )
-        except IntegrityError as exc:
-            if _is_second_open_review(exc):
+        except ConcurrencyConflict as exc:
+            if _is_second_open_review(exc.__cause__):
                 raise ConcurrencyConflict("本户已有未办结的定期复核案件，不能重复开启") from None
             # Two desks numbered a case at the same moment; the loser takes the next number.
             if attempt == 2:
@@ -394,9 +378,11 @@ def open_case(
     raise AssertionError("unreachable")
 
 
-def _is_second_open_review(exc: IntegrityError) -> bool:
+def _is_second_open_review(exc: BaseException | None) -> bool:
     """The unique partial index `uq_cases_one_open_review` (migration 0005) refused the insert:
     PostgreSQL names the index, SQLite the column (the case number is its only other unique key)."""
+    if not isinstance(exc, IntegrityError):
+        return False
     text = str(exc.orig)
     return "uq_cases_one_open_review" in text or "cases.household_id" in text
 
@@ -412,13 +398,9 @@ def _open_case_once(
     summary: str,
     payload: Mapping[str, Any] | None,
 ) -> Case:
-    _start_unit_of_work(session)
-    try:
+    with UnitOfWork(session) as uow:
         case = create_case(session, reg, wf, household_id, actor, now, flags, summary, payload)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return case
 
 

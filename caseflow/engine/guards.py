@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, func, or_, select
 from caseflow.db.models import Case, CaseEvent, Member
 from caseflow.db.rawsql import RawStatement
 from caseflow.db.record import CaseView
+from caseflow.engine.plugins import Plugin
 from caseflow.kernel.timeutil import to_local
 
 if TYPE_CHECKING:
@@ -39,27 +40,8 @@ class GuardContext:
 
 GuardFn = Callable[[GuardContext], "str | None"]
 
-
-@dataclass(frozen=True)
-class Guard:
-    name: str
-    fn: GuardFn
-    needs_payload: bool  # such guards are judged only when the form is submitted
-
-
-GUARDS: dict[str, Guard] = {}
-
-
-def guard(name: str, *, needs_payload: bool = False) -> Callable[[GuardFn], GuardFn]:
-    """Register `fn` under `name` for use in workflow YAML."""
-
-    def register(fn: GuardFn) -> GuardFn:
-        if name in GUARDS:
-            raise ValueError(f"guard {name} registered twice")
-        GUARDS[name] = Guard(name, fn, needs_payload)
-        return fn
-
-    return register
+# The guards every workflow may name (installed by caseflow.bootstrap).
+plugin = Plugin("engine.guards")
 
 
 def events_in_current_visit(session: Session, case: Case) -> list[CaseEvent]:
@@ -107,7 +89,7 @@ def signers_in_current_visit(session: Session, case: CaseView) -> set[int]:
     return {row[0] for row in _SIGNERS.all(session, {"g_case": case.id})}
 
 
-@guard("two_investigators_signed")
+@plugin.guard("two_investigators_signed")
 def two_investigators_signed(ctx: GuardContext) -> str | None:
     """Home visits need two staff, both signing (入户调查须两人以上并签字)."""
     count = len(signers_in_current_visit(ctx.session, ctx.case))
@@ -116,7 +98,7 @@ def two_investigators_signed(ctx: GuardContext) -> str | None:
     return f"入户调查须由两名不同调查员签字，目前仅 {count} 人签字"
 
 
-@guard("not_signed_yet")
+@plugin.guard("not_signed_yet")
 def not_signed_yet(ctx: GuardContext) -> str | None:
     """The same investigator cannot count twice towards the two signatures."""
     if ctx.actor.user_id in signers_in_current_visit(ctx.session, ctx.case):
@@ -140,19 +122,19 @@ def _applicant_is_minor(ctx: GuardContext) -> bool:
     return applicant is not None and _age_on(applicant.birth_date, to_local(ctx.now).date()) < 18
 
 
-@guard("applicant_not_minor")
+@plugin.guard("applicant_not_minor")
 def applicant_not_minor(ctx: GuardContext) -> str | None:
     """特困: minors are not publicised."""
     return "申请人为未成年人，依规不予公示" if _applicant_is_minor(ctx) else None
 
 
-@guard("applicant_is_minor")
+@plugin.guard("applicant_is_minor")
 def applicant_is_minor(ctx: GuardContext) -> str | None:
     """Only a minor's 特困 case may skip publicity."""
     return None if _applicant_is_minor(ctx) else "申请人已成年，须经公示"
 
 
-@guard("district_visit_if_staff_relative")
+@plugin.guard("district_visit_if_staff_relative")
 def district_visit_if_staff_relative(ctx: GuardContext) -> str | None:
     """Cases of staff relatives need a district home visit on record before the decision."""
     if not ctx.case.flag_staff_relative:
@@ -165,7 +147,7 @@ def district_visit_if_staff_relative(ctx: GuardContext) -> str | None:
     return None if visited else "本案为工作人员近亲属备案案件，须先完成区级入户核查"
 
 
-@guard("ruleset_requires_appraisal")
+@plugin.guard("ruleset_requires_appraisal")
 def ruleset_requires_appraisal(ctx: GuardContext) -> str | None:
     """民主评议 exists only under the rule sets that require it (2012)."""
     if ctx.ruleset.param("requires_democratic_appraisal"):
@@ -173,7 +155,7 @@ def ruleset_requires_appraisal(ctx: GuardContext) -> str | None:
     return f"{ctx.ruleset.label}不要求民主评议"
 
 
-@guard("appraisal_done_if_required")
+@plugin.guard("appraisal_done_if_required")
 def appraisal_done_if_required(ctx: GuardContext) -> str | None:
     """Under the 2012 rules the case may not be publicised before its democratic appraisal."""
     if not ctx.ruleset.param("requires_democratic_appraisal"):
@@ -186,7 +168,7 @@ def appraisal_done_if_required(ctx: GuardContext) -> str | None:
     return None if done else "按本案适用的规则集，公示前须完成民主评议"
 
 
-@guard("total_not_extended")
+@plugin.guard("total_not_extended")
 def total_not_extended(ctx: GuardContext) -> str | None:
     """The total limit may be extended only once (30 → 45 working days)."""
     from caseflow.clock.deadlines import total_deadline  # local: deadlines imports workflow types

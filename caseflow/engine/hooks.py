@@ -1,6 +1,7 @@
 """Work that follows a committed transition, each piece in transactions of its own.
 
-fire() runs these after its commit, with the same session (then without pending changes). A hook
+fire() runs these after its commit, with the same session (then without pending changes); a
+package declares its hooks on its plugin (caseflow.engine.plugins). A hook
 that changes a case does it through fire() like everything else; it must never undo or block the
 transition that triggered it, so fire() logs a hook's failure and goes on. Hooks live in this
 small module (not in engine) so that modules the engine itself imports, such as the roll's hooks,
@@ -18,10 +19,3 @@ if TYPE_CHECKING:
     from caseflow.engine.fire import FireResult
 
 AfterCommit = Callable[["Session", "FireResult"], None]
-AFTER_COMMIT_HOOKS: list[AfterCommit] = []
-
-
-def after_commit(fn: AfterCommit) -> AfterCommit:
-    """Register `fn` to run after every committed fire()."""
-    AFTER_COMMIT_HOOKS.append(fn)
-    return fn

@@ -4,24 +4,25 @@ code-side half of immutability: a signed roll's rows and findings refuse every O
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Mapper, Session
 
 from caseflow.db.models import Case
 from caseflow.db.record import CaseView
-from caseflow.engine.effects import EffectContext, effect
-from caseflow.engine.guards import GuardContext, guard
-from caseflow.engine.hooks import after_commit
+from caseflow.engine.effects import EffectContext
+from caseflow.engine.fire import FireResult, fire
+from caseflow.engine.guards import GuardContext
+from caseflow.engine.plugins import Plugin
 from caseflow.kernel.errors import CaseflowError
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments.models import ONE_OFF, PaymentRoll, RiskFinding, RollRow
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import open_findings
 
-if TYPE_CHECKING:
-    from caseflow.engine.fire import FireResult
+# Guards, effects and hooks of this module, installed by caseflow.bootstrap.
+plugin = Plugin("payments")
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def _row(ctx: GuardContext | EffectContext, roll: PaymentRoll) -> RollRow | None
     return row
 
 
-@guard("roll_row_live", needs_payload=True)
+@plugin.guard("roll_row_live", needs_payload=True)
 def roll_row_live(ctx: GuardContext) -> str | None:
     """The row to remove belongs to this roll and is still in it."""
     return None if _row(ctx, _roll(ctx.session, ctx.case)) else "名册中没有该行，或该行已移出"
@@ -63,21 +64,21 @@ def _finding(ctx: GuardContext | EffectContext, roll: PaymentRoll) -> RiskFindin
     return found
 
 
-@guard("risk_finding_open", needs_payload=True)
+@plugin.guard("risk_finding_open", needs_payload=True)
 def risk_finding_open(ctx: GuardContext) -> str | None:
     """The finding to acknowledge belongs to this roll and is still open."""
     ok = _finding(ctx, _roll(ctx.session, ctx.case))
     return None if ok else "该风险提示不存在或已确认"
 
 
-@guard("roll_findings_acknowledged")
+@plugin.guard("roll_findings_acknowledged")
 def roll_findings_acknowledged(ctx: GuardContext) -> str | None:
     """Sign-off waits until every finding is acknowledged or its row removed."""
     n = open_findings(ctx.session, _roll(ctx.session, ctx.case).id)
     return None if n == 0 else f"尚有 {n} 条风险提示未确认（或移出相应行），不能签发"
 
 
-@guard("roll_totals_reconcile")
+@plugin.guard("roll_totals_reconcile")
 def roll_totals_reconcile(ctx: GuardContext) -> str | None:
     """The roll's stated total and count equal the sum and count of its live rows."""
     roll = _roll(ctx.session, ctx.case)
@@ -87,7 +88,7 @@ def roll_totals_reconcile(ctx: GuardContext) -> str | None:
     return "名册合计与明细不符，请作废后重新编制"
 
 
-@effect("remove_roll_row")
+@plugin.effect("remove_roll_row")
 def remove_roll_row(ctx: EffectContext) -> None:
     """Take a row out of the roll (kept, marked removed, with who and why); totals follow."""
     roll = _roll(ctx.session, ctx.case)
@@ -100,7 +101,7 @@ def remove_roll_row(ctx: EffectContext) -> None:
     roll.total_fen, roll.row_count = t.total_fen, t.rows
 
 
-@effect("acknowledge_risk_finding")
+@plugin.effect("acknowledge_risk_finding")
 def acknowledge_risk_finding(ctx: EffectContext) -> None:
     """Record who acknowledged a finding and what they found (the event holds the same)."""
     found = _finding(ctx, _roll(ctx.session, ctx.case))
@@ -109,7 +110,7 @@ def acknowledge_risk_finding(ctx: EffectContext) -> None:
     found.acknowledgement = str(ctx.payload.get("note", ""))[:500]
 
 
-@effect("seal_roll")
+@plugin.effect("seal_roll")
 def seal_roll(ctx: EffectContext) -> None:
     """Sign-off: from this moment the roll, its rows and findings are frozen (triggers too)."""
     roll = _roll(ctx.session, ctx.case)
@@ -123,14 +124,17 @@ def _refuse_if_signed(_mapper: Mapper[Any], connection: Any, target: Any) -> Non
         raise RollSigned()
 
 
-for _cls in (RollRow, RiskFinding, PaymentRoll):
-    event.listen(_cls, "before_update", _refuse_if_signed)
-    event.listen(_cls, "before_delete", _refuse_if_signed)
-event.listen(RollRow, "before_insert", _refuse_if_signed)
-event.listen(RiskFinding, "before_insert", _refuse_if_signed)
+@plugin.setup
+def refuse_changes_to_signed_rolls() -> None:
+    """ORM listeners beside the database triggers: a signed roll's rows never change."""
+    for cls in (RollRow, RiskFinding, PaymentRoll):
+        event.listen(cls, "before_update", _refuse_if_signed)
+        event.listen(cls, "before_delete", _refuse_if_signed)
+    event.listen(RollRow, "before_insert", _refuse_if_signed)
+    event.listen(RiskFinding, "before_insert", _refuse_if_signed)
 
 
-@after_commit
+@plugin.after_commit
 def record_paid_one_offs(session: Session, result: FireResult) -> None:
     """When district finance signs a roll, the temporary-assistance cases it pays move from
     approved to paid (登记发放), each through fire() in its own transaction, as the signer, with
@@ -139,8 +143,6 @@ def record_paid_one_offs(session: Session, result: FireResult) -> None:
     by hand; it never blocks the others or the signature."""
     if result.trigger != "sign" or result.to_state != "signed":
         return
-    from caseflow.engine.fire import fire  # the engine imports this module through the registry
-
     roll = roll_of_case(session, result.case_id)
     if roll is None:
         return

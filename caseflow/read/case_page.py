@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.casework.assessments import case_assessments
+from caseflow.casework.claims import CLAIM_EVENT_LABELS
 from caseflow.casework.materials import Material, checklist
 from caseflow.casework.personal_data import may_view_full
 from caseflow.clock.calendar_store import load_calendar
@@ -20,7 +21,6 @@ from caseflow.kernel.errors import CaseNotFound
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import local_minute
 from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
-from caseflow.read.queue import CLAIM_EVENT_LABELS
 from caseflow.timer.sweep import SYSTEM_EVENT_LABELS
 from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.model import PayloadField, WorkflowDef

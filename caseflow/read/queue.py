@@ -35,32 +35,24 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    update,
 )
 from sqlalchemy.orm import Session, aliased
 
+from caseflow.casework.claims import EXCLUDED_TRIGGERS
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import BoardCount, BoardHorizon, Case, Household, OrgUnit, User
-from caseflow.db.record import CaseView
-from caseflow.engine.audit import append_event
-from caseflow.engine.fire import _ROLE_ORDER, _lock_case, _start_unit_of_work, reload_case
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import CaseflowError, ClaimConflict, PermissionDenied
 from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware
 from caseflow.read.board_counts import fits_day
 from caseflow.workflow.registry import Registry, registry
 
 # Not work items: the deadline extension is possible from (almost) every state.
-EXCLUDED_TRIGGERS = frozenset({"extend_deadline"})
 ESCALATED_LEVEL = 3  # 3 = escalated to the district (督办), 4 = to the bureau's leadership
 ASSIGNEE_CHOICES = frozenset({"", "mine", "unclaimed"})
 TABS = ("all", "overdue", "escalated", "mine")
 _CODE = re.compile(r"^\d{6,12}$")
-CLAIM_TRIGGER = "claim"
-RELEASE_TRIGGER = "release"
 # How claim / release events read on the case timeline and in the audit trail.
-CLAIM_EVENT_LABELS = {CLAIM_TRIGGER: "认领（开始办理）", RELEASE_TRIGGER: "释放认领（放回待办）"}
 
 Pair = tuple[str, str]
 
@@ -591,84 +583,3 @@ def queue_page(
 
 
 # --- claim / release -------------------------------------------------------------------------
-
-
-def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:
-    wf = reg.workflow(case.workflow_key)
-    roles: set[str] = set()
-    for t in wf.transitions_from(case.state):
-        if t.trigger not in EXCLUDED_TRIGGERS:
-            roles |= t.roles
-    for role in _ROLE_ORDER:
-        if role in roles and role in actor.roles and role != Role.SYSTEM.value:
-            return role
-    raise PermissionDenied("您不能办理该案件的当前环节，不能认领")
-
-
-def _claim_or_release(
-    session: Session, case_id: int, actor: Actor, now: datetime, claiming: bool
-) -> Case:
-    require_aware(now, "now")
-    if actor.is_system:
-        raise PermissionDenied("系统账户不能认领案件")
-    reg = registry()
-    _start_unit_of_work(session)
-    try:
-        case_, _newest = _lock_case(session, case_id, actor)  # (case, newest event's seq/hash)
-        if case_.is_final:
-            raise PermissionDenied("案件已办结，不能认领或释放")
-        role = _acting_role(case_, actor, reg)
-        me = actor.user_id
-        if claiming:
-            if case_.assignee_id == me:
-                session.rollback()
-                return reload_case(session, case_id)  # already mine: nothing to record
-            if case_.assignee_id is not None:
-                raise ClaimConflict(f"该案件已由{_name(session, case_.assignee_id)}认领")
-            guard: ColumnElement[bool] = Case.assignee_id.is_(None)
-        else:
-            if case_.assignee_id != me:
-                raise ClaimConflict("该案件不是由您认领的，不能释放")
-            guard = Case.assignee_id == me
-        # Compare-and-set: only one of two simultaneous claims finds the case unclaimed.
-        written = session.execute(
-            update(Case)
-            .where(Case.id == case_.id, guard)
-            .values(assignee_id=me if claiming else None)
-        )
-        if written.rowcount != 1:  # type: ignore[attr-defined]
-            raise ClaimConflict()
-        append_event(
-            session,
-            case_id=case_.id,
-            actor_id=me,
-            actor_role=role,
-            trigger=CLAIM_TRIGGER if claiming else RELEASE_TRIGGER,
-            from_state=case_.state,
-            to_state=case_.state,
-            payload={},
-            at=now,
-        )
-        session.commit()
-    except CaseflowError:
-        session.rollback()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    return reload_case(session, case_id)
-
-
-def _name(session: Session, user_id: int) -> str:
-    name = session.scalar(select(User.display_name).where(User.id == user_id))
-    return f"「{name}」" if name else "他人"
-
-
-def claim(session: Session, case_id: int, actor: Actor, now: datetime) -> Case:
-    """Take a case to work on; a case claimed by someone else raises ClaimConflict."""
-    return _claim_or_release(session, case_id, actor, now, claiming=True)
-
-
-def release(session: Session, case_id: int, actor: Actor, now: datetime) -> Case:
-    """Give back a case the actor claimed."""
-    return _claim_or_release(session, case_id, actor, now, claiming=False)

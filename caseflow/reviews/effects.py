@@ -12,8 +12,9 @@ from typing import Any
 
 from caseflow.casework.assessments import latest_assessment
 from caseflow.db.models import Household
-from caseflow.engine.effects import EffectContext, effect
-from caseflow.engine.guards import GuardContext, guard
+from caseflow.engine.effects import EffectContext
+from caseflow.engine.guards import GuardContext
+from caseflow.engine.plugins import Plugin
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.classification import check_covered_persons
 from caseflow.reviews.models import PROGRAMME_LABELS
@@ -28,6 +29,9 @@ from caseflow.reviews.schedule import (
     schedule_of,
 )
 
+# Guards, effects and hooks of this module, installed by caseflow.bootstrap.
+plugin = Plugin("reviews")
+
 
 def _household(ctx: EffectContext | GuardContext) -> Household:
     household = ctx.session.get(Household, ctx.case.household_id)
@@ -39,7 +43,7 @@ def _int_or_none(value: Any) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-@effect("plan_review")
+@plugin.effect("plan_review")
 def plan_review(ctx: EffectContext) -> None:
     """A 低保 or 特困 case approved: the first periodic review is planned by class."""
     programme = ctx.case.case_type
@@ -74,13 +78,13 @@ def _complete(ctx: EffectContext, new_terms: Terms | None = None) -> None:
     record_review(row, ctx.case.id, ctx.ruleset, to_local(ctx.now).date(), ctx.now, new_terms)
 
 
-@effect("review_unchanged")
+@plugin.effect("review_unchanged")
 def review_unchanged(ctx: EffectContext) -> None:
     """维持不变: the next review moves one interval on from today."""
     _complete(ctx)
 
 
-@effect("review_adjusted")
+@plugin.effect("review_adjusted")
 def review_adjusted(ctx: EffectContext) -> None:
     """确认调整: the proposed class, covered persons and amount take effect; the next review
     follows the new class's interval."""
@@ -100,7 +104,7 @@ def review_adjusted(ctx: EffectContext) -> None:
     _complete(ctx, terms)
 
 
-@effect("review_starts_removal")
+@plugin.effect("review_starts_removal")
 def review_starts_removal(ctx: EffectContext) -> None:
     """转入停保程序: the review is complete and a removal case is opened for the household,
     in this same transaction, by the same person (who must be allowed to open removals)."""
@@ -125,13 +129,13 @@ def review_starts_removal(ctx: EffectContext) -> None:
     )
 
 
-@effect("end_review_schedule")
+@plugin.effect("end_review_schedule")
 def end_review_schedule(ctx: EffectContext) -> None:
     """停保 took effect: the household is no longer reviewed."""
     end_schedules(ctx.session, ctx.case.household_id or 0, to_local(ctx.now).date(), ctx.now)
 
 
-@guard("review_assessment_supports_keeping")
+@plugin.guard("review_assessment_supports_keeping")
 def review_assessment_supports_keeping(ctx: GuardContext) -> str | None:
     """Support can be kept (unchanged or adjusted) only if the review's own assessment found the
     household still eligible; otherwise the review must start a removal."""
@@ -143,7 +147,7 @@ def review_assessment_supports_keeping(ctx: GuardContext) -> str | None:
     return None
 
 
-@guard("review_adjustment_rule", needs_payload=True)
+@plugin.guard("review_adjustment_rule", needs_payload=True)
 def review_adjustment_rule(ctx: GuardContext) -> str | None:
     """低保: an adjustment names the class and covered persons, under the 分类施保 rule.
     特困 has no A/B/C: only its amount is adjusted (checked against the assessed cap)."""

@@ -1,20 +1,20 @@
-"""All workflow definitions of the repository, loaded and validated once per process."""
+"""All workflow definitions of the repository, loaded and validated once per process.
+
+This module imports no domain code: the composition root (caseflow.bootstrap) installs the
+packages' guards and effects, loads the definitions against those names and hands the result to
+`use_registry`; everyone else asks `registry()`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from transitions import Machine
 
 from caseflow import WORKFLOWS_DIR
-from caseflow.casework import assessments as _assessments  # noqa: F401  (registers guards, effects)
-from caseflow.engine.effects import EFFECTS
-from caseflow.engine.guards import GUARDS
 from caseflow.kernel.errors import DefinitionError
-from caseflow.payments import hooks as _payment_hooks  # noqa: F401  (roll guards, effects)
-from caseflow.reviews import effects as _reviews  # noqa: F401  (review schedule effects, guards)
 from caseflow.workflow.loader import load_workflow
 from caseflow.workflow.machine import build_machine
 from caseflow.workflow.model import WorkflowDef
@@ -44,22 +44,40 @@ class Registry:
         raise DefinitionError(f"未知的案件类型：{case_type}", f"unknown case type {case_type}")
 
 
-def load_registry(folder: Path | None = None) -> Registry:
-    """Load every `*.yaml` in `folder` (rule sets from its `rulesets/` subfolder)."""
+def load_registry(
+    folder: Path | None = None,
+    *,
+    guard_names: Collection[str],
+    effect_names: Collection[str],
+) -> Registry:
+    """Load every `*.yaml` in `folder` (rule sets from its `rulesets/` subfolder); a workflow may
+    name only the guards and effects given."""
     folder = folder or WORKFLOWS_DIR
     rulesets = load_rulesets(folder / "rulesets")
     # A workflow may name only deadline rules that every rule set defines.
     common_rules = set.intersection(*(set(rs.deadlines) for rs in rulesets.values()))
     workflows: dict[str, WorkflowDef] = {}
     for path in sorted(folder.glob("*.yaml")):
-        wf = load_workflow(path, guard_names=GUARDS, rule_names=common_rules, effect_names=EFFECTS)
+        wf = load_workflow(
+            path, guard_names=guard_names, rule_names=common_rules, effect_names=effect_names
+        )
         if wf.key in workflows:
             raise DefinitionError(f"流程键重复：{wf.key}", f"{path}:1: duplicate key {wf.key}")
         workflows[wf.key] = wf
     return Registry(workflows, {k: build_machine(w) for k, w in workflows.items()}, rulesets)
 
 
-@cache
+_current: Registry | None = None
+
+
+def use_registry(reg: Registry) -> None:
+    """Make `reg` the process's registry (the composition root does this once)."""
+    global _current
+    _current = reg
+
+
 def registry() -> Registry:
-    """The repository's registry, built once per process (never one machine per case)."""
-    return load_registry()
+    """The process's registry, built once by caseflow.bootstrap (never one machine per case)."""
+    if _current is None:
+        raise RuntimeError("no workflow registry: call caseflow.bootstrap.boot() first")
+    return _current

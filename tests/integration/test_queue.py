@@ -13,6 +13,7 @@ from support import T0, World
 from walker import Walker
 
 from caseflow.casework.batch import fire_batch
+from caseflow.casework.claims import claim, release
 from caseflow.db.engine import make_session_factory
 from caseflow.db.models import Case, CaseEvent
 from caseflow.engine.fire import open_case
@@ -20,10 +21,8 @@ from caseflow.kernel.errors import CaseNotFound, ClaimConflict, PermissionDenied
 from caseflow.read.queue import (
     QueueFilters,
     actionable_pairs,
-    claim,
     queue_counts,
     queue_page,
-    release,
 )
 from caseflow.workflow.registry import registry
 

@@ -17,6 +17,7 @@ from walker import Walker, shortest_path
 
 import caseflow.engine.fire
 from caseflow import WORKFLOWS_DIR
+from caseflow.bootstrap import load_definitions
 from caseflow.db.engine import make_session_factory
 from caseflow.db.models import Case, CaseEvent, Deadline, Household, MemberIncome
 from caseflow.engine.fire import fire, open_case
@@ -28,7 +29,7 @@ from caseflow.reviews.opening import open_due_reviews
 from caseflow.reviews.schedule import Terms, add_months, plan_after_approval, schedule_of
 from caseflow.reviews.sync import sync_schedules
 from caseflow.timer.sweep import sweep
-from caseflow.workflow.registry import load_registry, registry
+from caseflow.workflow.registry import registry
 from caseflow.workflow.rulesets import load_rulesets
 
 # ---------------------------------------------------------------------------- helpers
@@ -167,7 +168,7 @@ def _override_folder(tmp_path: Path, review_months: str) -> Path:
 def test_a_rule_set_overrides_the_intervals(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reg = load_registry(_override_folder(tmp_path, "review_months: {A: 24, C: 1}\n"))
+    reg = load_definitions(_override_folder(tmp_path, "review_months: {A: 24, C: 1}\n"))
     assert reg.rulesets["binhe-2021"].review_months == {"A": 24, "B": 6, "C": 1, "tekun": 12}
     monkeypatch.setattr(caseflow.engine.fire, "registry", lambda: reg)
     walker = Walker(world, T0)

@@ -14,6 +14,7 @@ from walker import Walker
 from websupport import AuthActions
 
 from caseflow.accounts.users import new_user
+from caseflow.casework.claims import CLAIM_TRIGGER, RELEASE_TRIGGER, claim, release
 from caseflow.casework.sendback import CLAIM_TRIGGERS, RETURN_EFFECT, last_worker
 from caseflow.clock import deadlines
 from caseflow.db.models import Case, CaseEvent, Notification, PersonalDataView, User
@@ -22,7 +23,6 @@ from caseflow.inbox import send as notify
 from caseflow.inbox.read import inbox_page, unread_count
 from caseflow.kernel.roles import Role
 from caseflow.read.audit_search import CASE_EVENTS, PERSONAL_VIEWS, AuditFilters, search
-from caseflow.read.queue import CLAIM_TRIGGER, RELEASE_TRIGGER, claim, release
 from caseflow.workflow.registry import registry
 
 

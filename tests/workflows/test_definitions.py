@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from caseflow.engine.guards import GUARDS
+from caseflow.bootstrap import load_definitions
+from caseflow.engine.plugins import GUARDS
 from caseflow.kernel.errors import DefinitionError
 from caseflow.workflow.loader import load_workflow
 from caseflow.workflow.machine import build_machine, mermaid, next_state
-from caseflow.workflow.registry import load_registry, registry
+from caseflow.workflow.registry import registry
 
 RULES = {"start_investigation", "publicity"}
 
@@ -49,7 +50,7 @@ def load(path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_repository_definitions_all_load() -> None:
-    reg = load_registry()
+    reg = load_definitions()
     assert set(reg.workflows) == {
         "dibao",
         "tekun",

@@ -1,0 +1,50 @@
+"""The composition root: the one place where caseflow's packages are plugged together.
+
+`boot()` installs every package's guards, effects and after-commit hooks into the engine, maps
+every table, loads and validates the workflow definitions and rule sets against exactly those
+names, and makes them the process's registry. The CLI, the web factory, the timer, the seed and
+the tests call it first; nothing is registered because some module happened to import another.
+A new workflow's code is plugged in by adding its plugin to PLUGINS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+# Every table is mapped before the first query (models of the packages beside the core's).
+from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
+from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
+from caseflow.casework import assessments, sendback
+from caseflow.engine import effects, guards
+from caseflow.engine.plugins import EFFECTS, GUARDS, install
+from caseflow.payments import hooks as payments
+from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
+from caseflow.reviews import effects as reviews
+from caseflow.reviews import models as _reviews  # noqa: F401  (review schedules)
+from caseflow.workflow.registry import Registry, load_registry, use_registry
+
+PLUGINS = (
+    guards.plugin,  # two-person sign-off, minors, staff relatives, appraisal, extension
+    effects.plugin,  # extend_total_deadline
+    assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
+    sendback.plugin,  # 退回: tell whoever picks the case up again
+    payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
+    reviews.plugin,  # review schedules kept by approvals, outcomes and removals
+)
+
+
+@cache
+def boot() -> Registry:
+    """Plug everything together once per process; returns the registry in use."""
+    install(*PLUGINS)
+    reg = load_definitions()
+    use_registry(reg)
+    return reg
+
+
+def load_definitions(folder: Path | None = None) -> Registry:
+    """Workflows and rule sets of `folder` (default: the repository's), validated against the
+    installed guards and effects — for boot(), and for checking a district's own definitions."""
+    install(*PLUGINS)
+    return load_registry(folder, guard_names=GUARDS, effect_names=EFFECTS)

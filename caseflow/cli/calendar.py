@@ -1,0 +1,53 @@
+"""`caseflow calendar`: the working-day calendar: check coverage, load override years."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from caseflow.cli.helpers import cli_session
+
+
+@click.group()
+def calendar() -> None:
+    """The working-day calendar (holidays and make-up working days)."""
+
+
+@calendar.command("check")
+@click.option(
+    "--years", default=None, help="Years to check, e.g. 2026,2027 (default: now and next)."
+)
+def calendar_check(years: str | None) -> None:
+    """Warn about years whose holidays are neither in the package nor entered by an admin."""
+    from caseflow.clock.calendar_store import load_calendar
+    from caseflow.kernel.timeutil import to_local, utcnow
+
+    this_year = to_local(utcnow()).year
+    wanted = [int(y) for y in years.split(",")] if years else [this_year, this_year + 1]
+    with cli_session() as session:
+        cal = load_calendar(session)
+    warnings = cal.coverage_warnings(wanted)
+    for text in warnings:
+        click.echo(f"警告：{text}", err=True)
+    if warnings:
+        sys.exit(1)
+    click.echo("工作日历已覆盖：" + "、".join(str(y) for y in wanted))
+
+
+@calendar.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def calendar_load(path: str) -> None:
+    """Load an override file (holidays / make-up days of a year) into the database."""
+    from caseflow.clock.calendar_store import store_overrides
+    from caseflow.clock.workcal import OverrideFileError, load_overrides_yaml
+    from caseflow.kernel.timeutil import utcnow
+
+    try:
+        overrides, complete = load_overrides_yaml(path)
+    except OverrideFileError as exc:
+        click.echo(f"文件有误：{exc}", err=True)
+        sys.exit(1)
+    with cli_session() as session:
+        store_overrides(session, overrides, complete, None, utcnow())
+    click.echo(f"已录入 {len(overrides)} 个日期；已确认完整的年份：{sorted(complete) or '无'}")

@@ -1,0 +1,158 @@
+"""`caseflow ledger`: roster imports, comparisons (台账比对) and the registry-layout export."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from caseflow.cli.helpers import cli_session
+
+
+@click.group()
+def ledger() -> None:
+    """台账比对：导入建档立卡、低保/特困台账和部门名单，逐户比对。"""
+
+
+@ledger.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(
+        [
+            "registry",
+            "dibao_roster",
+            "tekun_roster",
+            "deaths",
+            "moves",
+            "prisoners",
+            "public_employees",
+            "vehicle_owners",
+        ]
+    ),
+    help="名单类型",
+)
+@click.option("--skip-invalid", is_flag=True, help="跳过校验报告中列出的有误行，只导入有效行。")
+@click.option("--report", "report_path", default=None, help="校验报告 .xlsx 的保存路径。")
+@click.option("--user", "username", default=None, help="以哪个用户的名义导入（写入管理日志）。")
+def ledger_import(
+    path: str, kind: str, skip_invalid: bool, report_path: str | None, username: str | None
+) -> None:
+    """Import a roster FILE (.xlsx or .csv) in one transaction, with a progress bar."""
+    from pathlib import Path
+
+    from caseflow.cli.helpers import actor_by_username
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.ledger.importer import import_roster
+    from caseflow.ledger.reader import estimate_rows
+    from caseflow.ledger.validate import write_report_xlsx
+
+    source = Path(path)
+    with cli_session() as session:
+        try:
+            actor = actor_by_username(session, username)
+        except LookupError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        with click.progressbar(length=max(estimate_rows(source), 1), label="导入中") as bar:
+            done = [0]
+
+            def progress(rows: int) -> None:
+                bar.update(rows - done[0])
+                done[0] = rows
+
+            result = import_roster(
+                session,
+                source,
+                kind,
+                actor,
+                utcnow(),
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
+    if result.report:
+        target = Path(report_path) if report_path else source.with_suffix(".校验报告.xlsx")
+        write_report_xlsx(result.report, target, title=f"{source.name} 校验报告")
+        click.echo(f"校验报告：{target}（错误 {len(result.errors)} 处）")
+    click.echo(result.summary_zh())
+    if result.import_id is None:
+        sys.exit(1)
+    click.echo(f"导入批次编号：{result.import_id}")
+
+
+@ledger.command("compare")
+@click.option("--registry", "registry_id", required=True, type=int, help="建档立卡导入批次编号")
+@click.option(
+    "--roster", "roster_ids", multiple=True, type=int, help="低保/特困台账或部门名单的导入批次编号"
+)
+@click.option("--no-system-cases", is_flag=True, help="不使用系统中的在保低保/特困案件。")
+@click.option("--export", "export_path", default=None, help="比对结果 .xlsx 的保存路径。")
+@click.option("--user", "username", default=None, help="以哪个用户的名义比对（写入管理日志）。")
+def ledger_compare(
+    registry_id: int,
+    roster_ids: tuple[int, ...],
+    no_system_cases: bool,
+    export_path: str | None,
+    username: str | None,
+) -> None:
+    """Compare household by household; print counts per category, optionally export to Excel."""
+    from pathlib import Path
+
+    from caseflow.cli.helpers import actor_by_username
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.ledger.classify import CATEGORY_LABELS
+    from caseflow.ledger.compare import CompareError, run_comparison
+    from caseflow.ledger.export import export_run
+
+    with cli_session() as session:
+        try:
+            actor = actor_by_username(session, username)
+        except LookupError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        try:
+            run = run_comparison(
+                session,
+                registry_id,
+                list(roster_ids),
+                actor,
+                utcnow(),
+                include_system_cases=not no_system_cases,
+            )
+        except CompareError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        click.echo(f"比对批次 {run.id}：")
+        for category, label in CATEGORY_LABELS.items():
+            click.echo(f"  {category} {label}：{run.counts.get(category, 0)} 户")
+        if export_path:
+            export_run(session, run.id, Path(export_path), actor)
+            click.echo(f"已导出：{export_path}")
+
+
+@ledger.command("export-roster")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--user", "username", required=True, help="导出人（须有权查看身份证号）。")
+def ledger_export_roster(path: str, username: str) -> None:
+    """Write the 低保/特困 roster in the poverty registry's column layout to PATH (.csv/.xlsx)."""
+    from pathlib import Path
+
+    from caseflow.cli.helpers import actor_by_username
+    from caseflow.kernel.errors import PermissionDenied
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.ledger.registry_export import export_roster_file
+
+    target = Path(path)
+    if target.suffix.lower() not in (".csv", ".xlsx"):
+        click.echo("文件名须以 .csv 或 .xlsx 结尾", err=True)
+        sys.exit(1)
+    with cli_session() as session:
+        try:
+            actor = actor_by_username(session, username)
+            assert actor is not None
+            result = export_roster_file(session, actor, target, utcnow())
+        except (LookupError, PermissionDenied) as exc:
+            click.echo(getattr(exc, "message_zh", str(exc)), err=True)
+            sys.exit(1)
+    click.echo(f"{result.summary_zh()}：{target}")

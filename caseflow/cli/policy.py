@@ -1,0 +1,75 @@
+"""`caseflow policy`: show and load dated policy configuration, list the 提标 changes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from caseflow.cli.helpers import cli_session
+
+
+@click.group()
+def policy() -> None:
+    """Policy configuration: standards, limits and amounts by date (example values marked)."""
+
+
+@policy.command("show")
+@click.option("--region", default="640502", show_default=True)
+def policy_show(region: str) -> None:
+    """List the configurations entered for a region, with their dates and status."""
+    from caseflow.db.models import PolicyRecord
+    from caseflow.kernel.money import format_yuan
+    from caseflow.policy.store import policy_table
+
+    with cli_session() as session:
+        table = policy_table(session, region)
+        records = {
+            r.effective_from: r for r in session.query(PolicyRecord).filter_by(region=region)
+        }
+        for config in table.configs:
+            record = records[config.effective_from]
+            status = "示例值，待确认" if config.is_example else f"已确认（{record.confirmed_at}）"
+            click.echo(
+                f"{config.effective_from} 起：{config.label_zh}；低保标准 "
+                f"{format_yuan(config.dibao_standard_fen)} 元/人·月；{status}"
+            )
+
+
+@policy.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def policy_load(path: str) -> None:
+    """Enter the configurations of a policy YAML file (each change goes to the admin log)."""
+    from pathlib import Path
+
+    from caseflow.kernel.errors import DefinitionError
+    from caseflow.kernel.timeutil import utcnow
+    from caseflow.policy.store import load_policy_file
+
+    with cli_session() as session:
+        try:
+            stored = load_policy_file(session, Path(path), None, utcnow())
+        except DefinitionError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+    click.echo(f"已录入 {len(stored)} 份配置")
+
+
+@policy.command("rise")
+@click.argument("effective_from")
+@click.option("--region", default="640502", show_default=True)
+def policy_rise(effective_from: str, region: str) -> None:
+    """提标: the changed amounts of approved 低保 cases from EFFECTIVE_FROM (YYYY-MM-DD)."""
+    from datetime import date
+
+    from caseflow.kernel.money import format_yuan
+    from caseflow.payments.rise import rise_list
+
+    with cli_session() as session:
+        result = rise_list(session, region, date.fromisoformat(effective_from))
+    click.echo(f"{result.old_label} → {result.new_label}，{result.effective_from} 起")
+    for change in result.changes:
+        click.echo(change.line_zh())
+    click.echo(
+        f"共 {len(result.changes)} 件，每月增加 {format_yuan(result.total_difference_fen)} 元"
+    )

@@ -1,0 +1,99 @@
+"""What a package plugs into the engine: named guards, named effects, after-commit hooks.
+
+A package declares them on a `Plugin` of its own; nothing is registered by importing a module.
+The composition root (`caseflow.bootstrap`) installs every package's plugin into the engine's
+tables, once, in one visible place — so the names a workflow YAML may use are exactly the ones
+installed there, and a new workflow's code is plugged in by one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caseflow.engine.effects import EffectFn
+    from caseflow.engine.guards import GuardFn
+    from caseflow.engine.hooks import AfterCommit
+
+Setup = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    fn: GuardFn
+    needs_payload: bool  # such guards are judged only when the form is submitted
+
+
+# The engine's tables: filled by install() only, read by fire() and by the workflow loader.
+GUARDS: dict[str, Guard] = {}
+EFFECTS: dict[str, EffectFn] = {}
+AFTER_COMMIT_HOOKS: list[AfterCommit] = []
+
+
+@dataclass
+class Plugin:
+    """One package's guards, effects, after-commit hooks and set-up steps."""
+
+    name: str
+    guards: dict[str, Guard] = field(default_factory=dict)
+    effects: dict[str, EffectFn] = field(default_factory=dict)
+    hooks: list[AfterCommit] = field(default_factory=list)
+    setups: list[Setup] = field(default_factory=list)
+
+    def guard(self, name: str, *, needs_payload: bool = False) -> Callable[[GuardFn], GuardFn]:
+        """Declare `fn` as the guard `name` (judged only on submit when `needs_payload`)."""
+
+        def declare(fn: GuardFn) -> GuardFn:
+            _unique(name, self.guards, "guard")
+            self.guards[name] = Guard(name, fn, needs_payload)
+            return fn
+
+        return declare
+
+    def effect(self, name: str) -> Callable[[EffectFn], EffectFn]:
+        """Declare `fn` as the effect `name`."""
+
+        def declare(fn: EffectFn) -> EffectFn:
+            _unique(name, self.effects, "effect")
+            self.effects[name] = fn
+            return fn
+
+        return declare
+
+    def after_commit(self, fn: AfterCommit) -> AfterCommit:
+        """Declare `fn` to run after every committed fire()."""
+        self.hooks.append(fn)
+        return fn
+
+    def setup(self, fn: Setup) -> Setup:
+        """Declare a step run once at installation (e.g. ORM listeners)."""
+        self.setups.append(fn)
+        return fn
+
+
+_INSTALLED: set[str] = set()
+
+
+def install(*plugins: Plugin) -> None:
+    """Put the plugins' guards, effects and hooks into the engine's tables (each plugin once)."""
+    for plugin in plugins:
+        if plugin.name in _INSTALLED:
+            continue
+        for name, g in plugin.guards.items():
+            _unique(name, GUARDS, "guard")
+            GUARDS[name] = g
+        for name, fn in plugin.effects.items():
+            _unique(name, EFFECTS, "effect")
+            EFFECTS[name] = fn
+        AFTER_COMMIT_HOOKS.extend(plugin.hooks)
+        for step in plugin.setups:
+            step()
+        _INSTALLED.add(plugin.name)
+
+
+def _unique(name: str, table: Mapping[str, object], kind: str) -> None:
+    if name in table:
+        raise ValueError(f"{kind} {name} declared twice")
