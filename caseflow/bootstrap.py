@@ -15,9 +15,10 @@ from pathlib import Path
 # Every table is mapped before the first query (models of the packages beside the core's).
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
-from caseflow.casework import assessments, sendback
+from caseflow.casework import assessments
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
+from caseflow.inbox import sendback
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
 from caseflow.reviews import effects as reviews

@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session
 from caseflow.casework.facts_adapter import applicant, household_facts, member_facts
 from caseflow.db.models import Assessment, Case, Household, OrgUnit
 from caseflow.db.record import CaseView
-from caseflow.engine.effects import EffectContext
-from caseflow.engine.guards import GuardContext
-from caseflow.engine.plugins import Plugin
+from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.amounts import compute_amount

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from caseflow.db.models import Case, User
 from caseflow.db.record import CaseView
 from caseflow.engine.audit import append_event
+from caseflow.engine.events import CLAIM_TRIGGER, RELEASE_TRIGGER
 from caseflow.engine.fire import _ROLE_ORDER, _lock_case, reload_case
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
@@ -26,9 +27,6 @@ from caseflow.workflow.registry import Registry, registry
 
 # Actions that never make a case actionable for whoever may take them.
 EXCLUDED_TRIGGERS = frozenset({"extend_deadline"})
-CLAIM_TRIGGER = "claim"
-RELEASE_TRIGGER = "release"
-CLAIM_EVENT_LABELS = {CLAIM_TRIGGER: "认领（开始办理）", RELEASE_TRIGGER: "释放认领（放回待办）"}
 
 
 def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:

@@ -53,17 +53,6 @@ def seed(demo: bool, households: int) -> None:
     click.echo(summary)
 
 
-@main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-@click.option("--debug", is_flag=True, help="Flask's development server (never in production).")
-def serve(host: str, port: int, debug: bool) -> None:
-    """Run the web application (waitress in production mode)."""
-    from web.server import run
-
-    run(host=host, port=port, debug=debug)
-
-
 @main.command("tick")
 @click.option(
     "--now",

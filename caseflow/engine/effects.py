@@ -6,37 +6,15 @@ cannot ask for anything that is not written, reviewed and tested in Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from caseflow.clock import deadlines
-from caseflow.engine.plugins import Plugin
+from caseflow.engine.plugins import EffectContext, Plugin
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from caseflow.clock.workcal import WorkdayCalendar
-    from caseflow.db.models import Case
-    from caseflow.kernel.actors import Actor
-    from caseflow.workflow.model import WorkflowDef
-    from caseflow.workflow.rulesets import RuleSet
+    pass
 
 
-@dataclass(frozen=True)
-class EffectContext:
-    session: Session
-    case: Case
-    workflow: WorkflowDef
-    ruleset: RuleSet
-    calendar: WorkdayCalendar
-    actor: Actor
-    now: datetime
-    payload: dict[str, Any]
-
-
-EffectFn = Callable[[EffectContext], None]
 # The effects every workflow may name (installed by caseflow.bootstrap).
 plugin = Plugin("engine.effects")
 

@@ -34,10 +34,16 @@ from caseflow.db.models import Case, Household, OrgUnit
 from caseflow.db.record import CaseRecord, CaseView, record_from_row
 from caseflow.engine import statements as firesql
 from caseflow.engine.audit import append_event
-from caseflow.engine.effects import EffectContext
-from caseflow.engine.guards import GuardContext
+from caseflow.engine.events import event_label
 from caseflow.engine.payload import validate_payload
-from caseflow.engine.plugins import AFTER_COMMIT_HOOKS, EFFECTS, GUARDS
+from caseflow.engine.plugins import (
+    AFTER_COMMIT_HOOKS,
+    EFFECTS,
+    GUARDS,
+    EffectContext,
+    FireResult,
+    GuardContext,
+)
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import (
@@ -62,18 +68,6 @@ log = logging.getLogger(__name__)
 _ROLE_ORDER = [r.value for r in Role]
 
 MAX_ID = 2**63
-
-
-@dataclass(frozen=True)
-class FireResult:
-    case_id: int
-    trigger: str
-    from_state: str
-    to_state: str
-    version: int
-    event_id: int
-    actor: Actor
-    at: datetime
 
 
 @dataclass(frozen=True)
@@ -111,12 +105,8 @@ def _check_separation(
         )
         if done is not None:
             raise PermissionDenied(
-                f"您已在本案中办理「{_label(wf, done[0])}」，按职责分离规定不能再「{t.label}」"
+                f"您已在本案中办理「{event_label(wf, done[0])}」，按职责分离规定不能再「{t.label}」"
             )
-
-
-def _label(wf: WorkflowDef, trigger: str) -> str:
-    return "受理" if trigger == OPEN_TRIGGER else wf.label_of(trigger)
 
 
 def _check_guards(t: TransitionDef, ctx: GuardContext) -> None:

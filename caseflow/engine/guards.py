@@ -6,39 +6,20 @@ There is deliberately no expression language in the YAML: nothing to secure, eve
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from datetime import date
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, func, or_, select
 
 from caseflow.db.models import Case, CaseEvent, Member
 from caseflow.db.rawsql import RawStatement
 from caseflow.db.record import CaseView
-from caseflow.engine.plugins import Plugin
+from caseflow.engine.plugins import GuardContext, Plugin
 from caseflow.kernel.timeutil import to_local
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from caseflow.kernel.actors import Actor
-    from caseflow.workflow.rulesets import RuleSet
-
-
-@dataclass(frozen=True)
-class GuardContext:
-    """What a guard may look at; `payload` is None when only previewing available actions."""
-
-    session: Session
-    case: CaseView  # fire() passes the locked row's CaseRecord; previews pass the mapped Case
-    actor: Actor
-    now: datetime
-    ruleset: RuleSet
-    payload: dict[str, Any] | None
-
-
-GuardFn = Callable[[GuardContext], "str | None"]
 
 # The guards every workflow may name (installed by caseflow.bootstrap).
 plugin = Plugin("engine.guards")

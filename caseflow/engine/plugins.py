@@ -1,4 +1,7 @@
-"""What a package plugs into the engine: named guards, named effects, after-commit hooks.
+"""The contract between the engine and the code plugged into it.
+
+What a guard, an effect and an after-commit hook are handed (GuardContext, EffectContext,
+FireResult), and what a package plugs in: named guards, named effects, after-commit hooks.
 
 A package declares them on a `Plugin` of its own; nothing is registered by importing a module.
 The composition root (`caseflow.bootstrap`) installs every package's plugin into the engine's
@@ -10,13 +13,67 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from caseflow.engine.effects import EffectFn
-    from caseflow.engine.guards import GuardFn
-    from caseflow.engine.hooks import AfterCommit
+    from sqlalchemy.orm import Session
 
+    from caseflow.clock.workcal import WorkdayCalendar
+    from caseflow.db.models import Case
+    from caseflow.db.record import CaseView
+    from caseflow.kernel.actors import Actor
+    from caseflow.workflow.model import WorkflowDef
+    from caseflow.workflow.rulesets import RuleSet
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may look at; `payload` is None when only previewing available actions."""
+
+    session: Session
+    case: CaseView  # fire() passes the locked row's CaseRecord; previews pass the mapped Case
+    actor: Actor
+    now: datetime
+    ruleset: RuleSet
+    payload: dict[str, Any] | None
+
+
+GuardFn = Callable[[GuardContext], "str | None"]
+
+
+@dataclass(frozen=True)
+class EffectContext:
+    session: Session
+    case: Case
+    workflow: WorkflowDef
+    ruleset: RuleSet
+    calendar: WorkdayCalendar
+    actor: Actor
+    now: datetime
+    payload: dict[str, Any]
+
+
+EffectFn = Callable[[EffectContext], None]
+
+
+@dataclass(frozen=True)
+class FireResult:
+    case_id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    event_id: int
+    actor: Actor
+    at: datetime
+
+
+# Work that follows a committed transition, in transactions of its own: fire() queues the hooks on
+# its unit of work, which runs them after the commit with the same session. A hook that changes a
+# case does it through fire() like everything else; it must never undo or block the transition
+# that triggered it, so a hook's failure is logged and the others go on.
+AfterCommit = Callable[["Session", FireResult], None]
 Setup = Callable[[], None]
 
 

@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from caseflow.db.models import User
 from caseflow.kernel.roles import Role
+
+
+class _Unit(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+class Account(Protocol):
+    """What an actor is made from: a staff account (caseflow.db.models.User) as the kernel sees
+    it, so the kernel needs no import of the database layer above it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role_names(self) -> frozenset[str]: ...
+    @property
+    def org_unit(self) -> _Unit: ...
 
 
 @dataclass(frozen=True)
@@ -18,7 +37,7 @@ class Actor:
     org_path: str
 
     @classmethod
-    def from_user(cls, user: User) -> Actor:
+    def from_user(cls, user: Account) -> Actor:
         """The actor for a signed-in, active user."""
         return cls(user.id, user.username, user.role_names, user.org_unit.path)
 

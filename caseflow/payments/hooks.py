@@ -11,10 +11,8 @@ from sqlalchemy.orm import Mapper, Session
 
 from caseflow.db.models import Case
 from caseflow.db.record import CaseView
-from caseflow.engine.effects import EffectContext
-from caseflow.engine.fire import FireResult, fire
-from caseflow.engine.guards import GuardContext
-from caseflow.engine.plugins import Plugin
+from caseflow.engine.fire import fire
+from caseflow.engine.plugins import EffectContext, FireResult, GuardContext, Plugin
 from caseflow.kernel.errors import CaseflowError
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments.models import ONE_OFF, PaymentRoll, RiskFinding, RollRow

@@ -30,6 +30,7 @@ from caseflow.db.models import (
     PersonalDataView,
     User,
 )
+from caseflow.engine.events import event_label
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ
@@ -53,16 +54,6 @@ KINDS: dict[str, str] = {
 }
 SYSTEM_NAMES = {"system", "系统"}
 EXPORT_LIMIT = 50_000
-# Labels of events the workflows do not declare (written by the sweep and the queue).
-EXTRA_TRIGGER_LABELS = {
-    "open": "受理",
-    "claim": "认领",
-    "release": "释放认领",
-    "deadline_reminder": "到期提醒",
-    "deadline_overdue": "逾期",
-    "escalated_district": "区级督办",
-    "escalated_bureau": "报局领导",
-}
 
 
 @dataclass(frozen=True)
@@ -197,7 +188,7 @@ def _role_label(role: str) -> str:
 def _case_event_rows(result: Iterable[Any]) -> Iterator[CaseEventRow]:
     reg = registry()
     for ev, case_no, wf_key, hh_id, head, user in result:
-        label = EXTRA_TRIGGER_LABELS.get(ev.trigger) or reg.workflow(wf_key).label_of(ev.trigger)
+        label = event_label(reg.workflow(wf_key), ev.trigger)
         yield CaseEventRow(
             id=ev.id,
             at=ev.at,

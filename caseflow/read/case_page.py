@@ -10,19 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.casework.assessments import case_assessments
-from caseflow.casework.claims import CLAIM_EVENT_LABELS
 from caseflow.casework.materials import Material, checklist
 from caseflow.casework.personal_data import may_view_full
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.db.models import Assessment, Attachment, Case, CaseEvent, User
+from caseflow.engine.events import (
+    CLAIM_TRIGGER,
+    RELEASE_TRIGGER,
+    SWEEP_TRIGGERS,
+    event_label,
+)
 from caseflow.engine.fire import AvailableTransition, available_transitions
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import local_minute
 from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
-from caseflow.timer.sweep import SYSTEM_EVENT_LABELS
-from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
 
@@ -107,9 +110,10 @@ def _system_details(event: CaseEvent) -> list[tuple[str, str]]:
 
 
 def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
-    if event.trigger in SYSTEM_EVENT_LABELS:
+    if event.trigger in SWEEP_TRIGGERS.values():
         return _system_details(event)
-    if event.trigger in CLAIM_EVENT_LABELS:  # which step was claimed; the state did not move
+    # which step was claimed; the state did not move
+    if event.trigger in (CLAIM_TRIGGER, RELEASE_TRIGGER):
         return [("办理环节", _label_of_state(wf, event.to_state))]
     fields: dict[str, PayloadField] = {}
     for t in wf.transitions:
@@ -122,15 +126,6 @@ def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
         label = fields[key].label if key in fields else OPEN_PAYLOAD_LABELS.get(key, key)
         out.append((label, _show(value, fields.get(key))))
     return out
-
-
-def _event_label(wf: WorkflowDef, trigger: str) -> str:
-    if trigger == OPEN_TRIGGER:
-        return "受理"
-    # Claims are events of their own (not state changes): the workflow does not declare them.
-    return (
-        SYSTEM_EVENT_LABELS.get(trigger) or CLAIM_EVENT_LABELS.get(trigger) or wf.label_of(trigger)
-    )
 
 
 def _label_of_state(wf: WorkflowDef, name: str | None) -> str:
@@ -164,7 +159,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
             at=e.at,
             actor=names.get(e.actor_id, "系统") if e.actor_id else "系统",
             role=e.actor_role,
-            label=_event_label(wf, e.trigger),
+            label=event_label(wf, e.trigger),
             from_label=_label_of_state(wf, e.from_state),
             to_label=_label_of_state(wf, e.to_state),
             details=_details(wf, e),

@@ -12,9 +12,7 @@ from typing import Any
 
 from caseflow.casework.assessments import latest_assessment
 from caseflow.db.models import Household
-from caseflow.engine.effects import EffectContext
-from caseflow.engine.guards import GuardContext
-from caseflow.engine.plugins import Plugin
+from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.classification import check_covered_persons
 from caseflow.reviews.models import PROGRAMME_LABELS

@@ -23,6 +23,7 @@ from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.workcal import WorkdayCalendar
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import Case, Deadline, Notification, OrgUnit, User, UserRole
+from caseflow.engine.events import SWEEP_TRIGGERS
 from caseflow.engine.fire import fire
 from caseflow.engine.statements import insert_event
 from caseflow.inbox.send import Message, deliver
@@ -35,16 +36,6 @@ from caseflow.workflow.registry import Registry, registry
 
 log = logging.getLogger(__name__)
 
-_LEVEL_TRIGGERS = {
-    dl.LEVEL_REMINDED: "deadline_reminder",
-    dl.LEVEL_OVERDUE: "deadline_overdue",
-    dl.LEVEL_DISTRICT: "escalated_district",
-    dl.LEVEL_BUREAU: "escalated_bureau",
-}
-# How the case page names the sweep's own events.
-SYSTEM_EVENT_LABELS = {
-    trigger: dl.LEVEL_LABELS[level] for level, trigger in _LEVEL_TRIGGERS.items()
-}
 _LEVEL_KINDS = {
     dl.LEVEL_REMINDED: "reminder",
     dl.LEVEL_OVERDUE: "overdue",
@@ -280,7 +271,7 @@ def _climb(
         case_id=case.id,
         actor_id=None,
         actor_role=Role.SYSTEM,
-        trigger=_LEVEL_TRIGGERS[target],
+        trigger=SWEEP_TRIGGERS[target],
         from_state=case.state,
         to_state=case.state,
         payload={

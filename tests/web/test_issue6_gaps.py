@@ -15,12 +15,12 @@ from websupport import AuthActions
 
 from caseflow.accounts.users import new_user
 from caseflow.casework.claims import CLAIM_TRIGGER, RELEASE_TRIGGER, claim, release
-from caseflow.casework.sendback import CLAIM_TRIGGERS, RETURN_EFFECT, last_worker
 from caseflow.clock import deadlines
 from caseflow.db.models import Case, CaseEvent, Notification, PersonalDataView, User
 from caseflow.engine.fire import fire
 from caseflow.inbox import send as notify
 from caseflow.inbox.read import inbox_page, unread_count
+from caseflow.inbox.sendback import CLAIM_TRIGGERS, RETURN_EFFECT, last_worker
 from caseflow.kernel.roles import Role
 from caseflow.read.audit_search import CASE_EVENTS, PERSONAL_VIEWS, AuditFilters, search
 from caseflow.workflow.registry import registry

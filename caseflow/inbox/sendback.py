@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import CaseEvent, User
-from caseflow.engine.effects import EffectContext
-from caseflow.engine.plugins import Plugin
+from caseflow.engine.plugins import EffectContext, Plugin
 from caseflow.engine.uow import on_commit
 from caseflow.inbox.send import deliver, notify, recipients
 from caseflow.kernel.roles import ROLE_LABELS, Role
