@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, User
 from caseflow.db.record import CaseView
-from caseflow.engine.audit import append_event
 from caseflow.engine.events import CLAIM_TRIGGER, RELEASE_TRIGGER
 from caseflow.engine.fire import _ROLE_ORDER, _lock_case, reload_case
+from caseflow.engine.statements import insert_event
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import ClaimConflict, PermissionDenied
@@ -72,7 +72,7 @@ def _claim_or_release(
         )
         if written.rowcount != 1:  # type: ignore[attr-defined]
             raise ClaimConflict()
-        append_event(
+        insert_event(
             session,
             case_id=case_.id,
             actor_id=me,

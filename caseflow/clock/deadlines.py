@@ -106,7 +106,7 @@ _END_OPEN_PAUSE = RawStatement(
 _INSERT_PAUSE = RawStatement(_pauses.insert())
 
 
-def _open_deadline_row(
+def open_deadline(
     session: Session,
     case: CaseView,
     state: str | None,
@@ -115,7 +115,8 @@ def _open_deadline_row(
     cal: WorkdayCalendar,
     ruleset: RuleSet,
 ) -> None:
-    """open_deadline's values written by one Core INSERT (fire's path: no ORM object needed)."""
+    """Open the deadline of `rule` for `state` (None: the case-wide total), its due date computed
+    now on `cal` and stored with the calendar source it came from; one Core INSERT."""
     due = due_or_none(cal, rule.unit, now, rule.amount)  # type: ignore[arg-type]
     assert due is not None  # no pauses given, so a due date always exists
     action = next_action_at(cal, ruleset, rule.unit, due.due_at, LEVEL_OPEN)
@@ -136,31 +137,6 @@ def _open_deadline_row(
             "org_path": case.org_path,
         },
     )
-
-
-def open_deadline(
-    session: Session,
-    case: Case,
-    state: str | None,
-    rule: DeadlineRule,
-    now: datetime,
-    cal: WorkdayCalendar,
-    ruleset: RuleSet,
-) -> Deadline:
-    """Add an open deadline row for `rule`, its due date computed now and stored with its source."""
-    row = Deadline(
-        case_id=case.id,
-        state=state,
-        rule=rule.name,
-        unit=rule.unit,
-        amount=rule.amount,
-        started_at=now,
-        level=LEVEL_OPEN,
-        org_path=case.org_path,
-    )
-    _set_due(row, cal, ruleset, [])
-    session.add(row)
-    return row
 
 
 def case_pauses(session: Session, case_id: int) -> list[Pause]:
@@ -194,9 +170,9 @@ def on_state_change(
         _end_open_pause(session, case.id, now)
         return
     if old is None and wf.total_deadline:
-        _open_deadline_row(session, case, None, ruleset.rule(wf.total_deadline), now, cal, ruleset)
+        open_deadline(session, case, None, ruleset.rule(wf.total_deadline), now, cal, ruleset)
     if new_state.deadline:
-        _open_deadline_row(session, case, new, ruleset.rule(new_state.deadline), now, cal, ruleset)
+        open_deadline(session, case, new, ruleset.rule(new_state.deadline), now, cal, ruleset)
     was_paused = old is not None and pauses_total(wf.states[old], ruleset)
     now_paused = pauses_total(new_state, ruleset)
     if was_paused and not now_paused:

@@ -2,9 +2,9 @@
 
 fire() runs on every transition, and materialising the row as an ORM object (identity map, state
 tracking, attribute instrumentation) cost more than everything SQLite does in the transaction.
-Guards only read, so they get this frozen snapshot of the locked row; effects, which may change
-ORM objects, get the mapped Case loaded for them (engine._effect_case). Code that works on either
-is typed with `CaseView`.
+Guards only read, so they always get this frozen snapshot (of the locked row in fire(), of the
+mapped case when actions are previewed); effects, which may change ORM objects, always get the
+mapped Case. Helpers shared by both are typed with `CaseView`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,12 @@ CaseView = Case | CaseRecord
 _table = cast(Table, Case.__table__)
 # The columns in the record's field order (a test keeps the two lists equal).
 COLUMNS: tuple[Column[Any], ...] = tuple(_table.c[name] for name in CaseRecord.__dataclass_fields__)
+
+
+def record_of(case: Case) -> CaseRecord:
+    """The record of a mapped case as it stands (a preview of the actions shows guards the same
+    type fire() hands them)."""
+    return CaseRecord(*(getattr(case, name) for name in CaseRecord.__dataclass_fields__))
 
 
 def record_from_row(row: tuple[Any, ...]) -> CaseRecord:

@@ -1,4 +1,6 @@
-"""The audit trail: one hash-chained event per state change, and the walk that verifies it."""
+"""The audit trail: how an event is hashed into its case's chain, and the walk that verifies it.
+
+Events are written by one writer, caseflow.engine.statements.insert_event."""
 
 from __future__ import annotations
 
@@ -57,42 +59,6 @@ def event_hash(
             "prev": prev_hash,
         }
     )
-
-
-def append_event(
-    session: Session,
-    *,
-    case_id: int,
-    actor_id: int | None,
-    actor_role: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str,
-    payload: dict[str, Any],
-    at: datetime,
-) -> CaseEvent:
-    """Add the next event of a case (the caller holds the case's row lock, so seq is safe)."""
-    last = session.execute(
-        select(CaseEvent.seq, CaseEvent.hash)
-        .where(CaseEvent.case_id == case_id)
-        .order_by(CaseEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    fields: dict[str, Any] = dict(
-        case_id=case_id,
-        seq=seq,
-        actor_id=actor_id,
-        actor_role=actor_role,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload,
-        at=at,
-    )
-    event = CaseEvent(**fields, prev_hash=prev, hash=event_hash(**fields, prev_hash=prev))
-    session.add(event)
-    return event
 
 
 @dataclass(frozen=True)

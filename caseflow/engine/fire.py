@@ -31,9 +31,8 @@ from caseflow.clock import deadlines
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import Case, Household, OrgUnit
-from caseflow.db.record import CaseRecord, CaseView, record_from_row
-from caseflow.engine import statements as firesql
-from caseflow.engine.audit import append_event
+from caseflow.db.record import CaseRecord, record_from_row, record_of
+from caseflow.engine import statements
 from caseflow.engine.events import event_label
 from caseflow.engine.payload import validate_payload
 from caseflow.engine.plugins import (
@@ -89,18 +88,18 @@ def _acting_role(t: TransitionDef, actor: Actor) -> str:
 
 
 def _check_separation(
-    session: Session, case: CaseView, wf: WorkflowDef, t: TransitionDef, actor: Actor
+    session: Session, case: CaseRecord, wf: WorkflowDef, t: TransitionDef, actor: Actor
 ) -> None:
     if actor.is_system:
         return
     if wf.related_staff_excluded and case.flag_staff_relative:
-        related = firesql.RELATED_STAFF.first(
+        related = statements.RELATED_STAFF.first(
             session, {"s_household": case.household_id, "s_user": actor.user_id}
         )
         if related is not None and related[0]:
             raise PermissionDenied("本案为您的近亲属备案案件，您须回避，不能办理")
     if t.forbid_actors_of:
-        done = firesql.done_before(tuple(t.forbid_actors_of)).first(
+        done = statements.done_before(tuple(t.forbid_actors_of)).first(
             session, {"s_case": case.id, "s_user": actor.user_id}
         )
         if done is not None:
@@ -137,10 +136,10 @@ def _lock_case(
     with the (seq, hash) of its newest event, where the audit chain continues."""
     if not 0 < case_id < MAX_ID:  # SQLite overflows on larger integers; no such case exists
         raise CaseNotFound()
-    params = {"l_id": case_id, "l_scope": firesql.scope_pattern(actor.org_path)}
+    params = {"l_id": case_id, "l_scope": statements.scope_pattern(actor.org_path)}
     # PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks: a no-op UPDATE as the first
-    # statement takes the database's write lock before the row is read (firesql.lock_case).
-    found = firesql.lock_case(session, is_postgres(session), params)
+    # statement takes the database's write lock before the row is read (statements.lock_case).
+    found = statements.lock_case(session, is_postgres(session), params)
     if found is None:
         raise CaseNotFound()
     row, newest = found
@@ -213,7 +212,7 @@ def _apply(
         values["assignee_id"] = None  # a claim lasts for one state
         if wf.states[new].final:
             values.update(is_final=True, closed_at=now)
-    event_id = firesql.insert_event(
+    event_id = statements.insert_event(
         session,
         case_id=case.id,
         actor_id=actor.user_id,
@@ -233,7 +232,7 @@ def _apply(
         deadlines.on_state_change(session, case, wf, ruleset, cal, old, new, now)
     # Compare-and-set: the write succeeds only on the version we read (we hold the lock, so a
     # mismatch means someone wrote around it). The case's clock is refreshed in the same UPDATE.
-    if not firesql.compare_and_set(session, case.id, loaded_version, values, new != old):
+    if not statements.compare_and_set(session, case.id, loaded_version, values, new != old):
         raise ConcurrencyConflict(detail=f"case {case.id}: version moved during fire")
     if t.effects:  # effects see the case in its new state, in the database and in the session
         assert cal is not None
@@ -280,12 +279,13 @@ def available_transitions(
         return []
     wf = reg.workflow(case.workflow_key)
     ruleset = reg.rulesets[case.ruleset_key]
-    ctx = GuardContext(session, case, actor, now, ruleset, None)
+    record = record_of(case)
+    ctx = GuardContext(session, record, actor, now, ruleset, None)
     found: list[AvailableTransition] = []
     for t in wf.transitions_from(case.state):
         try:
             _acting_role(t, actor)
-            _check_separation(session, case, wf, t, actor)
+            _check_separation(session, record, wf, t, actor)
         except PermissionDenied:
             continue  # roles before guards: no role, no reason shown
         try:
@@ -483,7 +483,7 @@ def _add_case(
     session.add(case)
     session.flush()
     event_payload = {"summary": summary, **dict(payload or {})}
-    append_event(
+    statements.insert_event(
         session,
         case_id=case.id,
         actor_id=actor.user_id,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from caseflow.clock.workcal import WorkdayCalendar
     from caseflow.db.models import Case
-    from caseflow.db.record import CaseView
+    from caseflow.db.record import CaseRecord
     from caseflow.kernel.actors import Actor
     from caseflow.workflow.model import WorkflowDef
     from caseflow.workflow.rulesets import RuleSet
@@ -32,7 +32,7 @@ class GuardContext:
     """What a guard may look at; `payload` is None when only previewing available actions."""
 
     session: Session
-    case: CaseView  # fire() passes the locked row's CaseRecord; previews pass the mapped Case
+    case: CaseRecord  # the locked row in fire(); the case as it stands in a preview
     actor: Actor
     now: datetime
     ruleset: RuleSet

@@ -139,7 +139,8 @@ def insert_event(
     at: datetime,
     newest: tuple[int | None, str | None] | None = None,
 ) -> int:
-    """audit.append_event as Core statements; the event's id. The caller holds the case lock;
+    """Append the next event of a case's hash chain; the event's id. The one writer of events
+    (fire, open_case, claims, the sweep). The caller holds the case lock (so seq is safe);
     `newest` is the case's newest (seq, hash) when the caller read it with that lock."""
     last = newest if newest is not None else _LAST_EVENT.first(session, {"e_case": case_id})
     seq, prev = (1, GENESIS_HASH)

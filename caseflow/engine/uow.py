@@ -59,9 +59,11 @@ class UnitOfWork:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("a unit of work needs a session without pending changes")
         if session.in_transaction():
-            # A read-only transaction left by the caller (a page that looked before it acted):
-            # end it, so this unit's locks are taken on fresh data.
-            session.rollback()
+            # A transaction left by the caller's reads (a page that looked before it acted):
+            # end it, so this unit's locks are taken on fresh data. Ended by commit, as fire()
+            # always has: with no pending changes there is nothing of the caller's to undo, and
+            # a rollback would detach what the caller had loaded and flushed.
+            session.commit()
         session.info[_ACTIVE] = self
         return self
 
