@@ -4,22 +4,13 @@ headless Debian chromium driven by Playwright (no `playwright install`, nothing 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-import caseflow
-
-# tests/ is on sys.path and tests/web exists: keep the project's `web` package first.
-_ROOT = Path(caseflow.__file__).resolve().parent.parent
-if sys.path[:1] != [str(_ROOT)]:
-    sys.path.insert(0, str(_ROOT))
-if "web" in sys.modules and not hasattr(sys.modules["web"], "create_app"):
-    del sys.modules["web"]
+from e2esupport import ARTIFACTS, PASSWORD, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE = os.environ.get("CASEFLOW_REQUIRE_BROWSER") == "1"
@@ -31,9 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-from e2esupport import ARTIFACTS, PASSWORD, Server  # noqa: E402
 
 
 def _browser_missing() -> str | None:

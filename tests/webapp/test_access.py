@@ -289,7 +289,7 @@ ROUTES = [
         data=(("effective_from", "2026-01-01"), ("fingerprint", "stale")),
     ),
 ]
-ROUTES += ledger_routes(Route)  # 台账比对 (tests/web/ledger_access.py)
+ROUTES += ledger_routes(Route)  # 台账比对 (tests/webapp/ledger_access.py)
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
 USERS = [
     "clerk",
@@ -310,7 +310,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     covered = {(r.endpoint, r.method) for r in ROUTES}
     exempt = {("static", "GET"), ("auth.login", "GET"), ("auth.login", "POST")}
     exempt.add(("auth.logout", "POST"))  # tested on its own: it would end the matrix's session
-    # The JSON API takes bearer tokens, not sessions: its own matrix is tests/web/test_api.py.
+    # The JSON API takes bearer tokens, not sessions: its own matrix is tests/webapp/test_api.py.
     exempt |= {
         (r.endpoint, m)
         for r in app.url_map.iter_rules()

@@ -1,4 +1,4 @@
-"""The 台账比对 routes of the access matrix (tests/web/test_access.py), with the comparison rows
+"""The 台账比对 routes of the access matrix (tests/webapp/test_access.py), with the comparison rows
 they point at: one result in each side's township, in one run."""
 
 from __future__ import annotations

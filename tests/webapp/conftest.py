@@ -3,26 +3,15 @@ a test client, an `auth` helper, and a scene of two townships with a case each."
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import caseflow
-
-# tests/ is on sys.path (for `support`), and this folder is called `web`: without the project
-# root ahead of it, `import web` would find this test folder as a namespace package.
-_ROOT = str(Path(caseflow.__file__).resolve().parent.parent)
-if sys.path[:1] != [_ROOT]:
-    sys.path.insert(0, _ROOT)
-if "web" in sys.modules and not hasattr(sys.modules["web"], "create_app"):
-    del sys.modules["web"]
-
-import pytest  # noqa: E402
-from flask import Flask  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import Engine  # noqa: E402
-from support import World  # noqa: E402
-from websupport import HASH, AuthActions, Scene, make_app, make_side  # noqa: E402
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from support import World
+from websupport import HASH, AuthActions, Scene, make_app, make_side
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_every_post_route_rejects_a_missing_csrf_token(
     )
     assert response.status_code == 302  # with a token, sign-in works
     # The JSON API is CSRF-exempt: it takes bearer tokens only, never the session cookie
-    # (tests/web/test_api.py::test_a_browser_session_is_not_an_api_credential).
+    # (tests/webapp/test_api.py::test_a_browser_session_is_not_an_api_credential).
     posts = [
         r
         for r in app.url_map.iter_rules()
