@@ -1,6 +1,6 @@
-"""A throwaway PostgreSQL server for bench/engine.py: the logic of tests/pgserver.py, copied so
-that benchmarks never import the test suite. initdb + pg_ctl in a temporary directory, run as the
-`postgres` OS user when we are root (PostgreSQL refuses to run as root).
+"""A throwaway PostgreSQL server for bench/engine.py: the logic of tests/support/pgserver.py,
+copied so that benchmarks never import the test suite. initdb + pg_ctl in a temporary directory,
+run as the `postgres` OS user when we are root (PostgreSQL refuses to run as root).
 
 Durability is set to match the SQLite side (WAL, synchronous=NORMAL: a commit is not flushed to
 disk on its own, checkpoints are): synchronous_commit=off, fsync and full_page_writes left on.

@@ -3,7 +3,7 @@ tofu), a Chinese file name, masked ID numbers, the same permission and jurisdict
 HTML printouts, and a clear 503 page when the PDF library cannot load.
 
 Rendering tests need WeasyPrint's OS libraries (Pango): skipped with a reason where they are
-missing, required in CI (CASEFLOW_REQUIRE_PDF=1, see tests/pdfsupport.py)."""
+missing, required in CI (CASEFLOW_REQUIRE_PDF=1, see tests/support/pdfsupport.py)."""
 
 from __future__ import annotations
 

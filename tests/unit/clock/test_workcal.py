@@ -35,7 +35,7 @@ from caseflow.clock.workcal import (
     working_days_between,
 )
 
-SEED_2027 = Path(__file__).resolve().parents[2] / "seed" / "calendar" / "2027-overrides.yaml"
+SEED_2027 = Path(__file__).resolve().parents[3] / "seed" / "calendar" / "2027-overrides.yaml"
 CAL = WorkdayCalendar()
 
 
