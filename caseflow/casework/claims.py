@@ -25,8 +25,9 @@ from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware
 from caseflow.workflow.registry import Registry, registry
 
-# Actions that never make a case actionable for whoever may take them.
-EXCLUDED_TRIGGERS = frozenset({"extend_deadline"})
+# Actions that never make a case actionable for whoever may take them: side actions open in
+# every state (extending the total limit, recording a complaint or report).
+EXCLUDED_TRIGGERS = frozenset({"extend_deadline", "record_complaint"})
 
 
 def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:

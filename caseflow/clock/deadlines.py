@@ -1,8 +1,10 @@
 """Deadline rows: opened and closed by engine.fire, escalated by the sweep.
 
-A state's own deadline runs from the moment the case enters the state. The case-wide total limit
-(`total`, 30 working days from acceptance) stands still while the case sits in a pausing state —
-waiting for materials, a scheduled hearing, and publicity where the rule set says it does not count.
+A state's own deadline runs from the moment the case enters the state; a phase's (a workflow's
+`phases:`) from the moment it enters the first of the phase's states until it leaves them all.
+The case-wide total limit (`total`, 30 working days from acceptance) stands still while the case
+sits in a pausing state — waiting for materials, and a scheduled hearing or publicity where the
+rule set says so.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def pauses_total(state: StateDef, ruleset: RuleSet) -> bool:
     """Whether the total limit stands still while a case is in `state`."""
     if state.pause:
         return True
+    if state.pause_if is not None and ruleset.param(state.pause_if):
+        return True  # e.g. a hearing, where the rule set says it stops the clock
     return state.deadline == "publicity" and not ruleset.param("publicity_counts_toward_total")
 
 
@@ -173,6 +177,15 @@ def on_state_change(
         open_deadline(session, case, None, ruleset.rule(wf.total_deadline), now, cal, ruleset)
     if new_state.deadline:
         open_deadline(session, case, new, ruleset.rule(new_state.deadline), now, cal, ruleset)
+    for phase in wf.phases:  # limits across several states (none in most workflows)
+        was_in, now_in = old in phase.states, new in phase.states
+        if was_in and not now_in:
+            _CLOSE_STATE_DEADLINE.run(
+                session, {"c_id": case.id, "c_state": phase.row_state, "c_now": now}
+            )
+        elif now_in and not was_in:
+            rule = ruleset.rule(phase.deadline)
+            open_deadline(session, case, phase.row_state, rule, now, cal, ruleset)
     was_paused = old is not None and pauses_total(wf.states[old], ruleset)
     now_paused = pauses_total(new_state, ruleset)
     if was_paused and not now_paused:

@@ -92,7 +92,9 @@ def _check_separation(
 ) -> None:
     if actor.is_system:
         return
-    if wf.related_staff_excluded and case.flag_staff_relative:
+    # The declarations themselves, not the case's intake flag: a near relative declared after
+    # the case opened must step aside at once (one EXISTS on the declarations' household index).
+    if wf.related_staff_excluded and case.household_id is not None:
         related = statements.RELATED_STAFF.first(
             session, {"s_household": case.household_id, "s_user": actor.user_id}
         )

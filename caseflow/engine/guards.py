@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy import Table, bindparam, exists, func, or_, select
 
-from caseflow.db.models import Case, CaseEvent, Member
+from caseflow.clock.calendar_store import load_calendar
+from caseflow.clock.workcal import due_or_none
+from caseflow.db.models import Case, CaseEvent, Member, RelativeDeclaration
 from caseflow.db.rawsql import RawStatement
 from caseflow.db.record import CaseView
 from caseflow.engine.plugins import GuardContext, Plugin
@@ -103,29 +105,96 @@ def _applicant_is_minor(ctx: GuardContext) -> bool:
     return applicant is not None and _age_on(applicant.birth_date, to_local(ctx.now).date()) < 18
 
 
-@plugin.guard("applicant_not_minor")
-def applicant_not_minor(ctx: GuardContext) -> str | None:
-    """特困: minors are not publicised."""
-    return "申请人为未成年人，依规不予公示" if _applicant_is_minor(ctx) else None
+# Whether a minor's 特困 application skips publicity is the rule set's switch: the national 特困
+# 办法 publicises every applicant (民发〔2021〕43号 第十五条); only the 事实无人抚养儿童 rules
+# (民发〔2019〕62号) leave publicity out, so a district turns it on only where its own rule says so.
+MINOR_SWITCH = "minor_not_publicised"
 
 
-@plugin.guard("applicant_is_minor")
-def applicant_is_minor(ctx: GuardContext) -> str | None:
-    """Only a minor's 特困 case may skip publicity."""
+@plugin.guard("publicity_not_waived")
+def publicity_not_waived(ctx: GuardContext) -> str | None:
+    """特困: publicity is refused only where the rule set waives it for a minor applicant."""
+    if ctx.ruleset.param(MINOR_SWITCH) and _applicant_is_minor(ctx):
+        return f"申请人为未成年人，按{ctx.ruleset.label}不予公示"
+    return None
+
+
+@plugin.guard("minor_publicity_waived")
+def minor_publicity_waived(ctx: GuardContext) -> str | None:
+    """Only a minor's 特困 case, under a rule set that waives publicity for minors, skips it."""
+    if not ctx.ruleset.param(MINOR_SWITCH):
+        return f"{ctx.ruleset.label}未规定未成年人不公示（特困人员认定办法第十五条），须经公示"
     return None if _applicant_is_minor(ctx) else "申请人已成年，须经公示"
 
 
-@plugin.guard("district_visit_if_staff_relative")
-def district_visit_if_staff_relative(ctx: GuardContext) -> str | None:
-    """Cases of staff relatives need a district home visit on record before the decision."""
-    if not ctx.case.flag_staff_relative:
+# Publicity runs its full term: only the timer ends it, and only once the rule set's publicity
+# period (7 days, 民发〔2021〕57号 第十九条 / 43号 第十五条) has passed since the case entered the
+# state; an objection interrupts it by its own transition. Judged on the case's own entry time,
+# so neither a mistaken `tick --now` against a wrong deadline row nor a stale timer cuts it short.
+PUBLICITY_RULE = "publicity"
+
+
+@plugin.guard("publicity_period_elapsed")
+def publicity_period_elapsed(ctx: GuardContext) -> str | None:
+    """The publicity period has run out since the case entered publicity."""
+    rule = ctx.ruleset.rule(PUBLICITY_RULE)
+    started = ctx.case.state_entered_at
+    due = due_or_none(load_calendar(ctx.session), rule.unit, started, rule.amount)  # type: ignore[arg-type]
+    assert due is not None  # no pauses given, so a due date always exists
+    if ctx.now > due.due_at:
         return None
-    visited = ctx.session.scalar(
-        select(CaseEvent.id).where(
-            CaseEvent.case_id == ctx.case.id, CaseEvent.trigger == "record_district_visit"
+    return (
+        f"公示期未满：自 {to_local(started):%Y-%m-%d} 起公示{rule.amount}"
+        f"{'个自然日' if rule.unit == 'calendar_days' else '个工作日'}，"
+        f"{to_local(due.due_at):%Y-%m-%d} 期满无异议后由系统自动报送"
+    )
+
+
+_rel = cast(Table, RelativeDeclaration.__table__)
+# A staff member (or village-committee member) declared a near relative in the household: the
+# declarations themselves, read when the decision is taken, so one made after the case opened
+# counts at once (the case's flag only records what was known at intake).
+_HOUSEHOLD_DECLARED = RawStatement(
+    select(exists().where(_rel.c.household_id == bindparam("g_household")))
+)
+_CASE_TRIGGER_DONE = RawStatement(
+    select(
+        exists().where(
+            _ev.c.case_id == bindparam("g_case"), _ev.c.trigger == bindparam("g_trigger")
         )
     )
-    return None if visited else "本案为工作人员近亲属备案案件，须先完成区级入户核查"
+)
+COMPLAINT_TRIGGER = "record_complaint"
+DISTRICT_VISIT_TRIGGER = "record_district_visit"
+
+
+def _done(ctx: GuardContext, trigger: str) -> bool:
+    row = _CASE_TRIGGER_DONE.first(ctx.session, {"g_case": ctx.case.id, "g_trigger": trigger})
+    return bool(row and row[0])
+
+
+def district_visit_reason(ctx: GuardContext) -> str | None:
+    """Why the district must visit the home itself before deciding, or None (民发〔2021〕57号
+    第二十条: 单独登记备案 cases and cases with a complaint or report)."""
+    household = ctx.case.household_id
+    if ctx.case.flag_staff_relative:
+        return "本案为工作人员近亲属备案案件"
+    if household is not None:
+        row = _HOUSEHOLD_DECLARED.first(ctx.session, {"g_household": household})
+        if row and row[0]:
+            return "本户有工作人员近亲属备案"
+    if _done(ctx, COMPLAINT_TRIGGER):
+        return "本案收到投诉、举报"
+    return None
+
+
+@plugin.guard("district_visit_if_required")
+def district_visit_if_required(ctx: GuardContext) -> str | None:
+    """A relative's case, or one with a complaint, needs the district's own home visit first."""
+    reason = district_visit_reason(ctx)
+    if reason is None or _done(ctx, DISTRICT_VISIT_TRIGGER):
+        return None
+    return f"{reason}，须先完成区级入户核查"
 
 
 @plugin.guard("ruleset_requires_appraisal")

@@ -87,6 +87,9 @@ def scope_pattern(org_path: str) -> str:
     return org_path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
+# Is the acting user a declared near relative (近亲属) of the case's household? Asked on every
+# fire() by a person, whenever the declaration was made; the household_id index finds the
+# household's few declarations.
 RELATED_STAFF = RawStatement(
     select(
         exists().where(

@@ -728,7 +728,7 @@ class _CaseSeeder:
         for t in path:
             if "two_investigators_signed" in t.guards:
                 steps += self.signatures(wf, state, home, 2)
-            if "district_visit_if_staff_relative" in t.guards and plan.staff_relative:
+            if "district_visit_if_required" in t.guards and plan.staff_relative:
                 visit = wf.transition_for(state, "record_district_visit")
                 if visit is not None and not any(s.transition is visit for s in steps):
                     steps.append(Step(visit, state))
@@ -766,8 +766,8 @@ class _CaseSeeder:
         if state.deadline is None:
             return timedelta(days=self.rng.uniform(2, 12))
         span = _span(self.rules.rule(state.deadline))
-        if state.on_expiry == t.trigger:  # publicity ran its full term
-            return span + timedelta(hours=self.rng.uniform(1, 20))
+        if state.on_expiry == t.trigger:  # publicity ran its full term; the timer ends it after
+            return span + timedelta(days=1, hours=self.rng.uniform(1, 20))
         return span * self.rng.uniform(0.15, 0.7)
 
     def dwell(self, state: StateDef) -> timedelta:

@@ -12,6 +12,7 @@ from caseflow.kernel.yamlio import clean, line_of, load_with_lines
 from caseflow.workflow.model import (
     PAYLOAD_TYPES,
     PayloadField,
+    PhaseDef,
     StateDef,
     TransitionDef,
     WorkflowDef,
@@ -42,7 +43,9 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _parse_states(raw: Any, problems: _Problems, rule_names: set[str]) -> dict[str, StateDef]:
+def _parse_states(
+    raw: Any, problems: _Problems, rule_names: set[str], switch_names: set[str] | None
+) -> dict[str, StateDef]:
     states: dict[str, StateDef] = {}
     if not isinstance(raw, dict) or not clean(raw):
         problems.add(line_of(raw), "states must be a non-empty mapping")
@@ -62,6 +65,14 @@ def _parse_states(raw: Any, problems: _Problems, rule_names: set[str]) -> dict[s
             )
         if "label" not in spec:
             problems.add(line, f"state {name}: missing label")
+        pause_if = spec.get("pause_if")
+        if pause_if is not None and (
+            not isinstance(pause_if, str)
+            or (switch_names is not None and pause_if not in switch_names)
+        ):
+            problems.add(
+                line_of(spec, "pause_if"), f"state {name}: unknown rule-set switch {pause_if!r}"
+            )
         states[name] = StateDef(
             name=name,
             label=str(spec.get("label", name)),
@@ -70,10 +81,60 @@ def _parse_states(raw: Any, problems: _Problems, rule_names: set[str]) -> dict[s
             initial=bool(spec.get("initial", False)),
             deadline=deadline,
             pause=bool(spec.get("pause", False)),
+            pause_if=pause_if if isinstance(pause_if, str) else None,
             on_expiry=spec.get("on_expiry"),
             line=line,
         )
     return states
+
+
+def _parse_phases(
+    raw: Any, problems: _Problems, states: dict[str, StateDef], rule_names: set[str]
+) -> tuple[PhaseDef, ...]:
+    """`phases: {name: {label, deadline, states: [...]}}`: a limit across non-final states."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        problems.add(line_of(raw), "phases must be a mapping")
+        return ()
+    phases: list[PhaseDef] = []
+    claimed: dict[str, str] = {}
+    for name, spec in clean(raw).items():
+        line = line_of(raw, name)
+        if not isinstance(spec, dict):
+            problems.add(line, f"phase {name}: expected a mapping")
+            continue
+        if name in states:
+            problems.add(line, f"phase {name}: named like a state")
+        deadline = spec.get("deadline")
+        if deadline not in rule_names:
+            problems.add(
+                line_of(spec, "deadline"), f"phase {name}: unknown deadline rule {deadline!r}"
+            )
+        members = [str(s) for s in _as_list(spec.get("states"))]
+        if not members:
+            problems.add(line, f"phase {name}: no states")
+        for member in members:
+            where = line_of(spec, "states")
+            if member not in states:
+                problems.add(where, f"phase {name}: unknown state {member!r}")
+            elif states[member].final:
+                problems.add(where, f"phase {name}: final state {member!r}")
+            elif member in claimed:
+                problems.add(where, f"phase {name}: state {member!r} already in {claimed[member]}")
+            claimed.setdefault(member, str(name))
+        if "label" not in spec:
+            problems.add(line, f"phase {name}: missing label")
+        phases.append(
+            PhaseDef(
+                name=str(name),
+                label=str(spec.get("label", name)),
+                deadline=str(deadline),
+                states=frozenset(members),
+                line=line,
+            )
+        )
+    return tuple(phases)
 
 
 def _parse_payload(spec: Any, problems: _Problems, trigger: str) -> tuple[PayloadField, ...]:
@@ -190,8 +251,10 @@ def load_workflow(
     guard_names: Iterable[str],
     rule_names: Iterable[str],
     effect_names: Iterable[str] = (),
+    switch_names: Iterable[str] | None = None,
 ) -> WorkflowDef:
-    """Parse and validate one workflow file; raises DefinitionError listing every problem."""
+    """Parse and validate one workflow file; raises DefinitionError listing every problem.
+    `switch_names` are the rule-set params a state's `pause_if` may name (None: not checked)."""
     problems = _Problems(path)
     raw = load_with_lines(path)
     if not isinstance(raw, dict):
@@ -201,7 +264,9 @@ def load_workflow(
         if key not in raw:
             problems.add(line_of(raw), f"missing top-level field {key}")
     rules = set(rule_names)
-    states = _parse_states(raw.get("states"), problems, rules)
+    switches = None if switch_names is None else set(switch_names)
+    states = _parse_states(raw.get("states"), problems, rules, switches)
+    phases = _parse_phases(raw.get("phases"), problems, states, rules)
     guards, effects = set(guard_names), set(effect_names)
     transitions = [
         t
@@ -241,4 +306,5 @@ def load_workflow(
         total_deadline=total,
         related_staff_excluded=bool(raw.get("related_staff_excluded", True)),
         household_bound=bool(raw.get("household_bound", True)),
+        phases=phases,
     )

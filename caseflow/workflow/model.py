@@ -29,9 +29,34 @@ class StateDef:
     final: bool = False
     initial: bool = False
     deadline: str | None = None
-    pause: bool = False  # case clocks stand still while here (missing materials, hearing set)
+    pause: bool = False  # case clocks stand still while here (missing materials)
+    # A rule-set switch: the total stands still while here only when the case's rule set turns
+    # it on (a scheduled hearing: `hearing_pauses_total`, no national basis, off by default).
+    pause_if: str | None = None
     on_expiry: str | None = None  # trigger the sweep fires (system actor) when the deadline passes
     line: int = 0
+
+
+# Deadline rows of a phase carry this prefix before the phase name in their `state` column, so
+# they can never be mistaken for (or closed as) the deadline of a state.
+PHASE_ROW_PREFIX = "phase:"
+
+
+@dataclass(frozen=True)
+class PhaseDef:
+    """Several states under one limit: e.g. 特困 township handling, 15 working days from
+    acceptance up to the initial opinion (民发〔2021〕43号 第十三条), whichever states it passes."""
+
+    name: str
+    label: str
+    deadline: str  # a rule of the case's rule set
+    states: frozenset[str]
+    line: int = 0
+
+    @property
+    def row_state(self) -> str:
+        """What the phase's deadline rows hold in their `state` column."""
+        return PHASE_ROW_PREFIX + self.name
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,9 @@ class WorkflowDef:
     # False for cases about a township rather than a household (the payment roll): they are
     # opened by their own service, never at the desk or by open_case.
     household_bound: bool = True
+    # Limits that run across several states: opened when the case enters one of the phase's
+    # states from outside it, closed when it leaves them all.
+    phases: tuple[PhaseDef, ...] = ()
     _by_source_trigger: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
     )

@@ -54,12 +54,17 @@ def load_registry(
     name only the guards and effects given."""
     folder = folder or WORKFLOWS_DIR
     rulesets = load_rulesets(folder / "rulesets")
-    # A workflow may name only deadline rules that every rule set defines.
+    # A workflow may name only deadline rules and switches that every rule set defines.
     common_rules = set.intersection(*(set(rs.deadlines) for rs in rulesets.values()))
+    common_switches = set.intersection(*(set(rs.params) for rs in rulesets.values()))
     workflows: dict[str, WorkflowDef] = {}
     for path in sorted(folder.glob("*.yaml")):
         wf = load_workflow(
-            path, guard_names=guard_names, rule_names=common_rules, effect_names=effect_names
+            path,
+            guard_names=guard_names,
+            rule_names=common_rules,
+            effect_names=effect_names,
+            switch_names=common_switches,
         )
         if wf.key in workflows:
             raise DefinitionError(f"流程键重复：{wf.key}", f"{path}:1: duplicate key {wf.key}")

@@ -2,6 +2,11 @@
 
 A case stores the key of the rule set it was opened under and keeps it for life, so a case opened
 under the 2012 rules is still judged by them after the 2021 rules arrive.
+
+Every limit says where it comes from: a deadline carries `source:` (document number and article,
+e.g. "民发〔2021〕57号 第十九条"), and a `sources:` mapping beside `params:` does the same for the
+switches, numbers and `review_months`. A value no checked text supports says so: its source starts
+with 待核实 and names what is missing, instead of passing for law.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from caseflow.kernel.errors import DefinitionError
 from caseflow.kernel.yamlio import clean, line_of, load_with_lines
 
 UNITS = frozenset({"working_days", "calendar_days", "hours"})
+# A source that starts with this marks a value no checked text supports (an example or a guess).
+UNVERIFIED = "待核实"
+# The key of `sources:` that cites the review intervals (`review_months`).
+REVIEW_MONTHS_KEY = "review_months"
 UNIT_LABELS = {"working_days": "个工作日", "calendar_days": "个自然日", "hours": "小时"}
 # Periodic review (复核) classes: 分类施保 A/B/C of 低保, and 特困供养.
 REVIEW_CLASSES = ("A", "B", "C", "tekun")
@@ -31,10 +40,22 @@ class DeadlineRule:
     amount: int
     label: str
     extendable_to: int | None = None
+    # Where the limit comes from: "民发〔2021〕57号 第二十条", or "待核实（…what is missing…）".
+    source: str = ""
 
     def describe_zh(self) -> str:
         """E.g. "区级审核确认：10 个工作日"."""
         return f"{self.label}：{self.amount} {UNIT_LABELS[self.unit]}"
+
+    @property
+    def unverified(self) -> bool:
+        """True when no checked text supports the limit (its source is 待核实)."""
+        return is_unverified(self.source)
+
+
+def is_unverified(source: str | None) -> bool:
+    """True for a missing source or one marked 待核实."""
+    return not source or source.startswith(UNVERIFIED)
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,8 @@ class RuleSet:
     params: dict[str, Any]
     # Months between periodic reviews by class (key `review_months`), e.g. {"A": 12, "B": 6}.
     review_months: dict[str, int] = field(default_factory=dict)
+    # Where each param (and `review_months`) comes from, by name; see the module docstring.
+    param_sources: dict[str, str] = field(default_factory=dict)
 
     def rule(self, name: str) -> DeadlineRule:
         """The deadline rule called `name` (the loader guarantees every referenced name exists)."""
@@ -58,6 +81,23 @@ class RuleSet:
     def param(self, name: str) -> Any:
         """A switch or number of this rule set, e.g. publicity_counts_toward_total."""
         return self.params[name]
+
+    def source_of(self, name: str) -> str:
+        """The source of deadline or param `name` ("" when none is given)."""
+        if name in self.deadlines:
+            return self.deadlines[name].source
+        return self.param_sources.get(name, "")
+
+    def cited(self) -> list[tuple[str, str]]:
+        """(name, source) of every deadline, param and `review_months`, deadlines first."""
+        names = [*self.deadlines, *self.params]
+        if self.review_months:
+            names.append(REVIEW_MONTHS_KEY)
+        return [(name, self.source_of(name)) for name in names]
+
+    def unverified(self) -> list[str]:
+        """Names of the rules whose source is 待核实 (or missing)."""
+        return [name for name, source in self.cited() if is_unverified(source)]
 
     def review_interval(self, review_class: str) -> int:
         """Months between periodic reviews for `review_class` (A, B, C or tekun)."""
@@ -89,10 +129,22 @@ def _parse(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         amount = spec.get("amount")
         if not isinstance(amount, int) or amount <= 0:
             raise DefinitionError(f"{at}: 期限 {name} 的数值无效", f"{at}: bad amount for {name}")
+        source = spec.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise DefinitionError(
+                f"{at}: 期限 {name} 缺少出处（source：文号与条款，或 待核实（原因））",
+                f"{at}: deadline {name} has no source (document and article, or 待核实)",
+            )
         deadlines[name] = DeadlineRule(
-            name, spec["unit"], amount, str(spec.get("label", name)), spec.get("extendable_to")
+            name,
+            spec["unit"],
+            amount,
+            str(spec.get("label", name)),
+            spec.get("extendable_to"),
+            source.strip(),
         )
     return {
+        "sources": _parse_sources(path, raw),
         "review_months": _parse_review_months(path, raw),
         "key": raw["key"],
         "label": raw["label"],
@@ -103,6 +155,35 @@ def _parse(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "deadlines": deadlines,
         "params": clean(raw.get("params") or {}),
     }
+
+
+def _parse_sources(path: Path, raw: dict[str, Any]) -> dict[str, str]:
+    """`sources: {param: "文号 条款"}`: each entry names a param of the same file (or
+    review_months) and is a non-empty text; errors name the file, line and key."""
+    if "sources" not in raw:
+        return {}
+    spec = raw["sources"]
+    where = f"{path.name}:{line_of(raw, 'sources')}"
+    if not isinstance(spec, dict):
+        raise DefinitionError(
+            f"{where}: sources 应为 参数名: 出处 的映射",
+            f"{where}: sources must map name to source",
+        )
+    known = set(clean(raw.get("params") or {})) | {REVIEW_MONTHS_KEY}
+    sources: dict[str, str] = {}
+    for name, value in clean(spec).items():
+        at = f"{path.name}:{line_of(spec, name)}"
+        if name not in known:
+            raise DefinitionError(
+                f"{at}: sources.{name}: 本文件的 params 中没有此项",
+                f"{at}: sources.{name}: no such param in this file",
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise DefinitionError(
+                f"{at}: sources.{name}: 出处应为非空文字", f"{at}: sources.{name}: empty source"
+            )
+        sources[str(name)] = value.strip()
+    return sources
 
 
 def _parse_review_months(path: Path, raw: dict[str, Any]) -> dict[str, int]:
@@ -148,14 +229,20 @@ def load_rulesets(folder: Path | None = None) -> dict[str, RuleSet]:
         if key in seen or key not in parsed:
             raise DefinitionError(f"规则集继承错误：{key}", f"bad extends chain at {key}")
         item = parsed[key]
-        deadlines, params, review_months = {}, {}, {}
+        deadlines, params, review_months, sources = {}, {}, {}, {}
         if item["extends"]:
             parent = resolve(item["extends"], (*seen, key))
             deadlines, params = dict(parent.deadlines), dict(parent.params)
             review_months = dict(parent.review_months)
+            sources = dict(parent.param_sources)
         deadlines.update(item["deadlines"])
         params.update(item["params"])
         review_months.update(item["review_months"])
+        # A value overridden without its own source would keep the parent's, which cites the
+        # parent's value: drop it, so the override counts as uncited until it says where from.
+        for name in [*item["params"], *([REVIEW_MONTHS_KEY] if item["review_months"] else [])]:
+            sources.pop(name, None)
+        sources.update(item["sources"])
         resolved[key] = RuleSet(
             key=key,
             label=item["label"],
@@ -165,6 +252,7 @@ def load_rulesets(folder: Path | None = None) -> dict[str, RuleSet]:
             deadlines=deadlines,
             params=params,
             review_months=review_months,
+            param_sources=sources,
         )
         return resolved[key]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from e2esupport import ARTIFACTS, PASSWORD, Server
 
-from caseflow.engine.fire import open_case
+from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.timeutil import utcnow
 
@@ -110,7 +111,9 @@ def test_decision_journey(page: Any, server: Server) -> None:
     assert "王大明" in page.content()
     shot(page, "12-publicity-list")
     page.goto(case_url)
-    act(page, "publicity_ended")
+    # Only the timer ends publicity, once its seven days are over: no button for the reviewer.
+    assert page.locator("form[action$='/fire/publicity_ended']").count() == 0
+    fire(world.session, case.id, "publicity_ended", SYSTEM_ACTOR, utcnow() + timedelta(days=8))
     sign_out(page)
     sign_in(page, server, "approver")
     page.goto(case_url)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from support import T0, World
-from walker import Walker, sample_payload, shortest_path
+from walker import PUBLICITY_RUNS_OUT, Walker, sample_payload, shortest_path
 
 from caseflow.accounts.users import new_user
 from caseflow.clock import deadlines as deadlines_module
@@ -243,6 +243,7 @@ def test_staff_relative_may_not_act_and_district_visit_is_required(world: World)
     # The leader cannot publicise (no role), so a colleague reviewer from the district steps in.
     sub = _role_actor(world, Role.TOWNSHIP_REVIEWER)
     fire(world.session, case.id, "start_publicity", sub, walker.tick(), {"place": "公示栏"})
+    walker.now += PUBLICITY_RUNS_OUT  # publicity runs its full seven days; the timer ends it
     fire(world.session, case.id, "publicity_ended", SYSTEM_ACTOR, walker.tick())
     approve = sample_payload(wf.transition_for("district_review", "approve"))  # type: ignore[arg-type]
     with pytest.raises(GuardFailed, match="区级入户核查"):

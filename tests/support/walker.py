@@ -31,6 +31,8 @@ USERS_BY_ROLE: dict[str, list[str]] = {
 # Transitions that need a special world (a minor applicant, the 2012 rules): avoided if possible.
 SPECIAL = {"skip_publicity_minor": 50, "start_appraisal": 50, "record_appraisal": 50}
 NOW_2012_RULES = datetime(2020, 6, 1, 9, 0, tzinfo=SH)
+# Publicity lasts 7 calendar days from the day it starts; a day more and the timer may end it.
+PUBLICITY_RUNS_OUT = timedelta(days=8)
 
 
 def sample_value(field: PayloadField) -> Any:
@@ -105,7 +107,10 @@ class Walker:
         raise AssertionError(f"nobody could fire {t.trigger}: {last}")
 
     def prepare(self, case: Case, t: TransitionDef) -> None:
-        """Do what `t`'s guards wait for: two signatures, an assessment on record."""
+        """Do what `t`'s guards wait for: two signatures, an assessment on record, the full
+        publicity period gone by."""
+        if "publicity_period_elapsed" in t.guards:
+            self.now += PUBLICITY_RUNS_OUT
         if "two_investigators_signed" in t.guards:
             self.sign_twice(case)
         if "assessment_recorded" in t.guards:

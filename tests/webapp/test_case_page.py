@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,8 @@ from support import World
 from websupport import PDF, PNG, AuthActions, Scene
 
 from caseflow.db.models import Attachment, Case, PersonalDataView
+from caseflow.engine.fire import fire
+from caseflow.kernel.actors import SYSTEM_ACTOR
 
 
 def version(client: FlaskClient, case_id: int) -> str:
@@ -142,7 +145,7 @@ def test_uploads_checked_and_served_within_jurisdiction(
 
 
 def test_whole_dibao_decision_with_printouts(
-    client: FlaskClient, auth: AuthActions, scene: Scene, world: World
+    app: Flask, client: FlaskClient, auth: AuthActions, scene: Scene, world: World
 ) -> None:
     case_id = scene.own.case.id
     steps: list[tuple[str, str, dict[str, str]]] = [
@@ -165,7 +168,14 @@ def test_whole_dibao_decision_with_printouts(
     hh = scene.own.household
     assert "王大明" in publicity and hh.members[0].id_number not in publicity
     assert hh.members[0].id_number[-4:] in publicity
-    assert act(client, case_id, "publicity_ended").status_code == 303
+    # Publicity runs its full seven days: no one may end it by hand; the timer does, after.
+    assert "/fire/publicity_ended" not in client.get(f"/cases/{case_id}").get_data(as_text=True)
+    act(client, case_id, "publicity_ended")
+    world.session.rollback()
+    assert world.session.get(Case, case_id, populate_existing=True).state == "publicizing"  # type: ignore[union-attr]
+    clock = app.config["NOW"]
+    clock.now += timedelta(days=8)
+    fire(world.session, case_id, "publicity_ended", SYSTEM_ACTOR, clock())
     auth.logout()
     auth.login("approver")
     bad = act(client, case_id, "approve", amount_fen="abc", covered_persons="2", aid_class="A")
