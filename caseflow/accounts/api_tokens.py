@@ -21,7 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from caseflow.db.models import Base, OrgUnit, User
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.timeutil import require_aware
 
@@ -112,42 +114,42 @@ def create_token(
     """Issue a token (admin-log entry, committed); its unit must lie inside the user's unit and
     the admin's own subtree. Raises PayloadInvalid naming every bad field."""
     require_aware(now, "now")
-    errors: dict[str, str] = {}
-    name = " ".join(name.split())[:100]
-    if not name:
-        errors["name"] = "请填写令牌用途（如对接系统名称）"
-    user = None
-    if user_id is not None:
-        user = session.scalar(
-            select(User)
-            .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-            .where(User.id == user_id, OrgUnit.path.startswith(admin_scope, autoescape=True))
+    with UnitOfWork(session) as uow:
+        errors: dict[str, str] = {}
+        name = " ".join(name.split())[:100]
+        if not name:
+            errors["name"] = "请填写令牌用途（如对接系统名称）"
+        user = None
+        if user_id is not None:
+            user = session.scalar(
+                select(User)
+                .join(OrgUnit, User.org_unit_id == OrgUnit.id)
+                .where(User.id == user_id, in_jurisdiction(OrgUnit.path, admin_scope))
+            )
+        if user is None:
+            errors["user"] = "请选择管辖范围内的用户"
+        elif not user.active:
+            errors["user"] = "该用户已停用"
+        unit = session.scalar(select(OrgUnit).where(OrgUnit.code == org_code.strip()[:20]))
+        if unit is None:
+            errors["org"] = "请选择存在的单位"
+        elif user is not None and not unit.path.startswith(user.org_unit.path):
+            errors["org"] = "令牌的范围只能缩小用户的管辖范围（须为用户所在单位或其下级）"
+        valid_days = _clean_days(days, errors)
+        if errors:
+            raise PayloadInvalid(errors)
+        assert user is not None and unit is not None
+        secret = PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            name=name,
+            user_id=user.id,
+            org_unit_id=unit.id,
+            token_hash=hash_secret(secret),
+            hint=secret[: len(PREFIX) + 6],
+            created_at=now,
+            created_by_id=created_by_id,
+            expires_at=now + timedelta(days=valid_days),
         )
-    if user is None:
-        errors["user"] = "请选择管辖范围内的用户"
-    elif not user.active:
-        errors["user"] = "该用户已停用"
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == org_code.strip()[:20]))
-    if unit is None:
-        errors["org"] = "请选择存在的单位"
-    elif user is not None and not unit.path.startswith(user.org_unit.path):
-        errors["org"] = "令牌的范围只能缩小用户的管辖范围（须为用户所在单位或其下级）"
-    valid_days = _clean_days(days, errors)
-    if errors:
-        raise PayloadInvalid(errors)
-    assert user is not None and unit is not None
-    secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        name=name,
-        user_id=user.id,
-        org_unit_id=unit.id,
-        token_hash=hash_secret(secret),
-        hint=secret[: len(PREFIX) + 6],
-        created_at=now,
-        created_by_id=created_by_id,
-        expires_at=now + timedelta(days=valid_days),
-    )
-    try:
         session.add(token)
         session.flush()
         append_admin_event(
@@ -164,10 +166,7 @@ def create_token(
             },
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return IssuedToken(token, secret)
 
 
@@ -179,17 +178,17 @@ def revoke_token(
     admin_scope: str = "/",
 ) -> ApiToken:
     """Revoke a token at once (admin-log entry, committed); revoking twice changes nothing."""
-    token = session.scalar(
-        select(ApiToken)
-        .join(User, User.id == ApiToken.user_id)
-        .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(ApiToken.id == token_id, OrgUnit.path.startswith(admin_scope, autoescape=True))
-    )
-    if token is None:
-        raise CaseNotFound("令牌不存在或不在您的管辖范围内")
-    if token.revoked_at is not None:
-        return token
-    try:
+    with UnitOfWork(session) as uow:
+        token = session.scalar(
+            select(ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .join(OrgUnit, User.org_unit_id == OrgUnit.id)
+            .where(ApiToken.id == token_id, in_jurisdiction(OrgUnit.path, admin_scope))
+        )
+        if token is None:
+            raise CaseNotFound("令牌不存在或不在您的管辖范围内")
+        if token.revoked_at is not None:
+            return token
         token.revoked_at = now
         token.revoked_by_id = revoked_by_id
         append_admin_event(
@@ -200,10 +199,7 @@ def revoke_token(
             payload={"name": token.name, "hint": token.hint},
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return token
 
 
@@ -214,7 +210,7 @@ def tokens_in_scope(session: Session, admin_scope: str) -> list[ApiToken]:
             select(ApiToken)
             .join(User, User.id == ApiToken.user_id)
             .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-            .where(OrgUnit.path.startswith(admin_scope, autoescape=True))
+            .where(in_jurisdiction(OrgUnit.path, admin_scope))
             .order_by(ApiToken.id.desc())
         )
     )
@@ -278,7 +274,7 @@ def count_request(
         )
         .returning(ApiRateWindow.count)
     )
-    try:
+    with UnitOfWork(session) as uow:
         count = int(session.execute(stmt).scalar_one())
         if count == 1:  # a new window: forget the old ones of this token
             session.execute(
@@ -287,9 +283,6 @@ def count_request(
                 )
             )
         session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     retry = start + window_seconds - stamp
     return RateDecision(count <= limit, limit, max(limit - count, 0), max(retry, 1))

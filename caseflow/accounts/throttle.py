@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import LoginAttempt
+from caseflow.engine.uow import UnitOfWork
 
 log = logging.getLogger("caseflow.security")
 
@@ -32,9 +33,10 @@ def is_locked(session: Session, username: str, now: datetime) -> bool:
 
 def record(session: Session, username: str, remote_addr: str, ok: bool, now: datetime) -> None:
     """Store the attempt (committed at once, so a crash later cannot erase a failure)."""
-    session.add(
-        LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok, at=now)
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        session.add(
+            LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok, at=now)
+        )
+        uow.commit()
     if not ok:
         log.warning("failed sign-in for %r from %s", username[:64], remote_addr)

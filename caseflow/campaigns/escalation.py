@@ -18,7 +18,9 @@ from caseflow.campaigns.progress import TownshipProgress, township_progress
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.workcal import WorkdayCalendar, add_working_days, end_of_local_day, local_date
 from caseflow.db.models import OrgUnit
+from caseflow.engine.uow import UnitOfWork
 from caseflow.inbox.send import Message, deliver, notify, recipients
+from caseflow.kernel.errors import ConcurrencyConflict
 from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware
 
@@ -46,17 +48,17 @@ def escalate_campaigns(factory: sessionmaker[Session], now: datetime) -> int:
     reached = 0
     with factory() as session:
         try:
-            cal = load_calendar(session)
-            due = session.execute(
-                select(CampaignStage, Campaign)
-                .join(Campaign, Campaign.id == CampaignStage.campaign_id)
-                .where(
-                    Campaign.comparison_run_id.is_not(None),
-                    CampaignStage.ends_on < local_date(now),
-                )
-                .order_by(CampaignStage.id)
-            ).all()
-            session.rollback()
+            with UnitOfWork(session):  # reads only: leaving the unit ends the transaction
+                cal = load_calendar(session)
+                due = session.execute(
+                    select(CampaignStage, Campaign)
+                    .join(Campaign, Campaign.id == CampaignStage.campaign_id)
+                    .where(
+                        Campaign.comparison_run_id.is_not(None),
+                        CampaignStage.ends_on < local_date(now),
+                    )
+                    .order_by(CampaignStage.id)
+                ).all()
         except Exception:
             log.exception("campaign escalation: could not list ended stages")
             return 0
@@ -64,7 +66,6 @@ def escalate_campaigns(factory: sessionmaker[Session], now: datetime) -> int:
             try:
                 reached += _stage(session, cal, stage, campaign, now)
             except Exception:
-                session.rollback()
                 log.exception("campaign escalation: stage %s failed; skipped", stage.id)
     return reached
 
@@ -73,17 +74,35 @@ def _stage(
     session: Session, cal: WorkdayCalendar, stage: CampaignStage, campaign: Campaign, now: datetime
 ) -> int:
     assert campaign.comparison_run_id is not None
+    levels = _due_levels(cal, stage, campaign, now)
+    if not levels:
+        return 0
+    with UnitOfWork(session):  # reads only: ended (even by a failure) before any rung is claimed
+        paths = {code: path for code, path in session.execute(select(OrgUnit.code, OrgUnit.path))}
+        rungs = [
+            (row, level)
+            for row in township_progress(session, campaign.comparison_run_id, "/")
+            if row.code is not None and not row.meets(stage.target_percent)
+            for level in levels
+        ]
     reached = 0
-    paths = {code: path for code, path in session.execute(select(OrgUnit.code, OrgUnit.path))}
-    for row in township_progress(session, campaign.comparison_run_id, "/"):
-        if row.code is None or row.meets(stage.target_percent):
-            continue
-        for level in (LEVEL_TOWNSHIP, LEVEL_DISTRICT):
-            if rung_due_at(cal, stage, campaign, level) >= now:
-                break
-            if _reach(session, stage, campaign, row, paths[row.code], level, now):
-                reached += 1
+    for row, level in rungs:
+        assert row.code is not None
+        if _reach(session, stage, campaign, row, paths[row.code], level, now):
+            reached += 1
     return reached
+
+
+def _due_levels(
+    cal: WorkdayCalendar, stage: CampaignStage, campaign: Campaign, now: datetime
+) -> list[int]:
+    """The rungs of the ladder already due now, lowest first."""
+    due = []
+    for level in (LEVEL_TOWNSHIP, LEVEL_DISTRICT):
+        if rung_due_at(cal, stage, campaign, level) >= now:
+            break
+        due.append(level)
+    return due
 
 
 def _reach(
@@ -95,9 +114,10 @@ def _reach(
     level: int,
     now: datetime,
 ) -> bool:
-    """Claim the rung (unique row) and notify in the same transaction; False if already there."""
+    """Claim the rung (unique row) and notify in one unit of work; False if already there."""
+    claimed = False
     try:
-        with session.begin_nested():
+        with UnitOfWork(session) as uow:
             session.add(
                 CampaignEscalation(
                     stage_id=stage.id,
@@ -108,23 +128,26 @@ def _reach(
                     reached_at=now,
                 )
             )
-    except IntegrityError:
-        session.rollback()
-        return False
-    if level == LEVEL_TOWNSHIP:
-        users = recipients(session, path, {Role.TOWNSHIP_LEADER.value})
-        kind = "overdue"
-    else:
-        users = recipients(session, path, {Role.SUPERVISOR.value}, district_only=True)
-        kind = "escalated"
-    title = f"{campaign.name}「{stage.name}」{row.name}{LEVEL_LABELS[level]}"
-    body = (
-        f"阶段截止 {stage.ends_on.isoformat()}，目标完成 {stage.target_percent}%，"
-        f"实际已处理 {row.resolved}/{row.total}（{row.percent}%）"
-    )
-    messages: list[Message] = notify(
-        session, users, case_id=None, kind=kind, title=title[:200], body=body, now=now
-    )
-    session.commit()
-    deliver(messages)
+            session.flush()  # the unique (stage, township, level) row: taken means reached
+            claimed = True
+            if level == LEVEL_TOWNSHIP:
+                users = recipients(session, path, {Role.TOWNSHIP_LEADER.value})
+                kind = "overdue"
+            else:
+                users = recipients(session, path, {Role.SUPERVISOR.value}, district_only=True)
+                kind = "escalated"
+            title = f"{campaign.name}「{stage.name}」{row.name}{LEVEL_LABELS[level]}"
+            body = (
+                f"阶段截止 {stage.ends_on.isoformat()}，目标完成 {stage.target_percent}%，"
+                f"实际已处理 {row.resolved}/{row.total}（{row.percent}%）"
+            )
+            messages: list[Message] = notify(
+                session, users, case_id=None, kind=kind, title=title[:200], body=body, now=now
+            )
+            uow.on_commit(lambda: deliver(messages))
+            uow.commit()
+    except ConcurrencyConflict as exc:
+        if not claimed and isinstance(exc.__cause__, IntegrityError):  # reached before
+            return False
+        raise
     return True

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from caseflow.accounts.orgs import DISTRICT
 from caseflow.campaigns.models import Campaign, CampaignStage
 from caseflow.db.models import ComparisonResult, OrgUnit
+from caseflow.db.scope import in_jurisdiction
 from caseflow.ledger.compare import NO_ACTION_YET
 
 UNKNOWN_TOWNSHIP = "未识别乡镇"
@@ -51,7 +52,7 @@ def township_progress(session: Session, run_id: int, scope_path: str) -> list[To
         .outerjoin(OrgUnit, township)
         .where(
             ComparisonResult.run_id == run_id,
-            func.coalesce(OrgUnit.path, district_path).startswith(scope_path, autoescape=True),
+            in_jurisdiction(func.coalesce(OrgUnit.path, district_path), scope_path),
         )
         .group_by(ComparisonResult.township_code, OrgUnit.name)
         .order_by(ComparisonResult.township_code)

@@ -13,6 +13,7 @@ from caseflow.accounts.orgs import DISTRICT
 from caseflow.campaigns.models import Campaign, CampaignStage
 from caseflow.db.models import ComparisonRun
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
@@ -129,49 +130,50 @@ def create_campaign(
     require_aware(now, "now")
     if not may_create(actor):
         raise PermissionDenied("只有区级民政审批或督查人员可以创建排查摸底活动")
-    errors: dict[str, str] = {}
-    name = " ".join(name.split())
-    if not name:
-        errors["name"] = "请填写活动名称（如 2026 年上半年排查摸底）"
-    elif len(name) > 100:
-        errors["name"] = "活动名称不能超过 100 个字"
-    elif session.scalar(select(func.count()).where(Campaign.name == name)):
-        errors["name"] = "已有同名的排查摸底活动"
-    clean = _check_stages(stages, errors)
-    run_id = _run_id(session, comparison_run_id, errors)
-    days = _int(district_after_working_days or "3", 0, MAX_ESCALATION_DAYS)
-    if days is None:
-        errors["district_after_working_days"] = f"应为 0–{MAX_ESCALATION_DAYS} 的整数（工作日）"
-    if errors:
-        raise PayloadInvalid(errors)
-    assert days is not None
-    campaign = Campaign(
-        name=name,
-        comparison_run_id=run_id,
-        district_after_working_days=days,
-        created_at=now,
-        created_by_id=actor.user_id,
-        stages=clean,
-    )
-    session.add(campaign)
-    session.flush()
-    append_admin_event(
-        session,
-        actor_id=actor.user_id,
-        action="campaign.create",
-        subject=f"campaign:{campaign.id}",
-        payload={
-            "name": name,
-            "comparison_run_id": run_id,
-            "district_after_working_days": days,
-            "stages": [
-                [s.name, s.starts_on.isoformat(), s.ends_on.isoformat(), s.target_percent]
-                for s in clean
-            ],
-        },
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        errors: dict[str, str] = {}
+        name = " ".join(name.split())
+        if not name:
+            errors["name"] = "请填写活动名称（如 2026 年上半年排查摸底）"
+        elif len(name) > 100:
+            errors["name"] = "活动名称不能超过 100 个字"
+        elif session.scalar(select(func.count()).where(Campaign.name == name)):
+            errors["name"] = "已有同名的排查摸底活动"
+        clean = _check_stages(stages, errors)
+        run_id = _run_id(session, comparison_run_id, errors)
+        days = _int(district_after_working_days or "3", 0, MAX_ESCALATION_DAYS)
+        if days is None:
+            errors["district_after_working_days"] = f"应为 0–{MAX_ESCALATION_DAYS} 的整数（工作日）"
+        if errors:
+            raise PayloadInvalid(errors)
+        assert days is not None
+        campaign = Campaign(
+            name=name,
+            comparison_run_id=run_id,
+            district_after_working_days=days,
+            created_at=now,
+            created_by_id=actor.user_id,
+            stages=clean,
+        )
+        session.add(campaign)
+        session.flush()
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action="campaign.create",
+            subject=f"campaign:{campaign.id}",
+            payload={
+                "name": name,
+                "comparison_run_id": run_id,
+                "district_after_working_days": days,
+                "stages": [
+                    [s.name, s.starts_on.isoformat(), s.ends_on.isoformat(), s.target_percent]
+                    for s in clean
+                ],
+            },
+            at=now,
+        )
+        uow.commit()
     return campaign
 
 
@@ -190,20 +192,21 @@ def link_run(session: Session, actor: Actor, campaign_id: int, run_id: str, now:
     """Attach (or replace) the comparison run whose rows the campaign's townships work through."""
     if not may_create(actor):
         raise PermissionDenied("只有区级民政审批或督查人员可以关联比对批次")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise CaseNotFound("排查摸底活动不存在")
-    errors: dict[str, str] = {}
-    found = _run_id(session, run_id, errors)
-    if found is None:
-        raise PayloadInvalid(errors or {"comparison_run_id": "请填写比对批次号"})
-    campaign.comparison_run_id = found
-    append_admin_event(
-        session,
-        actor_id=actor.user_id,
-        action="campaign.link_run",
-        subject=f"campaign:{campaign.id}",
-        payload={"comparison_run_id": found},
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise CaseNotFound("排查摸底活动不存在")
+        errors: dict[str, str] = {}
+        found = _run_id(session, run_id, errors)
+        if found is None:
+            raise PayloadInvalid(errors or {"comparison_run_id": "请填写比对批次号"})
+        campaign.comparison_run_id = found
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action="campaign.link_run",
+            subject=f"campaign:{campaign.id}",
+            payload={"comparison_run_id": found},
+            at=now,
+        )
+        uow.commit()

@@ -14,6 +14,7 @@ from caseflow.accounts.orgs import DISTRICT
 from caseflow.db.models import ComparisonResult, OrgUnit
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.fire import fire, open_case
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PermissionDenied
 from caseflow.kernel.roles import Role
@@ -98,35 +99,41 @@ def take_action(
     *,
     reason: str = "",
 ) -> ComparisonResult:
-    """Take one action on a comparison row; cases go through the engine (open_case, fire)."""
+    """Take one action on a comparison row; cases go through the engine (open_case, fire).
+
+    One unit of work: the household registered from the roster, the case opened, the row's
+    action recorded and the referral sent commit together or not at all, so a refused step (or
+    a colleague acting on the row first) leaves no half-done action behind."""
     require_aware(now, "now")
-    result = _load(session, result_id, actor)
-    _check(result, action, actor, reason)
-    case_id: int | None = None
-    if action in _WORKFLOW:
-        household_id = ensure_household(session, result, actor, now)
-        summary = f"台账比对{result.category}：" + "；".join(result.evidence.get("reasons", []))
-        case = open_case(
-            session,
-            _WORKFLOW[action],
-            household_id,
-            actor,
-            now,
-            summary=summary[:300],
-            payload={"ledger_result_id": result.id, "ledger_run_id": result.run_id},
-        )
-        case_id = case.id
-    _record(session, result, action, actor, now, reason, case_id)
-    if action == REFERRED and case_id is not None:
-        need = reason.strip() or "台账比对发现该低保/特困家庭符合建档立卡标准，建议纳入"
-        fire(
-            session,
-            case_id,
-            "send_referral",
-            actor,
-            now,
-            {"department": POVERTY_OFFICE, "need": need},
-        )
+    with UnitOfWork(session) as uow:
+        result = _load(session, result_id, actor)
+        _check(result, action, actor, reason)
+        case_id: int | None = None
+        if action in _WORKFLOW:
+            household_id = ensure_household(session, result, actor, now)
+            summary = f"台账比对{result.category}：" + "；".join(result.evidence.get("reasons", []))
+            case = open_case(
+                session,
+                _WORKFLOW[action],
+                household_id,
+                actor,
+                now,
+                summary=summary[:300],
+                payload={"ledger_result_id": result.id, "ledger_run_id": result.run_id},
+            )
+            case_id = case.id
+        _record(session, result, action, actor, now, reason, case_id)
+        if action == REFERRED and case_id is not None:
+            need = reason.strip() or "台账比对发现该低保/特困家庭符合建档立卡标准，建议纳入"
+            fire(
+                session,
+                case_id,
+                "send_referral",
+                actor,
+                now,
+                {"department": POVERTY_OFFICE, "need": need},
+            )
+        uow.commit()
     session.refresh(result)
     return result
 
@@ -140,38 +147,33 @@ def _record(
     reason: str,
     case_id: int | None,
 ) -> None:
-    try:
-        written = session.execute(
-            update(ComparisonResult)
-            .where(ComparisonResult.id == result.id, ComparisonResult.action == "none")
-            .values(
-                action=action,
-                action_reason=reason.strip(),
-                action_by_id=actor.user_id,
-                action_at=now,
-                action_case_id=case_id,
-            )
+    written = session.execute(
+        update(ComparisonResult)
+        .where(ComparisonResult.id == result.id, ComparisonResult.action == "none")
+        .values(
+            action=action,
+            action_reason=reason.strip(),
+            action_by_id=actor.user_id,
+            action_at=now,
+            action_case_id=case_id,
         )
-        if written.rowcount != 1:  # type: ignore[attr-defined]
-            raise LedgerActionError("该户刚被他人处理，请刷新后查看")
-        append_admin_event(
-            session,
-            actor_id=actor.user_id,
-            action=f"ledger.{action}",
-            subject=f"result:{result.id}",
-            payload={
-                "run_id": result.run_id,
-                "household_key": result.household_key,
-                "category": result.category,
-                "reason": reason.strip(),
-                "case_id": case_id,
-            },
-            at=now,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    )
+    if written.rowcount != 1:  # type: ignore[attr-defined]
+        raise LedgerActionError("该户刚被他人处理，请刷新后查看")
+    append_admin_event(
+        session,
+        actor_id=actor.user_id,
+        action=f"ledger.{action}",
+        subject=f"result:{result.id}",
+        payload={
+            "run_id": result.run_id,
+            "household_key": result.household_key,
+            "category": result.category,
+            "reason": reason.strip(),
+            "case_id": case_id,
+        },
+        at=now,
+    )
 
 
 def available_actions(result: ComparisonResult, actor: Actor) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import ComparisonResult, ComparisonRun, RosterImport
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.ledger.bulk import insert_rows, prepare_bulk
@@ -187,17 +188,19 @@ def _run_comparison(
 ) -> ComparisonRun:
     require_aware(now, "now")
     roster_ids = list(dict.fromkeys(roster_import_ids))
-    _check_imports(session, registry_import_id, roster_ids)
-    figures = _figures(session, now)
-    prepare_bulk(session)
-    units = _load_units(session, registry_import_id, roster_ids, include_system_cases)
-    progress(LOADED_PERCENT)
-    hits = other_list_hits(session, roster_ids)
-    groups = [[units[i] for i in group] for group in group_units(units)]
-    keys = [household_key(members) for members in groups]
-    carried = _carried_actions(session, set(keys))
-    progress(MATCHED_PERCENT)
-    try:
+    # One unit from the first read to the commit: the run and all its results appear together
+    # or not at all, and they are classified from one view of the imports and earlier actions.
+    with UnitOfWork(session) as uow:
+        _check_imports(session, registry_import_id, roster_ids)
+        figures = _figures(session, now)
+        prepare_bulk(session)
+        units = _load_units(session, registry_import_id, roster_ids, include_system_cases)
+        progress(LOADED_PERCENT)
+        hits = other_list_hits(session, roster_ids)
+        groups = [[units[i] for i in group] for group in group_units(units)]
+        keys = [household_key(members) for members in groups]
+        carried = _carried_actions(session, set(keys))
+        progress(MATCHED_PERCENT)
         run = ComparisonRun(
             registry_import_id=registry_import_id,
             roster_import_ids=roster_ids,
@@ -236,10 +239,7 @@ def _run_comparison(
             },
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return run
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.idnumber import mask_id_number
 from caseflow.kernel.timeutil import to_local
 from caseflow.ledger.columns import ColumnPreset, HeaderNotFound, detect_header, match_header
@@ -86,10 +87,11 @@ def validate_file(
     """Validate every row, streaming the findings to `report_path` (JSON lines); writes nothing
     to the database. Raises HeaderNotFound or UnreadableFile (Chinese messages)."""
     header, rows = read_cells(path, preset)
-    validator = RowValidator(
-        preset, kind, to_local(now).date(), township_codes(session), header=header
-    )
-    session.rollback()  # only read the org units: hold no transaction while reading the file
+    # Only the org units are read, in a unit left without commit: it ends there, so no
+    # transaction is held while the file is read.
+    with UnitOfWork(session):
+        codes = township_codes(session)
+    validator = RowValidator(preset, kind, to_local(now).date(), codes, header=header)
     outcome = DryRun(header_row=header.row_no)
     with report_path.open("w", encoding="utf-8") as out:
         for row_no, cells in rows:

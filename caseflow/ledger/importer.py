@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import OrgUnit, RosterImport
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.ledger.bulk import insert_roster_rows, prepare_bulk
@@ -112,13 +113,17 @@ def import_roster(
         result = ImportResult(None, REJECTED, report=[ReportEntry(0, "表头", ERROR, str(exc))])
         _log_rejected(session, path, kind, actor, now, result)
         return result
-    validator = RowValidator(
-        preset, kind, to_local(now).date(), township_codes(session), header=header
-    )
-    check = validator.check_cells
-    sha = file_sha256(path)
     result = ImportResult(None, REJECTED)
-    try:
+    # The one transaction: every batch goes into it and only its commit makes any row visible.
+    # Leaving it without commit (invalid rows, a crash, a kill) rolls the whole file back.
+    with UnitOfWork(session) as uow:
+        if uow.joined:  # an outer unit would commit the rows of a file this import refuses
+            raise RuntimeError("import_roster is a unit of work of its own")
+        validator = RowValidator(
+            preset, kind, to_local(now).date(), township_codes(session), header=header
+        )
+        check = validator.check_cells
+        sha = file_sha256(path)
         record = RosterImport(
             kind=kind,
             file_name=path.name[:255],
@@ -151,39 +156,36 @@ def import_roster(
                 progress(total)
         result.rows_total = total
         result.rows_imported = imported
-        if has_errors and not skip_invalid:
-            session.rollback()
-            result.rows_imported = 0
-            _log_rejected(session, path, kind, actor, now, result)
-            return result
-        _insert(session, import_id, batch)
-        result.import_id = record.id
-        result.status = VALID_ROWS_ONLY if has_errors else COMPLETE
-        record.status = result.status
-        record.rows_total, record.rows_imported = result.rows_total, result.rows_imported
-        record.rows_skipped = result.rows_skipped
-        record.notices = len(result.report) - len(result.errors)
-        append_admin_event(
-            session,
-            actor_id=actor.user_id if actor else None,
-            action="ledger.import",
-            subject=f"{kind}:{record.id}",
-            payload={
-                "kind": kind,
-                "file_name": record.file_name,
-                "sha256": sha,
-                "status": result.status,
-                "rows_total": result.rows_total,
-                "rows_imported": result.rows_imported,
-                "rows_skipped": result.rows_skipped,
-                "header_row": header.row_no,
-            },
-            at=now,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        if skip_invalid or not has_errors:
+            _insert(session, import_id, batch)
+            result.import_id = record.id
+            result.status = VALID_ROWS_ONLY if has_errors else COMPLETE
+            record.status = result.status
+            record.rows_total, record.rows_imported = result.rows_total, result.rows_imported
+            record.rows_skipped = result.rows_skipped
+            record.notices = len(result.report) - len(result.errors)
+            append_admin_event(
+                session,
+                actor_id=actor.user_id if actor else None,
+                action="ledger.import",
+                subject=f"{kind}:{record.id}",
+                payload={
+                    "kind": kind,
+                    "file_name": record.file_name,
+                    "sha256": sha,
+                    "status": result.status,
+                    "rows_total": result.rows_total,
+                    "rows_imported": result.rows_imported,
+                    "rows_skipped": result.rows_skipped,
+                    "header_row": header.row_no,
+                },
+                at=now,
+            )
+            uow.commit()
+    if result.import_id is None:  # invalid rows and no leave to skip them: nothing was kept
+        result.rows_imported = 0
+        _log_rejected(session, path, kind, actor, now, result)
+        return result
     if progress:
         progress(result.rows_total)
     return result
@@ -205,12 +207,13 @@ def _log_rejected(
     now: datetime,
     result: ImportResult,
 ) -> None:
-    append_admin_event(
-        session,
-        actor_id=actor.user_id if actor else None,
-        action="ledger.import_rejected",
-        subject=f"{kind}:{path.name[:80]}",
-        payload={"rows_total": result.rows_total, "errors": len(result.errors)},
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        append_admin_event(
+            session,
+            actor_id=actor.user_id if actor else None,
+            action="ledger.import_rejected",
+            subject=f"{kind}:{path.name[:80]}",
+            payload={"rows_total": result.rows_total, "errors": len(result.errors)},
+            at=now,
+        )
+        uow.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import ComparisonResult, Household, Member, OrgUnit
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, PermissionDenied
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
@@ -103,7 +104,8 @@ def _org_unit(session: Session, unit: dict[str, Any]) -> OrgUnit:
 def ensure_household(
     session: Session, result: ComparisonResult, actor: Actor, now: datetime
 ) -> int:
-    """The household id to open a case on; registers the household from the roster if needed."""
+    """The household id to open a case on; registers the household from the roster if needed
+    (in the caller's unit of work when there is one: the action that needs it commits both)."""
     found = find_household_id(session, result)
     if found is not None:
         return found
@@ -111,43 +113,44 @@ def ensure_household(
     if not units:
         raise LedgerActionError("比对结果中没有家庭信息")
     unit = units[0]
-    org = _org_unit(session, unit)
-    if not actor.may_see(org.path):
-        raise PermissionDenied("该家庭不在您的管辖范围内")
-    household = Household(
-        org_unit_id=org.id,
-        org_path=org.path,
-        head_name=unit.get("head_name") or unit["persons"][0]["name"],
-        address=f"{unit.get('township', '')}{unit.get('village', '')}",
-        created_at=now,
-    )
-    session.add(household)
-    session.flush()
-    for person in unit["persons"]:
-        try:
-            ident = parse_id_number(person["id_number"])
-        except InvalidIdNumber:
-            continue
-        session.add(
-            Member(
-                household_id=household.id,
-                id_number=ident.value,
-                name=person["name"],
-                relation=system_relation(person.get("relation", "")),
-                sex=ident.sex,
-                birth_date=ident.birth_date,
-                labour_capacity=labour_level(person.get("labour_capacity", "")),
-                health=system_health(person.get("health", "")),
-            )
+    with UnitOfWork(session) as uow:
+        org = _org_unit(session, unit)
+        if not actor.may_see(org.path):
+            raise PermissionDenied("该家庭不在您的管辖范围内")
+        household = Household(
+            org_unit_id=org.id,
+            org_path=org.path,
+            head_name=unit.get("head_name") or unit["persons"][0]["name"],
+            address=f"{unit.get('township', '')}{unit.get('village', '')}",
+            created_at=now,
         )
-    result.household_id = household.id
-    append_admin_event(
-        session,
-        actor_id=actor.user_id,
-        action="ledger.household_registered",
-        subject=f"household:{household.id}",
-        payload={"result_id": result.id, "source": unit.get("source"), "key": unit.get("key")},
-        at=now,
-    )
-    session.commit()
+        session.add(household)
+        session.flush()
+        for person in unit["persons"]:
+            try:
+                ident = parse_id_number(person["id_number"])
+            except InvalidIdNumber:
+                continue
+            session.add(
+                Member(
+                    household_id=household.id,
+                    id_number=ident.value,
+                    name=person["name"],
+                    relation=system_relation(person.get("relation", "")),
+                    sex=ident.sex,
+                    birth_date=ident.birth_date,
+                    labour_capacity=labour_level(person.get("labour_capacity", "")),
+                    health=system_health(person.get("health", "")),
+                )
+            )
+        result.household_id = household.id
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action="ledger.household_registered",
+            subject=f"household:{household.id}",
+            payload={"result_id": result.id, "source": unit.get("source"), "key": unit.get("key")},
+            at=now,
+        )
+        uow.commit()
     return household.id

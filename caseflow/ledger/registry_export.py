@@ -31,7 +31,9 @@ from caseflow.db.models import (
     OrgUnit,
     PersonalDataView,
 )
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import PermissionDenied
 from caseflow.ledger.classify import EXPECTED_ATTRIBUTE
@@ -90,7 +92,7 @@ def _covered_cases(session: Session, actor: Actor) -> list[Case]:
             Case.case_type.in_(tuple(PROGRAM_LABELS)),
             Case.state == "approved",
             Case.household_id.is_not(None),
-            Case.org_path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(Case.org_path, actor),
         )
         .order_by(Case.org_path, Case.household_id, Case.closed_at.desc())
     ).all()
@@ -255,7 +257,7 @@ def _log(
     session: Session, actor: Actor, households: list[int], persons: int, fmt: str, now: datetime
 ) -> None:
     assert actor.user_id is not None
-    try:
+    with UnitOfWork(session) as uow:
         session.add_all(
             PersonalDataView(
                 user_id=actor.user_id,
@@ -274,7 +276,4 @@ def _log(
             payload={"format": fmt, "households": len(households), "persons": persons},
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()

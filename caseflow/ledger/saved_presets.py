@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import AdminEvent
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.ledger.columns import FIELD_LABELS, IGNORE, PRESETS, ColumnPreset, normalise_header
 
@@ -95,7 +96,7 @@ def save_preset(
     if problems:
         raise PresetInvalid("；".join(v for v in problems.values() if v))
     clean = {normalise_header(h): f for h, f in mapping.items() if normalise_header(h)}
-    try:
+    with UnitOfWork(session) as uow:
         append_admin_event(
             session,
             actor_id=actor.user_id,
@@ -104,8 +105,5 @@ def save_preset(
             payload={"name": name, "kind": kind, "mapping": clean},
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return SavedPreset(name, kind, clean, now, actor.user_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.accounts.orgs import DISTRICT
 from caseflow.db.models import Case, ComparisonResult, ComparisonRun, OrgUnit, RosterImport
+from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
 from caseflow.ledger.classify import CATEGORIES
@@ -36,7 +37,7 @@ def district_wide(actor: Actor) -> bool:
 
 def in_scope(actor: Actor) -> ColumnElement[bool]:
     """SQL condition: the result lies inside the actor's jurisdiction."""
-    codes = select(OrgUnit.code).where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
+    codes = select(OrgUnit.code).where(in_jurisdiction(OrgUnit.path, actor))
     inside = ComparisonResult.township_code.in_(codes)
     if not district_wide(actor):
         return inside
@@ -243,6 +244,24 @@ def result_in_scope(session: Session, actor: Actor, result_id: int) -> Compariso
     if row is None:
         raise CaseNotFound("比对结果不存在或不在您的管辖范围内")
     return row
+
+
+@dataclass(frozen=True)
+class ResultView:
+    row: ComparisonResult
+    township: str  # the township's name, UNPLACED_LABEL when unknown
+    case_no: str  # of the case an action on the row opened, "" when none
+
+
+def result_view(session: Session, actor: Actor, result_id: int) -> ResultView:
+    """One row for its page (CaseNotFound outside the jurisdiction), with its township's name and
+    the number of the case its action opened."""
+    row = result_in_scope(session, actor, result_id)
+    case_no = ""
+    if row.action_case_id is not None:
+        case_no = session.scalars(select(Case.case_no).where(Case.id == row.action_case_id)).one()
+    township = township_names(session).get(row.township_code or "", UNPLACED_LABEL)
+    return ResultView(row, township, case_no)
 
 
 def recent_runs(session: Session, limit: int = 20) -> list[ComparisonRun]:
