@@ -6,26 +6,22 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from caseflow.accounts.staff import (
     ASSIGNABLE_ROLES,
     UserForm,
     create_user,
-    units_in_scope,
     update_user,
     user_in_scope,
+    users_in_scope,
 )
-from caseflow.db.models import OrgUnit, PolicyRecord, User
 from caseflow.kernel.errors import DefinitionError, PayloadInvalid
 from caseflow.kernel.roles import Role
-from caseflow.policy.store import (
-    confirm_policy,
-    enter_policy,
-    policy_table,
-)
+from caseflow.policy.store import confirm_policy, enter_policy
+from caseflow.read.policy_records import policy_record, policy_rows
+from caseflow.read.units import units_in_reach
 from web import db
-from web.security import current_actor, current_region, roles_required
+from web.security import current_actor, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,13 +38,13 @@ def _form() -> UserForm:
     )
 
 
-def _render(user: User | None, form: dict[str, Any], errors: dict[str, str]) -> str:
+def _render(user: object | None, form: dict[str, Any], errors: dict[str, str]) -> str:
     return render_template(
         "admin/user_form.html",
         user=user,
         form=form,
         errors=errors,
-        units=units_in_scope(db.session(), current_actor()),
+        units=units_in_reach(db.session(), current_actor()),
         roles=ASSIGNABLE_ROLES,
     )
 
@@ -57,18 +53,7 @@ def _render(user: User | None, form: dict[str, Any], errors: dict[str, str]) -> 
 @roles_required(Role.ADMIN)
 def users() -> ResponseReturnValue:
     """Accounts in the admin's subtree."""
-    actor = current_actor()
-    rows = (
-        db.session()
-        .scalars(
-            select(User)
-            .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-            .where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
-            .order_by(OrgUnit.path, User.username)
-        )
-        .all()
-    )
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=users_in_scope(db.session(), current_actor()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -119,14 +104,7 @@ def policy() -> ResponseReturnValue:
 
 
 def _render_policy(text: str, errors: dict[str, str]) -> str:
-    session = db.session()
-    region = current_region()
-    table = policy_table(session, region)
-    records = {
-        r.effective_from: r
-        for r in session.scalars(select(PolicyRecord).where(PolicyRecord.region == region))
-    }
-    rows = [(c, records[c.effective_from]) for c in reversed(table.configs)]
+    rows = policy_rows(db.session(), current_actor())
     return render_template("admin/policy.html", rows=rows, text=text, errors=errors)
 
 
@@ -138,7 +116,6 @@ def enter_policy_view() -> ResponseReturnValue:
     try:
         stored = enter_policy(db.session(), text, current_actor().user_id, db.now(), "录入内容")
     except DefinitionError as exc:
-        db.session().rollback()
         return _render_policy(text, {"document": exc.message_zh}), 400
     flash(f"已录入 {len(stored)} 份配置（已记入管理日志）", "ok")
     return redirect(url_for("admin.policy"), 303)
@@ -148,15 +125,11 @@ def enter_policy_view() -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def confirm_policy_view(record_id: int) -> ResponseReturnValue:
     """Confirm example values as the district's own."""
-    session = db.session()
-    region = current_region()
-    record = session.scalar(
-        select(PolicyRecord).where(PolicyRecord.id == record_id, PolicyRecord.region == region)
-    )
+    session, actor = db.session(), current_actor()
+    record = policy_record(session, actor, record_id)
     if record is None:
         abort(404)
-    actor_id = current_actor().user_id
-    assert actor_id is not None
-    confirm_policy(session, record, actor_id, db.now())
+    assert actor.user_id is not None
+    confirm_policy(session, record, actor.user_id, db.now())
     flash(f"{record.effective_from} 起施行的配置已确认", "ok")
     return redirect(url_for("admin.policy"), 303)

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.casework.households import parse_row_id
 from caseflow.kernel.timeutil import to_local
 from caseflow.read.audit_search import (
     AUDIT_ROLES,
@@ -22,6 +21,7 @@ from caseflow.read.audit_search import (
     search,
 )
 from web import db
+from web.forms import parse_row_id
 from web.security import current_actor, roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -7,12 +7,9 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
-from caseflow.accounts import throttle
+from caseflow.accounts.signin import TooManyFailures, WrongPassword, identity_of, sign_in
 from caseflow.accounts.staff import PasswordRejected, change_password
-from caseflow.accounts.users import password_matches
-from caseflow.db.models import User
 from web import db
 from web.security import WebUser
 
@@ -36,23 +33,19 @@ def login() -> ResponseReturnValue:
         return render_template("auth/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
-    session, now = db.session(), db.now()
-    addr = request.remote_addr or ""
     if not username or not password:
         flash("请输入用户名和密码", "error")
         return render_template("auth/login.html", username=username), 400
-    if throttle.is_locked(session, username, now):
+    try:
+        identity = sign_in(db.session(), username, password, request.remote_addr or "", db.now())
+    except TooManyFailures as exc:
         log.warning("sign-in refused for %r: too many failures", username)
-        flash("登录失败次数过多，请 15 分钟后再试", "error")
+        flash(exc.message_zh, "error")
         return render_template("auth/login.html", username=username), 429
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not password_matches(user, password):
-        throttle.record(session, username, addr, False, now)
-        flash("用户名或密码不正确", "error")
+    except WrongPassword as exc:
+        flash(exc.message_zh, "error")
         return render_template("auth/login.html", username=username), 401
-    web_user = WebUser(user)
-    throttle.record(session, username, addr, True, now)
-    login_user(web_user)
+    login_user(WebUser(identity))
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -81,6 +74,6 @@ def password() -> ResponseReturnValue:
         )
     except PasswordRejected as exc:
         return render_template("auth/password.html", errors=exc.fields), 400
-    login_user(WebUser(user))  # the session token changed with the hash
+    login_user(WebUser(identity_of(user)))  # the session token changed with the hash
     flash("密码已修改", "success")
     return redirect(url_for("index"))

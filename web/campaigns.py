@@ -116,7 +116,6 @@ def new() -> ResponseReturnValue:
             district_after_working_days=form["district_after_working_days"],
         )
     except PayloadInvalid as exc:
-        db.session().rollback()
         return render_template("campaigns/new.html", form=form, errors=exc.fields), 400
     except PermissionDenied:
         abort(403)

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from caseflow.casework.attachments import (
     UploadRejected,
@@ -26,9 +25,7 @@ from caseflow.casework.attachments import (
     path_for,
     store_file,
 )
-from caseflow.casework.households import parse_row_id
 from caseflow.casework.personal_data import reveal
-from caseflow.db.models import Case
 from caseflow.engine.fire import fire
 from caseflow.kernel.errors import (
     CaseflowError,
@@ -38,10 +35,10 @@ from caseflow.kernel.errors import (
 )
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES
 from caseflow.read.case_page import build_page, load_case
-from caseflow.workflow.model import StateDef
+from caseflow.read.cases_list import open_cases
 from caseflow.workflow.registry import registry
 from web import db
-from web.forms import payload_from_form
+from web.forms import parse_row_id, payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -52,26 +49,8 @@ QUEUE_LIMIT = 300
 @roles_required(CASEWORK_ROLES)
 def queue() -> ResponseReturnValue:
     """Open cases in the user's jurisdiction; those whose current step is the user's role first."""
-    actor = current_actor()
-    rows = (
-        db.session()
-        .scalars(
-            select(Case)
-            .where(
-                Case.org_path.startswith(actor.org_path, autoescape=True), Case.is_final.is_(False)
-            )
-            .order_by(Case.state_entered_at)
-            .limit(QUEUE_LIMIT)
-        )
-        .all()
-    )
-    reg = registry()
-    mine: list[tuple[Case, StateDef]] = []
-    others: list[tuple[Case, StateDef]] = []
-    for case in rows:
-        state = reg.workflow(case.workflow_key).states[case.state]
-        (mine if state.owner_role in actor.roles else others).append((case, state))
-    return render_template("cases/queue.html", mine=mine, others=others)
+    found = open_cases(db.session(), current_actor(), QUEUE_LIMIT)
+    return render_template("cases/queue.html", mine=found.mine, others=found.others)
 
 
 def _render(case_id: int, status: int = 200, **extra: Any) -> ResponseReturnValue:
@@ -94,9 +73,8 @@ def show(case_id: int) -> ResponseReturnValue:
     return _render(case_id)
 
 
-def _payload(trigger: str, case: Case) -> dict[str, Any]:
-    wf = registry().workflow(case.workflow_key)
-    t = wf.transition_for(case.state, trigger)
+def _payload(workflow_key: str, state: str, trigger: str) -> dict[str, Any]:
+    t = registry().workflow(workflow_key).transition_for(state, trigger)
     if t is None:
         return {}
     return payload_from_form(t)
@@ -112,9 +90,8 @@ def fire_view(case_id: int, trigger: str) -> ResponseReturnValue:
     if parse_row_id(raw_version) is None:
         flash("页面已过期，请刷新后重试", "error")
         return redirect(url_for("cases.show", case_id=case_id), 303)
-    payload = _payload(trigger[:40], case)
+    payload = _payload(case.workflow_key, case.state, trigger[:40])
     label = registry().workflow(case.workflow_key).label_of(trigger)
-    session.rollback()  # end the read so fire starts its own unit of work
     try:
         fire(
             session,

@@ -6,10 +6,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from caseflow.accounts import throttle
-from caseflow.accounts.users import password_matches
+from caseflow.accounts.signin import co_signer
 from caseflow.casework.households import (
     HEALTH,
     LABOUR_CAPACITY,
@@ -20,8 +18,8 @@ from caseflow.casework.households import (
     MemberInput,
     declare_relative,
     find_households,
+    has_relative_declaration,
     household_in_scope,
-    parse_row_id,
     register_household,
 )
 from caseflow.casework.intake import (
@@ -33,11 +31,13 @@ from caseflow.casework.intake import (
     start_case,
 )
 from caseflow.casework.materials import checklist
-from caseflow.db.models import Case, OrgUnit, RelativeDeclaration, User
 from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
+from caseflow.read.household_page import household_page
+from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from web import db
+from web.forms import parse_row_id
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -47,6 +47,7 @@ INTAKE_ROLES = frozenset(
     {Role.CLERK, Role.TOWNSHIP_REVIEWER, Role.INVESTIGATOR, Role.POVERTY_LIAISON, Role.SUPERVISOR}
 )
 DEFAULT_ROWS = 5
+HOUSEHOLD_LEVELS = ("village", "township")  # where a household may be registered
 
 
 @bp.get("/")
@@ -56,20 +57,6 @@ def search() -> ResponseReturnValue:
     q = request.args.get("q", "")[:40]
     hits = find_households(db.session(), current_actor(), q) if q.strip() else []
     return render_template("desk/search.html", q=q, hits=hits)
-
-
-def _units() -> list[OrgUnit]:
-    actor = current_actor()
-    return list(
-        db.session().scalars(
-            select(OrgUnit)
-            .where(
-                OrgUnit.path.startswith(actor.org_path, autoescape=True),
-                OrgUnit.level.in_(("village", "township")),
-            )
-            .order_by(OrgUnit.path)
-        )
-    )
 
 
 def _household_form() -> HouseholdInput:
@@ -103,7 +90,7 @@ def _render_household_form(form: dict[str, Any], errors: dict[str, str], rows: i
         form=form,
         errors=errors,
         rows=rows,
-        units=_units(),
+        units=units_in_reach(db.session(), current_actor(), HOUSEHOLD_LEVELS),
         relations=RELATIONS,
         labour=LABOUR_CAPACITY,
         health=HEALTH,
@@ -128,23 +115,16 @@ def register() -> ResponseReturnValue:
 
 
 def _household_page(household_id: int, **extra: Any) -> str:
-    session, actor = db.session(), current_actor()
-    household = household_in_scope(session, actor, household_id)
-    cases = session.scalars(
-        select(Case).where(Case.household_id == household.id).order_by(Case.id.desc())
-    ).all()
-    declarations = session.scalars(
-        select(RelativeDeclaration).where(RelativeDeclaration.household_id == household.id)
-    ).all()
-    staff = session.scalars(select(User).where(User.active).order_by(User.display_name)).all()
+    actor = current_actor()
+    page = household_page(db.session(), actor, household_id)
     reg = registry()
     return render_template(
         "desk/household.html",
-        household=household,
-        cases=cases,
+        household=page.household,
+        cases=page.cases,
         state_label=lambda c: reg.workflow(c.workflow_key).states[c.state].label,
-        declarations=declarations,
-        staff=staff,
+        declarations=page.declarations,
+        staff=page.staff,
         near_relations=NEAR_RELATIONS,
         workflows=openable_workflows(actor),
         labour=LABOUR_CAPACITY,
@@ -201,15 +181,9 @@ def _intake_page(household_id: int, case_type: str, **extra: Any) -> str:
         emergency=emergency,
         form=extra.pop("form", {}),
         errors=extra.pop("errors", {}),
-        relative_declared=bool(household and _has_declaration(household.id)),
+        relative_declared=has_relative_declaration(session, household.id),
         **extra,
     )
-
-
-def _has_declaration(household_id: int) -> bool:
-    from caseflow.casework.households import has_relative_declaration
-
-    return has_relative_declaration(db.session(), household_id)
 
 
 def _override() -> Override | None:
@@ -218,14 +192,9 @@ def _override() -> Override | None:
     username = f.get("override_username", "").strip()[:64]
     if not username:
         return None
-    session, now = db.session(), db.now()
-    if throttle.is_locked(session, username, now):
-        raise PayloadInvalid({"override_password": "该督查账号失败次数过多，请 15 分钟后再试"})
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not password_matches(user, f.get("override_password", "")):
-        throttle.record(session, username, request.remote_addr or "", False, now)
-        raise PayloadInvalid({"override_password": "督查人员用户名或密码不正确"})
-    return Override(user.id, f.get("override_reason", ""))
+    password, addr = f.get("override_password", ""), request.remote_addr or ""
+    user_id = co_signer(db.session(), username, password, addr, db.now())
+    return Override(user_id, f.get("override_reason", ""))
 
 
 def _intake_request(household_id: int, case_type: str) -> IntakeRequest:

@@ -1,4 +1,5 @@
-"""A transition's payload read from a posted form (case page forms and the queue's batch form)."""
+"""Reading posted forms and query strings: row ids typed or posted as text, and a transition's
+payload (case page forms and the queue's batch form)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,17 @@ from typing import Any
 from flask import request
 
 from caseflow.workflow.model import TransitionDef
+
+MAX_ROW_ID = 2**31 - 1  # the largest id of an INTEGER column on both databases
+
+
+def parse_row_id(text: str | None) -> int | None:
+    """A database id typed or posted as text, or None (never an int the database would refuse)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None
 
 
 def payload_from_form(t: TransitionDef) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.casework.households import parse_row_id
 from caseflow.inbox.read import (
     inbox_page,
     mark_all_read,
@@ -19,6 +18,7 @@ from caseflow.inbox.read import (
 )
 from caseflow.kernel.roles import Role
 from web import db
+from web.forms import parse_row_id
 from web.security import CASEWORK_ROLES, roles_required
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")

@@ -34,8 +34,6 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from caseflow.casework.attachments import clean_filename
-from caseflow.casework.households import parse_row_id
-from caseflow.db.models import Case
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PermissionDenied
 from caseflow.kernel.idnumber import mask_id_number
 from caseflow.kernel.roles import Role
@@ -72,6 +70,7 @@ from caseflow.ledger.saved_presets import (
 )
 from caseflow.ledger.validate import ERROR, NOTICE, ReportEntry, write_report_xlsx
 from web import db
+from web.forms import parse_row_id
 from web.security import current_actor, roles_required
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -644,16 +643,14 @@ def _masked_units(evidence: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _result_page(result_id: int, status: int = 200, **extra: Any) -> ResponseReturnValue:
-    session, actor = db.session(), current_actor()
-    row = worklist.result_in_scope(session, actor, result_id)
+    actor = current_actor()
+    view = worklist.result_view(db.session(), actor, result_id)
+    row = view.row
     evidence = row.evidence or {}
     hits = [
         {**h, "id_number": mask_id_number(h.get("id_number", ""))}
         for h in evidence.get("other_lists", [])
     ]
-    case_no = ""
-    if row.action_case_id is not None:
-        case_no = session.get_one(Case, row.action_case_id).case_no
     extra.setdefault("errors", {})
     extra.setdefault("form", {})
     return (
@@ -668,10 +665,8 @@ def _result_page(result_id: int, status: int = 200, **extra: Any) -> ResponseRet
             actions=available_actions(row, actor),
             action_labels=ACTION_LABELS,
             category_label=CATEGORY_LABELS.get(row.category, row.category),
-            township=worklist.township_names(session).get(
-                row.township_code or "", "（未识别乡镇）"
-            ),
-            case_no=case_no,
+            township=view.township,
+            case_no=view.case_no,
             **extra,
         ),
         status,
@@ -700,7 +695,6 @@ def act(result_id: int) -> ResponseReturnValue:
     except CaseNotFound:
         abort(404)
     except CaseflowError as exc:  # wrong category, already handled, role, guard…
-        session.rollback()
         field = "reason" if "理由" in exc.message_zh else "action"
         status = 403 if isinstance(exc, PermissionDenied) else 400
         return _result_page(result_id, status, errors={field: exc.message_zh}, form=request.form)

@@ -10,22 +10,22 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
-from caseflow.casework.households import parse_row_id
-from caseflow.engine.fire import available_transitions, fire
+from caseflow.engine.fire import fire
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
 from caseflow.kernel.money import parse_yuan
 from caseflow.kernel.roles import Role
 from caseflow.payments.adjustments import ADJUST_ROLES, add_adjustment
 from caseflow.payments.export import FINANCE_ROLES, export_roll
-from caseflow.payments.models import KIND_LABELS, RiskFinding, RollRow
+from caseflow.payments.models import KIND_LABELS
 from caseflow.payments.months import month_label
-from caseflow.payments.queries import roll_of_case, roll_totals
-from caseflow.payments.risk import CHECK_LABELS, open_findings
+from caseflow.payments.queries import roll_of_case
+from caseflow.payments.risk import CHECK_LABELS
 from caseflow.payments.roll import list_rolls, load_roll, prepare_roll, townships
+from caseflow.read.roll_page import roll_page, roll_row
 from caseflow.workflow.registry import registry
 from web import db
+from web.forms import parse_row_id
 from web.security import current_actor, roles_required
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
@@ -118,41 +118,27 @@ def _load(roll_id: int) -> Any:
 @roles_required(PAYMENT_ROLES)
 def show(roll_id: int) -> ResponseReturnValue:
     """The roll: totals, risk findings, rows (masked personal data), actions, exports."""
-    session, actor = db.session(), current_actor()
-    roll, case = _load(roll_id)
+    actor = current_actor()
     page = min(parse_row_id(request.args.get("page", "1")[:9]) or 1, 100_000)
-    rows = session.scalars(
-        select(RollRow)
-        .where(RollRow.roll_id == roll.id)
-        .order_by(RollRow.id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
-    findings = session.scalars(
-        select(RiskFinding).where(RiskFinding.roll_id == roll.id).order_by(RiskFinding.id)
-    ).all()
-    removed = set(
-        session.scalars(
-            select(RollRow.id).where(RollRow.roll_id == roll.id, RollRow.removed_at.is_not(None))
-        )
-    )
-    wf = registry().workflow("roll")
-    actions = available_transitions(session, case, actor, db.now(), include_blocked=True)
-    names = {a.trigger for a in actions if a.blocked_reason is None}
-    totals = roll_totals(session, roll.id)
+    try:
+        found = roll_page(db.session(), actor, roll_id, page, PER_PAGE, db.now())
+    except CaseNotFound:
+        abort(404)
+    roll, case = found.roll, found.case
+    names = {a.trigger for a in found.actions if a.blocked_reason is None}
     return render_template(
         "payments/roll.html",
         roll=roll,
         case=case,
-        rows=rows,
+        rows=found.rows,
         page=page,
-        pages=max(1, -(-(totals.rows + len(removed)) // PER_PAGE)),
-        totals=totals,
-        findings=findings,
-        removed=removed,
-        open_count=open_findings(session, roll.id),
-        state_label=wf.states[case.state].label,
-        actions=[a for a in actions if not a.transition.internal],
+        pages=found.pages,
+        totals=found.totals,
+        findings=found.findings,
+        removed=found.removed,
+        open_count=found.open_findings,
+        state_label=registry().workflow("roll").states[case.state].label,
+        actions=[a for a in found.actions if not a.transition.internal],
         may_ack="acknowledge_finding" in names,
         may_remove="remove_row" in names,
         may_export=bool(actor.roles & FINANCE_ROLES) and roll.signed_at is not None,
@@ -176,7 +162,6 @@ def fire_view(roll_id: int, trigger: str) -> ResponseReturnValue:
         flash("页面已过期，请刷新后重试", "error")
         return back
     payload = {f.name: request.form.get("p_" + f.name, "")[:2000] for f in t.payload}
-    session.rollback()
     try:
         fire(session, case.id, t.trigger, actor, db.now(), payload, expected_version=version)
     except CaseNotFound:
@@ -193,10 +178,13 @@ def fire_view(roll_id: int, trigger: str) -> ResponseReturnValue:
 def adjust(roll_id: int) -> ResponseReturnValue:
     """A correction to a row of a signed roll: an adjustment the township's next roll pays."""
     session, actor = db.session(), current_actor()
-    roll, _case = _load(roll_id)
+    row_id = parse_row_id(request.form.get("row_id", "")[:12])
+    try:
+        roll, row = roll_row(session, actor, roll_id, row_id)
+    except CaseNotFound:
+        abort(404)
     back = redirect(url_for("payments.show", roll_id=roll_id), 303)
-    row = session.get(RollRow, parse_row_id(request.form.get("row_id", "")[:12]) or 0)
-    if row is None or row.roll_id != roll.id:
+    if row is None:
         flash("名册中没有该行", "error")
         return back
     if roll.signed_at is None:

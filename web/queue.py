@@ -14,16 +14,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseflow.casework.batch import MAX_BATCH, fire_batch
 from caseflow.casework.claims import EXCLUDED_TRIGGERS, claim, release
-from caseflow.casework.households import parse_row_id
 from caseflow.casework.intake import CASE_TYPE_LABELS
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.workcal import working_days_between
-from caseflow.db.models import OrgUnit
 from caseflow.engine.payload import validate_payload
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
@@ -35,10 +31,11 @@ from caseflow.read.queue import (
     actionable_pairs,
     queue_page,
 )
+from caseflow.read.units import units_in_reach
 from caseflow.workflow.model import TransitionDef
 from caseflow.workflow.registry import registry
 from web import db
-from web.forms import payload_from_form
+from web.forms import parse_row_id, payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -77,19 +74,6 @@ def batch_actions(actor: Actor) -> list[BatchAction]:
             label = f"{CASE_TYPE_LABELS.get(wf.case_type, wf.label)} · {t.label}"
             found[key] = BatchAction(key, label, t)
     return sorted(found.values(), key=lambda a: a.key)
-
-
-def _units(session: Session, actor: Actor) -> list[OrgUnit]:
-    return list(
-        session.scalars(
-            select(OrgUnit)
-            .where(
-                OrgUnit.path.startswith(actor.org_path, autoescape=True),
-                OrgUnit.level.in_(["township", "village"]),
-            )
-            .order_by(OrgUnit.path)
-        )
-    )
 
 
 def _args() -> dict[str, str]:
@@ -136,7 +120,7 @@ def index() -> ResponseReturnValue:
     filters = _filters(args)
     page_no = parse_row_id(request.args.get("page", "1")[:9]) or 1
     page = queue_page(session, actor, now, filters, page_no, PER_PAGE)
-    units = _units(session, actor)
+    units = units_in_reach(session, actor, ("township", "village"))
     townships = [u for u in units if u.level == "township"]
     villages = [
         u
@@ -179,7 +163,6 @@ def _back() -> str:
 
 def _claim_or_release(case_id: int, claiming: bool) -> ResponseReturnValue:
     session, actor = db.session(), current_actor()
-    session.rollback()
     try:
         case = (claim if claiming else release)(session, case_id, actor, db.now())
     except CaseNotFound:

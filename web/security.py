@@ -10,14 +10,13 @@ from flask import Flask, abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
 
-from caseflow.casework.households import parse_row_id
-from caseflow.db.models import OrgUnit, User
+from caseflow.accounts.signin import Identity, signed_in
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.roles import Role
-from caseflow.policy.store import DISTRICT_REGION, region_of
+from caseflow.read.units import region_of_actor
 from web import db
+from web.forms import parse_row_id
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -33,15 +32,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 class WebUser(UserMixin):  # type: ignore[misc]
     """The signed-in user as the web layer needs it (detached from any session)."""
 
-    def __init__(self, user: User) -> None:
-        self.user_id = user.id
-        self.username = user.username
-        self.display_name = user.display_name
-        self.roles = frozenset(user.role_names)
-        self.org_path = user.org_unit.path
-        self.org_name = user.org_unit.name
-        self._active = user.active
-        self._token = session_token(user)
+    def __init__(self, identity: Identity) -> None:
+        self.user_id = identity.user_id
+        self.username = identity.username
+        self.display_name = identity.display_name
+        self.roles = identity.roles
+        self.org_path = identity.org_path
+        self.org_name = identity.org_name
+        self._active = identity.active
+        self._token = identity.token
+        self._actor = identity.actor
 
     def get_id(self) -> str:
         return f"{self.user_id}:{self._token}"
@@ -53,12 +53,7 @@ class WebUser(UserMixin):  # type: ignore[misc]
     @property
     def actor(self) -> Actor:
         """The core's view of this user."""
-        return Actor(self.user_id, self.username, self.roles, self.org_path)
-
-
-def session_token(user: User) -> str:
-    # Part of the password hash: changing the password signs out every other session.
-    return user.password_hash[-12:]
+        return self._actor
 
 
 def _load_user(user_id: str) -> WebUser | None:
@@ -66,10 +61,8 @@ def _load_user(user_id: str) -> WebUser | None:
     row_id = parse_row_id(raw_id)
     if row_id is None:
         return None
-    user = db.session().scalar(select(User).where(User.id == row_id))
-    if user is None or not user.active or session_token(user) != token:
-        return None
-    return WebUser(user)
+    identity = signed_in(db.session(), row_id, token)
+    return WebUser(identity) if identity is not None else None
 
 
 def current_actor() -> Actor:
@@ -146,5 +139,4 @@ def init_app(app: Flask) -> None:
 def current_region() -> str:
     """The policy region of the signed-in user's org unit (policy is set per district: the first
     six digits of its code); the demo district where the unit cannot be found."""
-    unit = db.session().scalar(select(OrgUnit).where(OrgUnit.path == current_actor().org_path))
-    return region_of(unit.code if unit is not None else DISTRICT_REGION)
+    return region_of_actor(db.session(), current_actor())

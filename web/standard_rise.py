@@ -15,14 +15,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from caseflow.kernel.errors import CaseflowError, PayloadInvalid
 from caseflow.kernel.roles import Role
 from caseflow.payments.adjustments import RISE_ROLES, approve_rise
-from caseflow.payments.models import PaymentAmountChange
 from caseflow.payments.months import month_label
-from caseflow.payments.rise import RiseList, rise_list
+from caseflow.payments.rise import RiseList
+from caseflow.read.rise_page import rise_page
 from web import db
 from web.security import current_actor, current_region, roles_required
 
@@ -53,23 +52,11 @@ def _parse_day(raw: str) -> tuple[date | None, dict[str, str]]:
         return None, {"effective_from": "日期格式应为 YYYY-MM-DD，例如 2026-01-01"}
 
 
-def _approved(month: str) -> bool:
-    """Whether a 提标 list from `month` was approved already (approve_rise refuses a second)."""
-    return (
-        db.session().scalar(
-            select(PaymentAmountChange.id).where(
-                PaymentAmountChange.effective_month == month,
-                PaymentAmountChange.source == "standard_rise",
-            )
-        )
-        is not None
-    )
-
-
 def _page(day: date | None, errors: dict[str, str], status: int = 200) -> ResponseReturnValue:
-    rise = (
-        rise_list(db.session(), current_region(), day) if day is not None and not errors else None
+    found = (
+        rise_page(db.session(), current_actor(), day) if day is not None and not errors else None
     )
+    rise = found.rise if found else None
     month = f"{day:%Y-%m}" if day is not None else ""
     return (
         render_template(
@@ -78,7 +65,7 @@ def _page(day: date | None, errors: dict[str, str], status: int = 200) -> Respon
             rise=rise,
             shown=rise.changes[:SHOWN] if rise else [],
             fingerprint=fingerprint(rise) if rise else "",
-            approved=_approved(f"{day:%Y-%m}") if rise and day else False,
+            approved=found.approved if found else False,
             month=month_label(month) if month else "",
             may_approve=bool(current_actor().roles & RISE_ROLES),
             errors=errors,
@@ -105,13 +92,12 @@ def approve() -> ResponseReturnValue:
     if day is None:
         flash("未批准：请按提示修改", "error")
         return _page(None, errors or {"effective_from": "请填写提标起始日期"}, 400)
-    region = current_region()
-    current = rise_list(session, region, day)
+    current = rise_page(session, actor, day).rise
     if request.form.get("fingerprint", "") != fingerprint(current):
         flash("名单在您核对后已有变化（案件或金额），未批准：请重新核对下面的名单", "error")
         return _page(day, {}, 409)
     try:
-        n = approve_rise(session, actor, region, day, db.now())
+        n = approve_rise(session, actor, current_region(), day, db.now())
     except PayloadInvalid as exc:
         flash("未批准：" + "；".join(exc.fields.values()), "error")
         return _page(day, {}, 409)

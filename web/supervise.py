@@ -14,9 +14,9 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.casework.households import parse_row_id
 from caseflow.read import board as bd
 from web import db
+from web.forms import parse_row_id
 from web.security import current_actor, roles_required
 
 bp = Blueprint("supervise", __name__, url_prefix="/board")

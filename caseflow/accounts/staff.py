@@ -1,4 +1,5 @@
-"""Account changes behind the auth and admin pages: each writes an admin-log entry and commits."""
+"""Account changes behind the auth and admin pages, each one unit of work with its admin-log
+entry; and the reads of accounts inside an admin's subtree."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session
 from caseflow.accounts.users import hash_password, new_user, password_matches
 from caseflow.casework.households import parse_row_id
 from caseflow.db.models import OrgUnit, User, UserRole
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.roles import ROLE_NAMES, Role
@@ -36,36 +39,39 @@ def change_password(
     session: Session, user_id: int, current: str, new: str, confirm: str, now: datetime
 ) -> User:
     """Change one's own password after checking the current one."""
-    user = session.get(User, user_id)
-    assert user is not None
-    errors: dict[str, str] = {}
-    if not password_matches(user, current):
-        errors["current"] = "当前密码不正确"
-    _check_new_password(new, confirm, errors)
-    if errors:
-        raise PasswordRejected(errors)
-    user.password_hash = hash_password(new)
-    append_admin_event(
-        session,
-        actor_id=user.id,
-        action="password_changed",
-        subject=user.username,
-        payload={},
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        user = session.get(User, user_id)
+        assert user is not None
+        errors: dict[str, str] = {}
+        if not password_matches(user, current):
+            errors["current"] = "当前密码不正确"
+        _check_new_password(new, confirm, errors)
+        if errors:
+            raise PasswordRejected(errors)
+        user.password_hash = hash_password(new)
+        append_admin_event(
+            session,
+            actor_id=user.id,
+            action="password_changed",
+            subject=user.username,
+            payload={},
+            at=now,
+        )
+        uow.commit()
     return user
 
 
-def units_in_scope(session: Session, actor: Actor) -> list[OrgUnit]:
-    """Org units inside the actor's subtree, in tree order."""
-    return list(
-        session.scalars(
-            select(OrgUnit)
-            .where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
-            .order_by(OrgUnit.path)
-        )
+def users_in_scope(session: Session, actor: Actor, *, active_only: bool = False) -> list[User]:
+    """Accounts whose unit lies inside the admin's subtree, in tree order, then by username."""
+    stmt = (
+        select(User)
+        .join(OrgUnit, User.org_unit_id == OrgUnit.id)
+        .where(in_jurisdiction(OrgUnit.path, actor))
+        .order_by(OrgUnit.path, User.username)
     )
+    if active_only:
+        stmt = stmt.where(User.active.is_(True))
+    return list(session.scalars(stmt))
 
 
 def user_in_scope(session: Session, actor: Actor, user_id: int) -> User:
@@ -73,7 +79,7 @@ def user_in_scope(session: Session, actor: Actor, user_id: int) -> User:
     user = session.scalar(
         select(User)
         .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(User.id == user_id, OrgUnit.path.startswith(actor.org_path, autoescape=True))
+        .where(User.id == user_id, in_jurisdiction(OrgUnit.path, actor))
     )
     if user is None:
         raise CaseNotFound("用户不存在或不在您的管辖范围内")
@@ -104,7 +110,7 @@ def _validate(
         unit = session.scalar(
             select(OrgUnit).where(
                 OrgUnit.id == unit_id,
-                OrgUnit.path.startswith(actor.org_path, autoescape=True),
+                in_jurisdiction(OrgUnit.path, actor),
             )
         )
     if unit is None:
@@ -114,29 +120,30 @@ def _validate(
 
 def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -> User:
     """A new active account with roles and a unit inside the admin's subtree."""
-    errors: dict[str, str] = {}
-    username = form.username.strip()
-    if not (3 <= len(username) <= 64) or not username.replace("_", "").isalnum():
-        errors["username"] = "用户名为 3–64 位字母、数字或下划线"
-    elif session.scalar(select(User.id).where(User.username == username)):
-        errors["username"] = "该用户名已存在"
-    if len(form.password) < MIN_PASSWORD:
-        errors["password"] = f"初始密码至少 {MIN_PASSWORD} 位"
-    unit = _validate(session, actor, form, errors)
-    if errors or unit is None:
-        raise PayloadInvalid(errors)
-    user = new_user(username, form.display_name.strip(), unit, form.roles, now, form.password)
-    session.add(user)
-    session.flush()
-    append_admin_event(
-        session,
-        actor_id=actor.user_id,
-        action="user_created",
-        subject=username,
-        payload={"roles": sorted(form.roles), "unit": unit.code},
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        errors: dict[str, str] = {}
+        username = form.username.strip()
+        if not (3 <= len(username) <= 64) or not username.replace("_", "").isalnum():
+            errors["username"] = "用户名为 3–64 位字母、数字或下划线"
+        elif session.scalar(select(User.id).where(User.username == username)):
+            errors["username"] = "该用户名已存在"
+        if len(form.password) < MIN_PASSWORD:
+            errors["password"] = f"初始密码至少 {MIN_PASSWORD} 位"
+        unit = _validate(session, actor, form, errors)
+        if errors or unit is None:
+            raise PayloadInvalid(errors)
+        user = new_user(username, form.display_name.strip(), unit, form.roles, now, form.password)
+        session.add(user)
+        session.flush()
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action="user_created",
+            subject=username,
+            payload={"roles": sorted(form.roles), "unit": unit.code},
+            at=now,
+        )
+        uow.commit()
     return user
 
 
@@ -144,33 +151,38 @@ def update_user(
     session: Session, actor: Actor, user_id: int, form: UserForm, now: datetime
 ) -> User:
     """Change name, roles, unit and active flag; a new password only when one is typed."""
-    user = user_in_scope(session, actor, user_id)
-    errors: dict[str, str] = {}
-    if form.password and len(form.password) < MIN_PASSWORD:
-        errors["password"] = f"新密码至少 {MIN_PASSWORD} 位"
-    if user.id == actor.user_id and not form.active:
-        errors["active"] = "不能停用自己的账号"
-    unit = _validate(session, actor, form, errors)
-    if errors or unit is None:
-        raise PayloadInvalid(errors)
-    before = {"roles": sorted(user.role_names), "unit": user.org_unit.code, "active": user.active}
-    user.display_name = form.display_name.strip()
-    user.org_unit = unit
-    user.org_unit_id = unit.id
-    user.active = form.active
-    _set_roles(user, form.roles)
-    if form.password:
-        user.password_hash = hash_password(form.password)
-    after = {"roles": sorted(form.roles), "unit": unit.code, "active": form.active}
-    append_admin_event(
-        session,
-        actor_id=actor.user_id,
-        action="user_updated",
-        subject=user.username,
-        payload={"before": before, "after": after, "password_reset": bool(form.password)},
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        user = user_in_scope(session, actor, user_id)
+        errors: dict[str, str] = {}
+        if form.password and len(form.password) < MIN_PASSWORD:
+            errors["password"] = f"新密码至少 {MIN_PASSWORD} 位"
+        if user.id == actor.user_id and not form.active:
+            errors["active"] = "不能停用自己的账号"
+        unit = _validate(session, actor, form, errors)
+        if errors or unit is None:
+            raise PayloadInvalid(errors)
+        before = {
+            "roles": sorted(user.role_names),
+            "unit": user.org_unit.code,
+            "active": user.active,
+        }
+        user.display_name = form.display_name.strip()
+        user.org_unit = unit
+        user.org_unit_id = unit.id
+        user.active = form.active
+        _set_roles(user, form.roles)
+        if form.password:
+            user.password_hash = hash_password(form.password)
+        after = {"roles": sorted(form.roles), "unit": unit.code, "active": form.active}
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action="user_updated",
+            subject=user.username,
+            payload={"before": before, "after": after, "password_reset": bool(form.password)},
+            at=now,
+        )
+        uow.commit()
     return user
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from caseflow.accounts.api_tokens import (
     DEFAULT_DAYS,
@@ -16,12 +15,12 @@ from caseflow.accounts.api_tokens import (
     revoke_token,
     tokens_in_scope,
 )
-from caseflow.accounts.staff import units_in_scope
-from caseflow.casework.households import parse_row_id
-from caseflow.db.models import OrgUnit, User
+from caseflow.accounts.staff import users_in_scope
 from caseflow.kernel.errors import PayloadInvalid
 from caseflow.kernel.roles import Role
+from caseflow.read.units import units_in_reach
 from web import db
+from web.forms import parse_row_id
 from web.security import current_actor, roles_required
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
@@ -29,17 +28,11 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 def _render(form: dict[str, Any], errors: dict[str, str], secret: str | None = None) -> str:
     session, actor = db.session(), current_actor()
-    users = session.scalars(
-        select(User)
-        .join(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(User.active.is_(True), OrgUnit.path.startswith(actor.org_path, autoescape=True))
-        .order_by(OrgUnit.path, User.username)
-    ).all()
     return render_template(
         "admin/api_tokens.html",
         tokens=tokens_in_scope(session, actor.org_path),
-        users=users,
-        units=units_in_scope(session, actor),
+        users=users_in_scope(session, actor, active_only=True),
+        units=units_in_reach(session, actor),
         form=form,
         errors=errors,
         secret=secret,

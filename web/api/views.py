@@ -17,8 +17,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, send_fi
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from caseflow.accounts.api_tokens import ApiToken, TokenRejected, authenticate, count_request
-from caseflow.db.models import Case
+from caseflow.accounts.api_tokens import TokenRejected, authenticate, count_request
 from caseflow.engine.fire import fire
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import (
@@ -160,7 +159,6 @@ def _authenticate() -> ResponseReturnValue | None:
     try:
         token, who = authenticate(session, secret.strip(), now)
     except TokenRejected as exc:
-        session.rollback()
         return json_error(401, exc.message_zh)
     limit = int(current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
     window = int(current_app.config.get("API_RATE_WINDOW_SECONDS", DEFAULT_RATE_WINDOW))
@@ -195,7 +193,6 @@ def _http_error(exc: HTTPException) -> Response:
 
 @bp.errorhandler(CaseflowError)
 def _core_error(exc: CaseflowError) -> Response:
-    db.session().rollback()
     if isinstance(exc, CaseNotFound):
         return json_error(404, exc.message_zh)
     if isinstance(exc, PermissionDenied):
@@ -304,8 +301,7 @@ def list_households() -> ResponseReturnValue:
 )
 def get_household(household_id: int) -> ResponseReturnValue:
     _require(CASEWORK_ROLES)
-    token: ApiToken = g.api_token
-    purpose = f"数据接口查看家庭（令牌 {token.hint}：{token.name}）"
+    purpose = f"数据接口查看家庭（令牌 {g.api_token.hint}：{g.api_token.name}）"
     body = api_read.household_detail(db.session(), actor(), household_id, db.now(), purpose)
     return jsonify(body)
 
@@ -438,11 +434,13 @@ def _fire_request() -> tuple[str, int, dict[str, Any]]:
     return trigger.strip(), version, payload
 
 
-def _check_list_fields(case: Case, trigger: str, payload: Mapping[str, Any]) -> None:
+def _check_list_fields(
+    workflow_key: str, state: str, trigger: str, payload: Mapping[str, Any]
+) -> None:
     """List fields take a list or lines of text: a bare number is refused here, because the
     core's parser (written for form posts, which only send text) cannot take one."""
-    wf = registry().workflows.get(case.workflow_key)
-    t = wf.transition_for(case.state, trigger) if wf else None
+    wf = registry().workflows.get(workflow_key)
+    t = wf.transition_for(state, trigger) if wf else None
     if t is None:
         return  # fire says why
     errors = {
@@ -473,8 +471,8 @@ def fire_transition(case_id: int) -> ResponseReturnValue:
     _require(CASEWORK_ROLES)
     trigger, version, payload = _fire_request()
     session = db.session()
-    _check_list_fields(api_read.case_in_scope(session, actor(), case_id), trigger, payload)
-    session.rollback()  # fire starts its own unit of work
+    case = api_read.case_in_scope(session, actor(), case_id)
+    _check_list_fields(case.workflow_key, case.state, trigger, payload)
     try:
         result = fire(
             session, case_id, trigger, actor(), db.now(), payload, expected_version=version

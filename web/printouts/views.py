@@ -9,12 +9,10 @@ from datetime import date
 
 from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from caseflow.db.models import Assessment, Case, CaseEvent, Household, Member, OrgUnit
-from caseflow.kernel.errors import CaseNotFound
 from caseflow.kernel.timeutil import to_local
-from caseflow.read.case_page import load_case
+from caseflow.read.printouts import CaseNotice, case_notice, publicity_list
+from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from web import db
 from web.printouts.pdf import PdfUnavailable, pdf_response, render_pdf
@@ -78,48 +76,26 @@ def _pdf(doc: Printout) -> ResponseReturnValue:
     return pdf_response(pdf, _file_part(doc.title) + ".pdf", doc.slug + ".pdf")
 
 
-def _events(case: Case, triggers: tuple[str, ...] | None = None) -> list[CaseEvent]:
-    stmt = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-    if triggers:
-        stmt = stmt.where(CaseEvent.trigger.in_(triggers))
-    return list(db.session().scalars(stmt))
-
-
-def _head(case: Case) -> Member | None:
-    members = (
-        db.session()
-        .scalars(select(Member).where(Member.household_id == case.household_id).order_by(Member.id))
-        .all()
-    )
-    return next((m for m in members if m.relation == "户主"), members[0] if members else None)
-
-
-def _case_context(case_id: int) -> dict[str, object]:
-    case = load_case(db.session(), current_actor(), case_id)
-    wf = registry().workflow(case.workflow_key)
-    township = case.org_unit
-    while township.level == "village" and township.parent is not None:
-        township = township.parent
-    return {
-        "case": case,
-        "wf": wf,
-        "head": _head(case),
-        "household": case.household,
-        "township": township,
+def _notice(case_id: int, triggers: tuple[str, ...]) -> tuple[CaseNotice, dict[str, object]]:
+    notice = case_notice(db.session(), current_actor(), case_id, triggers)
+    context: dict[str, object] = {
+        "case": notice.case,
+        "wf": registry().workflow(notice.case.workflow_key),
+        "head": notice.head,
+        "household": notice.household,
+        "township": notice.township,
         "today": to_local(db.now()).date(),
     }
+    return notice, context
 
 
 def _acceptance(case_id: int) -> Printout:
     """受理通知书."""
-    ctx = _case_context(case_id)
-    case = ctx["case"]
-    assert isinstance(case, Case)
-    opened = _events(case, ("open",))
+    notice, ctx = _notice(case_id, ("open",))
+    opened = notice.of("open")
     ctx["open_payload"] = opened[0].payload if opened else {}
-    return Printout(
-        "print/acceptance.html", ctx, f"受理通知书-{case.case_no}", f"acceptance-{case.case_no}"
-    )
+    case_no = notice.case.case_no
+    return Printout("print/acceptance.html", ctx, f"受理通知书-{case_no}", f"acceptance-{case_no}")
 
 
 @bp.get("/cases/<int:case_id>/acceptance")
@@ -136,23 +112,20 @@ def acceptance_pdf(case_id: int) -> ResponseReturnValue:
 
 def _missing_materials(case_id: int) -> Printout:
     """一次性告知书: every missing item of the latest request, listed at once."""
-    ctx = _case_context(case_id)
-    case = ctx["case"]
-    assert isinstance(case, Case)
-    requests = _events(case, ("request_materials",))
+    notice, ctx = _notice(case_id, ("request_materials", "open"))
+    requests = notice.of("request_materials")
     items: list[str] = []
     requested_at = None
     if requests:
         items = list(requests[-1].payload.get("missing_items", []))
         requested_at = requests[-1].at
     else:
-        opened = _events(case, ("open",))
+        opened = notice.of("open")
         items = list(opened[0].payload.get("materials_missing", [])) if opened else []
         requested_at = opened[0].at if opened else None
     ctx.update(items=items, requested_at=requested_at)
-    return Printout(
-        "print/missing.html", ctx, f"一次性告知书-{case.case_no}", f"missing-{case.case_no}"
-    )
+    case_no = notice.case.case_no
+    return Printout("print/missing.html", ctx, f"一次性告知书-{case_no}", f"missing-{case_no}")
 
 
 @bp.get("/cases/<int:case_id>/missing-materials")
@@ -176,18 +149,13 @@ def _payment_start(day: date) -> str:
 
 def _decision(case_id: int) -> Printout:
     """Decision or refusal notice, with reasons and appeal rights (行政复议 / 行政诉讼)."""
-    ctx = _case_context(case_id)
-    case = ctx["case"]
-    assert isinstance(case, Case)
-    found = _events(case, tuple(DECISIONS))
-    event = found[-1] if found else None
+    notice, ctx = _notice(case_id, tuple(DECISIONS))
+    event = notice.events[-1] if notice.events else None
     kind = DECISIONS[event.trigger] if event else None
     pay_from = _payment_start(to_local(event.at).date()) if event and kind == "approval" else ""
     ctx.update(event=event, kind=kind, pay_from=pay_from)
-    title = DECISION_TITLES[kind]
-    return Printout(
-        "print/decision.html", ctx, f"{title}-{case.case_no}", f"decision-{case.case_no}"
-    )
+    title, case_no = DECISION_TITLES[kind], notice.case.case_no
+    return Printout("print/decision.html", ctx, f"{title}-{case_no}", f"decision-{case_no}")
 
 
 @bp.get("/cases/<int:case_id>/decision")
@@ -206,72 +174,34 @@ def decision_pdf(case_id: int) -> ResponseReturnValue:
 @roles_required(CASEWORK_ROLES)
 def publicity_index() -> ResponseReturnValue:
     """Choose the village or township whose publicity list to print."""
-    actor = current_actor()
-    units = (
-        db.session()
-        .scalars(
-            select(OrgUnit)
-            .where(OrgUnit.path.startswith(actor.org_path, autoescape=True))
-            .order_by(OrgUnit.path)
-        )
-        .all()
-    )
+    units = units_in_reach(db.session(), current_actor())
     return render_template("print/publicity_index.html", units=units)
 
 
-def _publicity(org_code: str) -> Printout:
-    """公示名单: households under publicity in a unit; ID numbers masked."""
-    session, actor = db.session(), current_actor()
-    unit = session.scalar(
-        select(OrgUnit).where(
-            OrgUnit.code == org_code[:20],
-            OrgUnit.path.startswith(actor.org_path, autoescape=True),
-        )
-    )
-    if unit is None:
-        raise CaseNotFound("单位不存在或不在您的管辖范围内")
-    cases = session.scalars(
-        select(Case)
-        .join(Household, Case.household_id == Household.id)
-        .where(
-            Case.state.in_(PUBLICITY_STATES),
-            Case.org_path.startswith(unit.path, autoescape=True),
-            Case.org_path.startswith(actor.org_path, autoescape=True),
-        )
-        .order_by(Case.case_type, Case.case_no)
-    ).all()
-    rows = []
-    for case in cases:
-        members = case.household.members if case.household is not None else []
-        head = next((m for m in members if m.relation == "户主"), members[0] if members else None)
-        assessment = session.scalar(
-            select(Assessment)
-            .where(Assessment.case_id == case.id)
-            .order_by(Assessment.id.desc())
-            .limit(1)
-        )
-        rows.append((case, head, len(members), assessment))
+def _publicity(org_code: str) -> tuple[Printout, str]:
+    """公示名单: households under publicity in a unit; ID numbers masked. With the unit's code."""
+    found = publicity_list(db.session(), current_actor(), org_code, PUBLICITY_STATES)
+    unit = found.unit
     today = to_local(db.now()).date()
-    ctx: dict[str, object] = {"unit": unit, "rows": rows, "today": today}
+    ctx: dict[str, object] = {"unit": unit, "rows": found.rows, "today": today}
     stamp = today.strftime("%Y%m%d")
-    return Printout(
+    doc = Printout(
         "print/publicity.html",
         ctx,
         f"公示名单-{unit.name}-{stamp}",
         f"publicity-{unit.code}-{stamp}",
     )
+    return doc, unit.code
 
 
 @bp.get("/publicity/<org_code>")
 @roles_required(CASEWORK_ROLES)
 def publicity(org_code: str) -> ResponseReturnValue:
-    doc = _publicity(org_code)
-    unit = doc.context["unit"]
-    assert isinstance(unit, OrgUnit)
-    return _html(doc, url_for("printouts.publicity_pdf", org_code=unit.code))
+    doc, code = _publicity(org_code)
+    return _html(doc, url_for("printouts.publicity_pdf", org_code=code))
 
 
 @bp.get("/publicity/<org_code>.pdf")
 @roles_required(CASEWORK_ROLES)
 def publicity_pdf(org_code: str) -> ResponseReturnValue:
-    return _pdf(_publicity(org_code))
+    return _pdf(_publicity(org_code)[0])
