@@ -91,6 +91,26 @@ def imports_of(path: Path) -> Iterator[Import]:
                 yield Import(source, alias.name, node.lineno, node.lineno in type_only_lines)
 
 
+@dataclass(frozen=True)
+class ImportedName:
+    source: str  # importing module
+    module: str  # the module named after `from`
+    name: str  # the name taken from it ("" for `import module`)
+    line: int
+
+
+def names_imported(path: Path) -> Iterator[ImportedName]:
+    """Every `from module import name` and `import module` of a file, type-only ones included."""
+    source = module_name(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                yield ImportedName(source, node.module, alias.name, node.lineno)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield ImportedName(source, alias.name, "", node.lineno)
+
+
 def _is_module(dotted: str) -> bool:
     base = ROOT / Path(*dotted.split("."))
     return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
