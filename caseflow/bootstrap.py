@@ -18,6 +18,7 @@ from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening ca
 from caseflow.casework import assessments
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
+from caseflow.engine.uow import track_flushed_writes
 from caseflow.inbox import sendback
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
@@ -39,6 +40,7 @@ PLUGINS = (
 def boot() -> Registry:
     """Plug everything together once per process; returns the registry in use."""
     install(*PLUGINS)
+    track_flushed_writes()  # a unit of work never commits (or drops) a caller's earlier writes
     reg = load_definitions()
     use_registry(reg)
     return reg

@@ -135,16 +135,21 @@ _INSTALLED: set[str] = set()
 
 
 def install(*plugins: Plugin) -> None:
-    """Put the plugins' guards, effects and hooks into the engine's tables (each plugin once)."""
-    for plugin in plugins:
-        if plugin.name in _INSTALLED:
-            continue
+    """Put the plugins' guards, effects and hooks into the engine's tables (each plugin once).
+    A plugin whose names clash with installed ones (or with each other) installs nothing."""
+    fresh = [p for p in plugins if p.name not in _INSTALLED]
+    guards: dict[str, Guard] = dict(GUARDS)
+    effects: dict[str, EffectFn] = dict(EFFECTS)
+    for plugin in fresh:  # check every name before anything is installed
         for name, g in plugin.guards.items():
-            _unique(name, GUARDS, "guard")
-            GUARDS[name] = g
+            _unique(name, guards, "guard")
+            guards[name] = g
         for name, fn in plugin.effects.items():
-            _unique(name, EFFECTS, "effect")
-            EFFECTS[name] = fn
+            _unique(name, effects, "effect")
+            effects[name] = fn
+    GUARDS.update(guards)
+    EFFECTS.update(effects)
+    for plugin in fresh:
         AFTER_COMMIT_HOOKS.extend(plugin.hooks)
         for step in plugin.setups:
             step()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +33,7 @@ from caseflow.kernel.errors import ConcurrencyConflict
 log = logging.getLogger(__name__)
 
 _ACTIVE = "caseflow.uow"  # session.info key: the outermost unit of work in progress
+_FLUSHED = "caseflow.flushed"  # session.info key: ORM writes flushed in the open transaction
 
 FollowUp = Callable[[], None]
 
@@ -56,13 +58,15 @@ class UnitOfWork:
             self._outer = outer
             return self
         session = self.session
-        if session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+            # Writes of the caller's own would be committed with this unit, or lost with it:
+            # the caller must commit or roll them back first.
             raise RuntimeError("a unit of work needs a session without pending changes")
         if session.in_transaction():
             # A transaction left by the caller's reads (a page that looked before it acted):
             # end it, so this unit's locks are taken on fresh data. Ended by commit, as fire()
-            # always has: with no pending changes there is nothing of the caller's to undo, and
-            # a rollback would detach what the caller had loaded and flushed.
+            # always has — it holds no writes (checked above), and a rollback would expire and
+            # detach what the caller had loaded.
             session.commit()
         session.info[_ACTIVE] = self
         return self
@@ -111,6 +115,24 @@ class UnitOfWork:
     def _close(self) -> None:
         if self.session.info.get(_ACTIVE) is self:
             del self.session.info[_ACTIVE]
+
+
+def track_flushed_writes() -> None:
+    """Mark a session whose open transaction holds flushed ORM writes (cleared when it ends),
+    so a unit of work refuses to begin on top of them. Installed once by the composition root."""
+    if event.contains(Session, "after_flush", _flushed):
+        return
+    event.listen(Session, "after_flush", _flushed)
+    event.listen(Session, "after_commit", _ended)
+    event.listen(Session, "after_rollback", _ended)
+
+
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+def _ended(session: Session) -> None:
+    session.info.pop(_FLUSHED, None)
 
 
 def is_conflict(exc: BaseException) -> bool:

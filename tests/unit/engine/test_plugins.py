@@ -138,11 +138,6 @@ def test_a_failing_hook_neither_undoes_the_transition_nor_stops_the_next(
     assert "printer on fire" in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: install() adds a plugin's guards one by one, so a refused plugin leaves "
-    "the guards declared before the duplicate installed (and a retry fails on its own names)",
-)
 def test_a_refused_plugin_installs_nothing(tables: None) -> None:
     rival = Plugin("unit-partial")
     rival.guard("unit_fresh_guard")(_never)

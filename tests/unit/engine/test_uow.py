@@ -173,11 +173,6 @@ def test_pending_changes_refuse_a_new_unit(session: Session) -> None:
     assert _names(session) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: writes flushed before the unit began are committed by __enter__ (it "
-    "checks only unflushed ORM changes before ending the caller's transaction by commit)",
-)
 def test_flushed_writes_of_the_caller_are_not_committed_by_a_new_unit(session: Session) -> None:
     _add(session, "已flush未提交")  # flushed: session.new is empty, the row is in the transaction
     with pytest.raises(RuntimeError), UnitOfWork(session):
