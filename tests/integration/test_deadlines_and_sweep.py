@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from caseflow.clock.workcal import DayOverride, WorkdayCalendar, add_working_day
 from caseflow.db.engine import make_session_factory
 from caseflow.db.models import Case, CaseEvent, Deadline, Notification
 from caseflow.engine.fire import fire, open_case
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.errors import GuardFailed, PermissionDenied
 from caseflow.timer import sweep as sweep_module
 from caseflow.timer.scheduler import SWEEP_LEASE, SweepScheduler, acquire_lease
@@ -76,13 +78,15 @@ def test_2027_uses_the_visible_fallback_then_entered_overrides(world: World) -> 
         "2027 年法定节假日尚未录入，按周末推算"
     ]
     # Made-up test data (not the official 2027 notice): 5 January declared a holiday.
-    store_overrides(
-        world.session,
-        [DayOverride(date(2027, 1, 5), "holiday", "测试假日")],
-        {2027},
-        world.users["admin"].id,
-        monday,
-    )
+    with UnitOfWork(world.session) as uow:  # the clock's writer commits in the caller's unit
+        store_overrides(
+            world.session,
+            [DayOverride(date(2027, 1, 5), "holiday", "测试假日")],
+            {2027},
+            world.users["admin"].id,
+            monday,
+        )
+        uow.commit()
     assert load_calendar(world.session).coverage_warnings([2027]) == []
     second = opened(world, monday)
     row2 = state_deadline(world, second, "accepted")
@@ -120,8 +124,11 @@ def test_pause_excludes_the_paused_days_from_the_total(world: World) -> None:
 def test_publicity_counts_toward_total_is_a_rule_set_switch() -> None:
     reg = registry()
     publicizing = reg.workflow("dibao").states["publicizing"]
-    assert pauses_total(publicizing, reg.rulesets["national-2021"]) is True
+    national = reg.rulesets["national-2021"]
+    assert pauses_total(publicizing, national) is False  # 57号 第二十二条: from acceptance
     assert pauses_total(publicizing, reg.rulesets["ningxia-640502-2021"]) is False
+    excluded = replace(national, params={**national.params, "publicity_counts_toward_total": False})
+    assert pauses_total(publicizing, excluded) is True
 
 
 def test_total_extends_to_45_once_and_only_by_permitted_roles(world: World) -> None:

@@ -174,7 +174,8 @@ def test_a_hearing_pauses_the_total_only_where_the_rule_set_says_so(key: str) ->
 def test_publicity_counting_and_minors_are_switches_with_their_sources() -> None:
     national = registry().rulesets["national-2021"]
     source = national.source_of("publicity_counts_toward_total")
-    assert "57号 第二十二条" in source and "83号" in source and is_unverified(source)
+    assert "57号 第二十二条" in source and "83号" in source and not is_unverified(source)
+    assert national.param("publicity_counts_toward_total") is True
     assert national.param("minor_not_publicised") is False
     assert "43号 第十五条" in national.source_of("minor_not_publicised")
     assert "62号" in national.source_of("minor_not_publicised")
