@@ -37,6 +37,7 @@ from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.deadlines import LEVEL_DISTRICT
 from caseflow.clock.workcal import WorkdayCalendar, local_date, start_of_local_day
 from caseflow.db.models import BoardHorizon
+from caseflow.engine.uow import UnitOfWork
 
 # (township path, state, workflow key, due_at as the driver returns it). due_at stays raw — the
 # stored text on SQLite — so two spellings of one instant could never hide behind one key.
@@ -275,21 +276,19 @@ def roll_horizon(session: Session, cal: WorkdayCalendar, now: datetime) -> bool:
     already there; never backwards (a late sweep round must not undo a newer day's). True when
     it rolled. Takes the same locks as rebuild_counts; a recount of the open cases only."""
     wanted = horizon_for(cal, now)
-    if session.in_transaction():
-        session.commit()
-    # One roller at a time, deciding on what it then writes: PostgreSQL locks the horizon table
-    # (plain reads, the triggers' among them, go on); SQLite takes its write lock.
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE board_horizon IN EXCLUSIVE MODE"))
-    else:
-        _take_sqlite_write_lock(conn)
-    current = read_horizon(conn)
-    if current == wanted or (current is not None and current.day > wanted.day):
-        session.rollback()
-        return False
-    rebuild_counts(session, wanted)
-    session.commit()
+    with UnitOfWork(session) as uow:  # ends the caller's read (the calendar's) first
+        # One roller at a time, deciding on what it then writes: PostgreSQL locks the horizon
+        # table (plain reads, the triggers' among them, go on); SQLite takes its write lock.
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE board_horizon IN EXCLUSIVE MODE"))
+        else:
+            _take_sqlite_write_lock(conn)
+        current = read_horizon(conn)
+        if current == wanted or (current is not None and current.day > wanted.day):
+            return False  # already rolled: the unit rolls back and releases the lock
+        rebuild_counts(session, wanted)
+        uow.commit()
     return True
 
 

@@ -3,7 +3,8 @@
 Idempotent and safe when two sweeps run at once: households with an open review are left out of
 the query, and the unique partial index `uq_cases_one_open_review` makes the loser of a race fail
 its insert (a ConcurrencyConflict from open_case), which is counted as skipped. Households with
-an open removal case are not reviewed meanwhile. One failure is logged and never stops the rest.
+an open removal case are not reviewed meanwhile. Each review opens in its own unit of work (that
+of open_case); one failure is logged and never stops the rest.
 """
 
 from __future__ import annotations
@@ -84,13 +85,12 @@ def open_due_reviews(
     reg = reg or registry()
     report = ReviewOpeningReport()
     with factory() as session:
+        # The reads' transaction ends when open_case's unit of work begins.
         ids = due_schedule_ids(session, now, limit)
-        session.rollback()
         for schedule_id in ids:
             try:
                 _open_one(session, schedule_id, now, reg, report)
-            except Exception:
-                session.rollback()
+            except Exception:  # open_case's unit has rolled back; the next one starts afresh
                 report.failed.append(schedule_id)
                 log.exception("review sweep: schedule %s failed; skipped", schedule_id)
     return report
@@ -105,7 +105,6 @@ def _open_one(
 ) -> None:
     row = session.get(ReviewSchedule, schedule_id, populate_existing=True)
     if row is None or not row.active or row.next_review_on > to_local(now).date():
-        session.rollback()
         report.skipped += 1
         return
     household_id, programme = row.household_id, row.programme
@@ -115,7 +114,6 @@ def _open_one(
         f"应复核日期 {due.isoformat()}）"
     )
     payload = {"programme": programme, "schedule_id": schedule_id, "due_on": due.isoformat()}
-    session.rollback()
     for attempt in range(_LOCK_RETRIES):
         try:
             case = open_case(
@@ -128,20 +126,27 @@ def _open_one(
                 payload=payload,
                 reg=reg,
             )
-        except ConcurrencyConflict:
+        except ConcurrencyConflict as exc:
+            if _locked(exc) and attempt < _LOCK_RETRIES - 1:
+                # SQLite refuses (without waiting) a reader's upgrade to writer while another
+                # sweep writes; once that sweep commits, the unique index decides who opened it.
+                time.sleep(0.05 * (attempt + 1))
+                continue
             report.skipped += 1  # another sweep (or a person) opened this review first
             return
         except CaseflowError as exc:
             log.warning("review sweep: schedule %s not opened: %s", schedule_id, exc)
             report.failed.append(schedule_id)
             return
-        except OperationalError as exc:
-            # SQLite refuses (without waiting) a reader's upgrade to writer while another sweep
-            # writes; once that sweep commits, the unique index decides who opened the review.
-            session.rollback()
-            if "locked" not in str(exc).lower() or attempt == _LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-            continue
         report.opened.append(case.id)
         return
+
+
+def _locked(exc: BaseException | None) -> bool:
+    """The database was locked by another writer (not a decided race): worth another try. The
+    lock error is the conflict's cause, or further down its chain when open_case retried."""
+    while exc is not None:
+        if isinstance(exc, OperationalError):
+            return "locked" in str(exc).lower()
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from caseflow.db.models import Case, Household, OrgUnit
+from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
 from caseflow.reviews.models import CLASS_LABELS, PROGRAMME_LABELS, ReviewSchedule
 
@@ -55,7 +56,7 @@ def review_plan(
     horizon = today + timedelta(days=window)
     in_scope = and_(
         ReviewSchedule.active.is_(True),
-        ReviewSchedule.org_path.startswith(actor.org_path, autoescape=True),
+        in_jurisdiction(ReviewSchedule.org_path, actor),
         ReviewSchedule.next_review_on <= horizon,
     )
     overdue, due_soon = session.execute(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, CaseEvent, Household
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.timeutil import to_local
 from caseflow.reviews.models import PROGRAMMES, ReviewSchedule
 from caseflow.reviews.schedule import (
@@ -67,8 +68,15 @@ def _approval_terms(session: Session, case: Case) -> tuple[Terms, datetime] | No
 
 
 def sync_schedules(session: Session, now: datetime, reg: Registry | None = None) -> SyncReport:
-    """Rebuild every schedule from approved 低保 / 特困 cases; commits once at the end."""
+    """Rebuild every schedule from approved 低保 / 特困 cases, in one unit of work."""
     reg = reg or registry()
+    with UnitOfWork(session) as uow:
+        report = _sync(session, now, reg)
+        uow.commit()
+    return report
+
+
+def _sync(session: Session, now: datetime, reg: Registry) -> SyncReport:
     report = SyncReport()
     approved = session.scalars(
         select(Case)
@@ -101,7 +109,6 @@ def sync_schedules(session: Session, now: datetime, reg: Registry | None = None)
         if _replay_removal(session, row, approved_at, now):
             report.ended += 1
         report.written += 1
-    session.commit()
     return report
 
 

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.db.models import Lease
+from caseflow.engine.uow import UnitOfWork
+from caseflow.kernel.errors import ConcurrencyConflict
 from caseflow.kernel.timeutil import utcnow
 from caseflow.read.board_counts import daily_roll
 from caseflow.timer.sweep import sweep
@@ -26,21 +27,21 @@ SWEEP_LEASE = "sweep"
 def acquire_lease(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Take or renew the lease `name` for `holder`; False while someone else holds it."""
     expires = now + ttl
-    taken = session.execute(
-        update(Lease)
-        .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
-        .values(holder=holder, expires_at=expires)
-    )
-    if taken.rowcount == 1:  # type: ignore[attr-defined]
-        session.commit()
+    with UnitOfWork(session) as uow:
+        taken = session.execute(
+            update(Lease)
+            .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
+            .values(holder=holder, expires_at=expires)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            uow.commit()
+            return True
+    try:  # no row taken: the first round ever, or another instance holds it
+        with UnitOfWork(session) as uow:
+            session.add(Lease(name=name, holder=holder, expires_at=expires))
+            uow.commit()
         return True
-    session.rollback()
-    try:
-        session.add(Lease(name=name, holder=holder, expires_at=expires))
-        session.commit()
-        return True
-    except IntegrityError:  # the lease row exists and is held by another instance
-        session.rollback()
+    except ConcurrencyConflict:  # the lease row exists and is held by another instance
         return False
 
 

@@ -4,7 +4,9 @@ Cost follows what is due, not what exists: the only scan is over open deadline r
 next_action_at has come (a partial index). Each rung is claimed by compare-and-set on the row's
 level, so two sweeps at once — cron twice, or two servers — reach every rung exactly once; on
 PostgreSQL rows another sweep is working on are skipped (SKIP LOCKED) rather than waited for.
-One broken case is logged and skipped; it never stops the rest.
+Each rung is one unit of work (caseflow.engine.uow): a rung that finds nothing to do, or loses the
+claim, leaves its unit without committing. One broken case is logged and skipped; it never stops
+the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -26,6 +29,7 @@ from caseflow.db.models import Case, Deadline, Notification, OrgUnit, User, User
 from caseflow.engine.events import SWEEP_TRIGGERS
 from caseflow.engine.fire import fire
 from caseflow.engine.statements import insert_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.inbox.send import Message, deliver
 from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.errors import CaseflowError, ConcurrencyConflict, TransitionNotAllowed
@@ -87,15 +91,14 @@ def sweep(
     reg = reg or registry()
     report = SweepReport()
     with factory() as session:
+        # The reads' transaction ends when the first rung's unit of work begins.
         ids = due_deadline_ids(session, now, limit)
         cal = load_calendar(session)
-        session.rollback()
         who = _Recipients()
         for deadline_id in ids:
             try:
                 _process(session, deadline_id, now, reg, cal, report, who)
-            except Exception:
-                session.rollback()
+            except Exception:  # its unit of work has rolled back; the next case starts afresh
                 report.failed.append(deadline_id)
                 log.exception("sweep: deadline %s failed; skipped", deadline_id)
     report.levels_reached += escalate_campaigns(factory, now)  # 排查摸底 stages missed
@@ -199,47 +202,47 @@ def _process(
     report: SweepReport,
     who: _Recipients | None = None,
 ) -> None:
-    """Climb one deadline as many rungs as are due (each rung its own transaction)."""
+    """Climb one deadline as many rungs as are due (each rung its own unit of work)."""
     who = who or _Recipients()
     expiry_tried = False
     pg = is_postgres(session)
     while True:
-        conn = session.connection()
-        lock = _LOCK_DEADLINE_PG if pg else _LOCK_DEADLINE_SQLITE
-        row = conn.execute(lock, {"d_id": deadline_id}).first()
-        if (
-            row is None
-            or row.closed_at is not None
-            or row.next_action_at is None
-            or row.next_action_at > now
-            or row.due_at is None
-        ):
-            session.rollback()
-            if row is None:
-                report.skipped += 1
-            return
-        case = conn.execute(_CASE, {"c_id": row.case_id}).one()
-        wf = reg.workflow(case.workflow_key)
-        state = wf.states.get(row.state) if row.state else None
-        target = row.level + 1
-        if (
-            target == dl.LEVEL_OVERDUE
-            and state is not None
-            and state.on_expiry
-            and not expiry_tried
-        ):
-            session.rollback()
-            if _fire_expiry(session, case.id, state.on_expiry, now, report):
+        with UnitOfWork(session) as uow:
+            conn = session.connection()
+            lock = _LOCK_DEADLINE_PG if pg else _LOCK_DEADLINE_SQLITE
+            row = conn.execute(lock, {"d_id": deadline_id}).first()
+            if (
+                row is None
+                or row.closed_at is not None
+                or row.next_action_at is None
+                or row.next_action_at > now
+                or row.due_at is None
+            ):
+                if row is None:
+                    report.skipped += 1
+                return  # nothing to do: the unit rolls back and releases the row
+            case = conn.execute(_CASE, {"c_id": row.case_id}).one()
+            wf = reg.workflow(case.workflow_key)
+            state = wf.states.get(row.state) if row.state else None
+            target = row.level + 1
+            # The first overdue rung of a state that moves on by itself: fire that instead.
+            expiry = (
+                state.on_expiry
+                if state is not None and target == dl.LEVEL_OVERDUE and not expiry_tried
+                else None
+            )
+            nxt = None if expiry else _climb(uow, row, case, target, now, reg, cal, report, who)
+        if expiry:  # the claim is released: fire() takes the case in a unit of its own
+            if _fire_expiry(session, case.id, expiry, now, report):
                 return
             expiry_tried = True  # could not move on by itself: escalate like any overdue case
             continue
-        nxt = _climb(session, row, case, target, now, reg, cal, report, who)
         if nxt is None or nxt > now:
             return  # the next rung is not due yet: no need to read the row again
 
 
 def _climb(
-    session: Session,
+    uow: UnitOfWork,
     row: Any,
     case: Any,
     target: int,
@@ -249,8 +252,10 @@ def _climb(
     report: SweepReport,
     who: _Recipients,
 ) -> datetime | None:
-    """Reach rung `target` in one transaction; return when the row's next rung falls due (None
-    at the top of the ladder, or when another sweep claimed this rung first)."""
+    """Reach rung `target` in the rung's unit of work and commit it; return when the row's next
+    rung falls due (None at the top of the ladder, or when another sweep claimed this rung
+    first: then nothing is committed)."""
+    session = uow.session
     ruleset = reg.rulesets[case.ruleset_key]
     assert row.due_at is not None
     nxt = dl.next_action_at(cal, ruleset, row.unit, row.due_at, target)
@@ -258,8 +263,7 @@ def _climb(
     claimed = conn.execute(
         _CLAIM, {"d_id": row.id, "d_level": row.level, "d_target": target, "d_next": nxt}
     )
-    if claimed.rowcount != 1:
-        session.rollback()  # another sweep reached this rung first
+    if claimed.rowcount != 1:  # another sweep reached this rung first: the unit rolls back
         report.skipped += 1
         return None
     if is_postgres(session):  # keep each case's event chain linear
@@ -287,8 +291,8 @@ def _climb(
     messages = _notify_level(
         session, case, wf.states[case.state].owner_role, rule.label, target, now, who
     )
-    session.commit()
-    deliver(messages)
+    uow.on_commit(partial(deliver, messages))  # outside senders hear of it once it is durable
+    uow.commit()
     report.levels_reached += 1
     return nxt
 
