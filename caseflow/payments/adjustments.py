@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, Household, OrgUnit
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.money import format_yuan
@@ -50,7 +52,7 @@ def add_adjustment(
     reason: str,
     now: datetime,
 ) -> PaymentAdjustment:
-    """Record a correction (补发 > 0, 扣回 < 0) for a month; the next roll pays it. Commits."""
+    """Record a correction (补发 > 0, 扣回 < 0) for a month; the next roll pays it (committed)."""
     if not actor.roles & ADJUST_ROLES or actor.user_id is None:
         raise PermissionDenied("您的角色不能登记发放调整")
     errors: dict[str, str] = {}
@@ -64,23 +66,23 @@ def add_adjustment(
     if errors:
         raise PayloadInvalid(errors)
     assert month is not None
-    household = session.scalar(
-        select(Household).where(
-            Household.id == household_id,
-            Household.org_path.startswith(actor.org_path, autoescape=True),
+    with UnitOfWork(session) as uow:
+        household = session.scalar(
+            select(Household).where(
+                Household.id == household_id,
+                in_jurisdiction(Household.org_path, actor),
+            )
         )
-    )
-    if household is None:
-        raise CaseNotFound("家庭不存在或不在您的管辖范围内")
-    if (
-        case_id is not None
-        and session.scalar(
-            select(Case.id).where(Case.id == case_id, Case.household_id == household_id)
-        )
-        is None
-    ):
-        raise PayloadInvalid({"case": "该案件不属于此家庭"})
-    try:
+        if household is None:
+            raise CaseNotFound("家庭不存在或不在您的管辖范围内")
+        if (
+            case_id is not None
+            and session.scalar(
+                select(Case.id).where(Case.id == case_id, Case.household_id == household_id)
+            )
+            is None
+        ):
+            raise PayloadInvalid({"case": "该案件不属于此家庭"})
         adj = PaymentAdjustment(
             township_id=_township_of(session, household.org_path).id,
             household_id=household_id,
@@ -102,10 +104,7 @@ def add_adjustment(
             payload={"adjustment_id": adj.id, "month": month, "amount_fen": amount_fen},
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return adj
 
 
@@ -117,25 +116,25 @@ def approve_rise(
     if not actor.roles & RISE_ROLES or actor.user_id is None:
         raise PermissionDenied("只有区民政审批可以批准提标名单")
     month = f"{effective_from.year:04d}-{effective_from.month:02d}"
-    rise = rise_list(session, region, effective_from)
-    by_no = dict(
-        session.execute(
-            select(Case.case_no, Case.id).where(
-                Case.case_no.in_([c.case_ref for c in rise.changes])
-            )
-        ).all()
-    )
-    new_amount = {by_no[c.case_ref]: c.new_fen for c in rise.changes if c.case_ref in by_no}
-    already = session.scalar(
-        select(PaymentAmountChange.id).where(
-            PaymentAmountChange.case_id.in_(list(new_amount)),
-            PaymentAmountChange.effective_month == month,
-            PaymentAmountChange.source == "standard_rise",
+    with UnitOfWork(session) as uow:
+        rise = rise_list(session, region, effective_from)
+        by_no = dict(
+            session.execute(
+                select(Case.case_no, Case.id).where(
+                    Case.case_no.in_([c.case_ref for c in rise.changes])
+                )
+            ).all()
         )
-    )
-    if already is not None:
-        raise PayloadInvalid({"effective_from": f"{month_label(month)}起的提标名单已批准"})
-    try:
+        new_amount = {by_no[c.case_ref]: c.new_fen for c in rise.changes if c.case_ref in by_no}
+        already = session.scalar(
+            select(PaymentAmountChange.id).where(
+                PaymentAmountChange.case_id.in_(list(new_amount)),
+                PaymentAmountChange.effective_month == month,
+                PaymentAmountChange.source == "standard_rise",
+            )
+        )
+        if already is not None:
+            raise PayloadInvalid({"effective_from": f"{month_label(month)}起的提标名单已批准"})
         for case_id, fen in new_amount.items():
             session.add(
                 PaymentAmountChange(
@@ -162,10 +161,7 @@ def approve_rise(
             },
             at=now,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return len(new_amount)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, CaseEvent
+from caseflow.db.scope import in_jurisdiction
 from caseflow.payments.models import (
     ADJUSTMENT,
     ADVANCE,
@@ -76,7 +77,7 @@ class Exit:
 
 
 def _in(path: str) -> Any:
-    return Case.org_path.startswith(path, autoescape=True)
+    return in_jurisdiction(Case.org_path, path)
 
 
 def load_streams(session: Session, path: str) -> list[Stream]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import PersonalDataView
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, PayloadInvalid, PermissionDenied
 from caseflow.kernel.money import format_yuan
@@ -103,11 +104,11 @@ def export_roll(session: Session, actor: Actor, roll_id: int, fmt: str, now: dat
         raise PermissionDenied("只有区财务（发放）可以导出银行代发文件")
     if fmt not in FORMATS:
         raise PayloadInvalid({"format": "导出格式只能是 xlsx 或 csv"})
-    roll, case = load_roll(session, actor, roll_id)
-    if roll.signed_at is None:
-        raise CaseflowError("名册签发后才能导出银行代发文件")
-    result = build_file(session, roll, case.case_no, fmt)
-    try:
+    with UnitOfWork(session) as uow:
+        roll, case = load_roll(session, actor, roll_id)
+        if roll.signed_at is None:
+            raise CaseflowError("名册签发后才能导出银行代发文件")
+        result = build_file(session, roll, case.case_no, fmt)
         append_admin_event(
             session,
             actor_id=actor.user_id,
@@ -133,8 +134,5 @@ def export_roll(session: Session, actor: Actor, roll_id: int, fmt: str, now: dat
                     at=now,
                 )
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return result

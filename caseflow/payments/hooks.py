@@ -138,7 +138,8 @@ def record_paid_one_offs(session: Session, result: FireResult) -> None:
     approved to paid (登记发放), each through fire() in its own transaction, as the signer, with
     the signing date as the payment date: the signed roll is the payment instruction the bank
     executes. A case that has moved on meanwhile (or any refusal) is left for the desk to record
-    by hand; it never blocks the others or the signature."""
+    by hand; it never blocks the others or the signature. (The read below needs no ending:
+    each fire() begins a unit of work, which ends it.)"""
     if result.trigger != "sign" or result.to_state != "signed":
         return
     roll = roll_of_case(session, result.case_id)
@@ -156,7 +157,6 @@ def record_paid_one_offs(session: Session, result: FireResult) -> None:
         )
         .order_by(Case.id)
     ).all()
-    session.rollback()  # end the read: fire() takes its own lock on each case
     paid_on = to_local(result.at).date()
     for case_id in approved:
         try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from caseflow.casework.facts_adapter import household_facts
 from caseflow.db.models import Case, CaseEvent, Household, Member
+from caseflow.db.scope import in_jurisdiction
 from caseflow.policy.amounts import AmountChange, RiseCase, standard_rise
 from caseflow.policy.store import policy_table
 
@@ -40,7 +41,7 @@ def rise_list(session: Session, region: str, effective_from: date) -> RiseList:
         .where(
             Case.case_type == "dibao",
             Case.state == "approved",
-            Case.org_path.startswith(f"/{region}/"),
+            in_jurisdiction(Case.org_path, f"/{region}/"),
         )
         .options(
             selectinload(Case.household)

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from caseflow.clock import deadlines
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import Case, Household, Member, OrgUnit
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import create_unit_case
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.timeutil import require_aware, to_local
@@ -33,7 +35,7 @@ def _township(session: Session, actor: Actor, code: str) -> OrgUnit:
         select(OrgUnit).where(
             OrgUnit.code == code.strip()[:20],
             OrgUnit.level == "township",
-            OrgUnit.path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(OrgUnit.path, actor),
         )
     )
     if unit is None:
@@ -69,7 +71,7 @@ def _payees(session: Session, path: str) -> dict[int, tuple[str, str, str]]:
         select(Household.id, Household.head_name, Household.bank_account, Member.name)
         .add_columns(Member.id_number)
         .outerjoin(Member, (Member.household_id == Household.id) & (Member.relation == "户主"))
-        .where(Household.org_path.startswith(path, autoescape=True))
+        .where(in_jurisdiction(Household.org_path, path))
     ).all()
     return {hid: (name or head, idn or "", acc or "") for hid, head, acc, name, idn in rows}
 
@@ -102,7 +104,8 @@ def prepare_roll(
     *,
     reg: Registry | None = None,
 ) -> PaymentRoll:
-    """Open the roll case for a township and month, compute its rows and risk findings; commit."""
+    """Open the roll case for a township and month, compute its rows and risk findings: one
+    unit of work."""
     require_aware(now, "now")
     reg = reg or registry()
     wf = reg.workflow(ROLL_WORKFLOW)
@@ -111,11 +114,7 @@ def prepare_roll(
     month = parse_month(month_text)
     if month is None:
         raise PayloadInvalid({"month": "月份格式应为 YYYY-MM，例如 2026-12"})
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("prepare_roll needs a session without pending changes")
-    if session.in_transaction():
-        session.commit()
-    try:
+    with UnitOfWork(session) as uow:
         township = _township(session, actor, township_code)
         _lock_township(session, township)
         existing = live_roll(session, township.id, month)
@@ -163,10 +162,7 @@ def prepare_roll(
         run_checks(session, roll, reg.rulesets)
         session.flush()
         deadlines.refresh_case_clock(session, case.id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return roll
 
 
@@ -179,7 +175,7 @@ def load_roll(session: Session, actor: Actor, roll_id: int) -> tuple[PaymentRoll
         .join(Case, Case.id == PaymentRoll.case_id)
         .where(
             PaymentRoll.id == roll_id,
-            Case.org_path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(Case.org_path, actor),
         )
     ).first()
     if found is None:
@@ -195,7 +191,7 @@ def list_rolls(
         select(PaymentRoll, Case, OrgUnit.name)
         .join(Case, Case.id == PaymentRoll.case_id)
         .join(OrgUnit, OrgUnit.id == PaymentRoll.township_id)
-        .where(Case.org_path.startswith(actor.org_path, autoescape=True))
+        .where(in_jurisdiction(Case.org_path, actor))
         .order_by(PaymentRoll.month.desc(), OrgUnit.code, PaymentRoll.id.desc())
         .limit(limit)
     ).all()
@@ -209,7 +205,7 @@ def townships(session: Session, actor: Actor) -> list[OrgUnit]:
             select(OrgUnit)
             .where(
                 OrgUnit.level == "township",
-                OrgUnit.path.startswith(actor.org_path, autoescape=True),
+                in_jurisdiction(OrgUnit.path, actor),
             )
             .order_by(OrgUnit.code)
         )
