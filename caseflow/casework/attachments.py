@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Attachment, Case
+from caseflow.db.scope import in_jurisdiction
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
 
@@ -93,29 +95,24 @@ def add_attachment(
     now: datetime,
 ) -> Attachment:
     """Record an attachment on a case inside the actor's jurisdiction (committed)."""
-    case_ok = session.scalar(
-        select(Case.id).where(
-            Case.id == case_id, Case.org_path.startswith(actor.org_path, autoescape=True)
+    with UnitOfWork(session) as uow:
+        case_ok = session.scalar(
+            select(Case.id).where(Case.id == case_id, in_jurisdiction(Case.org_path, actor))
         )
-    )
-    if case_ok is None or actor.user_id is None:
-        raise CaseNotFound()
-    row = Attachment(
-        case_id=case_id,
-        filename=clean_filename(filename),
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        material=material[:100],
-        uploaded_by_id=actor.user_id,
-        uploaded_at=now,
-    )
-    try:
+        if case_ok is None or actor.user_id is None:
+            raise CaseNotFound()
+        row = Attachment(
+            case_id=case_id,
+            filename=clean_filename(filename),
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            material=material[:100],
+            uploaded_by_id=actor.user_id,
+            uploaded_at=now,
+        )
         session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return row
 
 
@@ -127,7 +124,7 @@ def attachment_in_scope(session: Session, actor: Actor, case_id: int, att_id: in
         .where(
             Attachment.id == att_id,
             Attachment.case_id == case_id,
-            Case.org_path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(Case.org_path, actor),
         )
     )
     if row is None:

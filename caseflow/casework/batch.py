@@ -1,8 +1,8 @@
 """Batch sign-off: one trigger over many cases, each through `engine.fire` with its own checks.
 
-Every case is its own unit of work: a refused case (wrong state, a guard, separation of duties,
-claimed by a colleague, a stale version) is reported with its reason and does not hold back
-the others.
+Every case is its own unit of work (fire's, which also ends the reads before it): a refused
+case (wrong state, a guard, separation of duties, claimed by a colleague, a stale version) is
+reported with its reason and does not hold back the others.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, User
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import fire
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, ClaimConflict
@@ -61,11 +62,10 @@ def fire_batch(
         row.id: (row.case_no, row.workflow_key)
         for row in session.execute(
             select(Case.id, Case.case_no, Case.workflow_key).where(
-                Case.id.in_(ids), Case.org_path.startswith(actor.org_path, autoescape=True)
+                Case.id.in_(ids), in_jurisdiction(Case.org_path, actor)
             )
         )
     }
-    session.rollback()  # end the read: fire opens its own unit of work per case
     outcomes: list[BatchOutcome] = []
     for case_id in ids:
         if case_id not in visible:
@@ -74,7 +74,6 @@ def fire_batch(
         case_no, wf_key = visible[case_id]
         try:
             holder = _claimed_by_other(session, case_id, actor)
-            session.rollback()
             if holder is not None:
                 raise ClaimConflict(f"该案件已由「{holder}」认领，请由认领人办理")
             result = fire(

@@ -14,6 +14,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Household, Member, OrgUnit, RelativeDeclaration, User
+from caseflow.db.scope import in_jurisdiction
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
@@ -99,7 +101,7 @@ def _check_unit(session: Session, actor: Actor, raw: str, errors: dict[str, str]
     unit = session.scalars(
         select(OrgUnit).where(
             OrgUnit.id == unit_id,
-            OrgUnit.path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(OrgUnit.path, actor),
             OrgUnit.level.in_(("village", "township")),
         )
     ).first()
@@ -209,13 +211,10 @@ def register_household(
     """Validate and save a household with its members in one commit; nothing saved on any error."""
     if not actor.roles & REGISTER_ROLES:
         raise PermissionDenied("只有一门受理窗口可以登记家庭")
-    try:
+    with UnitOfWork(session) as uow:
         household = validate_household(session, actor, form, now)
         session.add(household)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return household
 
 
@@ -224,7 +223,7 @@ def household_in_scope(session: Session, actor: Actor, household_id: int) -> Hou
     household = session.scalars(
         select(Household).where(
             Household.id == household_id,
-            Household.org_path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(Household.org_path, actor),
         )
     ).first()
     if household is None:
@@ -265,7 +264,7 @@ def find_households(session: Session, actor: Actor, query: str, limit: int = 50)
     query = "".join(query.split())[:40]
     if not query:
         return []
-    in_scope = Household.org_path.startswith(actor.org_path, autoescape=True)
+    in_scope = in_jurisdiction(Household.org_path, actor)
     base = select(Member.household_id, Member.name).join(Household).where(in_scope)
     if _looks_like_id(query):
         try:
@@ -315,22 +314,22 @@ def declare_relative(
     now: datetime,
 ) -> RelativeDeclaration:
     """Record that the household is a near relative of a staff (or village-committee) member."""
-    household = household_in_scope(session, actor, household_id)
-    errors: dict[str, str] = {}
-    name = _clean_text(staff_name, 100)
-    if staff_user_id is not None:
-        user = session.get(User, staff_user_id) if staff_user_id <= MAX_ROW_ID else None
-        if user is None:
-            errors["staff_user_id"] = "所选工作人员不存在"
-        else:
-            name = name or user.display_name
-    if not name:
-        errors["staff_name"] = "请选择工作人员或填写村委会成员姓名"
-    if relation not in NEAR_RELATIONS:
-        errors["relation"] = "请选择近亲属关系"
-    if errors:
-        raise PayloadInvalid(errors)
-    try:
+    with UnitOfWork(session) as uow:
+        household = household_in_scope(session, actor, household_id)
+        errors: dict[str, str] = {}
+        name = _clean_text(staff_name, 100)
+        if staff_user_id is not None:
+            user = session.get(User, staff_user_id) if staff_user_id <= MAX_ROW_ID else None
+            if user is None:
+                errors["staff_user_id"] = "所选工作人员不存在"
+            else:
+                name = name or user.display_name
+        if not name:
+            errors["staff_name"] = "请选择工作人员或填写村委会成员姓名"
+        if relation not in NEAR_RELATIONS:
+            errors["relation"] = "请选择近亲属关系"
+        if errors:
+            raise PayloadInvalid(errors)
         row = RelativeDeclaration(
             household_id=household.id,
             staff_user_id=staff_user_id,
@@ -339,10 +338,7 @@ def declare_relative(
             declared_at=now,
         )
         session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return row
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, Household, Member, PersonalDataView
+from caseflow.db.scope import in_jurisdiction
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES
@@ -36,31 +38,31 @@ def reveal(
         raise PayloadInvalid({"field": "未知的字段"})
     if not may_view_full(actor):
         raise PermissionDenied("您的角色不能查看完整的个人信息")
-    in_scope = Household.org_path.startswith(actor.org_path, autoescape=True)
-    if case_id is not None:
-        found = session.scalar(
-            select(Case.id).where(
-                Case.id == case_id,
-                Case.household_id == household_id,
-                Case.org_path.startswith(actor.org_path, autoescape=True),
+    with UnitOfWork(session) as uow:
+        in_scope = in_jurisdiction(Household.org_path, actor)
+        if case_id is not None:
+            found = session.scalar(
+                select(Case.id).where(
+                    Case.id == case_id,
+                    Case.household_id == household_id,
+                    in_jurisdiction(Case.org_path, actor),
+                )
             )
-        )
-        if found is None:
-            raise CaseNotFound()
-    if field == "id_number":
-        value = session.scalar(
-            select(Member.id_number)
-            .join(Household)
-            .where(Member.id == member_id, Member.household_id == household_id, in_scope)
-        )
-    else:
-        value = session.scalar(
-            select(Household.bank_account).where(Household.id == household_id, in_scope)
-        )
-    if value is None:
-        raise CaseNotFound("记录不存在或不在您的管辖范围内")
-    assert actor.user_id is not None  # the system actor never looks at personal data
-    try:
+            if found is None:
+                raise CaseNotFound()
+        if field == "id_number":
+            value = session.scalar(
+                select(Member.id_number)
+                .join(Household)
+                .where(Member.id == member_id, Member.household_id == household_id, in_scope)
+            )
+        else:
+            value = session.scalar(
+                select(Household.bank_account).where(Household.id == household_id, in_scope)
+            )
+        if value is None:
+            raise CaseNotFound("记录不存在或不在您的管辖范围内")
+        assert actor.user_id is not None  # the system actor never looks at personal data
         session.add(
             PersonalDataView(
                 user_id=actor.user_id,
@@ -72,8 +74,5 @@ def reveal(
                 at=now,
             )
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        uow.commit()
     return value

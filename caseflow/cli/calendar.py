@@ -41,6 +41,7 @@ def calendar_load(path: str) -> None:
     """Load an override file (holidays / make-up days of a year) into the database."""
     from caseflow.clock.calendar_store import store_overrides
     from caseflow.clock.workcal import OverrideFileError, load_overrides_yaml
+    from caseflow.engine.uow import UnitOfWork
     from caseflow.kernel.timeutil import utcnow
 
     try:
@@ -48,6 +49,7 @@ def calendar_load(path: str) -> None:
     except OverrideFileError as exc:
         click.echo(f"文件有误：{exc}", err=True)
         sys.exit(1)
-    with cli_session() as session:
+    with cli_session() as session, UnitOfWork(session) as uow:
         store_overrides(session, overrides, complete, None, utcnow())
+        uow.commit()
     click.echo(f"已录入 {len(overrides)} 个日期；已确认完整的年份：{sorted(complete) or '无'}")

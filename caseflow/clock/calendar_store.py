@@ -55,7 +55,8 @@ def store_overrides(
     user_id: int | None,
     now: datetime,
 ) -> None:
-    """Insert or replace override days and mark years complete, in one transaction.
+    """Insert or replace override days and mark years complete, in the caller's unit of work
+    (the clock lies below the engine and its UnitOfWork: the caller commits).
 
     Due dates already stored keep the calendar they were computed with: entering a year's
     holidays changes deadlines computed from now on, never silently the old ones.
@@ -66,4 +67,3 @@ def store_overrides(
         session.merge(
             CalendarYear(year=year, complete=True, confirmed_by_id=user_id, confirmed_at=now)
         )
-    session.commit()

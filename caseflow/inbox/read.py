@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, Notification
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.timeutil import require_aware
 
 KIND_LABELS = {
@@ -119,29 +120,30 @@ def owns(session: Session, user_id: int, notification_id: int) -> bool:
 def mark_read(session: Session, user_id: int, notification_id: int, now: datetime) -> bool:
     """Mark one of the user's notifications read; False when it is not theirs (or not found)."""
     require_aware(now, "now")
-    if not owns(session, user_id, notification_id):
-        session.rollback()
-        return False
-    session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.user_id == user_id,
-            Notification.read_at.is_(None),
+    with UnitOfWork(session) as uow:
+        if not owns(session, user_id, notification_id):
+            return False  # nothing written: the unit rolls back
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.user_id == user_id,
+                Notification.read_at.is_(None),
+            )
+            .values(read_at=now)
         )
-        .values(read_at=now)
-    )
-    session.commit()
+        uow.commit()
     return True
 
 
 def mark_all_read(session: Session, user_id: int, now: datetime) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
     require_aware(now, "now")
-    result = session.execute(
-        update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=now)
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=now)
+        )
+        uow.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]

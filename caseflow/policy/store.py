@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import PolicyRecord
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.yamlio import load_text_with_lines
 from caseflow.policy.config import (
     PolicyConfig,
@@ -58,10 +59,9 @@ def enter_policy(
     Raises PolicyConfigError (file:line and field) and stores nothing when any part is invalid.
     """
     table = parse_policy(load_text_with_lines(yaml_text, source), source)
-    stored = []
-    for config in table.configs:
-        stored.append(_store(session, table.region, config, actor_id, now))
-    session.commit()
+    with UnitOfWork(session) as uow:
+        stored = [_store(session, table.region, c, actor_id, now) for c in table.configs]
+        uow.commit()
     return stored
 
 
@@ -106,18 +106,19 @@ def confirm_policy(session: Session, record: PolicyRecord, actor_id: int, now: d
     """An admin confirms example values as the district's own (is_example → false)."""
     config = parse_policy(load_text_with_lines(record.document)).configs[0]
     confirmed = dataclasses.replace(config, is_example=False)
-    record.document = dump_policy_yaml(PolicyTable(record.region, (confirmed,)))
-    record.is_example = False
-    record.confirmed_by_id, record.confirmed_at = actor_id, now
-    append_admin_event(
-        session,
-        actor_id=actor_id,
-        action="policy.confirm",
-        subject=f"{record.region}@{record.effective_from.isoformat()}",
-        payload={},
-        at=now,
-    )
-    session.commit()
+    with UnitOfWork(session) as uow:
+        record.document = dump_policy_yaml(PolicyTable(record.region, (confirmed,)))
+        record.is_example = False
+        record.confirmed_by_id, record.confirmed_at = actor_id, now
+        append_admin_event(
+            session,
+            actor_id=actor_id,
+            action="policy.confirm",
+            subject=f"{record.region}@{record.effective_from.isoformat()}",
+            payload={},
+            at=now,
+        )
+        uow.commit()
 
 
 def load_policy_file(

@@ -25,7 +25,9 @@ from caseflow.db.models import (
     RosterRow,
     User,
 )
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import available_transitions
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.idnumber import mask_account, mask_id_number
@@ -49,11 +51,6 @@ class PageRequest:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _in_scope(column: Any, actor: Actor) -> ColumnElement[bool]:
-    result: ColumnElement[bool] = column.startswith(actor.org_path, autoescape=True)
-    return result
 
 
 def _page(session: Session, stmt: Any, page: PageRequest) -> tuple[int, list[Any]]:
@@ -90,11 +87,11 @@ def households_page(
     stmt = (
         select(Household, OrgUnit.code, OrgUnit.name, members)
         .join(OrgUnit, OrgUnit.id == Household.org_unit_id)
-        .where(_in_scope(Household.org_path, actor))
+        .where(in_jurisdiction(Household.org_path, actor))
         .order_by(Household.id)
     )
     if org:
-        stmt = stmt.where(Household.org_path.startswith(unit_path(session, org), autoescape=True))
+        stmt = stmt.where(in_jurisdiction(Household.org_path, unit_path(session, org)))
     total, rows = _page(session, stmt, page)
     items = [
         {
@@ -117,7 +114,9 @@ def household_detail(
     """One household with its members: ID numbers and the bank account in full only for roles
     that need them, and then every full view is written to personal_data_views (committed)."""
     hh = session.scalar(
-        select(Household).where(Household.id == household_id, _in_scope(Household.org_path, actor))
+        select(Household).where(
+            Household.id == household_id, in_jurisdiction(Household.org_path, actor)
+        )
     )
     if hh is None:
         raise CaseNotFound("家庭不存在或不在您的管辖范围内")
@@ -128,7 +127,7 @@ def household_detail(
     org = session.get_one(OrgUnit, hh.org_unit_id)
     cases = session.execute(
         select(Case.id, Case.case_no, Case.workflow_key, Case.state, Case.is_final)
-        .where(Case.household_id == hh.id, _in_scope(Case.org_path, actor))
+        .where(Case.household_id == hh.id, in_jurisdiction(Case.org_path, actor))
         .order_by(Case.id)
     ).all()
     body = {
@@ -191,12 +190,9 @@ def household_detail(
                     at=now,
                 )
             )
-        try:
+        with UnitOfWork(session) as uow:  # begins by ending the read above
             session.add_all(views)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            uow.commit()
     return body
 
 
@@ -270,7 +266,7 @@ def cases_page(
     stmt = (
         select(Case, OrgUnit.code, OrgUnit.name)
         .join(OrgUnit, OrgUnit.id == Case.org_unit_id)
-        .where(_in_scope(Case.org_path, actor))
+        .where(in_jurisdiction(Case.org_path, actor))
         .order_by(Case.id.desc())
     )
     if filters.workflow:
@@ -278,9 +274,7 @@ def cases_page(
     if filters.state:
         stmt = stmt.where(Case.state == filters.state)
     if filters.org:
-        stmt = stmt.where(
-            Case.org_path.startswith(unit_path(session, filters.org), autoescape=True)
-        )
+        stmt = stmt.where(in_jurisdiction(Case.org_path, unit_path(session, filters.org)))
     if filters.overdue:
         stmt = stmt.where(Case.is_final.is_(False), Case.due_at.is_not(None), Case.due_at < now)
     total, rows = _page(session, stmt, page)
@@ -291,7 +285,7 @@ def case_in_scope(session: Session, actor: Actor, case_id: int) -> Case:
     """The case if inside the jurisdiction (in SQL), else CaseNotFound."""
     case = session.scalar(
         select(Case)
-        .where(Case.id == case_id, _in_scope(Case.org_path, actor))
+        .where(Case.id == case_id, in_jurisdiction(Case.org_path, actor))
         .execution_options(populate_existing=True)
     )
     if case is None:
@@ -362,7 +356,7 @@ def case_transitions(session: Session, actor: Actor, case_id: int, now: datetime
 def _township_visible(code_column: Any, actor: Actor) -> ColumnElement[bool]:
     # A row whose township was not recognised belongs to the district (as in ledger.actions).
     path = select(OrgUnit.path).where(OrgUnit.code == code_column).scalar_subquery()
-    return _in_scope(func.coalesce(path, DISTRICT_PATH), actor)
+    return in_jurisdiction(func.coalesce(path, DISTRICT_PATH), actor)
 
 
 def rosters_page(session: Session, page: PageRequest, kind: str | None = None) -> dict[str, Any]:

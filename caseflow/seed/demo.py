@@ -41,6 +41,7 @@ from caseflow.db.models import (
     UserRole,
 )
 from caseflow.engine.fire import CaseFlags, fire, open_case
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.errors import GuardFailed, PermissionDenied
 from caseflow.kernel.idnumber import make_id_number
@@ -183,10 +184,11 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
     households = max(households, MIN_HOUSEHOLDS)
     rng = random.Random(RANDOM_SEED)
     created = min(now, LEGACY_WEEK - timedelta(days=30))
-    villages = _add_org_tree(session, data)
-    staff = _add_staff(session, data, rng, created)
-    homes = _add_households(session, data, villages, rng, households, now, created)
-    session.commit()
+    with UnitOfWork(session) as uow:  # the district, its staff and households: all or nothing
+        villages = _add_org_tree(session, data)
+        staff = _add_staff(session, data, rng, created)
+        homes = _add_households(session, data, villages, rng, households, now, created)
+        uow.commit()
     _load_policies(session, staff.district[Role.ADMIN][0].user_id, created)
     reg = registry()
     seeder = _CaseSeeder(session, reg, staff, homes, data, rng, now)
@@ -884,17 +886,18 @@ class _CaseSeeder:
             if kind == 1
             else None
         )
-        user = self.session.get(User, actor.user_id) if actor else None
-        self.session.add(
-            RelativeDeclaration(
-                household_id=home.id,
-                staff_user_id=user.id if user else None,
-                staff_name=user.display_name if user else f"{home.village}村委会委员",
-                relation=self.rng.choice(self.phrases["relatives"]),
-                declared_at=at,
+        with UnitOfWork(self.session) as uow:
+            user = self.session.get(User, actor.user_id) if actor else None
+            self.session.add(
+                RelativeDeclaration(
+                    household_id=home.id,
+                    staff_user_id=user.id if user else None,
+                    staff_name=user.display_name if user else f"{home.village}村委会委员",
+                    relation=self.rng.choice(self.phrases["relatives"]),
+                    declared_at=at,
+                )
             )
-        )
-        self.session.commit()
+            uow.commit()
 
     def candidates(self, t: TransitionDef, state: StateDef, township: str) -> list[Actor]:
         """Actors who may fire `t`, the most fitting first (the sweep for expiries)."""
