@@ -2,7 +2,8 @@
 
 The checks are pure queries; `start_case` enforces them at submit time (the form shows the same
 findings before submit), opens the case through `engine.open_case` and, where the workflow has
-them, fires the follow-up actions (救急难 route, 一次性告知) through `engine.fire`.
+them, fires the follow-up actions (救急难 route, 一次性告知) through `engine.fire` — the opening
+and its follow-up in one unit of work, so they are committed together or not at all.
 """
 
 from __future__ import annotations
@@ -20,8 +21,15 @@ from caseflow.casework.materials import Material, checklist, labels_for, missing
 from caseflow.db.models import Case, Member, User
 from caseflow.engine.fire import CaseFlags, fire, open_case
 from caseflow.engine.payload import validate_payload
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import CaseflowError, DefinitionError, PayloadInvalid, PermissionDenied
+from caseflow.kernel.errors import (
+    CaseflowError,
+    ConcurrencyConflict,
+    DefinitionError,
+    PayloadInvalid,
+    PermissionDenied,
+)
 from caseflow.kernel.roles import Role
 from caseflow.workflow.model import WorkflowDef
 from caseflow.workflow.registry import Registry, registry
@@ -44,6 +52,7 @@ CASE_TYPE_LABELS = {
     "referral": "转介",
 }
 MIN_OVERRIDE_REASON = 4
+OPEN_ATTEMPTS = 3  # a case number taken by another desk at the same moment: try the next
 
 
 class DuplicateFound(CaseflowError):
@@ -245,26 +254,56 @@ def start_case(
     relative = has_relative_declaration(session, household.id)
     if relative:
         extra["staff_relative_declared"] = True
-    session.rollback()  # end the read-only transaction: open_case needs a clean session
     flags = CaseFlags(req.illness, req.disability, req.sudden, staff_relative=relative)
-    case = open_case(
-        session,
-        wf.key,
-        household.id,
-        actor,
-        now,
-        flags=flags,
-        summary=req.summary.strip(),
-        payload=extra,
-        reg=reg,
-    )
-    if emergency is not None:
-        fire(session, case.id, "declare_emergency", actor, now, emergency, reg=reg)
-        return IntakeResult(case, missing, False)
-    notice = False
-    if missing and wf.transition_for(wf.initial.name, "request_materials") is not None:
-        items = [m.label for m in missing]
-        fire(session, case.id, "request_materials", actor, now, {"missing_items": items}, reg=reg)
-        notice = True
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return _open_and_route(
+                session, actor, wf, household.id, flags, req, extra, emergency, missing, now, reg
+            )
+        except ConcurrencyConflict:
+            # Two desks numbered a case at the same moment: the whole intake rolled back, and
+            # the next attempt takes the next number (as open_case does on its own).
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _open_and_route(
+    session: Session,
+    actor: Actor,
+    wf: WorkflowDef,
+    household_id: int,
+    flags: CaseFlags,
+    req: IntakeRequest,
+    extra: dict[str, Any],
+    emergency: dict[str, Any] | None,
+    missing: list[Material],
+    now: datetime,
+    reg: Registry,
+) -> IntakeResult:
+    """Open the case and fire its follow-up action in ONE unit of work: a case is never left
+    without the one-time notice (or the 救急难 route) it was opened with, nor a notice without
+    its case. open_case and fire join this unit; it ends the duplicate checks' read first."""
+    with UnitOfWork(session) as uow:
+        case = open_case(
+            session,
+            wf.key,
+            household_id,
+            actor,
+            now,
+            flags=flags,
+            summary=req.summary.strip(),
+            payload=extra,
+            reg=reg,
+        )
+        notice = False
+        if emergency is not None:
+            fire(session, case.id, "declare_emergency", actor, now, emergency, reg=reg)
+        elif missing and wf.transition_for(wf.initial.name, "request_materials") is not None:
+            items = [m.label for m in missing]
+            payload = {"missing_items": items}
+            fire(session, case.id, "request_materials", actor, now, payload, reg=reg)
+            notice = True
+        uow.commit()
     session.refresh(case)
     return IntakeResult(case, missing, notice)

@@ -15,7 +15,6 @@ fire(session, case_id, trigger, actor, now, payload)
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from caseflow.clock.calendar_store import load_calendar
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import Case, Household, OrgUnit
 from caseflow.db.record import CaseRecord, record_from_row, record_of
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine import statements
 from caseflow.engine.events import event_label
 from caseflow.engine.payload import validate_payload
@@ -43,7 +43,7 @@ from caseflow.engine.plugins import (
     FireResult,
     GuardContext,
 )
-from caseflow.engine.uow import UnitOfWork
+from caseflow.engine.uow import UnitOfWork, active_unit
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import (
     CaseNotFound,
@@ -60,8 +60,6 @@ from caseflow.workflow.machine import next_state
 from caseflow.workflow.model import TransitionDef, WorkflowDef
 from caseflow.workflow.registry import Registry, registry
 from caseflow.workflow.rulesets import RuleSet, select_ruleset
-
-log = logging.getLogger(__name__)
 
 # Role order decides which role an event records when an actor holds several that qualify.
 _ROLE_ORDER = [r.value for r in Role]
@@ -176,20 +174,12 @@ def fire(
         ruleset = reg.rulesets[case.ruleset_key]
         _check_guards(t, GuardContext(session, case, actor, now, ruleset, clean))
         result = _apply(session, reg, wf, case, t, actor, role, now, clean, ruleset, newest)
-        if AFTER_COMMIT_HOOKS:
-            uow.on_commit(partial(_run_after_commit_hooks, session, result))
+        # Each hook is follow-up work of its own: one that fails is logged (and its transaction
+        # ended) by the unit of work, and never stops the next.
+        for hook in AFTER_COMMIT_HOOKS:
+            uow.on_commit(partial(hook, session, result))
         uow.commit()
     return result
-
-
-def _run_after_commit_hooks(session: Session, result: FireResult) -> None:
-    for hook in AFTER_COMMIT_HOOKS:
-        try:
-            hook(session, result)
-        except Exception:  # follow-up work must never undo or block a committed change
-            if session.in_transaction():
-                session.rollback()
-            log.exception("after-commit hook failed for case %s", result.case_id)
 
 
 def _apply(
@@ -356,7 +346,10 @@ def open_case(
     wf = reg.workflow(workflow_key)
     if not wf.household_bound:
         raise PermissionDenied(f"「{wf.label}」不针对家庭，不能在此受理")
-    for attempt in range(3):
+    # Inside a caller's unit of work a failed insert has spoilt the caller's transaction too:
+    # one attempt, and the caller (who owns the unit) retries the whole of it.
+    attempts = 1 if active_unit(session) is not None else 3
+    for attempt in range(attempts):
         try:
             return _open_case_once(
                 session, reg, wf, household_id, actor, now, flags, summary, payload
@@ -365,7 +358,7 @@ def open_case(
             if _is_second_open_review(exc.__cause__):
                 raise ConcurrencyConflict("本户已有未办结的定期复核案件，不能重复开启") from None
             # Two desks numbered a case at the same moment; the loser takes the next number.
-            if attempt == 2:
+            if attempt == attempts - 1:
                 raise ConcurrencyConflict("案件编号冲突，请重试") from None
     raise AssertionError("unreachable")
 
@@ -414,7 +407,7 @@ def create_case(
     household = session.scalars(
         select(Household).where(
             Household.id == household_id,
-            Household.org_path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(Household.org_path, actor),
         )
     ).first()
     if household is None:
