@@ -37,9 +37,10 @@ def board_check_counts() -> None:
 @board.command("rebuild-counts")
 def board_rebuild_counts() -> None:
     """Recompute the board's counters from the cases (repair; safe while the system runs)."""
+    from caseflow.engine.uow import UnitOfWork
     from caseflow.read.board_counts import rebuild_counts
 
-    with cli_session() as session:
+    with cli_session() as session, UnitOfWork(session) as uow:
         rows = rebuild_counts(session)
-        session.commit()
+        uow.commit()
     click.echo(f"已重建计数表：{rows} 行")
