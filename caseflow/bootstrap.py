@@ -19,6 +19,7 @@ from caseflow.casework import assessments
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.inbox import sendback
+from caseflow.payments import grants
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
 from caseflow.reviews import effects as reviews
@@ -30,6 +31,7 @@ PLUGINS = (
     effects.plugin,  # extend_total_deadline
     assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
     sendback.plugin,  # 退回: tell whoever picks the case up again
+    grants.plugin,  # decisions → the entitlement history (approval, deviation, review, removal)
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
     reviews.plugin,  # review schedules kept by approvals, outcomes and removals
 )

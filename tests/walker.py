@@ -33,8 +33,10 @@ SPECIAL = {"skip_publicity_minor": 50, "start_appraisal": 50, "record_appraisal"
 NOW_2012_RULES = datetime(2020, 6, 1, 9, 0, tzinfo=SH)
 
 
-def sample_value(field: PayloadField) -> Any:
-    """A valid value for any declared payload field."""
+def sample_value(field: PayloadField, members: list[int] | None = None) -> Any:
+    """A valid value for any declared payload field (`members`: the case's household)."""
+    if field.type == "members":
+        return list(members or [])
     return {
         "text": "测试说明",
         "date": "2026-03-02",
@@ -46,9 +48,11 @@ def sample_value(field: PayloadField) -> Any:
     }[field.type]
 
 
-def sample_payload(t: TransitionDef) -> dict[str, Any]:
-    """Valid values for every declared field of a transition."""
-    return {f.name: sample_value(f) for f in t.payload}
+def sample_payload(t: TransitionDef, case: Case | None = None) -> dict[str, Any]:
+    """Valid values for every declared field of a transition (members: all of the case's
+    household, which class A — the first choice — covers)."""
+    members = [m.id for m in case.household.members] if case is not None and case.household else []
+    return {f.name: sample_value(f, members) for f in t.payload}
 
 
 def shortest_path(wf: WorkflowDef, target: str) -> list[TransitionDef]:
@@ -94,7 +98,7 @@ class Walker:
     def step(self, case: Case, t: TransitionDef, payload: dict[str, Any] | None = None) -> None:
         """Fire `t` with the first permitted actor, collecting signatures when a guard asks."""
         self.prepare(case, t)
-        payload = sample_payload(t) if payload is None else payload
+        payload = sample_payload(t, case) if payload is None else payload
         last: Exception | None = None
         for actor in self.candidates(t):
             try:
