@@ -19,7 +19,7 @@ from caseflow.casework import assessments
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.inbox import sendback
-from caseflow.payments import grants
+from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
 from caseflow.reviews import effects as reviews
@@ -32,6 +32,7 @@ PLUGINS = (
     assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
     sendback.plugin,  # 退回: tell whoever picks the case up again
     grants.plugin,  # decisions → the entitlement history (approval, deviation, review, removal)
+    rise.plugin,  # 提标: every entitlement recomputed under a new standard
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
     reviews.plugin,  # review schedules kept by approvals, outcomes and removals
 )

@@ -325,6 +325,7 @@ _TYPE_PREFIX = {
     "review": "FH",
     "referral": "ZJ",
     "roll": "FF",
+    "rise": "TB",
 }
 
 

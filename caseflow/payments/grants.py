@@ -133,13 +133,25 @@ def _covered(payload: dict[str, Any]) -> list[int]:
     return [int(i) for i in payload.get("covered_members") or []]
 
 
+def dibao_terms(session: Session, case: CaseView, payload: dict[str, Any]) -> tuple[list[int], str]:
+    """Covered members and class of an approval: as the form names them, or — left empty, as
+    in a batch approval — the whole household and the class the means test suggested."""
+    covered = _covered(payload) or [m.id for m in _household(session, case).members]
+    aid_class = payload.get("aid_class")
+    if not aid_class:
+        row = latest_assessment(session, case, "means_test")
+        aid_class = row.aid_class if row is not None and row.aid_class else "A"
+    return covered, str(aid_class)
+
+
 def compute_decision(
     session: Session, case: CaseView, payload: dict[str, Any], day: date
 ) -> Computed:
     """What the rules give for the approval (or proposal) in `payload` on `day`."""
     if case.case_type == "tekun":
         return compute_tekun(session, case, day)
-    return compute_dibao(session, case, _covered(payload), str(payload["aid_class"]), day)
+    covered, aid_class = dibao_terms(session, case, payload)
+    return compute_dibao(session, case, covered, aid_class, day)
 
 
 # --- guards --------------------------------------------------------------------------------------
@@ -166,12 +178,10 @@ def covered_members_rule(ctx: GuardContext) -> str | None:
     if ctx.case.case_type == "tekun":
         return None  # 特困 covers the applicant
     members = {m.id for m in _household(ctx.session, ctx.case).members}
-    covered = _covered(ctx.payload)
-    if not covered:
-        return "请选择保障对象（至少一人）"
+    covered, aid_class = dibao_terms(ctx.session, ctx.case, ctx.payload)
     if not set(covered) <= members:
         return "保障对象须为本户成员"
-    result = check_covered_persons(str(ctx.payload["aid_class"]), len(members), len(covered))
+    result = check_covered_persons(aid_class, len(members), len(covered))
     return None if result.passed else f"{result.label_zh}：{result.detail_zh}"
 
 
@@ -215,6 +225,7 @@ def _grant(
     amount_fen: int | None,
     reason: str,
     trigger: str,
+    extra_basis: dict[str, Any] | None = None,
 ) -> Entitlement:
     day = to_local(ctx.now).date()
     computed = compute_decision(ctx.session, ctx.case, payload, day)
@@ -235,7 +246,7 @@ def _grant(
         care_level=computed.care_level,
         policy_effective_from=computed.config.effective_from,
         standard_fen=computed.config.dibao_standard_fen,
-        basis=computed.basis,
+        basis={**computed.basis, **(extra_basis or {})},
         deviation_reason=reason,
     )
 
@@ -264,8 +275,8 @@ def grant_deviated_entitlement(ctx: EffectContext) -> None:
     and the reason beside it (both visible in the record and in reports)."""
     proposal, proposer = _proposal(ctx.session, ctx.case.id)
     reason = str(proposal.get("reason", ""))
-    version = _grant(ctx, proposal, int(proposal["amount_fen"]), reason, "confirm_deviation")
-    version.basis = {**version.basis, "proposed_by": proposer, "confirmed_by": ctx.actor.user_id}
+    signers = {"proposed_by": proposer, "confirmed_by": ctx.actor.user_id}
+    _grant(ctx, proposal, int(proposal["amount_fen"]), reason, "confirm_deviation", signers)
 
 
 def programme_cases_in_payment(session: Session, household_id: int) -> list[Case]:
@@ -291,7 +302,9 @@ def adjust_entitlement(ctx: EffectContext) -> None:
         current = entitlements.latest(ctx.session, target.id)
         assert current is not None
         if target.case_type == "tekun":
-            computed = compute_tekun(ctx.session, ctx.case, day)
+            # The review's own self-care assessment, if it made one; else the case's.
+            assessed = latest_assessment(ctx.session, ctx.case, "tekun") is not None
+            computed = compute_tekun(ctx.session, ctx.case if assessed else target, day)
         else:
             covered = _covered(proposal) or list(current.covered_member_ids)
             aid_class = str(proposal.get("aid_class") or current.aid_class or "A")

@@ -122,25 +122,6 @@ class PaymentAdjustment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class PaymentAmountChange(Base):
-    """A new monthly amount for an approved 低保/特困 case from a month on (提标, review)."""
-
-    __tablename__ = "payment_amount_changes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    effective_month: Mapped[str] = mapped_column(String(7))
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    source: Mapped[str] = mapped_column(String(20))  # standard_rise | review
-    reason: Mapped[str] = mapped_column(String(300), default="")
-    approved_at: Mapped[datetime]
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    __table_args__ = (
-        UniqueConstraint("case_id", "effective_month", "source", name="uq_amount_change"),
-    )
-
-
 # Kinds of entitlement version: what wrote it.
 GRANT, ADJUST, RISE, GRADUAL_EXIT, STOP, LEGACY = (
     "grant",

@@ -965,6 +965,8 @@ class _CaseSeeder:
             return self.rng.sample(pool, min(len(pool), self.rng.randint(1, 3)))
         if f.type == "bool":
             return True
+        if f.type == "members":
+            return self.covered_members(ctx)
         if f.name == "effective_month":
             return (day.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
         if f.name == "new_grounds":  # only a repeated cause needs new grounds
@@ -1011,6 +1013,13 @@ class _CaseSeeder:
         cls = row.aid_class if row is not None and row.aid_class else self.rng.choice("ABC")
         ctx.aid_class = cls
         ctx.covered = size if cls == "A" or size == 1 else self.rng.randint(2, size)
+
+    def covered_members(self, ctx: _CaseContext) -> list[int]:
+        """The covered persons as members: the head first, then the others in age order."""
+        members = self.session.scalars(
+            select(Member).where(Member.household_id == ctx.home.id).order_by(Member.id)
+        ).all()
+        return [m.id for m in members][: ctx.covered]
 
     def latest_assessment(self, case_id: int) -> Assessment | None:
         """The newest assessment recorded on the case."""

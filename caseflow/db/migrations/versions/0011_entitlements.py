@@ -74,6 +74,8 @@ def upgrade() -> None:
     op.create_index("ix_entitlements_household_id", "entitlements", ["household_id"])
     op.create_index("ix_entitlements_org_path", "entitlements", ["org_path"])
     _carry_over(op.get_bind())
+    # Amount changes are versions now; nothing reads or writes the old table any more.
+    op.drop_table("payment_amount_changes")
     dialect = op.get_bind().dialect.name
     for statement in _PG_TRIGGERS if dialect == "postgresql" else _SQLITE_TRIGGERS:
         op.execute(statement)
@@ -81,6 +83,19 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("entitlements")  # its triggers go with it
+    op.create_table(  # as migration 0004 made it (its rows are not recovered)
+        "payment_amount_changes",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=False),
+        sa.Column("effective_month", sa.String(7), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("source", sa.String(20), nullable=False),
+        sa.Column("reason", sa.String(300), nullable=False),
+        sa.Column("approved_at", UTC_DT, nullable=False),
+        sa.Column("approved_by_id", sa.Integer(), sa.ForeignKey("users.id")),
+        sa.UniqueConstraint("case_id", "effective_month", "source", name="uq_amount_change"),
+    )
+    op.create_index("ix_payment_amount_changes_case_id", "payment_amount_changes", ["case_id"])
 
 
 # --- carrying an existing database over (frozen here: later code may change) -------------------
