@@ -73,6 +73,16 @@ def latest(session: Session, case_id: int) -> Entitlement | None:
     ).first()
 
 
+def granted_entitlement(session: Session, case_id: int) -> Entitlement | None:
+    """The version the case's approval wrote (for its decision notice)."""
+    return session.scalars(
+        select(Entitlement)
+        .where(Entitlement.case_id == case_id, Entitlement.source_case_id == case_id)
+        .order_by(Entitlement.seq)
+        .limit(1)
+    ).first()
+
+
 def record(
     session: Session,
     case: Case,

@@ -20,9 +20,10 @@ from websupport import AuthActions, Scene, Side
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.db.models import Notification, OrgUnit, PolicyRecord
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
-from caseflow.payments.adjustments import ADJUST_ROLES, RISE_ROLES
+from caseflow.payments.adjustments import ADJUST_ROLES
 from caseflow.payments.export import FINANCE_ROLES
 from caseflow.payments.models import PaymentRoll
+from caseflow.payments.rise import RISE_ROLES
 from caseflow.payments.roll import prepare_roll
 from caseflow.read.audit_search import AUDIT_ROLES
 from caseflow.read.board import BOARD_ROLES

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from caseflow.db.models import Assessment, Case, CaseEvent, Household, Member, OrgUnit
 from caseflow.kernel.errors import CaseNotFound
 from caseflow.kernel.timeutil import to_local
+from caseflow.payments.entitlements import granted_entitlement
 from caseflow.read.case_page import load_case
 from caseflow.workflow.registry import registry
 from web import db
@@ -25,6 +26,7 @@ bp = Blueprint("printouts", __name__, url_prefix="/print")
 # Decisions a notice can be printed for; refusals and removals carry appeal rights.
 DECISIONS = {
     "approve": "approval",
+    "confirm_deviation": "approval",
     "township_approve": "approval",
     "district_approve": "approval",
     "refuse": "refusal",
@@ -183,7 +185,8 @@ def _decision(case_id: int) -> Printout:
     event = found[-1] if found else None
     kind = DECISIONS[event.trigger] if event else None
     pay_from = _payment_start(to_local(event.at).date()) if event and kind == "approval" else ""
-    ctx.update(event=event, kind=kind, pay_from=pay_from)
+    granted = granted_entitlement(db.session(), case.id) if kind == "approval" else None
+    ctx.update(event=event, kind=kind, pay_from=pay_from, entitlement=granted)
     title = DECISION_TITLES[kind]
     return Printout(
         "print/decision.html", ctx, f"{title}-{case.case_no}", f"decision-{case.case_no}"
