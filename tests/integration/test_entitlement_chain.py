@@ -119,3 +119,25 @@ def _version(world: World, case: Case, kind: str, month: str, amount: int) -> No
         at=datetime(int(month[:4]), int(month[5:]), 1, 8, tzinfo=SH),
     )
     world.session.commit()
+
+
+def test_cli_reconcile_exits_1_on_a_difference(world: World, engine: object) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import Engine, update
+
+    from caseflow.cli.main import main
+    from caseflow.payments.models import RollRow
+
+    assert isinstance(engine, Engine)
+    approve(world, at(2026, 3, 10))
+    roll = prepare_roll(world.session, world.actor("reviewer"), TOWNSHIP, "2026-04", at(2026, 4, 1))
+    env = {"CASEFLOW_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    runner = CliRunner()
+    ok = runner.invoke(main, ["payments", "reconcile", "--month", "2026-04"], env=env)
+    assert ok.exit_code == 0 and "差异 0 处" in ok.output, ok.output
+    bad = runner.invoke(main, ["payments", "reconcile", "--month", "2026/04"], env=env)
+    assert bad.exit_code == 2 and "月份格式应为 YYYY-MM" in bad.output
+    world.session.execute(update(RollRow).where(RollRow.roll_id == roll.id).values(amount_fen=1))
+    world.session.commit()
+    found = runner.invoke(main, ["payments", "reconcile", "--month", "2026-04"], env=env)
+    assert found.exit_code == 1 and "少发" in found.output and "差异 1 处" in found.output
