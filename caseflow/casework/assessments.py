@@ -14,7 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.casework.facts_adapter import applicant, household_facts, member_facts
+from caseflow.casework.facts_adapter import (
+    applicant,
+    household_facts,
+    load_household,
+    member_facts,
+)
 from caseflow.db.models import Assessment, Case, Household, OrgUnit
 from caseflow.db.record import CaseView
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
@@ -86,9 +91,7 @@ def _save(
 
 
 def _household(session: Session, case: CaseView) -> Household:
-    household = session.get(Household, case.household_id)
-    assert household is not None
-    return household
+    return load_household(session, case.household_id)
 
 
 @plugin.effect("record_means_test")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.casework.assessments import latest_assessment
-from caseflow.casework.facts_adapter import applicant, household_facts
+from caseflow.casework.facts_adapter import applicant, household_facts, load_household
 from caseflow.db.models import Case, CaseEvent, Household, OrgUnit
 from caseflow.db.record import CaseView
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
@@ -59,9 +59,7 @@ class Computed:
 
 
 def _household(session: Session, case: CaseView) -> Household:
-    household = session.get(Household, case.household_id)
-    assert household is not None  # programme cases are about a household
-    return household
+    return load_household(session, case.household_id)
 
 
 def policy_for(session: Session, case: CaseView, day: date) -> PolicyConfig:
