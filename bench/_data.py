@@ -28,7 +28,7 @@ from caseflow.accounts.users import new_user
 from caseflow.bootstrap import boot
 from caseflow.db.models import Household, Member, MemberIncome, OrgUnit
 from caseflow.engine.fire import fire, open_case
-from caseflow.kernel.actors import Actor
+from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import Role
 from caseflow.policy.store import load_policy_file
@@ -78,6 +78,14 @@ WALK: tuple[Step, ...] = (
         "publicizing",
     ),
 )
+
+# The rest of the walk to a decision: publicity runs its seven days (the timer ends it), then
+# the district approves what the rules computed for the whole household.
+DECISION: tuple[Step, ...] = (
+    Step("publicity_ended", "system", Role.SYSTEM, {}, "publicizing", "district_review"),
+    Step("approve", "approver", Role.DISTRICT_APPROVER, {"aid_class": "A"}, "district_review",
+         "approved"),
+)  # fmt: skip
 
 CYCLE: tuple[Step, ...] = (
     Step(
@@ -150,10 +158,15 @@ def build_world(session: Session, seed: int = 7) -> BenchWorld:
         ("reviewer", Role.TOWNSHIP_REVIEWER),
     ]
     users = {name: new_user(f"bench_{name}", name, township, [role], T0) for name, role in specs}
+    district = unit_by_code(session, "640502")
+    users["approver"] = new_user(
+        "bench_approver", "approver", district, [Role.DISTRICT_APPROVER], T0
+    )
     session.add_all(users.values())
     session.commit()
     load_policy_file(session, SEED_DIR / "policy" / "640502-example.yaml", None, T0)
     actors = {name: Actor.from_user(u) for name, u in users.items()}
+    actors["system"] = SYSTEM_ACTOR
     world = BenchWorld(actors, [(v.id, v.path) for v in villages], random.Random(seed))
     session.close()
     return world

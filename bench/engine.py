@@ -75,6 +75,7 @@ sys.path.insert(0, str(ROOT))
 
 from _data import (  # noqa: E402
     CYCLE,
+    DECISION,
     MEMORY_CYCLE,
     WALK,
     WORKFLOW,
@@ -476,6 +477,9 @@ def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
     if profile:
         result["profile"] = _profile_text(profile)
+    if args.walk_cases > 0:
+        log(f"the whole 低保 walk on {args.walk_cases} cases, step by step")
+        result["walk"] = measure_walk(factory, world, args.walk_cases)
     if args.memory_fires > 0:
         log(
             f"memory: {args.memory_fires} fires on distinct cases, the last "
@@ -486,6 +490,40 @@ def run_backend(url: str, args: argparse.Namespace) -> dict[str, Any]:
         )
     engine.dispose()
     return result
+
+
+def measure_walk(factory: Any, world: BenchWorld, n: int) -> dict[str, Any]:
+    """The whole 低保 walk, accepted → … → approved, step by step over `n` cases: the mean
+    cost of each step (open, every fire, the assessment and the approval with their effects)."""
+    session = factory()
+    t0 = time.perf_counter()
+    cases = open_cases(session, world, n)
+    steps: list[tuple[str, float]] = [("open (open_case)", (time.perf_counter() - t0) / n)]
+    seen: dict[str, int] = {}
+    for step in (*WALK, *DECISION):
+        if step.trigger == "publicity_ended":
+            world.now += timedelta(days=8)  # the seven days of 公示 have passed
+        seen[step.trigger] = seen.get(step.trigger, 0) + 1
+        label = step.trigger + (
+            f" ({seen[step.trigger]})" if step.trigger == "sign_home_visit" else ""
+        )
+        t0 = time.perf_counter()
+        for case_id in cases:
+            fire_step(session, world, case_id, step)
+        steps.append((label, (time.perf_counter() - t0) / n))
+    session.close()
+    cost = dict(steps)
+    plain = statistics.median(
+        cost[t] for t in ("start_investigation", "submit_investigation", "start_publicity")
+    )
+    return {
+        "cases": n,
+        "steps_ms": [(label, seconds * 1000) for label, seconds in steps],
+        "walk_ms": sum(seconds for _, seconds in steps) * 1000,
+        "plain_ms": plain * 1000,
+        "assessment_ratio": cost["record_assessment"] / plain,
+        "approve_ratio": cost["approve"] / plain,
+    }
 
 
 def _profile_text(profile: cProfile.Profile) -> str:
@@ -608,6 +646,16 @@ def table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> list[
                 f"{min(spread):.2f}–{max(spread):.2f} over {len(spread)} interleaved rounds "
                 "(the table: total time of each path over all rounds)"
             )
+        if "walk" in r:
+            w = r["walk"]
+            lines.append(
+                f"{backend}: the whole 低保 walk (accepted → approved) over {w['cases']} cases: "
+                f"{w['walk_ms']:.1f} ms per case; record_assessment {w['assessment_ratio']:.2f}× "
+                f"and approve {w['approve_ratio']:.2f}× a plain transition "
+                f"({w['plain_ms']:.2f} ms; target for the assessment ≤ 2×: "
+                f"{'met' if w['assessment_ratio'] <= 2 else 'MISSED'})"
+            )
+            lines.append("    " + "; ".join(f"{s} {ms:.2f}" for s, ms in w["steps_ms"]) + " (ms)")
         if "audit_chain_breaks" in r:
             lines.append(f"{backend}: audit chains verified, {r['audit_chain_breaks']} breaks")
     return lines
@@ -627,6 +675,9 @@ def main() -> None:
     )
     parser.add_argument("--memory-batch", type=int, default=500, help="cases per session")
     parser.add_argument("--profile", action="store_true", help="cProfile the fire() loop")
+    parser.add_argument(
+        "--walk-cases", type=int, default=200, help="cases walked accepted → approved (0: skip)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args()
     command = shlex.join(["python", "bench/engine.py", *sys.argv[1:]])

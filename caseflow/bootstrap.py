@@ -20,6 +20,7 @@ from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.engine.uow import track_flushed_writes
 from caseflow.inbox import sendback
+from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
 from caseflow.reviews import effects as reviews
@@ -31,6 +32,8 @@ PLUGINS = (
     effects.plugin,  # extend_total_deadline
     assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
     sendback.plugin,  # 退回: tell whoever picks the case up again
+    grants.plugin,  # decisions → the entitlement history (approval, deviation, review, removal)
+    rise.plugin,  # 提标: every entitlement recomputed under a new standard
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
     reviews.plugin,  # review schedules kept by approvals, outcomes and removals
 )

@@ -58,6 +58,7 @@ def blueprints() -> list[Blueprint]:
         ledger,  # 台账比对 (roster upload, comparison worklist)
         payments,  # 发放名册 (monthly roll, risk checks, bank files)
         queue,  # 待办 (queue, claim, batch sign-off)
+        reconcile,  # 发放核对 (rolls against the entitlement history)
         reviews,  # 复核计划
         standard_rise,  # 提标名单
         supervise,  # 督办 board
@@ -67,7 +68,8 @@ def blueprints() -> list[Blueprint]:
     from web.printouts import views as printouts  # printed notices, PDFs
 
     areas = (auth, desk, cases, printouts, admin, queue, supervise, inbox, audit, api, api_admin)
-    return [area.bp for area in (*areas, ledger, campaigns, payments, standard_rise, reviews)]
+    money = (payments, standard_rise, reconcile)
+    return [area.bp for area in (*areas, ledger, campaigns, *money, reviews)]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -30,8 +30,16 @@ def payload_from_form(t: TransitionDef) -> dict[str, Any]:
             # Checklist boxes and a free-text box (one item per line) feed the same list.
             items = [line.strip() for v in request.form.getlist(key) for line in v.splitlines()]
             payload[f.name] = list(dict.fromkeys(i for i in items if i))
+        elif f.type == "members":
+            payload[f.name] = request.form.getlist(key)
         elif f.type == "bool":
             payload[f.name] = "on" if request.form.get(key) else ""
         else:
             payload[f.name] = request.form.get(key, "")
+    # A field the transition does not declare (an amount typed where the rules compute it) is
+    # passed on, so the core refuses it by name instead of the form dropping it silently.
+    declared = {"p_" + f.name for f in t.payload}
+    for key in request.form:
+        if key.startswith("p_") and key not in declared:
+            payload[key[2:]] = request.form.get(key, "")
     return payload

@@ -1,6 +1,7 @@
 """提标 (standard rise): when a new yearly standard is in force, the district approver reads the
-list of changed monthly amounts and approves it; the new amounts reach the next roll and the
-months already paid come back as adjustments (caseflow.payments.adjustments.approve_rise).
+list of changed entitlements and approves it: a case of the `rise` workflow is opened and
+approved through fire (caseflow.payments.rise), the new versions reach the entitlement history,
+and the next roll pays the difference for months already paid.
 
 The approval form carries a fingerprint of the list as it was shown: if cases or amounts changed
 in between, nothing is approved and the page asks to check the new list (one approves exactly what
@@ -18,9 +19,8 @@ from flask_login import current_user
 
 from caseflow.kernel.errors import CaseflowError, PayloadInvalid
 from caseflow.kernel.roles import Role
-from caseflow.payments.adjustments import RISE_ROLES, approve_rise
 from caseflow.payments.months import month_label
-from caseflow.payments.rise import RiseList
+from caseflow.payments.rise import RISE_ROLES, RiseList, approve_rise_list
 from caseflow.read.rise_page import rise_page
 from web import db
 from web.security import current_actor, current_region, roles_required
@@ -38,7 +38,7 @@ def _nav() -> dict[str, Any]:
 
 def fingerprint(rise: RiseList) -> str:
     """What the approver saw: every case and its new amount, in list order."""
-    body = "\n".join(f"{c.case_ref}:{c.old_fen}:{c.new_fen}" for c in rise.changes)
+    body = "\n".join(f"{i.case_no}:{i.month}:{i.old_fen}:{i.new_fen}" for i in rise.items)
     return hashlib.sha256(f"{rise.effective_from}\n{body}".encode()).hexdigest()
 
 
@@ -63,7 +63,7 @@ def _page(day: date | None, errors: dict[str, str], status: int = 200) -> Respon
             "payments/rise.html",
             day=day,
             rise=rise,
-            shown=rise.changes[:SHOWN] if rise else [],
+            shown=rise.items[:SHOWN] if rise else [],
             fingerprint=fingerprint(rise) if rise else "",
             approved=found.approved if found else False,
             month=month_label(month) if month else "",
@@ -97,7 +97,7 @@ def approve() -> ResponseReturnValue:
         flash("名单在您核对后已有变化（案件或金额），未批准：请重新核对下面的名单", "error")
         return _page(day, {}, 409)
     try:
-        n = approve_rise(session, actor, current_region(), day, db.now())
+        n = approve_rise_list(session, actor, current_region(), day, db.now())
     except PayloadInvalid as exc:
         flash("未批准：" + "；".join(exc.fields.values()), "error")
         return _page(day, {}, 409)
@@ -105,7 +105,7 @@ def approve() -> ResponseReturnValue:
         flash(exc.message_zh, "error")
         return _page(day, {}, 403)
     flash(
-        f"已批准提标名单：{n} 件，自 {day:%Y-%m} 起进入发放名册，已发月份的差额作为调整项补发",
+        f"已批准提标名单：{n} 项，自 {day:%Y-%m} 起写入保障记录，已发月份的差额由下一期名册补发",
         "success",
     )
     return redirect(url_for("standard_rise.show", effective_from=day.isoformat()), 303)

@@ -14,14 +14,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.casework.facts_adapter import applicant, household_facts, member_facts
+from caseflow.casework.facts_adapter import (
+    applicant,
+    household_facts,
+    load_household,
+    member_facts,
+)
 from caseflow.db.models import Assessment, Case, Household, OrgUnit
 from caseflow.db.record import CaseView
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.amounts import compute_amount
-from caseflow.policy.classification import check_covered_persons, suggest_class
+from caseflow.policy.classification import suggest_class
 from caseflow.policy.config import PolicyConfig
 from caseflow.policy.explain import Decision
 from caseflow.policy.means_test import assess_means_with
@@ -86,9 +91,7 @@ def _save(
 
 
 def _household(session: Session, case: CaseView) -> Household:
-    household = session.get(Household, case.household_id)
-    assert household is not None
-    return household
+    return load_household(session, case.household_id)
 
 
 @plugin.effect("record_means_test")
@@ -231,17 +234,6 @@ def assessment_recorded(ctx: GuardContext) -> str | None:
     if row is not None and row.at >= ctx.case.state_entered_at:
         return None
     return "须先录入家庭经济状况核对（或自理能力评估）结果"
-
-
-@plugin.guard("covered_persons_rule", needs_payload=True)
-def covered_persons_rule(ctx: GuardContext) -> str | None:
-    """A covers the whole household; B and C at least two persons unless single-person."""
-    assert ctx.payload is not None
-    size = len(_household(ctx.session, ctx.case).members)
-    result = check_covered_persons(
-        ctx.payload["aid_class"], size, int(ctx.payload["covered_persons"])
-    )
-    return None if result.passed else f"{result.label_zh}：{result.detail_zh}"
 
 
 @plugin.guard("amount_within_assessed_cap", needs_payload=True)

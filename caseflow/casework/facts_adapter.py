@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, joinedload
+
 from caseflow.db.models import Household, Member
+from caseflow.engine.uow import memoized
 from caseflow.policy.facts import Asset, HouseholdFacts, Income, MemberFacts
 
 
@@ -23,6 +26,26 @@ def member_facts(member: Member) -> MemberFacts:
         ),
         is_student=member.is_student,
     )
+
+
+def load_household(session: Session, household_id: int | None) -> Household:
+    """A household with its members, their incomes and assets, in one query (not one per
+    member and relation, as lazy loading would: that was most of an assessment's cost), read
+    once per unit of work however many guards and effects of a transition ask."""
+    return memoized(session, (Household, household_id), lambda: _load(session, household_id))
+
+
+def _load(session: Session, household_id: int | None) -> Household:
+    household = session.get(
+        Household,
+        household_id,
+        options=[
+            joinedload(Household.members).joinedload(Member.incomes),
+            joinedload(Household.members).joinedload(Member.assets),
+        ],
+    )
+    assert household is not None  # cases about a household always have one
+    return household
 
 
 def household_facts(household: Household) -> HouseholdFacts:

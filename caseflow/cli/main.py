@@ -14,6 +14,7 @@ from caseflow.cli.calendar import calendar
 from caseflow.cli.campaign import campaign
 from caseflow.cli.helpers import cli_session, ready_engine
 from caseflow.cli.ledger import ledger
+from caseflow.cli.payments import payments
 from caseflow.cli.policy import policy
 from caseflow.cli.reviews import reviews
 from caseflow.cli.roll import roll
@@ -95,6 +96,7 @@ for group in (
     reviews,
     roll,
     campaign,
+    payments,
 ):
     main.add_command(group)
 

@@ -59,7 +59,7 @@ def policy_load(path: str) -> None:
 @click.argument("effective_from")
 @click.option("--region", default="640502", show_default=True)
 def policy_rise(effective_from: str, region: str) -> None:
-    """提标: the changed amounts of approved 低保 cases from EFFECTIVE_FROM (YYYY-MM-DD)."""
+    """提标: the changed 低保/特困 entitlements from EFFECTIVE_FROM (YYYY-MM-DD)."""
     from datetime import date
 
     from caseflow.kernel.money import format_yuan
@@ -68,8 +68,6 @@ def policy_rise(effective_from: str, region: str) -> None:
     with cli_session() as session:
         result = rise_list(session, region, date.fromisoformat(effective_from))
     click.echo(f"{result.old_label} → {result.new_label}，{result.effective_from} 起")
-    for change in result.changes:
-        click.echo(change.line_zh())
-    click.echo(
-        f"共 {len(result.changes)} 件，每月增加 {format_yuan(result.total_difference_fen)} 元"
-    )
+    for item in result.items:
+        click.echo(item.line_zh())
+    click.echo(f"共 {len(result.items)} 项，首月增加 {format_yuan(result.total_difference_fen)} 元")

@@ -51,11 +51,12 @@ def roll_prepare(township: str, month: str, username: str) -> None:
 @click.option("--region", default="640502", show_default=True)
 @click.option("--user", "username", required=True, help="批准人（区民政审批）。")
 def roll_approve_rise(effective_from: str, region: str, username: str) -> None:
-    """Approve the 提标 list from EFFECTIVE_FROM (YYYY-MM-DD): new amounts into the next roll."""
+    """Open and approve the 提标 list from EFFECTIVE_FROM (YYYY-MM-DD): new entitlements from
+    that month; months already paid are corrected by the next roll."""
     from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.errors import CaseflowError
     from caseflow.kernel.timeutil import utcnow
-    from caseflow.payments.adjustments import approve_rise
+    from caseflow.payments.rise import approve_rise_list
 
     try:
         day = date.fromisoformat(effective_from)
@@ -66,8 +67,8 @@ def roll_approve_rise(effective_from: str, region: str, username: str) -> None:
         try:
             actor = actor_by_username(session, username)
             assert actor is not None
-            n = approve_rise(session, actor, region, day, utcnow())
+            n = approve_rise_list(session, actor, region, day, utcnow())
         except (CaseflowError, LookupError) as exc:
             _fail(getattr(exc, "message_zh", str(exc)))
             return
-    click.echo(f"已批准提标名单：{n} 件，自 {day:%Y-%m} 起进入发放名册")
+    click.echo(f"已批准提标名单：{n} 项，自 {day:%Y-%m} 起写入保障记录")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 plugin = Plugin("engine.effects")
 
 
-@plugin.effect("extend_total_deadline")
+@plugin.effect("extend_total_deadline", moves_clock=True)
 def extend_total_deadline(ctx: EffectContext) -> None:
     """30 → 45 working days, once; the event records who extended and why."""
     assert ctx.workflow.total_deadline is not None

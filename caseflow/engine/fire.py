@@ -37,6 +37,7 @@ from caseflow.engine.events import event_label
 from caseflow.engine.payload import validate_payload
 from caseflow.engine.plugins import (
     AFTER_COMMIT_HOOKS,
+    CLOCK_EFFECTS,
     EFFECTS,
     GUARDS,
     EffectContext,
@@ -231,7 +232,10 @@ def _apply(
         mapped = reload_case(session, case.id)
         for name in t.effects:
             EFFECTS[name](EffectContext(session, mapped, wf, ruleset, cal, actor, now, payload))
-        deadlines.refresh_case_clock(session, case.id)  # flushes the effects' ORM changes first
+        if CLOCK_EFFECTS.intersection(t.effects):
+            deadlines.refresh_case_clock(session, case.id)  # flushes the effects' changes first
+        else:
+            session.flush()  # the case's clock is as the compare-and-set left it
     else:
         _forget_loaded_copy(session, case.id)
     return FireResult(case.id, t.trigger, old, new, loaded_version + 1, event_id, actor, now)
@@ -317,6 +321,7 @@ _TYPE_PREFIX = {
     "review": "FH",
     "referral": "ZJ",
     "roll": "FF",
+    "rise": "TB",
 }
 
 

@@ -81,6 +81,19 @@ def _list(field: PayloadField, value: Any) -> list[str]:
     return cleaned
 
 
+def _members(_field: PayloadField, value: Any) -> list[int]:
+    items = value if isinstance(value, list | tuple) else str(value).replace(",", " ").split()
+    ids: list[int] = []
+    for item in items:
+        text = str(item).strip()
+        if not text.isdigit() or not 0 < int(text) < 2**31:
+            raise ValueError("请从本户成员中选择")
+        ids.append(int(text))
+    if len(set(ids)) != len(ids):
+        raise ValueError("同一成员不能重复选择")
+    return sorted(ids)
+
+
 _PARSERS: dict[str, Callable[[PayloadField, Any], Any]] = {
     "text": _text,
     "date": _date,
@@ -89,6 +102,7 @@ _PARSERS: dict[str, Callable[[PayloadField, Any], Any]] = {
     "bool": _bool,
     "choice": _choice,
     "list": _list,
+    "members": _members,
 }
 
 

@@ -88,6 +88,7 @@ class Guard:
 GUARDS: dict[str, Guard] = {}
 EFFECTS: dict[str, EffectFn] = {}
 AFTER_COMMIT_HOOKS: list[AfterCommit] = []
+CLOCK_EFFECTS: set[str] = set()  # effects that change deadlines (the case's clock follows)
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Plugin:
     guards: dict[str, Guard] = field(default_factory=dict)
     effects: dict[str, EffectFn] = field(default_factory=dict)
     hooks: list[AfterCommit] = field(default_factory=list)
+    clock_effects: set[str] = field(default_factory=set)
     setups: list[Setup] = field(default_factory=list)
 
     def guard(self, name: str, *, needs_payload: bool = False) -> Callable[[GuardFn], GuardFn]:
@@ -110,12 +112,15 @@ class Plugin:
 
         return declare
 
-    def effect(self, name: str) -> Callable[[EffectFn], EffectFn]:
-        """Declare `fn` as the effect `name`."""
+    def effect(self, name: str, *, moves_clock: bool = False) -> Callable[[EffectFn], EffectFn]:
+        """Declare `fn` as the effect `name` (`moves_clock`: it changes the case's deadlines,
+        so fire() copies the new due date onto the case afterwards)."""
 
         def declare(fn: EffectFn) -> EffectFn:
             _unique(name, self.effects, "effect")
             self.effects[name] = fn
+            if moves_clock:
+                self.clock_effects.add(name)
             return fn
 
         return declare
@@ -150,6 +155,7 @@ def install(*plugins: Plugin) -> None:
     GUARDS.update(guards)
     EFFECTS.update(effects)
     for plugin in fresh:
+        CLOCK_EFFECTS.update(plugin.clock_effects)
         AFTER_COMMIT_HOOKS.extend(plugin.hooks)
         for step in plugin.setups:
             step()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,6 +36,7 @@ _ACTIVE = "caseflow.uow"  # session.info key: the outermost unit of work in prog
 _FLUSHED = "caseflow.flushed"  # session.info key: ORM writes flushed in the open transaction
 
 FollowUp = Callable[[], None]
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -46,6 +47,9 @@ class UnitOfWork:
         self._outer: UnitOfWork | None = None
         self._follow_ups: list[FollowUp] = []
         self._committed = False
+        # Reads a guard and the effects of one transition share (a household and its members),
+        # kept for the unit's transaction only: they die with it, committed or not.
+        self.memo: dict[Any, Any] = {}
 
     @property
     def joined(self) -> bool:
@@ -149,6 +153,17 @@ def active_unit(session: Session) -> UnitOfWork | None:
     """The unit of work in progress on `session`, if any."""
     active: Any = session.info.get(_ACTIVE)
     return active if isinstance(active, UnitOfWork) else None
+
+
+def memoized(session: Session, key: Any, load: Callable[[], T]) -> T:
+    """`load()` once per unit of work on `session` (every time when no unit is active)."""
+    unit = active_unit(session)
+    if unit is None:
+        return load()
+    root = unit._outer or unit
+    if key not in root.memo:
+        root.memo[key] = load()
+    return cast(T, root.memo[key])
 
 
 def on_commit(session: Session, fn: FollowUp) -> None:

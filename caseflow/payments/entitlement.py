@@ -1,42 +1,40 @@
-"""What a township pays in a month, derived from the cases as they are stored.
+"""What a township pays in a month: the lines of its roll.
 
-低保 / 特困: an approved case pays from the month after approval (Asia/Shanghai calendar), the
-amount of its `approve` event or a later amount change (提标, review). A removal decision stops
-payment from the month after it takes effect (or a later 停发月份 in the decision); a gradual exit
-(渐退期) pays on for the months the decision grants, capped by the rule set. Temporary assistance
-is paid once: the emergency advance (先行救助, already paid by the township, listed for the record)
-and the approved amount less that advance. Pending adjustments ride along.
+低保 / 特困: read only from the entitlement history (caseflow.payments.entitlements) — the
+month's amount in force, and corrections for earlier months the rolls paid differently.
+Temporary assistance is paid once: the emergency advance (先行救助, already paid by the township,
+listed for the record) and the approved amount less that advance. Manual adjustments ride along.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, CaseEvent
 from caseflow.db.scope import in_jurisdiction
+from caseflow.payments.entitlements import amount_in, in_force, months_between, versions_of
 from caseflow.payments.models import (
     ADJUSTMENT,
     ADVANCE,
+    CORRECTION,
+    ENTITLEMENT_KINDS,
     GRADUAL,
+    GRADUAL_EXIT,
     MONTHLY,
     ONE_OFF,
+    Entitlement,
     PaymentAdjustment,
-    PaymentAmountChange,
     PaymentRoll,
     RollRow,
 )
-from caseflow.payments.months import add_months, month_of, parse_month
+from caseflow.payments.months import add_months, month_of
 from caseflow.workflow.rulesets import RuleSet
 
-ONGOING_TYPES = ("dibao", "tekun")
-EXIT_TRIGGERS = ("approve_removal", "approve_gradual_exit", "end_gradual_exit")
 ONE_OFF_TRIGGERS = ("grant_advance_aid", "township_approve", "district_approve")
 
 
@@ -55,126 +53,95 @@ class Line:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Stream:
-    """An approved 低保/特困 case: who, since when, how much at approval."""
-
-    case_id: int
-    household_id: int
-    case_type: str
-    approved_at: datetime
-    amount_fen: int
-
-
-@dataclass(frozen=True)
-class Exit:
-    """A removal decision: the first month not paid, and the gradual-exit months before it."""
-
-    decided_at: datetime
-    stop_month: str
-    gradual_from: str | None = None
-    percent: int = 100
-
-
 def _in(path: str) -> Any:
     return in_jurisdiction(Case.org_path, path)
 
 
-def load_streams(session: Session, path: str) -> list[Stream]:
-    """Every approved 低保/特困 case under `path` with its approval event."""
-    rows = session.execute(
-        select(Case.id, Case.household_id, Case.case_type, CaseEvent.at, CaseEvent.payload)
-        .join(CaseEvent, and_(CaseEvent.case_id == Case.id, CaseEvent.trigger == "approve"))
-        .where(Case.case_type.in_(ONGOING_TYPES), Case.state == "approved", _in(path))
-    ).all()
-    return [
-        Stream(cid, hid, ctype, at, int((payload or {}).get("amount_fen") or 0))
-        for cid, hid, ctype, at, payload in rows
-        if hid is not None
-    ]
-
-
-def load_exits(session: Session, path: str, rulesets: dict[str, RuleSet]) -> dict[int, list[Exit]]:
-    """Removal decisions by household."""
-    rows = session.execute(
-        select(Case.id, Case.household_id, Case.ruleset_key, CaseEvent.trigger, CaseEvent.at)
-        .add_columns(CaseEvent.payload)
-        .join(CaseEvent, CaseEvent.case_id == Case.id)
-        .where(Case.case_type == "removal", CaseEvent.trigger.in_(EXIT_TRIGGERS), _in(path))
-        .order_by(Case.id, CaseEvent.seq)
-    ).all()
-    by_case: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_case[row[0]].append(row)
-    exits: dict[int, list[Exit]] = defaultdict(list)
-    for events in by_case.values():
-        exit_ = _exit_of(events, rulesets)
-        if exit_ is not None and events[0][1] is not None:
-            exits[events[0][1]].append(exit_)
-    return exits
-
-
-def _exit_of(events: list[Any], rulesets: dict[str, RuleSet]) -> Exit | None:
-    decision: Exit | None = None
-    for _cid, _hid, rs_key, trigger, at, payload in events:
-        payload = payload or {}
-        after = add_months(month_of(at), 1)
-        if trigger == "approve_removal":
-            asked = parse_month(str(payload.get("effective_month") or "")) or after
-            decision = Exit(at, max(after, asked))  # never earlier than the month after
-        elif trigger == "approve_gradual_exit":
-            params = rulesets[rs_key].params
-            allowed = max(0, min(int(payload.get("months") or 0), gradual_max(params)))
-            percent = int(params.get("gradual_exit_amount_percent", 100))
-            decision = Exit(at, add_months(after, allowed), after if allowed else None, percent)
-        elif trigger == "end_gradual_exit" and decision is not None:
-            decision = Exit(
-                decision.decided_at,
-                min(decision.stop_month, after),
-                decision.gradual_from,
-                decision.percent,
-            )
-    return decision
-
-
-def gradual_max(params: dict[str, Any]) -> int:
-    """Months of gradual exit the rule set allows (0 = none)."""
-    return int(params.get("gradual_exit_max_months", 0))
-
-
-def load_changes(session: Session, path: str, month: str) -> dict[int, int]:
-    """The newest amount change in force in `month`, by case."""
-    rows = session.execute(
-        select(PaymentAmountChange.case_id, PaymentAmountChange.amount_fen)
-        .join(Case, Case.id == PaymentAmountChange.case_id)
-        .where(_in(path), PaymentAmountChange.effective_month <= month)
-        .order_by(PaymentAmountChange.effective_month, PaymentAmountChange.id)
-    ).all()
-    return dict(rows)  # later rows overwrite earlier ones
-
-
-def monthly_line(
-    stream: Stream, exits: Iterable[Exit], changes: dict[int, int], month: str
-) -> Line | None:
-    """The payment of one approved case in `month`, or None when it pays nothing then."""
-    if month < add_months(month_of(stream.approved_at), 1):
-        return None
-    later = [e for e in exits if e.decided_at > stream.approved_at]
-    exit_ = min(later, key=lambda e: e.stop_month, default=None)
-    if exit_ is not None and month >= exit_.stop_month:
-        return None
-    amount = changes.get(stream.case_id, stream.amount_fen)
-    if exit_ is not None and exit_.gradual_from is not None and month >= exit_.gradual_from:
-        return Line(
-            stream.household_id,
-            stream.case_id,
-            stream.case_type,
-            GRADUAL,
-            month,
-            amount * exit_.percent // 100,
-            note=f"渐退期，{exit_.stop_month} 起停发",
+def _live_rows(township_id: int) -> Any:
+    """Rows of the township's live rolls (roll not cancelled, row not removed)."""
+    return (
+        select(RollRow)
+        .join(PaymentRoll, PaymentRoll.id == RollRow.roll_id)
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .where(
+            PaymentRoll.township_id == township_id,
+            RollRow.removed_at.is_(None),
+            Case.state != "cancelled",
         )
-    return Line(stream.household_id, stream.case_id, stream.case_type, MONTHLY, month, amount)
+    )
+
+
+def township_start(session: Session, township_id: int) -> str | None:
+    """The month of the township's first live roll: months before it were paid outside
+    caseflow and are never corrected by it."""
+    return session.scalar(
+        select(func.min(PaymentRoll.month))
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .where(PaymentRoll.township_id == township_id, Case.state != "cancelled")
+    )
+
+
+def paid_by_month(
+    session: Session, township_id: int, up_to: str | None = None
+) -> dict[tuple[int, str], int]:
+    """Fen paid against the entitlement per (case, month) by the township's live rolls (of
+    months up to `up_to`, if given). Manual corrections are not part of the chain."""
+    stmt = (
+        _live_rows(township_id)
+        .with_only_columns(RollRow.case_id, RollRow.for_month, func.sum(RollRow.amount_fen))
+        .where(RollRow.kind.in_(ENTITLEMENT_KINDS), RollRow.case_id.is_not(None))
+        .group_by(RollRow.case_id, RollRow.for_month)
+    )
+    if up_to is not None:
+        stmt = stmt.where(PaymentRoll.month <= up_to)
+    return {(cid, m): int(fen) for cid, m, fen in session.execute(stmt).all()}
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A 低保/特困 case with its entitlement history."""
+
+    case_id: int
+    household_id: int
+    case_type: str
+    versions: list[Entitlement]
+
+
+def programmes(session: Session, path: str) -> list[Programme]:
+    """Every case under `path` that has an entitlement history."""
+    rows = session.execute(
+        select(Entitlement.case_id, Entitlement.household_id, Entitlement.programme)
+        .where(in_jurisdiction(Entitlement.org_path, path))
+        .distinct()
+    ).all()
+    history = versions_of(session, [r[0] for r in rows])
+    return [Programme(cid, hid, ctype, history[cid]) for cid, hid, ctype in sorted(rows)]
+
+
+def entitlement_lines(session: Session, path: str, township_id: int, month: str) -> list[Line]:
+    """What the entitlement history owes in `month`: the month's own payment, and for every
+    earlier month since the township's first roll the difference between what the history
+    says and what live rolls paid (back pay after 提标 or a late decision, a reduction after a
+    review) — so the roll and the history cannot drift apart."""
+    start = township_start(session, township_id) or month
+    paid = paid_by_month(session, township_id)
+    lines: list[Line] = []
+    for p in programmes(session, path):
+        first = min(v.effective_month for v in p.versions)
+        for m in months_between(max(first, start), add_months(month, -1)):
+            owed = amount_in(p.versions, m) - paid.get((p.case_id, m), 0)
+            if owed:
+                note = "按保障记录补发" if owed > 0 else "按保障记录扣减（多发部分）"
+                lines.append(
+                    Line(p.household_id, p.case_id, p.case_type, CORRECTION, m, owed, note=note)
+                )
+        due = amount_in(p.versions, month) - paid.get((p.case_id, month), 0)
+        version = in_force(p.versions, month)
+        if due and version is not None:
+            kind = GRADUAL if version.kind == GRADUAL_EXIT else MONTHLY
+            note = f"渐退期（{version.basis.get('until', '')} 起停发）" if kind == GRADUAL else ""
+            lines.append(Line(p.household_id, p.case_id, p.case_type, kind, month, due, note=note))
+    return lines
 
 
 def _already_in_roll(session: Session, township_id: int) -> set[tuple[int | None, str]]:
@@ -275,13 +242,7 @@ def lines_for(
     lookback: int,
 ) -> list[Line]:
     """Every payment of the township in `month`: monthly, gradual exit, one-off, adjustments."""
-    exits = load_exits(session, path, rulesets)
-    changes = load_changes(session, path, month)
-    lines = [
-        line
-        for s in load_streams(session, path)
-        if (line := monthly_line(s, exits.get(s.household_id, ()), changes, month)) is not None
-    ]
+    lines = entitlement_lines(session, path, township_id, month)
     lines += one_off_lines(session, path, township_id, month, lookback)
     lines += adjustment_lines(session, township_id)
     return lines

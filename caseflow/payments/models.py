@@ -1,26 +1,41 @@
-"""Tables of the payment roll: rolls, rows, risk findings, adjustments and amount changes."""
+"""Tables of payments: the entitlement history, rolls, rows, risk findings, adjustments."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.db.models import Base
 
-# Row kinds: a month of 低保/特困, a month of 渐退期, a one-off temporary-assistance payment, the
-# emergency route's advance (先行救助, already paid by the township), and a correction.
-MONTHLY, GRADUAL, ONE_OFF, ADVANCE, ADJUSTMENT = (
+# Row kinds: a month of 低保/特困, a month of 渐退期, the difference the entitlement history owes
+# for an earlier month, a one-off temporary-assistance payment, the emergency route's advance
+# (先行救助, already paid by the township), and a manual correction.
+MONTHLY, GRADUAL, CORRECTION, ONE_OFF, ADVANCE, ADJUSTMENT = (
     "monthly",
     "gradual_exit",
+    "correction",
     "one_off",
     "advance",
     "adjustment",
 )
+# Rows that pay a month of an entitlement: together they must equal the history (reconcile).
+ENTITLEMENT_KINDS = (MONTHLY, GRADUAL, CORRECTION)
 KIND_LABELS = {
     MONTHLY: "月度保障金",
     GRADUAL: "渐退期保障金",
+    CORRECTION: "按保障记录补发/扣减",
     ONE_OFF: "临时救助（一次性）",
     ADVANCE: "先行救助（乡镇已垫付）",
     ADJUSTMENT: "调整（补发/扣回）",
@@ -107,20 +122,60 @@ class PaymentAdjustment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class PaymentAmountChange(Base):
-    """A new monthly amount for an approved 低保/特困 case from a month on (提标, review)."""
+# Kinds of entitlement version: what wrote it.
+GRANT, ADJUST, RISE, GRADUAL_EXIT, STOP, LEGACY = (
+    "grant",
+    "adjust",
+    "rise",
+    "gradual_exit",
+    "stop",
+    "legacy",
+)
+ENTITLEMENT_KIND_LABELS = {
+    GRANT: "审核确认",
+    ADJUST: "复核调整",
+    RISE: "提标",
+    GRADUAL_EXIT: "渐退期",
+    STOP: "停发",
+    LEGACY: "迁移前记录",
+}
 
-    __tablename__ = "payment_amount_changes"
+
+class Entitlement(Base):
+    """One version of what a 低保/特困 case pays each month, from `effective_month` on.
+
+    Written only by effects inside fire(): approval, a review's outcome, 提标, removal, 渐退.
+    The version in force in a month is the newest (by effective_month, then seq) whose
+    effective_month is not after it; a stop pays nothing. The roll reads only this history.
+    Append-only (database triggers): a correction is a newer version.
+    """
+
+    __tablename__ = "entitlements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    effective_month: Mapped[str] = mapped_column(String(7))
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    source: Mapped[str] = mapped_column(String(20))  # standard_rise | review
-    reason: Mapped[str] = mapped_column(String(300), default="")
-    approved_at: Mapped[datetime]
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # the programme's case
+    seq: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(200), index=True)
+    programme: Mapped[str] = mapped_column(String(20))  # dibao | tekun
+    kind: Mapped[str] = mapped_column(String(20))
+    effective_month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # paid each month
+    computed_fen: Mapped[int] = mapped_column(BigInteger)  # what the rules computed
+    components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    covered_member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    aid_class: Mapped[str | None] = mapped_column(String(10))
+    care_level: Mapped[str | None] = mapped_column(String(20))
+    policy_effective_from: Mapped[date | None]
+    standard_fen: Mapped[int | None] = mapped_column(BigInteger)
+    basis: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deviation_reason: Mapped[str] = mapped_column(String(500), default="")
+    source_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # whose fire wrote it
+    trigger: Mapped[str] = mapped_column(String(40))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
 
     __table_args__ = (
-        UniqueConstraint("case_id", "effective_month", "source", name="uq_amount_change"),
+        UniqueConstraint("case_id", "seq", name="uq_entitlement_version"),
+        Index("ix_entitlements_case_month", "case_id", "effective_month"),
     )

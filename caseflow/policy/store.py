@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -31,19 +32,32 @@ def region_of(org_code: str) -> str:
     return org_code[:6]
 
 
+# Parsed tables by the stored documents themselves: parsing the YAML cost more than half of an
+# assessment step, and a region's records change a few times a year. Reading the documents is
+# cheap; keying on their text means a changed record can never be served from an old parse.
+_TABLES: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], PolicyTable] = OrderedDict()
+_TABLES_MAX = 32
+
+
 def policy_table(session: Session, region: str) -> PolicyTable:
-    """Every configuration entered for `region`, as a dated table."""
-    records = session.scalars(
-        select(PolicyRecord)
+    """Every configuration entered for `region`, as a dated table (parsed once per change)."""
+    rows = session.execute(
+        select(PolicyRecord.region, PolicyRecord.effective_from, PolicyRecord.document)
         .where(PolicyRecord.region == region)
         .order_by(PolicyRecord.effective_from)
     ).all()
+    key = (region, tuple((f"{r}@{day.isoformat()}", doc) for r, day, doc in rows))
+    table = _TABLES.get(key)
+    if table is not None:
+        _TABLES.move_to_end(key)
+        return table
     configs: list[PolicyConfig] = []
-    for record in records:
-        configs.extend(
-            parse_policy(load_text_with_lines(record.document), record_name(record)).configs
-        )
-    return PolicyTable(region, tuple(configs))
+    for name, document in key[1]:
+        configs.extend(parse_policy(load_text_with_lines(document), f"policy:{name}").configs)
+    table = _TABLES[key] = PolicyTable(region, tuple(configs))
+    if len(_TABLES) > _TABLES_MAX:
+        _TABLES.popitem(last=False)
+    return table
 
 
 def record_name(record: PolicyRecord) -> str:

@@ -151,9 +151,30 @@ def tekun_amount(
     on: date | None = None,
 ) -> TekunAmount:
     """Basic standard (ratio × 低保 standard, rounded up to fen) plus the care allowance."""
+    level, care_result = assess_care(failed_items)
+    return _amount(config, level, care_result, setting, on)
+
+
+def tekun_amount_for_level(
+    config: PolicyConfig, level: CareLevel, setting: Setting, on: date | None = None
+) -> TekunAmount:
+    """The support for an already assessed care level (an approval or 提标 recomputing it)."""
+    if level not in CARE_LEVEL_ZH:
+        raise ValueError(f"护理等级无效：{level!r}")
+    detail = f"已评估的生活自理能力：{CARE_LEVEL_ZH[level]}"
+    care_result = RuleResult(TK_CARE, "生活自理能力评估", True, detail, {"care_level": level})
+    return _amount(config, level, care_result, setting, on)
+
+
+def _amount(
+    config: PolicyConfig,
+    level: CareLevel,
+    care_result: RuleResult,
+    setting: Setting,
+    on: date | None,
+) -> TekunAmount:
     if setting not in SETTING_ZH:
         raise ValueError(f"供养方式无效：{setting!r}")
-    level, care_result = assess_care(failed_items)
     ratio = config.tekun.ratio
     standard = config.dibao_standard_fen
     # Rounded up: the law says "no less than" ratio × standard, so rounding down could breach it.

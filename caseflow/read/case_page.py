@@ -24,7 +24,9 @@ from caseflow.engine.fire import AvailableTransition, available_transitions
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
 from caseflow.kernel.money import format_yuan
-from caseflow.kernel.timeutil import local_minute
+from caseflow.kernel.timeutil import local_minute, to_local
+from caseflow.payments.grants import Computed, compute_decision
+from caseflow.policy.config import PolicyError
 from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
@@ -86,6 +88,8 @@ class CasePage:
     pauses: list[PauseView] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
     uploader_names: dict[int, str] = field(default_factory=dict)
+    # What the rules give for an approval now (whole household, suggested class), if one is open.
+    decision_preview: Computed | None = None
 
 
 def _show(value: Any, f: PayloadField | None) -> str:
@@ -183,4 +187,19 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
         pauses=case_pauses_view(session, case.id),
         assessments=case_assessments(session, case.id),
         uploader_names=names,
+        decision_preview=_preview(session, case, actions, now),
     )
+
+
+def _preview(
+    session: Session, case: Case, actions: list[AvailableTransition], now: datetime
+) -> Computed | None:
+    """The computed amount shown beside the approval form (the approver confirms, not types)."""
+    if not any(a.trigger == "approve" and a.blocked_reason is None for a in actions):
+        return None
+    if case.case_type not in ("dibao", "tekun"):
+        return None
+    try:
+        return compute_decision(session, case, {}, to_local(now).date())
+    except PolicyError:
+        return None

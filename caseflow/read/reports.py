@@ -1,33 +1,42 @@
-"""Read-side reports over approved 低保 cases: 户1人保 and class C households due for review."""
+"""Read-side reports over 低保 entitlements in force: 户1人保 and class C households due for review.
+
+Class and covered persons come from each case's newest entitlement version (approval, then any
+review's adjustment), never from a form: the people covered are named members."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow.db.models import Case, CaseEvent, Member
+from caseflow.db.models import Case, Member
+from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
+from caseflow.payments.entitlements import versions_of
+from caseflow.payments.models import STOP
 from caseflow.policy.classification import ClassRow, c_class_due_report, single_covered_report
 
 
 def approved_class_rows(session: Session, actor: Actor) -> list[ClassRow]:
-    """Class, household size and covered persons of every approved 低保 case the actor may see."""
+    """Class, household size and covered persons of every 低保 case in payment the actor sees."""
     size = (
         select(func.count(Member.id)).where(Member.household_id == Case.household_id)
     ).scalar_subquery()
-    rows = session.execute(
-        select(Case.case_no, CaseEvent.payload, size)
-        .join(CaseEvent, (CaseEvent.case_id == Case.id) & (CaseEvent.trigger == "approve"))
-        .where(
+    cases = session.execute(
+        select(Case.id, Case.case_no, size).where(
             Case.case_type == "dibao",
             Case.state == "approved",
-            Case.org_path.startswith(actor.org_path, autoescape=True),
+            in_jurisdiction(Case.org_path, actor),
         )
     ).all()
-    return [
-        ClassRow(no, str(payload.get("aid_class", "")), int(n), int(payload["covered_persons"]))
-        for no, payload, n in rows
-    ]
+    history = versions_of(session, [cid for cid, _no, _n in cases])
+    rows = []
+    for cid, no, n in cases:
+        newest = history[cid][-1] if history.get(cid) else None
+        if newest is None or newest.kind == STOP:
+            continue
+        covered = len(newest.covered_member_ids) or int(newest.basis.get("covered_persons") or n)
+        rows.append(ClassRow(no, newest.aid_class or "", int(n), covered))
+    return rows
 
 
 def single_covered(session: Session, actor: Actor) -> list[ClassRow]:

@@ -8,12 +8,12 @@ same transaction, through the engine's own case creation.
 
 from __future__ import annotations
 
-from typing import Any
-
 from caseflow.casework.assessments import latest_assessment
 from caseflow.db.models import Household
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
 from caseflow.kernel.timeutil import to_local
+from caseflow.payments import entitlements
+from caseflow.payments.grants import programme_cases_in_payment
 from caseflow.policy.classification import check_covered_persons
 from caseflow.reviews.models import PROGRAMME_LABELS
 from caseflow.reviews.schedule import (
@@ -37,8 +37,13 @@ def _household(ctx: EffectContext | GuardContext) -> Household:
     return household
 
 
-def _int_or_none(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
+def _entitled(ctx: EffectContext, case_id: int) -> tuple[int | None, int | None]:
+    """Covered persons and monthly amount of the case's newest entitlement (written by the
+    grant or adjustment effect that runs before this one)."""
+    version = entitlements.latest(ctx.session, case_id)
+    if version is None:
+        return None, None
+    return len(version.covered_member_ids) or None, version.amount_fen
 
 
 @plugin.effect("plan_review")
@@ -49,11 +54,7 @@ def plan_review(ctx: EffectContext) -> None:
     if programme == "dibao" and not aid_class:
         row = latest_assessment(ctx.session, ctx.case, "means_test")
         aid_class = row.aid_class if row is not None else None
-    terms = Terms(
-        review_class_of(programme, aid_class),
-        _int_or_none(ctx.payload.get("covered_persons")),
-        _int_or_none(ctx.payload.get("amount_fen")),
-    )
+    terms = Terms(review_class_of(programme, aid_class), *_entitled(ctx, ctx.case.id))
     plan_after_approval(
         ctx.session,
         _household(ctx),
@@ -94,12 +95,10 @@ def review_adjusted(ctx: EffectContext) -> None:
     if programme == "dibao" and aid_class is None:
         row = schedule_of(ctx.session, ctx.case.household_id or 0, programme)
         aid_class = row.review_class if row is not None else None
-    terms = Terms(
-        review_class_of(programme, str(aid_class) if aid_class else None),
-        _int_or_none(proposed.get("covered_persons")),
-        _int_or_none(proposed.get("amount_fen")),
-    )
-    _complete(ctx, terms)
+    in_payment = programme_cases_in_payment(ctx.session, ctx.case.household_id or 0)
+    covered, amount = _entitled(ctx, in_payment[0].id) if in_payment else (None, None)
+    review_class = review_class_of(programme, str(aid_class) if aid_class else None)
+    _complete(ctx, Terms(review_class, covered, amount))
 
 
 @plugin.effect("review_starts_removal")
@@ -152,9 +151,11 @@ def review_adjustment_rule(ctx: GuardContext) -> str | None:
     assert ctx.payload is not None
     if review_programme(ctx.session, ctx.case) == "tekun":
         return None
-    aid_class, covered = ctx.payload.get("aid_class"), ctx.payload.get("covered_persons")
-    if not aid_class or covered in (None, ""):
-        return "低保复核调整须填写调整后类别和保障人数"
-    size = len(_household(ctx).members)
-    result = check_covered_persons(str(aid_class), size, int(covered))
+    aid_class, covered = ctx.payload.get("aid_class"), ctx.payload.get("covered_members") or []
+    if not aid_class or not covered:
+        return "低保复核调整须填写调整后类别和保障对象"
+    members = {m.id for m in _household(ctx).members}
+    if not set(covered) <= members:
+        return "保障对象须为本户成员"
+    result = check_covered_persons(str(aid_class), len(members), len(covered))
     return None if result.passed else f"{result.label_zh}：{result.detail_zh}"

@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.db.models import Case, CaseEvent, Household
+from caseflow.db.models import Case, Household
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.timeutil import to_local
+from caseflow.payments.models import Entitlement
 from caseflow.reviews.models import PROGRAMMES, ReviewSchedule
 from caseflow.reviews.schedule import (
     Terms,
-    last_payload,
     plan_after_approval,
     record_review,
     review_class_of,
@@ -45,26 +45,27 @@ class SyncReport:
         )
 
 
+def _terms_of(programme: str, version: Entitlement) -> Terms:
+    """Class, covered persons and amount as an entitlement version states them."""
+    covered = len(version.covered_member_ids) or version.basis.get("covered_persons")
+    return Terms(
+        review_class_of(programme, version.aid_class),
+        int(covered) if covered is not None else None,
+        version.amount_fen,
+    )
+
+
 def _approval_terms(session: Session, case: Case) -> tuple[Terms, datetime] | None:
-    event = session.execute(
-        select(CaseEvent.payload, CaseEvent.at)
-        .where(CaseEvent.case_id == case.id, CaseEvent.trigger == "approve")
-        .order_by(CaseEvent.seq.desc())
-        .limit(1)
+    """The terms of the case's first entitlement (its approval) and when it was decided."""
+    first = session.scalars(
+        select(Entitlement).where(Entitlement.case_id == case.id).order_by(Entitlement.seq)
     ).first()
-    if event is None:
+    if first is None:
         return None
-    payload, at = dict(event[0] or {}), event[1]
     try:
-        review_class = review_class_of(case.case_type, payload.get("aid_class"))
+        return _terms_of(case.case_type, first), first.at
     except ValueError:
         return None
-    covered, amount = payload.get("covered_persons"), payload.get("amount_fen")
-    return Terms(
-        review_class,
-        int(covered) if covered is not None else None,
-        int(amount) if amount is not None else None,
-    ), at
 
 
 def sync_schedules(session: Session, now: datetime, reg: Registry | None = None) -> SyncReport:
@@ -129,16 +130,14 @@ def _replay_reviews(
         assert review.closed_at is not None
         terms = None
         if review.state == "adjusted":
-            proposed = last_payload(session, review.id, "propose_adjustment") or {}
-            aid_class = proposed.get("aid_class") or (
-                row.review_class if row.programme == "dibao" else None
-            )
-            covered, amount = proposed.get("covered_persons"), proposed.get("amount_fen")
-            terms = Terms(
-                review_class_of(row.programme, str(aid_class) if aid_class else None),
-                int(str(covered)) if covered not in (None, "") else None,
-                int(str(amount)) if amount not in (None, "") else None,
-            )
+            version = session.scalars(
+                select(Entitlement).where(
+                    Entitlement.case_id == row.approved_case_id,
+                    Entitlement.source_case_id == review.id,
+                )
+            ).first()
+            if version is not None:
+                terms = _terms_of(row.programme, version)
         day = to_local(review.closed_at).date()
         record_review(row, review.id, reg.rulesets[review.ruleset_key], day, now, terms)
 

@@ -333,7 +333,7 @@ def _age(born: date, today: date) -> int:
 def _people(rng: random.Random, profile: str, today: date) -> list[_Person]:
     """The household's composition for its profile (1–6 persons)."""
     if profile == "minor":
-        head = _Person("户主", rng.choice("MF"), _birth(rng, today, rng.randint(11, 16)))
+        head = _Person("户主", rng.choice("MF"), _birth(rng, today, rng.randint(11, 15)))
         extra = [_Person("兄弟姐妹", rng.choice("MF"), _birth(rng, today, rng.randint(7, 10)))]
         return [head, *extra[: rng.randint(0, 1)]]
     if profile == "elderly":
@@ -968,6 +968,8 @@ class _CaseSeeder:
             return self.rng.sample(pool, min(len(pool), self.rng.randint(1, 3)))
         if f.type == "bool":
             return True
+        if f.type == "members":
+            return self.covered_members(ctx)
         if f.name == "effective_month":
             return (day.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
         if f.name == "new_grounds":  # only a repeated cause needs new grounds
@@ -1014,6 +1016,13 @@ class _CaseSeeder:
         cls = row.aid_class if row is not None and row.aid_class else self.rng.choice("ABC")
         ctx.aid_class = cls
         ctx.covered = size if cls == "A" or size == 1 else self.rng.randint(2, size)
+
+    def covered_members(self, ctx: _CaseContext) -> list[int]:
+        """The covered persons as members: the head first, then the others in age order."""
+        members = self.session.scalars(
+            select(Member).where(Member.household_id == ctx.home.id).order_by(Member.id)
+        ).all()
+        return [m.id for m in members][: ctx.covered]
 
     def latest_assessment(self, case_id: int) -> Assessment | None:
         """The newest assessment recorded on the case."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PAYLOAD_TYPES = frozenset({"text", "date", "int", "fen", "bool", "choice", "list"})
+# `members`: ids of members of the case's household (which ones is a guard's question).
+PAYLOAD_TYPES = frozenset({"text", "date", "int", "fen", "bool", "choice", "list", "members"})
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,12 @@ def test_decision_journey(page: Any, server: Server) -> None:
     sign_out(page)
     sign_in(page, server, "approver")
     page.goto(case_url)
-    act(page, "approve", {"amount_fen": "650.00", "covered_persons": "2", "aid_class": "A"})
+    preview = page.text_content("details:has(form[data-trigger='approve']) .decision-preview") or ""
+    assert "按规则核定" in preview and "不能手填" in preview  # the approver confirms, not types
+    computed = preview.split("按规则核定（全户、建议类别）：")[1].split(" 元/月")[0]
+    act(page, "approve", {"aid_class": "A"})
     assert "在保（已确认）" in page.inner_text(".state-badge")
     shot(page, "13-approved")
     page.goto(f"{server.url}/print/cases/{case.id}/decision")
-    assert "650.00 元" in page.content()
+    assert f"{computed} 元" in page.content()
     shot(page, "14-decision-notice")

@@ -43,11 +43,9 @@ def test_district_approver_works_a_batch_from_the_queue(page: Any, server: Serve
     page.click("#queue-filters button:has-text('筛选')")
     page.select_option("#batch select[name=op]", "dibao:approve")
     page.click("#batch button:has-text('选择')")
-    page.wait_for_selector("#batch-form [name=p_amount_fen]")
+    page.wait_for_selector("#batch-form [name=p_aid_class]")
     for c in cases:
         page.check(f"tr[data-case-id='{c.id}'] input[name=case_id]")
-    page.fill("#batch-form [name=p_amount_fen]", "500.00")
-    page.fill("#batch-form [name=p_covered_persons]", "2")
     page.select_option("#batch-form [name=p_aid_class]", "A")
     # No screenshot here: taking one just before the click left headless Chromium ignoring it.
     page.click("#batch-form button[type=submit]")

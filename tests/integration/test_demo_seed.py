@@ -21,8 +21,12 @@ from caseflow.db.models import (
     UserRole,
 )
 from caseflow.engine.audit import verify_chains
+from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.idnumber import parse_id_number
 from caseflow.kernel.roles import Role
+from caseflow.payments import entitlements
+from caseflow.payments.models import PaymentRoll
+from caseflow.payments.reconcile import reconcile
 from caseflow.seed.demo import DEMO_PASSWORD, overdue_cases, seed_demo
 from caseflow.workflow.registry import registry
 
@@ -117,6 +121,34 @@ def check_special_routes(session: Session) -> None:
     assert overdue_cases(session, NOW) > 0
 
 
+def check_money_is_one_chain(session: Session) -> None:
+    """Every approved 低保/特困 case is paid what the rules computed for its named members (no
+    deviation in the demo), and the demo's roll reconciles with the history to zero."""
+    approved = session.scalars(
+        select(Case).where(Case.case_type.in_(("dibao", "tekun")), Case.state == "approved")
+    ).all()
+    assert approved
+    history = entitlements.versions_of(session, [c.id for c in approved])
+    for case in approved:
+        versions = history[case.id]
+        first = versions[0]
+        assert first.kind == "grant" and first.amount_fen == first.computed_fen > 0, case.case_no
+        assert first.covered_member_ids and first.deviation_reason == ""
+        assert case.household is not None
+        assert set(first.covered_member_ids) <= {m.id for m in case.household.members}
+    partial = [
+        c
+        for c in approved
+        if len(history[c.id][0].covered_member_ids) < len(c.household.members)  # type: ignore[union-attr]
+    ]
+    assert partial  # 户保 and 人保 both appear: some households are covered in part
+    month = session.scalar(select(PaymentRoll.month).order_by(PaymentRoll.id).limit(1))
+    assert month is not None
+    result = reconcile(session, SYSTEM_ACTOR, month)
+    assert result.townships and result.cases_checked
+    assert result.differences == [], [d.line_zh() for d in result.differences]
+
+
 def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
     assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
@@ -125,6 +157,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_staff(session)
     check_households(session)
     check_special_routes(session)
+    check_money_is_one_chain(session)
 
     # A second run changes nothing and says so.
     cases = session.scalar(select(func.count()).select_from(Case))

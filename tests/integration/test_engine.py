@@ -150,7 +150,7 @@ def test_role_matrix(world: World, key: str, which: str) -> None:
                 trigger,
                 _role_actor(world, role),
                 walker.tick(),
-                sample_payload(t),
+                sample_payload(t, case),
             )
     assert snapshot(world.session, case.id) == before
     for role in sorted(t.roles):
@@ -162,7 +162,7 @@ def test_role_matrix(world: World, key: str, which: str) -> None:
             trigger,
             _role_actor(world, role),
             walker.tick(),
-            sample_payload(t),
+            sample_payload(t, case),
         )
         assert result.to_state == (t.dest or source)
 
@@ -209,8 +209,8 @@ def test_investigator_may_not_also_approve(world: World) -> None:
             "approve",
             world.actor("both"),
             walker.tick(),
-            sample_payload(wf.transition_for("district_review", "approve")),
-        )  # type: ignore[arg-type]
+            sample_payload(wf.transition_for("district_review", "approve"), case),  # type: ignore[arg-type]
+        )
     assert snapshot(world.session, case.id) == before
 
 
@@ -245,7 +245,7 @@ def test_staff_relative_may_not_act_and_district_visit_is_required(world: World)
     fire(world.session, case.id, "start_publicity", sub, walker.tick(), {"place": "公示栏"})
     walker.now += PUBLICITY_RUNS_OUT  # publicity runs its full seven days; the timer ends it
     fire(world.session, case.id, "publicity_ended", SYSTEM_ACTOR, walker.tick())
-    approve = sample_payload(wf.transition_for("district_review", "approve"))  # type: ignore[arg-type]
+    approve = sample_payload(wf.transition_for("district_review", "approve"), case)  # type: ignore[arg-type]
     with pytest.raises(GuardFailed, match="区级入户核查"):
         fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), approve)
     fire(

@@ -35,22 +35,25 @@ from caseflow.kernel.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
-from caseflow.payments.adjustments import add_adjustment, approve_rise
+from caseflow.payments.adjustments import add_adjustment
 from caseflow.payments.entitlement import lines_for
 from caseflow.payments.export import export_roll
 from caseflow.payments.hooks import RollSigned
 from caseflow.payments.models import (
     ADJUSTMENT,
     ADVANCE,
+    CORRECTION,
     GRADUAL,
     MONTHLY,
     ONE_OFF,
+    Entitlement,
     PaymentRoll,
     RiskFinding,
     RollRow,
 )
 from caseflow.payments.queries import roll_totals
-from caseflow.payments.rise import rise_list
+from caseflow.payments.reconcile import reconcile
+from caseflow.payments.rise import approve_rise_list, rise_list
 from caseflow.payments.roll import prepare_roll
 from caseflow.workflow.registry import registry
 
@@ -289,12 +292,10 @@ def test_roll_total_is_the_sum_of_rows_and_of_the_amounts_on_the_cases(world: Wo
         == sum(r.amount_fen for r in live)
         == roll_totals(world.session, roll.id).total_fen
     )
-    approved_amounts = world.session.execute(
-        select(CaseEvent.payload).where(
-            CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.trigger == "approve"
-        )
-    ).scalars()
-    assert roll.total_fen == sum(int(p["amount_fen"]) for p in approved_amounts) == 63000
+    entitled = world.session.scalars(
+        select(Entitlement.amount_fen).where(Entitlement.case_id.in_([c.id for c in cases]))
+    ).all()
+    assert roll.total_fen == sum(entitled) == 63000
     case = world.session.get(Case, roll.case_id)
     assert case is not None and case.household_id is None and case.state == "prepared"
     assert case.case_no.startswith("FF-640502100-")
@@ -512,18 +513,19 @@ def test_standard_rise_flows_into_the_next_roll_with_back_pay(world: World) -> N
     april = prepare(world, "2026-04")
     sign(world, april, at(2026, 4, 3))
     rise = rise_list(s, "640502", date(2026, 1, 1))
-    change = next(c for c in rise.changes if c.case_ref == case.case_no)
+    change = next(i for i in rise.items if i.case_no == case.case_no)
     with pytest.raises(PermissionDenied):
-        approve_rise(s, world.actor("finance"), "640502", date(2026, 1, 1), at(2026, 4, 20))
-    assert (
-        approve_rise(s, world.actor("approver"), "640502", date(2026, 1, 1), at(2026, 4, 20)) >= 1
-    )
+        approve_rise_list(s, world.actor("finance"), "640502", date(2026, 1, 1), at(2026, 4, 20))
+    n = approve_rise_list(s, world.actor("approver"), "640502", date(2026, 1, 1), at(2026, 4, 20))
+    assert n >= 1
     with pytest.raises(PayloadInvalid):
-        approve_rise(s, world.actor("approver"), "640502", date(2026, 1, 1), at(2026, 4, 21))
+        approve_rise_list(s, world.actor("approver"), "640502", date(2026, 1, 1), at(2026, 4, 21))
     may = prepare(world, "2026-05")
     got = {(r.kind, r.for_month): r.amount_fen for r in rows(world, may) if r.case_id == case.id}
     assert got[(MONTHLY, "2026-05")] == change.new_fen
-    assert got[(ADJUSTMENT, "2026-04")] == change.new_fen - 10000
+    # The month paid at the old amount comes back as a correction from the history.
+    assert got[(CORRECTION, "2026-04")] == change.new_fen - 10000
+    assert reconcile(s, world.actor("finance"), "2026-05").differences == []
 
 
 # ------------------------------------------------------------------ risk checks
@@ -543,7 +545,9 @@ def test_every_risk_check_is_triggered_by_its_constructed_case(world: World) -> 
     shared_b = approve(world, at(2026, 3, 10), account="6222000000009999")
     twice = approve(world, at(2026, 3, 10))
     other = approve(world, at(2026, 3, 10))
-    both = approve(world, at(2026, 3, 10))
+    # An elderly head: eligible for 特困 as well, the two programmes that exclude each other.
+    elderly = world.household(head_born=date(1950, 5, 1))
+    both = approve(world, at(2026, 3, 10), hh_id=elderly.id)
     assert both.household_id is not None
     approve(world, at(2026, 3, 11), key="tekun", hh_id=both.household_id)
     dead = approve(world, at(2026, 3, 10))

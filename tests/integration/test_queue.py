@@ -27,7 +27,7 @@ from caseflow.read.queue import (
 from caseflow.workflow.registry import registry
 
 NOW = T0 + timedelta(days=20)
-APPROVE = {"amount_fen": 50000, "covered_persons": 2, "aid_class": "A"}
+APPROVE = {"aid_class": "A"}  # each case: its whole household, its own computed amount
 
 
 def _set(session: Session, case_id: int, **values: Any) -> None:
@@ -52,7 +52,8 @@ def _ids(page: Any) -> list[int]:
 def test_actionable_pairs_come_from_the_definitions() -> None:
     approver = actionable_pairs(["district_approver"])
     assert ("dibao", "district_review") in approver
-    assert all(state == "district_review" for _, state in approver)
+    # District review, a deviation waiting for the second approver, and a 提标 list to approve.
+    assert {state for _, state in approver} == {"district_review", "deviation_review", "listed"}
     reviewer = actionable_pairs(["township_reviewer"])
     assert ("dibao", "township_review") in reviewer
     assert ("dibao", "district_review") not in reviewer

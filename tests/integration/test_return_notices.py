@@ -14,6 +14,7 @@ from caseflow.accounts.users import new_user
 from caseflow.casework.claims import CLAIM_TRIGGER, RELEASE_TRIGGER, claim, release
 from caseflow.clock import deadlines
 from caseflow.db.models import Case, CaseEvent, Notification, User
+from caseflow.engine import fire as engine_fire
 from caseflow.engine.fire import fire
 from caseflow.inbox import send as notify
 from caseflow.inbox.read import inbox_page, unread_count
@@ -153,7 +154,9 @@ def test_a_failed_return_leaves_no_notification(world: World, monkeypatch: Any) 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    # Fails after the effect has written its inbox row: everything rolls back.
+    # Fails after the effect has written its inbox row (the clock refresh that follows a
+    # clock-moving effect): everything rolls back.
+    monkeypatch.setattr(engine_fire, "CLOCK_EFFECTS", {"notify_returned"})
     monkeypatch.setattr(deadlines, "refresh_case_clock", broken)
     with pytest.raises(RuntimeError):
         fire(

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from support import SH, T0, World
-from walker import Walker, shortest_path
+from walker import Walker, assessed_care_label, shortest_path
 
 import caseflow.engine.fire
 from caseflow import WORKFLOWS_DIR
@@ -22,8 +22,9 @@ from caseflow.db.engine import make_session_factory
 from caseflow.db.models import Case, CaseEvent, Deadline, Household, MemberIncome
 from caseflow.engine.fire import fire, open_case
 from caseflow.kernel.actors import SYSTEM_ACTOR
-from caseflow.kernel.errors import ConcurrencyConflict, DefinitionError, GuardFailed
+from caseflow.kernel.errors import ConcurrencyConflict, DefinitionError, GuardFailed, PayloadInvalid
 from caseflow.kernel.timeutil import to_local
+from caseflow.payments import entitlements
 from caseflow.reviews.models import ReviewSchedule
 from caseflow.reviews.opening import open_due_reviews
 from caseflow.reviews.schedule import Terms, add_months, plan_after_approval, schedule_of
@@ -46,17 +47,21 @@ def _approved(
         walker.step(case, t)
     if key == "dibao":
         covered = size if aid_class == "A" else min(size, 2)
-        payload: dict[str, Any] = {
-            "amount_fen": 30000,
-            "covered_persons": covered,
-            "aid_class": aid_class,
-        }
+        ids = [m.id for m in hh.members][:covered]
+        payload: dict[str, Any] = {"covered_members": ids, "aid_class": aid_class}
     else:
-        payload = {"amount_fen": 70000, "care_level": "全自理"}
+        payload = {"care_level": assessed_care_label(case)}
     fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
     world.session.refresh(case)
     assert case.state == "approved"
     return case
+
+
+def _entitled(world: World, case: Case) -> int:
+    """The monthly amount of the case's newest entitlement version."""
+    version = entitlements.latest(world.session, case.id)
+    assert version is not None
+    return version.amount_fen
 
 
 def _schedule(world: World, household_id: int, programme: str = "dibao") -> ReviewSchedule:
@@ -135,7 +140,8 @@ def test_approval_plans_the_first_review_by_class(
     assert row.review_class == aid_class and row.interval_months == months
     assert row.approved_on == approved_on and row.last_reviewed_on is None
     assert row.next_review_on == add_months(approved_on, months)
-    assert row.amount_fen == 30000 and row.active and row.approved_case_id == case.id
+    assert row.amount_fen == _entitled(world, case) > 0
+    assert row.active and row.approved_case_id == case.id
     assert row.org_path == case.org_path
 
 
@@ -318,7 +324,7 @@ def test_unchanged_moves_the_next_date_by_the_class_interval(world: World) -> No
     reviewed_on = to_local(walker.now).date()
     assert row.last_reviewed_on == reviewed_on and row.last_review_case_id == review.id
     assert row.next_review_on == add_months(reviewed_on, 6) and row.next_review_on > due
-    assert row.review_class == "B" and row.amount_fen == 30000
+    assert row.review_class == "B" and row.amount_fen == _entitled(world, case)
     # Nothing is due now: the sweep opens no second review.
     factory = make_session_factory(world.session.get_bind())  # type: ignore[arg-type]
     assert open_due_reviews(factory, walker.tick()).opened == []
@@ -331,22 +337,29 @@ def test_adjustment_changes_class_and_amount_through_the_rules(world: World) -> 
     review, _ = _due_review(world, walker, case)
     _review_to_township_review(world, walker, review)
     reviewer = world.actor("reviewer")
-    bad_persons = {"aid_class": "A", "covered_persons": 2, "amount_fen": 40000, "reason": "好转"}
+    assert case.household is not None
+    ids = [m.id for m in case.household.members]
+    before = _entitled(world, case)
+    bad_persons = {"aid_class": "A", "covered_members": ids[:2], "reason": "好转"}
     with pytest.raises(GuardFailed, match="保障"):  # class A covers the whole household of 3
         fire(world.session, review.id, "propose_adjustment", reviewer, walker.tick(), bad_persons)
-    over_cap = {"aid_class": "A", "covered_persons": 3, "amount_fen": 10_000_000, "reason": "x"}
-    with pytest.raises(GuardFailed, match="超过核定上限"):
-        fire(world.session, review.id, "propose_adjustment", reviewer, walker.tick(), over_cap)
-    no_class = {"covered_persons": 3, "amount_fen": 40000, "reason": "x"}
+    typed = {"aid_class": "A", "covered_members": ids, "amount_fen": 10_000_000, "reason": "x"}
+    with pytest.raises(PayloadInvalid):  # amounts are computed, never typed
+        fire(world.session, review.id, "propose_adjustment", reviewer, walker.tick(), typed)
+    no_class = {"covered_members": ids, "reason": "x"}
     with pytest.raises(GuardFailed, match="类别"):
         fire(world.session, review.id, "propose_adjustment", reviewer, walker.tick(), no_class)
-    good = {"aid_class": "A", "covered_persons": 3, "amount_fen": 45000, "reason": "家庭成员患病"}
+    good = {"aid_class": "A", "covered_members": ids, "reason": "家庭成员患病"}
     fire(world.session, review.id, "propose_adjustment", reviewer, walker.tick(), good)
     assert _schedule(world, case.household_id).review_class == "C"  # not before the district
     fire(world.session, review.id, "approve_adjustment", world.actor("approver"), walker.tick())
     row = _schedule(world, case.household_id)
     reviewed_on = to_local(walker.now).date()
-    assert (row.review_class, row.covered_persons, row.amount_fen) == ("A", 3, 45000)
+    after = entitlements.latest(world.session, case.id)
+    assert after is not None and after.kind == "adjust" and after.source_case_id == review.id
+    assert after.covered_member_ids == sorted(ids) and after.aid_class == "A"
+    assert after.amount_fen == after.computed_fen > before  # three covered instead of two
+    assert (row.review_class, row.covered_persons, row.amount_fen) == ("A", 3, after.amount_fen)
     assert row.interval_months == 12 and row.next_review_on == add_months(reviewed_on, 12)
     world.session.refresh(review)
     assert review.state == "adjusted"
@@ -413,7 +426,7 @@ def test_tekun_review_adjusts_the_amount_only(world: World) -> None:
     assert review is not None
     walker.now = at
     _review_to_township_review(world, walker, review)
-    payload = {"amount_fen": 60000, "reason": "护理等级变化"}
+    payload = {"reason": "护理等级变化"}
     fire(
         world.session,
         review.id,
@@ -424,7 +437,11 @@ def test_tekun_review_adjusts_the_amount_only(world: World) -> None:
     )
     fire(world.session, review.id, "approve_adjustment", world.actor("approver"), walker.tick())
     row = _schedule(world, case.household_id, "tekun")
-    assert (row.review_class, row.amount_fen, row.interval_months) == ("tekun", 60000, 12)
+    assert (row.review_class, row.amount_fen, row.interval_months) == (
+        "tekun",
+        _entitled(world, case),
+        12,
+    )
 
 
 # ---------------------------------------------------------------------------- rebuilding
@@ -436,7 +453,9 @@ def test_sync_rebuilds_the_schedules_from_the_cases(engine: Engine, world: World
     adjusted = _approved(world, walker, aid_class="C", size=3)
     review, _ = _due_review(world, walker, adjusted)
     _review_to_township_review(world, walker, review)
-    good = {"aid_class": "A", "covered_persons": 3, "amount_fen": 45000, "reason": "调整"}
+    assert adjusted.household is not None
+    everyone = [m.id for m in adjusted.household.members]
+    good = {"aid_class": "A", "covered_members": everyone, "reason": "调整"}
     fire(
         world.session, review.id, "propose_adjustment", world.actor("reviewer"), walker.tick(), good
     )

@@ -12,7 +12,8 @@ from walker import Walker, sample_payload, shortest_path
 from caseflow import SEED_DIR
 from caseflow.db.models import AdminEvent, Assessment, Case, MemberIncome
 from caseflow.engine.fire import fire, open_case
-from caseflow.kernel.errors import GuardFailed, PayloadInvalid
+from caseflow.kernel.errors import GuardFailed, PayloadInvalid, PermissionDenied
+from caseflow.payments import entitlements
 from caseflow.payments.rise import rise_list
 from caseflow.policy.store import enter_policy, policy_table
 from caseflow.workflow.registry import registry
@@ -23,6 +24,11 @@ def _assessment(world: World, case: Case) -> Assessment:
     return world.session.scalars(
         select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.id.desc())
     ).first()  # type: ignore[return-value]
+
+
+def _members(case: Case) -> list[int]:
+    assert case.household is not None
+    return [m.id for m in case.household.members]
 
 
 def _to(world: World, key: str, state: str, *, size: int = 2) -> tuple[Walker, Case]:
@@ -65,7 +71,7 @@ def test_covered_persons_rule_on_approval(
     world: World, size: int, aid_class: str, covered: int, ok: bool
 ) -> None:
     walker, case = _to(world, "dibao", "district_review", size=size)
-    payload = {"amount_fen": 10000, "covered_persons": covered, "aid_class": aid_class}
+    payload = {"covered_members": _members(case)[:covered], "aid_class": aid_class}
     if ok:
         fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
     else:
@@ -74,14 +80,59 @@ def test_covered_persons_rule_on_approval(
         assert "类" in err.value.message_zh and "保障" in err.value.message_zh
 
 
-def test_approved_amount_may_not_exceed_the_assessed_cap(world: World) -> None:
+def test_the_approved_amount_is_the_computed_one_and_cannot_be_typed(world: World) -> None:
     walker, case = _to(world, "dibao", "district_review")
-    cap = int(_assessment(world, case).result["cap_fen"])
-    payload = {"amount_fen": cap + 1, "covered_persons": 2, "aid_class": "A"}
-    with pytest.raises(GuardFailed, match="超过核定上限"):
-        fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
-    payload["amount_fen"] = cap
+    everyone = _members(case)
+    typed = {"covered_members": everyone, "aid_class": "A", "amount_fen": 234000}
+    with pytest.raises(PayloadInvalid) as bad:
+        fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), typed)
+    assert bad.value.fields == {"amount_fen": "本操作没有此项"}
+    payload = {"covered_members": everyone, "aid_class": "A"}
     fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+    version = entitlements.latest(world.session, case.id)
+    assert version is not None and version.kind == "grant" and version.deviation_reason == ""
+    # The whole household under A: exactly what the means test computed for it.
+    assert version.amount_fen == version.computed_fen == _assessment(world, case).amount_fen
+    assert version.covered_member_ids == sorted(everyone)
+
+
+def test_an_ineligible_household_is_not_approved(world: World) -> None:
+    walker, case = _to(world, "dibao", "investigating")
+    assert case.household is not None
+    rich = MemberIncome(member_id=case.household.members[0].id, source="wages", monthly_fen=900000)
+    world.session.add(rich)
+    world.session.commit()
+    wf = registry().workflow("dibao")
+    for t in shortest_path(wf, "district_review")[len(shortest_path(wf, "investigating")) :]:
+        walker.step(case, t)
+    payload = {"covered_members": _members(case), "aid_class": "A"}
+    with pytest.raises(GuardFailed, match="不符合条件，不能批准"):
+        fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+
+
+def test_a_deviation_needs_a_reason_and_a_second_approver(world: World) -> None:
+    walker, case = _to(world, "dibao", "district_review")
+    terms = {"covered_members": _members(case), "aid_class": "A"}
+    approver, second = world.actor("approver"), world.actor("approver2")
+    with pytest.raises(PayloadInvalid) as bad:
+        fire(world.session, case.id, "propose_deviation", approver, walker.tick(),
+             {**terms, "amount_fen": 50000})  # fmt: skip
+    assert "reason" in bad.value.fields
+    computed = _assessment(world, case).amount_fen
+    same = {**terms, "amount_fen": computed, "reason": "与核定相同"}
+    with pytest.raises(GuardFailed, match="无需偏离"):
+        fire(world.session, case.id, "propose_deviation", approver, walker.tick(), same)
+    other = {**terms, "amount_fen": 50000, "reason": "家庭有重病患者，医疗支出大"}
+    fire(world.session, case.id, "propose_deviation", approver, walker.tick(), other)
+    with pytest.raises(PermissionDenied, match="职责分离"):
+        fire(world.session, case.id, "confirm_deviation", approver, walker.tick())
+    fire(world.session, case.id, "confirm_deviation", second, walker.tick())
+    version = entitlements.latest(world.session, case.id)
+    assert version is not None
+    assert (version.amount_fen, version.computed_fen) == (50000, computed)
+    assert version.deviation_reason == "家庭有重病患者，医疗支出大"
+    assert version.basis["proposed_by"] == world.users["approver"].id
+    assert version.basis["confirmed_by"] == world.users["approver2"].id
 
 
 def test_tekun_care_level_and_amount(world: World) -> None:
@@ -200,10 +251,10 @@ def test_new_standard_is_audited_and_produces_the_rise_list(world: World) -> Non
         policy_table(world.session, "640502").in_force(date(2027, 1, 1)).dibao_standard_fen == 60000
     )
     result = rise_list(world.session, "640502", date(2027, 1, 1))
-    assert len(result.changes) == 1
-    change = result.changes[0]
+    assert len(result.items) == 1
+    change = result.items[0]
     assert change.difference_fen == (60000 - 56000) * 2
-    assert change.effective_from == date(2027, 1, 1)
+    assert change.month == "2027-01"
     # The case decided under the 2026 standard keeps its figures.
     after = _assessment(world, case)
     assert (after.amount_fen, after.policy_effective_from, dict(after.result)) == kept
@@ -221,7 +272,7 @@ def test_reports_list_single_covered_and_class_c_cases(world: World) -> None:
             "approve",
             world.actor("approver"),
             walker.tick(),
-            {"amount_fen": 10000, "covered_persons": covered, "aid_class": cls},
+            {"covered_members": _members(case)[:covered], "aid_class": cls},
         )
         decided.append(case.case_no)
     district = world.actor("supervisor")

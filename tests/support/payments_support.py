@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from support import World
-from walker import Walker, shortest_path
+from walker import Walker, assessed_care_label, shortest_path
 
-from caseflow.casework.assessments import latest_assessment
 from caseflow.db.models import Case, Household
 from caseflow.engine.fire import fire, open_case
+from caseflow.payments.grants import compute_decision
 from caseflow.workflow.registry import registry
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -53,21 +53,24 @@ def approve(
     t = wf.transition_for("district_review", "approve")
     assert t is not None
     walker.prepare(case, t)
-    row = latest_assessment(world.session, case)
-    assert row is not None
-    cap = int(row.result.get("cap_fen") or row.amount_fen or 0)
-    assert cap > 2000
-    fen = min(cap, 30000) if amount is None else amount
     hh = world.session.get(Household, case.household_id)
     assert hh is not None
     hh.bank_account = account or f"62220{hh.id:011d}"
     world.session.commit()
-    payload: dict[str, Any] = {"amount_fen": fen}
+    payload: dict[str, Any]
     if key == "dibao":
-        payload |= {"covered_persons": len(hh.members), "aid_class": "A"}
+        payload = {"covered_members": [m.id for m in hh.members], "aid_class": "A"}
     else:
-        payload |= {"care_level": "全自理"}
-    world.session.rollback()
-    fire(world.session, case.id, "approve", world.actor("approver"), when, payload)
+        payload = {"care_level": assessed_care_label(case)}
+    computed = compute_decision(world.session, case, payload, when.date()).amount_fen
+    if amount is None or amount == computed:
+        fire(world.session, case.id, "approve", world.actor("approver"), when, payload)
+    else:
+        # Another amount than the rules give: a deviation with a reason, signed by two approvers.
+        proposal = {**payload, "amount_fen": amount, "reason": "测试：按约定金额"}
+        earlier = when - timedelta(minutes=1)
+        approver = world.actor("approver")
+        fire(world.session, case.id, "propose_deviation", approver, earlier, proposal)
+        fire(world.session, case.id, "confirm_deviation", world.actor("approver2"), when)
     world.session.refresh(case)
     return case

@@ -7,13 +7,16 @@ import heapq
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import object_session
 from support import SH, World
 
+from caseflow.casework.assessments import latest_assessment
 from caseflow.db.models import Case
 from caseflow.engine.fire import fire, open_case
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.errors import GuardFailed, PermissionDenied
 from caseflow.kernel.roles import Role
+from caseflow.payments.grants import CARE_LEVEL_CHOICES
 from caseflow.workflow.model import PayloadField, TransitionDef, WorkflowDef
 from caseflow.workflow.registry import registry
 
@@ -35,8 +38,10 @@ NOW_2012_RULES = datetime(2020, 6, 1, 9, 0, tzinfo=SH)
 PUBLICITY_RUNS_OUT = timedelta(days=8)
 
 
-def sample_value(field: PayloadField) -> Any:
-    """A valid value for any declared payload field."""
+def sample_value(field: PayloadField, members: list[int] | None = None) -> Any:
+    """A valid value for any declared payload field (`members`: the case's household)."""
+    if field.type == "members":
+        return list(members or [])
     return {
         "text": "测试说明",
         "date": "2026-03-02",
@@ -48,9 +53,23 @@ def sample_value(field: PayloadField) -> Any:
     }[field.type]
 
 
-def sample_payload(t: TransitionDef) -> dict[str, Any]:
-    """Valid values for every declared field of a transition."""
-    return {f.name: sample_value(f) for f in t.payload}
+def sample_payload(t: TransitionDef, case: Case | None = None) -> dict[str, Any]:
+    """Valid values for every declared field of a transition (members: all of the case's
+    household, which class A — the first choice — covers)."""
+    members = [m.id for m in case.household.members] if case is not None and case.household else []
+    payload = {f.name: sample_value(f, members) for f in t.payload}
+    if case is not None and "care_level_matches_assessment" in t.guards:
+        payload["care_level"] = assessed_care_label(case)
+    return payload
+
+
+def assessed_care_label(case: Case) -> str:
+    """The care level of the case's newest self-care assessment, as the approval form names it."""
+    session = object_session(case)
+    assert session is not None
+    row = latest_assessment(session, case, "tekun")
+    level = str(row.result.get("care_level")) if row is not None else ""
+    return next((k for k, v in CARE_LEVEL_CHOICES.items() if v == level), "全自理")
 
 
 def shortest_path(wf: WorkflowDef, target: str) -> list[TransitionDef]:
@@ -96,7 +115,7 @@ class Walker:
     def step(self, case: Case, t: TransitionDef, payload: dict[str, Any] | None = None) -> None:
         """Fire `t` with the first permitted actor, collecting signatures when a guard asks."""
         self.prepare(case, t)
-        payload = sample_payload(t) if payload is None else payload
+        payload = sample_payload(t, case) if payload is None else payload
         last: Exception | None = None
         for actor in self.candidates(t):
             try:
@@ -144,7 +163,9 @@ class Walker:
                 )
 
     def open(self, wf: WorkflowDef, *, minor: bool = False) -> Case:
-        hh = self.world.household(head_born=date(2015, 1, 1) if minor else date(1970, 5, 1))
+        # 特困 needs an applicant without labour capacity: a minor, or aged 60 and over.
+        adult = date(1950, 5, 1) if wf.case_type == "tekun" else date(1970, 5, 1)
+        hh = self.world.household(head_born=date(2015, 1, 1) if minor else adult)
         opener = next(u for r in sorted(wf.open_roles) for u in USERS_BY_ROLE.get(r, []))
         return open_case(
             self.world.session,

@@ -20,15 +20,17 @@ from websupport import AuthActions, Scene, Side
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.db.models import Notification, OrgUnit, PolicyRecord
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
-from caseflow.payments.adjustments import ADJUST_ROLES, RISE_ROLES
+from caseflow.payments.adjustments import ADJUST_ROLES
 from caseflow.payments.export import FINANCE_ROLES
 from caseflow.payments.models import PaymentRoll
+from caseflow.payments.rise import RISE_ROLES
 from caseflow.payments.roll import prepare_roll
 from caseflow.read.audit_search import AUDIT_ROLES
 from caseflow.read.board import BOARD_ROLES
 from web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
 from web.desk import INTAKE_ROLES
 from web.payments import PAYMENT_ROLES, PREPARE_ROLES
+from web.reconcile import RECONCILE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
 from web.security import CASEWORK_ROLES
 from web.standard_rise import VIEW_ROLES as RISE_VIEW_ROLES
@@ -48,6 +50,7 @@ FINANCE = set(FINANCE_ROLES)
 ADJUST = set(ADJUST_ROLES)
 RISE_VIEW = set(RISE_VIEW_ROLES)
 RISE = set(RISE_ROLES)
+RECONCILE = set(RECONCILE_ROLES)
 _303 = frozenset({303})
 CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
 CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
@@ -277,6 +280,13 @@ ROUTES = [
         "GET",
         lambda w, s: "/payments/rise?effective_from=2026-01-01",
         RISE_VIEW,
+        scoped=False,
+    ),
+    Route(
+        "reconcile.show",
+        "GET",
+        lambda w, s: "/payments/reconcile?month=2026-04",
+        RECONCILE,
         scoped=False,
     ),
     # A stale fingerprint: the approver is shown the list again (409), nothing approved.

@@ -794,3 +794,25 @@ def test_errors_outside_the_views_are_json_too(world: World, client: FlaskClient
         assert response.mimetype == "application/json"
         body = response.get_json()
         assert set(body) == {"error", "message", "fields"} and body["message"]
+
+
+def test_an_amount_typed_where_the_rules_compute_it_is_refused(
+    world: World, client: FlaskClient
+) -> None:
+    case = Walker(world, T0).to_state(registry().workflow("dibao"), "district_review")
+    headers = bearer(issue(world, "approver"))
+    url = f"/api/v1/cases/{case.id}/transitions"
+    typed = {"aid_class": "A", "amount_fen": 234000}
+    response = client.post(
+        url, headers=headers, json={"trigger": "approve", "version": case.version, "payload": typed}
+    )
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["fields"] == {"payload.amount_fen": "本操作没有此项"}
+    world.session.rollback()
+    assert world.session.get_one(Case, case.id).state == "district_review"  # nothing written
+    ok = client.post(
+        url,
+        headers=headers,
+        json={"trigger": "approve", "version": case.version, "payload": {"aid_class": "A"}},
+    )
+    assert ok.status_code == 200 and ok.get_json()["to_state"] == "approved"

@@ -17,6 +17,8 @@ from websupport import PDF, PNG, AuthActions, Scene
 from caseflow.db.models import Attachment, Case, PersonalDataView
 from caseflow.engine.fire import fire
 from caseflow.kernel.actors import SYSTEM_ACTOR
+from caseflow.kernel.money import format_yuan
+from caseflow.payments import entitlements
 
 
 def version(client: FlaskClient, case_id: int) -> str:
@@ -153,7 +155,7 @@ def test_whole_dibao_decision_with_printouts(
         ("inv1", "sign_home_visit", {"visit_date": "2026-03-03", "findings": "家中困难"}),
         ("inv2", "sign_home_visit", {"visit_date": "2026-03-03", "findings": "属实"}),
         ("inv1", "record_assessment", {}),
-        ("inv1", "submit_investigation", {"summary": "符合条件", "per_capita_income_fen": "120"}),
+        ("inv1", "submit_investigation", {"summary": "符合条件"}),
         ("reviewer", "start_publicity", {"place": "示例村村务公开栏"}),
     ]
     for user, trigger, fields in steps:
@@ -178,9 +180,13 @@ def test_whole_dibao_decision_with_printouts(
     fire(world.session, case_id, "publicity_ended", SYSTEM_ACTOR, clock())
     auth.logout()
     auth.login("approver")
-    bad = act(client, case_id, "approve", amount_fen="abc", covered_persons="2", aid_class="A")
-    assert bad.status_code == 400 and "金额格式不正确" in bad.get_data(as_text=True)
-    ok = act(client, case_id, "approve", amount_fen="650.00", covered_persons="2", aid_class="A")
+    form = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "按规则核定" in form and 'name="p_amount_fen"' not in form.split("申请偏离")[0]
+    bad = act(client, case_id, "approve", aid_class="Z")
+    assert bad.status_code == 400 and "请从选项中选择" in bad.get_data(as_text=True)
+    typed = act(client, case_id, "approve", amount_fen="650.00", aid_class="A")
+    assert typed.status_code == 400 and "本操作没有此项" in typed.get_data(as_text=True)
+    ok = act(client, case_id, "approve", aid_class="A")  # the whole household, as checked
     assert ok.status_code == 303
     world.session.rollback()
     case = world.session.get(Case, case_id)
@@ -188,7 +194,10 @@ def test_whole_dibao_decision_with_printouts(
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "案件已办结" in page and "入户调查签字" in page and "inv2" in page
     notice = client.get(f"/print/cases/{case_id}/decision").get_data(as_text=True)
-    assert "650.00 元" in notice and "审核确认通知书" in notice and "起按月发放" in notice
+    granted = entitlements.latest(world.session, case_id)
+    assert granted is not None and granted.amount_fen > 0
+    assert f"{format_yuan(granted.amount_fen)} 元" in notice and "审核确认通知书" in notice
+    assert "起按月发放" in notice and "保障对象" in notice
     acceptance = client.get(f"/print/cases/{case_id}/acceptance").get_data(as_text=True)
     assert "受理通知书" in acceptance and case.case_no in acceptance
 

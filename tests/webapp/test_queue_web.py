@@ -16,7 +16,7 @@ from websupport import PASSWORD, AuthActions, make_app
 from caseflow.db.models import Case, CaseEvent
 from caseflow.workflow.registry import registry
 
-APPROVE = {"p_amount_fen": "500.00", "p_covered_persons": "2", "p_aid_class": "A"}
+APPROVE = {"p_aid_class": "A"}  # each household whole; the amounts are computed per case
 
 
 def _set(world: World, case_id: int, **values: Any) -> None:
@@ -132,7 +132,8 @@ def test_batch_sign_off_with_mixed_outcomes(
     wrong = Walker(world, T0).to_state(registry().workflow("dibao"), "township_review")
     auth.login("approver")
     page = client.get("/queue/?op=dibao:approve").get_data(as_text=True)
-    assert 'name="p_amount_fen"' in page and "批量办理：审核确认（批准）" in page
+    assert 'name="p_amount_fen"' not in page and "批量办理：审核确认（批准）" in page
+    assert "按各户全体成员计" in page  # each case its own household and computed amount
     ids = [good1.id, relative.id, wrong.id, good2.id]
     data: dict[str, Any] = {"op": "dibao:approve", "case_id": [str(i) for i in ids], **APPROVE}
     data[f"v_{good2.id}"] = str(good2.version)
@@ -160,7 +161,7 @@ def test_batch_refuses_bad_input_before_touching_cases(
     (case,) = _district_review(world, 1)
     auth.login("approver")
     cases = {"case_id": [str(case.id)]}
-    bad_amount = {"op": "dibao:approve", **cases, **APPROVE, "p_amount_fen": "abc"}
+    bad_amount = {"op": "dibao:approve", **cases, **APPROVE, "p_aid_class": "Z"}
     for data, message in (
         ({"op": "dibao:approve"}, "请先勾选"),
         ({"op": "nope", **cases}, "请选择要批量办理的操作"),

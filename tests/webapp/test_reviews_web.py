@@ -89,15 +89,14 @@ def test_adjustment_form_refuses_against_the_rules_then_removal_opens_a_case(
         review.id,
         "propose_adjustment",
         aid_class="B",
-        covered_persons=1,
-        amount_fen="300.00",
+        covered_members=str(review.household.members[0].id),  # type: ignore[union-attr]
         reason="人数变化",
     )
     text = response.get_data(as_text=True)
     assert "B" in text and "保障" in text and "已完成" not in text
     world.session.rollback()
     assert world.session.get(Case, review.id).state == "township_review"  # type: ignore[union-attr]
-    response = _act(client, review.id, "propose_adjustment", amount_fen="abc", reason="x")
+    response = _act(client, review.id, "propose_adjustment", aid_class="Z", reason="x")
     assert response.status_code == 400 and "未提交" in response.get_data(as_text=True)
 
     response = _act(client, review.id, "start_removal", reason="已外出务工，收入超标")

@@ -11,12 +11,18 @@ from sqlalchemy import func, select
 from support import World
 from websupport import AuthActions
 
-from caseflow.payments.models import PaymentAmountChange
+from caseflow.payments.models import RISE, Entitlement
 
 
 def _changes(world: World) -> int:
+    """Entitlement versions written by an approved 提标."""
     world.session.rollback()
-    return int(world.session.scalar(select(func.count()).select_from(PaymentAmountChange)) or 0)
+    return int(
+        world.session.scalar(
+            select(func.count()).select_from(Entitlement).where(Entitlement.kind == RISE)
+        )
+        or 0
+    )
 
 
 def _fingerprint(body: str) -> str:

@@ -59,6 +59,7 @@ def test_repository_definitions_all_load() -> None:
         "review",
         "referral",
         "roll",
+        "rise",
     }
     for wf in reg.workflows.values():
         assert wf.initial.name in wf.states

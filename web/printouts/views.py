@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from caseflow.kernel.timeutil import to_local
+from caseflow.payments.entitlements import granted_entitlement
 from caseflow.read.printouts import CaseNotice, case_notice, publicity_list
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
@@ -23,6 +24,7 @@ bp = Blueprint("printouts", __name__, url_prefix="/print")
 # Decisions a notice can be printed for; refusals and removals carry appeal rights.
 DECISIONS = {
     "approve": "approval",
+    "confirm_deviation": "approval",
     "township_approve": "approval",
     "district_approve": "approval",
     "refuse": "refusal",
@@ -153,7 +155,8 @@ def _decision(case_id: int) -> Printout:
     event = notice.events[-1] if notice.events else None
     kind = DECISIONS[event.trigger] if event else None
     pay_from = _payment_start(to_local(event.at).date()) if event and kind == "approval" else ""
-    ctx.update(event=event, kind=kind, pay_from=pay_from)
+    granted = granted_entitlement(db.session(), notice.case.id) if kind == "approval" else None
+    ctx.update(event=event, kind=kind, pay_from=pay_from, entitlement=granted)
     title, case_no = DECISION_TITLES[kind], notice.case.case_no
     return Printout("print/decision.html", ctx, f"{title}-{case_no}", f"decision-{case_no}")
 
