@@ -1,6 +1,15 @@
-"""caseflow: case management with explicit state machines for rural social assistance."""
+"""caseflow: case management with explicit state machines for rural social assistance.
 
+The public face: `boot` (plug everything together), `fire` (the one path for every state change),
+`open_case`, `available_transitions`, and the typed errors. They are loaded on first use, so
+importing a low layer (`caseflow.kernel.money`, say) does not pull in the engine.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -8,3 +17,26 @@ __version__ = "0.1.0"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
 SEED_DIR = PROJECT_ROOT / "seed"
+
+_PUBLIC = {
+    "boot": "caseflow.bootstrap",
+    "fire": "caseflow.engine.fire",
+    "open_case": "caseflow.engine.fire",
+    "available_transitions": "caseflow.engine.fire",
+    "FireResult": "caseflow.engine.plugins",
+    "UnitOfWork": "caseflow.engine.uow",
+    "CaseflowError": "caseflow.kernel.errors",
+    "CaseNotFound": "caseflow.kernel.errors",
+    "ConcurrencyConflict": "caseflow.kernel.errors",
+    "GuardFailed": "caseflow.kernel.errors",
+    "PayloadInvalid": "caseflow.kernel.errors",
+    "PermissionDenied": "caseflow.kernel.errors",
+    "TransitionNotAllowed": "caseflow.kernel.errors",
+}
+__all__ = ["PROJECT_ROOT", "SEED_DIR", "WORKFLOWS_DIR", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'caseflow' has no attribute {name!r}")

@@ -125,3 +125,50 @@ def climbing_imports() -> list[Import]:
             if low is not None and high is not None and high > low:
                 found.append(imp)
     return found
+
+
+def module_cycles(include_type_only: bool = True) -> list[list[str]]:
+    """Groups of product modules that import each other in a loop (strongly connected)."""
+    graph: dict[str, set[str]] = {}
+    for path in product_files():
+        source = module_name(path)
+        graph.setdefault(source, set())
+        for imp in imports_of(path):
+            if (include_type_only or not imp.type_only) and layer_of(imp.target) is not None:
+                graph[source].add(imp.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+if __name__ == "__main__":  # python tests/unit/architecture/layers.py: the figures of the README
+    files = list(product_files())
+    packages = {package_of(module_name(p)) for p in files} - {None}
+    print(f"product modules: {len(files)} in {len(packages)} packages on {len(LAYERS)} layers")
+    print(f"imports that climb a layer: {len(climbing_imports())}")
+    print(f"import cycles between modules: {len(module_cycles())}")
