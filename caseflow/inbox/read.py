@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, Notification
 from caseflow.engine.uow import UnitOfWork
+from caseflow.kernel.paging import Page
 from caseflow.kernel.timeutil import require_aware
 
 KIND_LABELS = {
@@ -38,17 +39,10 @@ class InboxItem:
 
 
 @dataclass(frozen=True)
-class InboxPage:
-    items: list[InboxItem]
-    total: int
-    unread: int
-    page: int
-    per_page: int
+class InboxPage(Page[InboxItem]):
+    """A page of the inbox with the unread count."""
 
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+    unread: int
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -95,7 +89,7 @@ def inbox_page(
         )
         for n, case_no in rows
     ]
-    return InboxPage(items, total, unread_count(session, user_id), page, per_page)
+    return InboxPage(items, total, page, per_page, unread=unread_count(session, user_id))
 
 
 def notification_case(session: Session, user_id: int, notification_id: int) -> int | None:

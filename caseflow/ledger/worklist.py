@@ -20,6 +20,7 @@ from caseflow.db.models import Case, ComparisonResult, ComparisonRun, OrgUnit, R
 from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
+from caseflow.kernel.paging import Page
 from caseflow.ledger.classify import CATEGORIES
 
 UNPLACED = "-"  # the township filter value of rows without a known township
@@ -158,17 +159,7 @@ class Row:
     case_no: str
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[Row]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+WorklistPage = Page[Row]
 
 
 def _persons(evidence: dict[str, Any]) -> int:
@@ -191,7 +182,7 @@ def worklist(
     action: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> WorklistPage:
     """One page of the run's rows inside the jurisdiction, filtered, by township, village, head."""
     check_township(session, actor, township)
     where = [ComparisonResult.run_id == run_id, in_scope(actor), *_township_clause(township)]

@@ -32,6 +32,7 @@ from caseflow.db.models import (
 )
 from caseflow.engine.events import event_label
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ
 from caseflow.workflow.registry import registry
@@ -111,17 +112,10 @@ Row = CaseEventRow | AdminEventRow | PersonalViewRow
 
 
 @dataclass(frozen=True)
-class AuditPage:
-    kind: str
-    rows: list[Row]
-    total: int
-    page: int
-    per_page: int
+class AuditPage(Page[Row]):
+    """A page of one kind of audit record."""
 
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+    kind: str
 
 
 def sees_everything(actor: Actor) -> bool:
@@ -296,7 +290,7 @@ def search(
     )
     page = max(1, page)
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return AuditPage(kind, list(convert(result)), total, page, per_page)
+    return AuditPage(list(convert(result)), total, page, per_page, kind=kind)
 
 
 # --- CSV export ---------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from caseflow.clock.deadlines import LEVEL_DISTRICT, LEVEL_LABELS
 from caseflow.clock.workcal import WorkdayCalendar, local_date, working_days_between
 from caseflow.db.models import BoardCount, Case, Household, OrgUnit
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import Role
 from caseflow.read.board_counts import fits_board, read_horizon
 from caseflow.workflow.registry import Registry, registry
@@ -334,17 +335,7 @@ class DrillRow:
     escalation_label: str
 
 
-@dataclass(frozen=True)
-class DrillPage:
-    rows: list[DrillRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+DrillPage = Page[DrillRow]
 
 
 class UnknownFilter(ValueError):

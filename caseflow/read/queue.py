@@ -42,6 +42,7 @@ from caseflow.casework.claims import EXCLUDED_TRIGGERS
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import BoardCount, BoardHorizon, Case, Household, OrgUnit, User
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware
 from caseflow.read.board_counts import fits_day
@@ -155,17 +156,10 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
-class QueuePage:
-    rows: list[QueueRow]
-    total: int
-    page: int
-    per_page: int
-    counts: TabCounts
+class QueuePage(Page[QueueRow]):
+    """A page of the queue with the counts of its tabs."""
 
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+    counts: TabCounts
 
 
 def _unit_path(code: str) -> str | None:

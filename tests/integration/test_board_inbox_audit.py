@@ -221,10 +221,10 @@ def test_inbox_counts_lists_and_marks_only_ones_own(world: World, scene: Scene) 
     leader_before = unread_count(session, leader)
     assert leader_before >= 3  # overdue cases of 滨河镇 go to its leader
     page = inbox_page(session, sup, per_page=3)
-    assert page.total == unread_count(session, sup) and len(page.items) == 3
-    assert page.items[0].created_at >= page.items[-1].created_at
-    assert page.items[0].kind_label in {"督办", "逾期", "即将到期提醒"}
-    mine = page.items[0].id
+    assert page.total == unread_count(session, sup) and len(page.rows) == 3
+    assert page.rows[0].created_at >= page.rows[-1].created_at
+    assert page.rows[0].kind_label in {"督办", "逾期", "即将到期提醒"}
+    mine = page.rows[0].id
     theirs = session.scalars(select(Notification.id).where(Notification.user_id == leader)).first()
     assert theirs is not None
     assert mark_read(session, sup, theirs, NOW) is False  # not the supervisor's

@@ -98,7 +98,7 @@ def test_district_return_tells_the_township_reviewer(world: World, monkeypatch: 
     assert [(m.user_id, m.title) for m in sent] == [(worker, note.title)]
     assert unread_count(world.session, worker) == 1
     page = inbox_page(world.session, worker)
-    assert [(i.kind_label, i.case_no) for i in page.items] == [("退回", case.case_no)]
+    assert [(i.kind_label, i.case_no) for i in page.rows] == [("退回", case.case_no)]
 
     # Back from the township to the investigators: the one who submitted the investigation.
     investigator = _last_actor_in(world, case, "investigating")
