@@ -113,7 +113,7 @@ def test_tekun_ratio_defaults_to_1_3(tmp_path: Path) -> None:
             "低保标准不能为 0",
         ),
         ("label: 2025 年度农村低保标准（示例）", "titel: x", "configs[0].label", "缺少此项"),
-        ('ratio: "1.3"', 'ratio: "1.2"', "configs[0].tekun.ratio", "不小于 1.3"),
+        ('ratio: "1.3"', 'ratio: "1.2"', "configs[0].tekun.ratio", "不得低于低保标准的 1.3 倍"),
         ('ratio: "1.3"', 'ratio: "abc"', "configs[0].tekun.ratio", "必须是数值"),
         ("amount_method: gap", "amount_method: fixed", "configs[0].amount_method", "gap / class"),
         (
