@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.casework.assessments import latest_assessment
+from caseflow.casework.assessments import covered_members_result, latest_assessment
 from caseflow.casework.facts_adapter import applicant, household_facts, load_household
 from caseflow.db.models import Case, CaseEvent, Household, OrgUnit
 from caseflow.db.record import CaseView
@@ -29,7 +29,6 @@ from caseflow.payments import entitlements
 from caseflow.payments.models import ADJUST, GRADUAL_EXIT, GRANT, STOP, Entitlement
 from caseflow.payments.months import add_months, parse_month
 from caseflow.policy.amounts import compute_amount
-from caseflow.policy.classification import check_covered_persons
 from caseflow.policy.config import PolicyConfig, PolicyError
 from caseflow.policy.store import policy_table, region_of
 from caseflow.policy.tekun import tekun_amount_for_level
@@ -171,15 +170,15 @@ def means_test_eligible(ctx: GuardContext) -> str | None:
 
 @plugin.guard("covered_members_rule", needs_payload=True)
 def covered_members_rule(ctx: GuardContext) -> str | None:
-    """Covered persons are named members of the household; A covers all, B/C at least two."""
+    """Covered persons are named members of the household; A covers all, B/C at least two; in a
+    低保边缘 household exactly one severely disabled or seriously ill member may be covered alone
+    (单人保, 民发〔2021〕57号 第八条 — caseflow.casework.assessments.covered_members_result)."""
     assert ctx.payload is not None
     if ctx.case.case_type == "tekun":
         return None  # 特困 covers the applicant
-    members = {m.id for m in _household(ctx.session, ctx.case).members}
     covered, aid_class = dibao_terms(ctx.session, ctx.case, ctx.payload)
-    if not set(covered) <= members:
-        return "保障对象须为本户成员"
-    result = check_covered_persons(aid_class, len(members), len(covered))
+    day = to_local(ctx.now).date()
+    result = covered_members_result(ctx.session, ctx.case, aid_class, covered, day)
     return None if result.passed else f"{result.label_zh}：{result.detail_zh}"
 
 

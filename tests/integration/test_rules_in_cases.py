@@ -12,6 +12,7 @@ from walker import Walker, sample_payload, shortest_path
 from caseflow import SEED_DIR
 from caseflow.db.models import AdminEvent, Assessment, Case, MemberIncome
 from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.errors import GuardFailed, PayloadInvalid, PermissionDenied
 from caseflow.payments import entitlements
 from caseflow.payments.rise import rise_list
@@ -177,6 +178,19 @@ def test_township_ceiling_sends_larger_temporary_amounts_to_the_district(world: 
         walker.tick(),
         _temporary_payload(world, 500000),
     )
+    # 公示 before approval (社会救助暂行办法 第四十八条); the timer ends it after seven days.
+    fire(
+        world.session,
+        case.id,
+        "start_publicity",
+        world.actor("reviewer"),
+        walker.tick(),
+        {"place": "村委会公示栏"},
+    )
+    with pytest.raises(PermissionDenied):
+        fire(world.session, case.id, "publicity_ended", world.actor("reviewer"), walker.tick())
+    walker.now += timedelta(days=7)
+    fire(world.session, case.id, "publicity_ended", SYSTEM_ACTOR, walker.tick())
     with pytest.raises(GuardFailed, match="乡镇审批额度"):
         fire(
             world.session,
