@@ -165,7 +165,7 @@ class Walker:
         ).first()
         assert head is not None
         if not any(i.source == "wages" for i in head.incomes):
-            session.add(MemberIncome(member_id=head.id, source="wages", monthly_fen=300000))
+            head.incomes.append(MemberIncome(source="wages", monthly_fen=300000))
             session.commit()
 
     def record_assessment(self, case: Case) -> None:

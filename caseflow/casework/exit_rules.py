@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow.casework.facts_adapter import household_facts
-from caseflow.db.models import Case, Household, OrgUnit
+from caseflow.casework.facts_adapter import household_facts, load_household
+from caseflow.db.models import Case, OrgUnit
 from caseflow.engine.plugins import GuardContext, Plugin
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.explain import yuan
@@ -44,9 +44,9 @@ def income_rose_through_work(ctx: GuardContext) -> str | None:
     )
     if in_dibao is None:
         return f"渐退期仅适用于低保家庭（{GRADUAL_EXIT_BASIS}），本户没有在保的低保案件"
-    household = session.get(Household, case.household_id)
+    household = load_household(session, case.household_id)
     unit = session.get(OrgUnit, case.org_unit_id)
-    assert household is not None and unit is not None  # foreign keys
+    assert unit is not None  # a foreign key
     day = to_local(ctx.now).date()
     config = policy_table(session, region_of(unit.code)).in_force(day)
     facts = household_facts(household)
