@@ -25,8 +25,10 @@ from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware
 from caseflow.workflow.registry import Registry, registry
 
-# Actions that never make a case actionable for whoever may take them.
-EXCLUDED_TRIGGERS = frozenset({"extend_deadline"})
+# Actions that never make a case actionable for whoever may take them: extending the total limit,
+# and confirming a township's 临时救助 approval filed with the district (备案), which reaches the
+# district approvers through their inbox, not as queue work (the case is the township's to pay).
+EXCLUDED_TRIGGERS = frozenset({"extend_deadline", "acknowledge_filing"})
 
 
 def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:
