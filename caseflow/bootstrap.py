@@ -15,11 +15,11 @@ from pathlib import Path
 # Every table is mapped before the first query (models of the packages beside the core's).
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
-from caseflow.casework import assessments
+from caseflow.casework import assessments, exit_rules
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.engine.uow import track_flushed_writes
-from caseflow.inbox import sendback
+from caseflow.inbox import filing, sendback
 from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
@@ -31,7 +31,9 @@ PLUGINS = (
     guards.plugin,  # two-person sign-off, minors, staff relatives, appraisal, extension
     effects.plugin,  # extend_total_deadline
     assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
+    exit_rules.plugin,  # 渐退期 only when income from work lifted the household over the standard
     sendback.plugin,  # 退回: tell whoever picks the case up again
+    filing.plugin,  # 备案: a township's temporary-assistance approval shown to the district
     grants.plugin,  # decisions → the entitlement history (approval, deviation, review, removal)
     rise.plugin,  # 提标: every entitlement recomputed under a new standard
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid

@@ -25,6 +25,7 @@ def member_facts(member: Member) -> MemberFacts:
             for a in member.assets
         ),
         is_student=member.is_student,
+        disability_type=member.disability_type,  # type: ignore[arg-type]
     )
 
 

@@ -26,6 +26,17 @@ HEAD = "户主"
 RELATIONS = (HEAD, "配偶", "子女", "父母", "孙子女", "兄弟姐妹", "其他")
 LABOUR_CAPACITY = {"full": "有劳动能力", "partial": "部分丧失劳动能力", "none": "无劳动能力"}
 HEALTH = {"healthy": "健康", "chronic": "慢性病", "serious_illness": "重病"}
+# 残疾类别 of the 残疾人证, stored as codes (特困 judges labour capacity by type:
+# 民发〔2021〕43号 第五条（三）).
+DISABILITY_TYPES = {
+    "intellectual": "智力",
+    "mental": "精神",
+    "physical": "肢体",
+    "visual": "视力",
+    "hearing": "听力",
+    "speech": "言语",
+    "multiple": "多重",
+}
 # 近亲属 as the 2021 rules list them; "其他近亲属" keeps the form open for rarer relations.
 NEAR_RELATIONS = (
     "配偶",
@@ -58,6 +69,7 @@ class MemberInput:
     health: str = "healthy"
     disability_grade: str = ""
     is_student: bool = False
+    disability_type: str = ""  # a code of DISABILITY_TYPES, or its Chinese name (e.g. 智力残疾)
 
     def is_blank(self) -> bool:
         """A row the clerk left empty (forms offer more rows than most households need)."""
@@ -145,6 +157,11 @@ def _check_member(
     grade = row.disability_grade.strip().translate(_FULLWIDTH_DIGITS)
     if grade and grade not in {"1", "2", "3", "4"}:
         errors[prefix + "disability_grade"] = "残疾等级应为 1–4 级或留空"
+    kind = disability_type_code(row.disability_type)
+    if kind is None:
+        errors[prefix + "disability_type"] = "残疾类别应为智力、精神、肢体、视力、听力、言语或多重"
+    elif kind and not grade:
+        errors[prefix + "disability_grade"] = "登记残疾类别时须同时填写残疾等级"
     if len(errors) > start or ident is None:
         return None
     return Member(
@@ -156,8 +173,19 @@ def _check_member(
         labour_capacity=row.labour_capacity,
         health=row.health,
         disability_grade=int(grade) if grade else None,
+        disability_type=kind or None,
         is_student=bool(row.is_student),
     )
+
+
+def disability_type_code(text: str) -> str | None:
+    """The code for a typed disability type ("" when left empty, None when not a type)."""
+    value = text.strip().removesuffix("残疾")
+    if not value:
+        return ""
+    if value in DISABILITY_TYPES:
+        return value
+    return next((code for code, label in DISABILITY_TYPES.items() if label == value), None)
 
 
 def validate_household(

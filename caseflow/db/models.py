@@ -135,6 +135,9 @@ class Member(Base):
         String(20), default="healthy"
     )  # healthy|chronic|serious_illness
     disability_grade: Mapped[int | None] = mapped_column(Integer)  # 1..4; 1–2 severe
+    # 残疾类别 code: intellectual|mental|physical|visual|hearing|speech|multiple
+    # (None: not recorded)
+    disability_type: Mapped[str | None] = mapped_column(String(20))
     is_student: Mapped[bool] = mapped_column(Boolean, default=False)
 
     household: Mapped[Household] = relationship(back_populates="members")
@@ -147,7 +150,10 @@ class MemberIncome(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    source: Mapped[str] = mapped_column(String(20))  # wages|business|transfer|property|other
+    # wages|business|transfer|property|other, or a category the rules do not count as income
+    # (preferential, family_planning, scholarship, award, assistance, basic_pension, …:
+    # caseflow.policy.facts.INCOME_SOURCE_ZH; which ones are excluded is dated policy).
+    source: Mapped[str] = mapped_column(String(20))
     monthly_fen: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.casework.assessments import latest_assessment
+from caseflow.casework.assessments import covered_members_result, latest_assessment
 from caseflow.casework.facts_adapter import applicant, household_facts, load_household
 from caseflow.db.models import Case, CaseEvent, Household, OrgUnit
 from caseflow.db.record import CaseView
@@ -29,7 +29,6 @@ from caseflow.payments import entitlements
 from caseflow.payments.models import ADJUST, GRADUAL_EXIT, GRANT, STOP, Entitlement
 from caseflow.payments.months import add_months, parse_month
 from caseflow.policy.amounts import compute_amount
-from caseflow.policy.classification import check_covered_persons
 from caseflow.policy.config import PolicyConfig, PolicyError
 from caseflow.policy.store import policy_table, region_of
 from caseflow.policy.tekun import tekun_amount_for_level
@@ -171,15 +170,15 @@ def means_test_eligible(ctx: GuardContext) -> str | None:
 
 @plugin.guard("covered_members_rule", needs_payload=True)
 def covered_members_rule(ctx: GuardContext) -> str | None:
-    """Covered persons are named members of the household; A covers all, B/C at least two."""
+    """Covered persons are named members of the household; A covers all, B/C at least two; in a
+    低保边缘 household exactly one severely disabled or seriously ill member may be covered alone
+    (单人保, 民发〔2021〕57号 第八条 — caseflow.casework.assessments.covered_members_result)."""
     assert ctx.payload is not None
     if ctx.case.case_type == "tekun":
         return None  # 特困 covers the applicant
-    members = {m.id for m in _household(ctx.session, ctx.case).members}
     covered, aid_class = dibao_terms(ctx.session, ctx.case, ctx.payload)
-    if not set(covered) <= members:
-        return "保障对象须为本户成员"
-    result = check_covered_persons(aid_class, len(members), len(covered))
+    day = to_local(ctx.now).date()
+    result = covered_members_result(ctx.session, ctx.case, aid_class, covered, day)
     return None if result.passed else f"{result.label_zh}：{result.detail_zh}"
 
 
@@ -362,7 +361,8 @@ def _stop_all(ctx: EffectContext, stop_month: str, trigger: str) -> None:
 @plugin.effect("stop_entitlement")
 def stop_entitlement(ctx: EffectContext) -> None:
     """停保: payment stops from the month after the decision (or a later month the decision
-    names), for every programme the household is paid (民发〔2021〕57号 第三十二条)."""
+    names), for every programme the household is paid. 特困: 民发〔2021〕43号 第二十六条
+    ("从下月起终止"); 低保: the same rule, 待核实 (the 57号 article on stopping was not read)."""
     after = entitlements.first_paid_month(ctx.now)
     asked = parse_month(str(ctx.payload.get("effective_month") or "")) or after
     _stop_all(ctx, max(after, asked), "approve_removal")
@@ -370,10 +370,10 @@ def stop_entitlement(ctx: EffectContext) -> None:
 
 @plugin.effect("gradual_exit_entitlement")
 def gradual_exit_entitlement(ctx: EffectContext) -> None:
-    """渐退: the granted months (capped by the rule set) at the configured share, then a stop
-    (57号 第三十三条; length ≤ 6 months per 民发〔2022〕83号)."""
+    """渐退: the granted months (capped by the dated policy, as the guard that admitted them) at
+    the rule set's share, then a stop (57号 第三十三条; length ≤ 6 months per 民发〔2022〕83号)."""
     start = entitlements.first_paid_month(ctx.now)
-    cap = int(ctx.ruleset.params.get("gradual_exit_max_months", 0))
+    cap = policy_for(ctx.session, ctx.case, to_local(ctx.now).date()).gradual_exit_max_months
     months = max(0, min(int(ctx.payload.get("months") or 0), cap))
     percent = int(ctx.ruleset.params.get("gradual_exit_amount_percent", 100))
     for target in programme_cases_in_payment(ctx.session, ctx.case.household_id or 0):

@@ -15,7 +15,11 @@ from datetime import date
 from caseflow.policy.config import AmountMethod, PolicyConfig, PolicyError, PolicyTable
 from caseflow.policy.explain import Decision, RuleResult, make_decision, yuan
 from caseflow.policy.facts import HouseholdFacts, MemberFacts
-from caseflow.policy.means_test import per_capita_monthly_income_fen
+from caseflow.policy.means_test import (
+    SINGLE_PERSON_BASIS,
+    per_capita_monthly_income_fen,
+    single_person_route,
+)
 
 AMT_BASE = "AMT-BASE"
 AMT_TOPUP = "AMT-TOPUP"
@@ -103,12 +107,25 @@ def compute_amount(
     n = len(covered)
     standard = config.dibao_standard_fen
     method = method or config.amount_method
+    # 单人保: one member of a 低保边缘 household covered alone is treated as a one-person
+    # household (参照"单人户"): the gap is taken from that member's own counted income.
+    single = (
+        n == 1
+        and household.size > 1
+        and covered[0].id_number in single_person_route(household, config).candidates
+    )
     if method == "gap":
-        per_capita = per_capita_monthly_income_fen(household)
+        if single:
+            per_capita = covered[0].counted_income_fen(config.excluded_income)
+            income_label = f"{covered[0].name} 本人月收入"
+        else:
+            per_capita = per_capita_monthly_income_fen(household, config.excluded_income)
+            income_label = "人均月收入"
         gap = max(0, standard - per_capita)
         base = gap * n
         base_detail = (
-            f"(标准 {yuan(standard)} − 人均月收入 {yuan(per_capita)}) × 保障 {n} 人 = {yuan(base)}"
+            f"(标准 {yuan(standard)} − {income_label} {yuan(per_capita)}) × 保障 {n} 人"
+            f" = {yuan(base)}"
         )
         figures: dict[str, int | str | bool] = {"per_capita_fen": per_capita}
     else:
@@ -118,7 +135,17 @@ def compute_amount(
         base = per_person * n
         base_detail = f"{support_class} 类 {yuan(per_person)} × 保障 {n} 人 = {yuan(base)}"
         figures = {"class": support_class, "per_person_fen": per_person}
-    figures.update({"standard_fen": standard, "covered": n, "base_fen": base, "method": method})
+    if single:
+        base_detail = f"单人保（参照单人户，{SINGLE_PERSON_BASIS}）：{base_detail}"
+    figures.update(
+        {
+            "standard_fen": standard,
+            "covered": n,
+            "base_fen": base,
+            "method": method,
+            "single_person": single,
+        }
+    )
     base_result = RuleResult(
         AMT_BASE, f"基本保障金（{METHOD_ZH[method]}）", True, base_detail, figures
     )

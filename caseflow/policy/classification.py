@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from caseflow.policy.config import PolicyError
+from caseflow.policy.config import PolicyConfig, PolicyError
 from caseflow.policy.explain import RuleResult
 from caseflow.policy.facts import HouseholdFacts, MemberFacts
+from caseflow.policy.means_test import SINGLE_PERSON_BASIS, single_person_route
 
 SupportClass = Literal["A", "B", "C"]
 CLASSES: frozenset[str] = frozenset({"A", "B", "C"})
@@ -17,6 +18,8 @@ CLS_SUGGEST = "CLS-SUGGEST"
 CLS_COVER_RANGE = "CLS-COVER-RANGE"
 CLS_COVER_A = "CLS-COVER-A"
 CLS_COVER_BC = "CLS-COVER-BC"
+CLS_COVER_SINGLE = "CLS-COVER-SINGLE"
+CLS_COVER_MEMBERS = "CLS-COVER-MEMBERS"
 
 
 class CoverageRefused(PolicyError):
@@ -89,8 +92,16 @@ def _why_cannot_work(m: MemberFacts) -> str:
     return "无劳动能力"
 
 
-def check_covered_persons(cls: str, household_size: int, covered: int) -> RuleResult:
-    """A covers the whole household; B and C at least 2 persons, except one-person households."""
+def check_covered_persons(
+    cls: str, household_size: int, covered: int, *, single_person: RuleResult | None = None
+) -> RuleResult:
+    """A covers the whole household; B and C at least 2 persons, except one-person households.
+
+    `single_person`: the passed rule saying that the one covered person may be covered alone
+    (单人保, 民发〔2021〕57号 第八条; see `check_covered_members`, which finds it from the facts).
+    Such a person is treated as a one-person household, so one covered person is accepted in any
+    class.
+    """
     figures: dict[str, int | str | bool] = {
         "class": cls,
         "household_size": household_size,
@@ -105,6 +116,14 @@ def check_covered_persons(cls: str, household_size: int, covered: int) -> RuleRe
             False,
             f"保障人数 {covered} 人必须在 1 至家庭人口 {household_size} 人之间",
             figures,
+        )
+    if covered == 1 and single_person is not None and single_person.passed:
+        return RuleResult(
+            CLS_COVER_SINGLE,
+            "单人保",
+            True,
+            f"家庭 {household_size} 人，单独保障 1 人（参照单人户）：{single_person.detail_zh}",
+            {**figures, "single_person": True},
         )
     if cls == "A":
         ok = covered == household_size
@@ -123,6 +142,39 @@ def check_covered_persons(cls: str, household_size: int, covered: int) -> RuleRe
     ok = covered >= 2
     detail = f"{cls} 类至少保障 2 人：家庭 {household_size} 人，保障 {covered} 人"
     return RuleResult(CLS_COVER_BC, f"{cls} 类保障人数", ok, detail, figures)
+
+
+def check_covered_members(
+    cls: str, household: HouseholdFacts, covered_ids: Iterable[str], config: PolicyConfig
+) -> RuleResult:
+    """Covered persons named as members (ID numbers), under the class rule and the
+    single-person route: in a 低保边缘 household (not eligible as a whole, below
+    `edge_multiple` × the standard) exactly one member who may be covered alone, and nobody else
+    (民发〔2021〕57号 第八条); otherwise `check_covered_persons`."""
+    wanted = set(covered_ids)
+    known = {m.id_number for m in household.members}
+    figures: dict[str, int | str | bool] = {
+        "class": cls,
+        "household_size": household.size,
+        "covered": len(wanted),
+    }
+    if not wanted <= known:
+        detail = "保障对象须为本户成员"
+        return RuleResult(CLS_COVER_MEMBERS, "保障对象", False, detail, figures)
+    route = single_person_route(household, config)
+    if not route.available:
+        return check_covered_persons(cls, household.size, len(wanted))
+    if len(wanted) == 1 and wanted <= set(route.candidates):
+        who = household.member(next(iter(wanted)))
+        detail = f"{who.name}：{route.result.detail_zh}"
+        single = RuleResult(route.result.code, route.result.label_zh, True, detail)
+        return check_covered_persons(cls, household.size, 1, single_person=single)
+    names = "、".join(household.member(i).name for i in route.candidates)
+    detail = (
+        f"全户不符合低保条件，只能按单人保单独纳入 1 人（可纳入：{names}），"
+        f"不能保障 {len(wanted)} 人（依据{SINGLE_PERSON_BASIS}）"
+    )
+    return RuleResult(CLS_COVER_SINGLE, "单人保", False, detail, figures)
 
 
 def enforce_covered_persons(cls: str, household_size: int, covered: int) -> RuleResult:

@@ -10,22 +10,75 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 import yaml
 
 from caseflow.kernel.errors import CaseflowError, DefinitionError
+from caseflow.kernel.money import format_yuan
 from caseflow.kernel.yamlio import clean, line_of, load_with_lines
 
 AmountMethod = Literal["gap", "class"]
 TopUpRule = Literal["highest", "sum"]
 CareLevel = Literal["self_care", "partial", "full"]
 
-# The 2021 national 特困 rules set the basic standard at no less than 1.3 × the 低保 standard;
-# a region may go higher but never lower, so this floor is law rather than local configuration.
+# The 特困 basic living standard is no less than 1.3 × the 低保 standard; a region may go higher but
+# never lower, so this floor is a rule rather than local configuration. Its national source is
+# 待核实 (not among the texts checked in research/law-notes.md; DOMAIN.md states the rule).
 NATIONAL_TEKUN_MIN_RATIO = Decimal("1.3")
+
+# Income categories not counted as household income (codes of caseflow.policy.facts). The dated
+# configuration may change the list; these are the national defaults.
+# 低保: 民发〔2021〕57号 第十三条（一）–（三）, and 民发〔2019〕62号 三(一) for the 事实无人抚养儿童
+# subsidy. The basic pension is excluded "during the 十四五 period" (2021–2025): whether it stays
+# excluded from 2026 is 待核实, so each dated configuration says so itself.
+DIBAO_EXCLUDED_INCOME: tuple[str, ...] = (
+    "preferential",
+    "family_planning",
+    "scholarship",
+    "award",
+    "assistance",
+    "basic_pension",
+    "child_subsidy",
+)
+# 特困 (无生活来源): 民发〔2021〕43号 第六条第二款, and 民发〔2019〕62号 三(一).
+TEKUN_EXCLUDED_INCOME: tuple[str, ...] = (
+    "basic_pension",
+    "social_insurance",
+    "preferential",
+    "elderly_allowance",
+    "child_subsidy",
+)
+# The order income categories are listed in (explanations and dumps never depend on set order).
+_INCOME_ORDER: tuple[str, ...] = (
+    "wages",
+    "business",
+    "transfer",
+    "property",
+    "other",
+    "preferential",
+    "family_planning",
+    "scholarship",
+    "award",
+    "assistance",
+    "basic_pension",
+    "social_insurance",
+    "elderly_allowance",
+    "child_subsidy",
+)
+
+
+def ordered_income_codes(codes: Iterable[str]) -> list[str]:
+    """Income category codes in their fixed display order."""
+    wanted = set(codes)
+    return [c for c in _INCOME_ORDER if c in wanted]
+
+
+def ceil_fen(value: Decimal) -> int:
+    """A Decimal amount of fen rounded up to whole fen."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_CEILING))
 
 
 class PolicyError(CaseflowError):
@@ -38,6 +91,10 @@ class PolicyConfigError(DefinitionError):
 
 class NoPolicyInForce(PolicyError):
     """No configuration is in force on the requested day."""
+
+
+class TekunStandardBelowFloor(PolicyConfigError, PolicyError):
+    """A configured 特困 basic living standard (or ratio) under the 1.3 × 低保 floor."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +141,28 @@ class TekunRules:
     care_self_care_fen: int
     care_partial_fen: int
     care_full_fen: int
-    elderly_age: int = 60
-    minor_age: int = 16
+    elderly_age: int = 60  # 民发〔2021〕43号 第五条（一）
+    minor_age: int = 16  # 第五条（二）
     ratio: Decimal = Decimal("1.3")
+    # A basic living standard set by the region in fen (None: ratio × 低保 standard, rounded up).
+    # Never below the floor: the loader refuses it (TekunStandardBelowFloor).
+    basic_standard_fen: int | None = None
+    excluded_income: frozenset[str] = frozenset(TEKUN_EXCLUDED_INCOME)
+    # Provincial rule (e.g. 福建省): a minor aged 16+ still at school has no labour capacity.
+    # Not in the national 第五条 (only its （四） lets a province add cases); off by default, and
+    # whether 宁夏 has such a rule is 待核实.
+    student_16_plus_no_labour: bool = False
+    # 第二十四条: minors already supported keep it to this age, and beyond while still at school.
+    minor_keep_age: int = 18
+
+    def floor_fen(self, dibao_standard_fen: int) -> int:
+        """The lowest basic living standard allowed: ratio × 低保 standard, rounded up."""
+        return ceil_fen(self.ratio * Decimal(dibao_standard_fen))
+
+    def basic_fen(self, dibao_standard_fen: int) -> int:
+        """The monthly basic living standard: the configured one, else the floor."""
+        floor = self.floor_fen(dibao_standard_fen)
+        return floor if self.basic_standard_fen is None else self.basic_standard_fen
 
     def care_allowance_fen(self, level: CareLevel) -> int:
         """The monthly care allowance for a care level."""
@@ -99,11 +175,20 @@ class TekunRules:
 
 @dataclass(frozen=True)
 class TemporaryRules:
-    """临时救助 rules: cap per cause, township ceiling and the repeat-cause window."""
+    """临时救助 rules: cap per cause, township ceiling and the repeat-cause window; the cap of
+    the 先行救助 advance; the raise for households already in 低保/特困."""
 
     cap_multiples: Mapping[str, Decimal]  # cause → multiple of the monthly 低保 standard
     township_ceiling_fen: int
     repeat_window_days: int
+    # 先行救助 (民发〔2018〕23号 二(二)): at most advance_months × the monthly 低保 standard × the
+    # household's size, and at most advance_max_fen when set. The figures are example values
+    # (待核实); no national figure was found for the advance.
+    advance_months: Decimal = Decimal("1")
+    advance_max_fen: int | None = None
+    # A higher cap for households in 低保/特困, in percent (0 = none). No national basis was found
+    # (research/law-notes.md §4a): 待核实, off by default.
+    programme_household_raise_percent: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +207,12 @@ class PolicyConfig:
     top_ups: TopUps
     tekun: TekunRules
     temporary: TemporaryRules
+    # Income categories not counted in the 低保 means test (民发〔2021〕57号 第十三条).
+    excluded_income: frozenset[str] = frozenset(DIBAO_EXCLUDED_INCOME)
+    # 低保边缘家庭: per-capita income below edge_multiple × the standard (57号 第八条第二款).
+    edge_multiple: Decimal = Decimal("1.5")
+    # 渐退期 at most this many months (民发〔2022〕83号 一(三) "原则上不超过6个月").
+    gradual_exit_max_months: int = 6
 
     def describe_zh(self) -> str:
         """E.g. "640502 2026-01-01 起施行的标准（示例数值，待管理员确认）"."""
@@ -180,10 +271,16 @@ class _Reader:
         self.raw: dict[str, Any] = raw
         self.used: set[str] = set()
 
-    def fail(self, key: str | None, message: str, line: int | None = None) -> NoReturn:
+    def fail(
+        self,
+        key: str | None,
+        message: str,
+        line: int | None = None,
+        error: type[PolicyConfigError] = PolicyConfigError,
+    ) -> NoReturn:
         path = f"{self.where}.{key}" if key and self.where else (key or self.where or "（根）")
         at = line if line is not None else line_of(getattr(self, "raw", None), key)
-        raise PolicyConfigError(
+        raise error(
             f"{self.source}:{at}: 配置项 {path}：{message}",
             f"{self.source}:{at}: field {path}: {message}",
         )
@@ -201,6 +298,23 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.fail(key, f"必须是不小于 0 的整数（单位：分），实际为 {value!r}")
         return int(value)
+
+    def optional_fen(self, key: str) -> int | None:
+        if self._get(key, None) is None:
+            return None
+        return self.fen(key)
+
+    def codes(self, key: str, allowed: Iterable[str], default: Iterable[str]) -> frozenset[str]:
+        value = self._get(key, None)
+        if value is None:
+            return frozenset(default)
+        options = tuple(allowed)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"必须是列表（可选：{' / '.join(options)}），实际为 {value!r}")
+        unknown = [v for v in value if v not in options]
+        if unknown:
+            self.fail(key, f"未知的收入类别：{'、'.join(unknown)}（可选：{' / '.join(options)}）")
+        return frozenset(value)
 
     def count(self, key: str, minimum: int = 0, default: Any = ...) -> int:
         value = self._get(key, default)
@@ -286,7 +400,13 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
     )
     top.finish()
     tk = reader.child("tekun")
-    ratio = tk.decimal("ratio", minimum=NATIONAL_TEKUN_MIN_RATIO, default="1.3")
+    ratio = tk.decimal("ratio", default="1.3")
+    if ratio < NATIONAL_TEKUN_MIN_RATIO:
+        tk.fail(
+            "ratio",
+            f"特困人员基本生活标准不得低于低保标准的 {NATIONAL_TEKUN_MIN_RATIO} 倍，实际为 {ratio}",
+            error=TekunStandardBelowFloor,
+        )
     tekun = TekunRules(
         care_self_care_fen=tk.fen("care_self_care_fen"),
         care_partial_fen=tk.fen("care_partial_fen"),
@@ -294,6 +414,10 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
         elderly_age=tk.count("elderly_age", minimum=1, default=60),
         minor_age=tk.count("minor_age", minimum=1, default=16),
         ratio=ratio,
+        basic_standard_fen=tk.optional_fen("basic_standard_fen"),
+        excluded_income=tk.codes("excluded_income", _INCOME_ORDER, TEKUN_EXCLUDED_INCOME),
+        student_16_plus_no_labour=tk.flag("student_16_plus_no_labour", default=False),
+        minor_keep_age=tk.count("minor_keep_age", minimum=1, default=18),
     )
     tk.finish()
     tmp = reader.child("temporary")
@@ -306,6 +430,9 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
         cap_multiples=multiples,
         township_ceiling_fen=tmp.fen("township_ceiling_fen"),
         repeat_window_days=tmp.count("repeat_window_days", minimum=1),
+        advance_months=tmp.decimal("advance_months", default="1"),
+        advance_max_fen=tmp.optional_fen("advance_max_fen"),
+        programme_household_raise_percent=tmp.count("programme_household_raise_percent", default=0),
     )
     tmp.finish()
     config = PolicyConfig(
@@ -321,11 +448,26 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
         top_ups=top_ups,
         tekun=tekun,
         temporary=temporary,
+        excluded_income=reader.codes("excluded_income", _INCOME_ORDER, DIBAO_EXCLUDED_INCOME),
+        edge_multiple=reader.decimal("edge_multiple", minimum=Decimal(1), default="1.5"),
+        gradual_exit_max_months=reader.count("gradual_exit_max_months", default=6),
     )
     if config.dibao_standard_fen == 0:
         reader.fail("dibao_standard_fen", "低保标准不能为 0")
+    floor = tekun.floor_fen(config.dibao_standard_fen)
+    if tekun.basic_standard_fen is not None and tekun.basic_standard_fen < floor:
+        tk.fail(
+            "basic_standard_fen",
+            f"特困人员基本生活标准 {_yuan(tekun.basic_standard_fen)} 低于下限 {_yuan(floor)}"
+            f"（{tekun.ratio} × 低保标准 {_yuan(config.dibao_standard_fen)}，向上取整到分）",
+            error=TekunStandardBelowFloor,
+        )
     reader.finish()
     return config
+
+
+def _yuan(fen: int) -> str:
+    return f"{format_yuan(fen)} 元"
 
 
 def parse_policy(raw: Any, source: str = "<policy>") -> PolicyTable:
@@ -404,13 +546,27 @@ def config_to_dict(config: PolicyConfig) -> dict[str, Any]:
             "care_self_care_fen": k.care_self_care_fen,
             "care_partial_fen": k.care_partial_fen,
             "care_full_fen": k.care_full_fen,
+            **_optional("basic_standard_fen", k.basic_standard_fen),
+            "excluded_income": ordered_income_codes(k.excluded_income),
+            "student_16_plus_no_labour": k.student_16_plus_no_labour,
+            "minor_keep_age": k.minor_keep_age,
         },
         "temporary": {
             "cap_multiples": {cause: _decimal_text(v) for cause, v in m.cap_multiples.items()},
             "township_ceiling_fen": m.township_ceiling_fen,
             "repeat_window_days": m.repeat_window_days,
+            "advance_months": _decimal_text(m.advance_months),
+            **_optional("advance_max_fen", m.advance_max_fen),
+            "programme_household_raise_percent": m.programme_household_raise_percent,
         },
+        "excluded_income": ordered_income_codes(config.excluded_income),
+        "edge_multiple": _decimal_text(config.edge_multiple),
+        "gradual_exit_max_months": config.gradual_exit_max_months,
     }
+
+
+def _optional(key: str, value: int | None) -> dict[str, int]:
+    return {} if value is None else {key: value}
 
 
 def dump_policy_yaml(table: PolicyTable, region_name: str | None = None) -> str:

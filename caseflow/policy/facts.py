@@ -6,18 +6,37 @@ they can be tested (and re-run for an old case) without a database.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 LabourCapacity = Literal["full", "partial", "none"]
 Health = Literal["healthy", "chronic", "serious_illness"]
-IncomeSource = Literal["wages", "business", "transfer", "property", "other"]
+# Income categories: the five ordinary ones, then those the rules leave out of household income.
+IncomeSource = Literal[
+    "wages",
+    "business",
+    "transfer",
+    "property",
+    "other",
+    "preferential",
+    "family_planning",
+    "scholarship",
+    "award",
+    "assistance",
+    "basic_pension",
+    "social_insurance",
+    "elderly_allowance",
+    "child_subsidy",
+]
 AssetKind = Literal["deposit", "financial", "vehicle", "work_vehicle", "housing", "business"]
+DisabilityType = Literal[
+    "intellectual", "mental", "physical", "visual", "hearing", "speech", "multiple"
+]
 
 LABOUR_VALUES: frozenset[str] = frozenset({"full", "partial", "none"})
 HEALTH_VALUES: frozenset[str] = frozenset({"healthy", "chronic", "serious_illness"})
-INCOME_SOURCES: frozenset[str] = frozenset({"wages", "business", "transfer", "property", "other"})
 ASSET_KINDS: frozenset[str] = frozenset(
     {"deposit", "financial", "vehicle", "work_vehicle", "housing", "business"}
 )
@@ -28,7 +47,21 @@ INCOME_SOURCE_ZH: dict[str, str] = {
     "transfer": "转移性收入",
     "property": "财产性收入",
     "other": "其他收入",
+    # Categories that the rules name as not counted (which ones apply is dated configuration:
+    # PolicyConfig.excluded_income for 低保, TekunRules.excluded_income for 特困).
+    "preferential": "优待抚恤金",
+    "family_planning": "计划生育奖励与扶助金",
+    "scholarship": "奖学金",
+    "award": "见义勇为等奖励性补助",
+    "assistance": "政府发放的社会救助款物",
+    "basic_pension": "城乡居民基本养老保险基础养老金",
+    "social_insurance": "基本医疗保险等社会保险待遇",
+    "elderly_allowance": "高龄津贴",
+    "child_subsidy": "事实无人抚养儿童基本生活补贴",
 }
+INCOME_SOURCES: frozenset[str] = frozenset(INCOME_SOURCE_ZH)
+# Income from work: what lifts a household out of 低保 "through work" (渐退期, 57号 第三十三条).
+WORK_INCOME_SOURCES: frozenset[str] = frozenset({"wages", "business"})
 ASSET_KIND_ZH: dict[str, str] = {
     "deposit": "存款",
     "financial": "其他金融资产",
@@ -39,6 +72,17 @@ ASSET_KIND_ZH: dict[str, str] = {
 }
 LABOUR_ZH: dict[str, str] = {"full": "有劳动能力", "partial": "部分劳动能力", "none": "无劳动能力"}
 HEALTH_ZH: dict[str, str] = {"healthy": "健康", "chronic": "慢性病", "serious_illness": "大病"}
+# Disability types of the 残疾人证 (GB/T 26341), stored as codes.
+DISABILITY_TYPE_ZH: dict[str, str] = {
+    "intellectual": "智力",
+    "mental": "精神",
+    "physical": "肢体",
+    "visual": "视力",
+    "hearing": "听力",
+    "speech": "言语",
+    "multiple": "多重",
+}
+DISABILITY_TYPES: frozenset[str] = frozenset(DISABILITY_TYPE_ZH)
 
 # Disability grades under GB/T 26341: grade 1 and 2 are "severe" (重度残疾) for every benefit here.
 SEVERE_DISABILITY_GRADES: frozenset[int] = frozenset({1, 2})
@@ -96,6 +140,7 @@ class MemberFacts:
     assets: tuple[Asset, ...] = ()
     is_student: bool = False
     has_supporter_able_to_pay: bool = False
+    disability_type: DisabilityType | None = None  # 残疾类别 of the 残疾人证; None = not recorded
 
     def __post_init__(self) -> None:
         if not self.id_number:
@@ -107,6 +152,12 @@ class MemberFacts:
         grade = self.disability_grade
         if grade is not None and (isinstance(grade, bool) or grade not in (1, 2, 3, 4)):
             raise FactsError(f"{self.name} 的残疾等级必须为 1–4 级，实际为 {grade!r}")
+        kind = self.disability_type
+        if kind is not None and kind not in DISABILITY_TYPES:
+            raise FactsError(f"{self.name} 的残疾类别无效：{kind!r}")
+        if kind is not None and grade is None:
+            label = DISABILITY_TYPE_ZH[kind]
+            raise FactsError(f"{self.name} 登记了残疾类别（{label}）但没有残疾等级")
         # Lists would make the frozen value mutable (and unhashable); insist on tuples.
         if not isinstance(self.incomes, tuple) or not isinstance(self.assets, tuple):
             raise FactsError(f"{self.name} 的收入和财产必须是元组")
@@ -118,8 +169,26 @@ class MemberFacts:
 
     @property
     def monthly_income_fen(self) -> int:
-        """Sum of this member's monthly incomes in fen."""
+        """Sum of this member's monthly incomes in fen (every category, counted or not)."""
         return sum(item.monthly_fen for item in self.incomes)
+
+    def counted_income_fen(self, excluded: Collection[str] = ()) -> int:
+        """This member's monthly income without the categories in `excluded` (不计入的收入)."""
+        return sum(item.monthly_fen for item in self.incomes if item.source not in excluded)
+
+    def work_income_fen(self) -> int:
+        """Monthly wage and business income (income from work)."""
+        return sum(i.monthly_fen for i in self.incomes if i.source in WORK_INCOME_SOURCES)
+
+    @property
+    def disability_zh(self) -> str:
+        """E.g. "一级肢体残疾", "二级残疾（类别未登记）", "" when not disabled."""
+        if self.disability_grade is None:
+            return ""
+        grade = "一二三四"[self.disability_grade - 1]
+        if self.disability_type is None:
+            return f"{grade}级残疾（类别未登记）"
+        return f"{grade}级{DISABILITY_TYPE_ZH[self.disability_type]}残疾"
 
     @property
     def severe_disability(self) -> bool:
@@ -154,8 +223,12 @@ class HouseholdFacts:
 
     @property
     def total_monthly_income_fen(self) -> int:
-        """Sum of all members' monthly incomes in fen."""
+        """Sum of all members' monthly incomes in fen (every category, counted or not)."""
         return sum(m.monthly_income_fen for m in self.members)
+
+    def counted_income_fen(self, excluded: Collection[str] = ()) -> int:
+        """The household's monthly income without the categories in `excluded`."""
+        return sum(m.counted_income_fen(excluded) for m in self.members)
 
     def sorted_members(self) -> tuple[MemberFacts, ...]:
         """Members ordered by ID number, so results never depend on entry order."""

@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from caseflow.policy.config import CareLevel, PolicyConfig, PolicyTable
-from caseflow.policy.explain import Decision, RuleResult, make_decision, round_up, yuan
+from caseflow.policy.config import CareLevel, PolicyConfig, PolicyError, PolicyTable
+from caseflow.policy.explain import Decision, RuleResult, make_decision, yuan
 from caseflow.policy.facts import MemberFacts
-from caseflow.policy.means_test import property_results
+from caseflow.policy.means_test import excluded_income_zh, property_results
 
 Setting = Literal["centralised", "dispersed"]
 
@@ -35,6 +35,21 @@ SETTING_ZH: dict[str, str] = {
     "centralised": "集中供养（供养机构）",
     "dispersed": "分散供养（居家）",
 }
+
+# 无劳动能力 by disability (民发〔2021〕43号 第五条（三）):
+#   "残疾等级为一、二、三级的智力、精神残疾人，残疾等级为一、二级的肢体残疾人，
+#    残疾等级为一级的视力残疾人".
+# Other types (听力, 言语, 多重) are not listed; a province may add cases (第五条（四）).
+# Part of the rule's definition, not an amount.
+NO_LABOUR_DISABILITY_GRADES: dict[str, frozenset[int]] = {
+    "intellectual": frozenset({1, 2, 3}),
+    "mental": frozenset({1, 2, 3}),
+    "physical": frozenset({1, 2}),
+    "visual": frozenset({1}),
+}
+NO_LABOUR_BASIS = "民发〔2021〕43号 第五条"
+NO_INCOME_BASIS = "民发〔2021〕43号 第六条"
+MINOR_KEEP_BASIS = "民发〔2021〕43号 第二十四条"
 
 # Boundaries of the national assessment: 0 items failed = self-care, 1–3 = partial, ≥ 4 = full.
 # They are part of the assessment's definition (like the list of items), not a local amount.
@@ -69,34 +84,90 @@ def assess_care(failed_items: Iterable[str]) -> tuple[CareLevel, RuleResult]:
     return level, RuleResult(TK_CARE, "生活自理能力评估", True, detail, figures)
 
 
-def no_labour_result(person: MemberFacts, config: PolicyConfig, on: date) -> RuleResult:
-    """Condition 1: no labour capacity — elderly, under the minor age, or severely disabled."""
+def _disability_reason(person: MemberFacts) -> tuple[str | None, str | None]:
+    """(reason it counts, reason it does not) for the person's disability under 第五条（三）."""
+    grade, kind = person.disability_grade, person.disability_type
+    if grade is None:
+        return None, None
+    if kind is None:
+        return None, f"{person.disability_zh}，无法按残疾类别认定（须补录残疾类别）"
+    if grade in NO_LABOUR_DISABILITY_GRADES.get(kind, frozenset()):
+        return f"{person.disability_zh}（第五条（三））", None
+    return None, f"{person.disability_zh}不属于第五条（三）所列情形"
+
+
+def no_labour_result(
+    person: MemberFacts, config: PolicyConfig, on: date, *, already_supported: bool = False
+) -> RuleResult:
+    """Condition 1: no labour capacity (民发〔2021〕43号 第五条) — aged 60 and over, under 16,
+    or disabled by type and grade (intellectual/mental 1–3, physical 1–2, visual 1).
+
+    `already_supported`: the person is in 特困 already (a review). A minor among them keeps the
+    support to 18, and beyond while still at school (第二十四条). With the provincial switch
+    `student_16_plus_no_labour` on, a minor of 16 or 17 still at school counts as well.
+    """
     rules = config.tekun
     age = person.age_on(on)
     reasons: list[str] = []
     if age >= rules.elderly_age:
-        reasons.append(f"年满 {rules.elderly_age} 周岁（{age} 周岁）")
+        reasons.append(f"年满 {rules.elderly_age} 周岁（{age} 周岁，第五条（一））")
     if age < rules.minor_age:
-        reasons.append(f"未满 {rules.minor_age} 周岁（{age} 周岁）")
-    if person.severe_disability:
-        reasons.append(f"重度残疾（{person.disability_grade} 级）")
-    detail = "、".join(reasons) if reasons else (f"{age} 周岁，不属于老年人、未成年人或重度残疾人")
+        reasons.append(f"未满 {rules.minor_age} 周岁（{age} 周岁，第五条（二））")
+    counts, does_not = _disability_reason(person)
+    if counts:
+        reasons.append(counts)
+    adult = rules.minor_keep_age
+    if rules.student_16_plus_no_labour and rules.minor_age <= age < adult and person.is_student:
+        reasons.append(
+            f"年满 {rules.minor_age} 周岁仍在校就读（{age} 周岁；省级规定的其他情形，第五条（四））"
+        )
+    if already_supported and rules.minor_age <= age < adult:
+        reasons.append(f"特困人员中的未成年人，可继续享有至 {adult} 周岁（{MINOR_KEEP_BASIS}）")
+    if already_supported and age >= adult and person.is_student:
+        reasons.append(f"年满 {adult} 周岁仍在校就读，可继续享有（{MINOR_KEEP_BASIS}）")
+    if reasons:
+        detail = "、".join(reasons)
+    else:
+        why = [f"{age} 周岁，不属于老年人或未满 {rules.minor_age} 周岁的未成年人"]
+        if does_not:
+            why.append(does_not)
+        elif person.disability_grade is None:
+            why.append("无残疾人证")
+        if rules.minor_age <= age < adult and person.is_student:
+            why.append(
+                f"年满 {rules.minor_age} 周岁仍在校就读：国家规定不作为无劳动能力，"
+                "本区未启用省级规定"
+            )
+        detail = "；".join(why)
+    detail += f"（依据{NO_LABOUR_BASIS}）"
     figures: dict[str, int | str | bool] = {
         "age": age,
-        "severe_disability": person.severe_disability,
+        "disability_grade": person.disability_grade or 0,
+        "disability_type": person.disability_type or "",
+        "already_supported": already_supported,
     }
     return RuleResult(TK_NO_LABOUR, "无劳动能力", bool(reasons), detail, figures)
 
 
 def no_income_result(person: MemberFacts, config: PolicyConfig) -> RuleResult:
-    """Condition 2: no income source — income below the 低保 standard counts as none."""
+    """Condition 2: no income source — income below the 低保 standard counts as none; the
+    categories of 43号 第六条第二款 (as configured) are not counted, and are listed."""
     # The national 特困 rules treat income below the local 低保 standard as "no source of living",
     # so a small pension or subsidy does not by itself disqualify; property is checked separately.
-    income = person.monthly_income_fen
+    excluded = config.tekun.excluded_income
+    income = person.counted_income_fen(excluded)
     standard = config.dibao_standard_fen
     ok = income < standard
     detail = f"本人月收入 {yuan(income)} {'<' if ok else '≥'} 低保标准 {yuan(standard)}"
-    figures: dict[str, int | str | bool] = {"income_fen": income, "standard_fen": standard}
+    left_out = excluded_income_zh((person,), excluded)
+    if left_out:
+        detail += f"（{left_out}）"
+    detail += f"（依据{NO_INCOME_BASIS}）"
+    figures: dict[str, int | str | bool] = {
+        "income_fen": income,
+        "excluded_income_fen": person.monthly_income_fen - income,
+        "standard_fen": standard,
+    }
     return RuleResult(TK_NO_INCOME, "无生活来源", ok, detail, figures)
 
 
@@ -109,10 +180,13 @@ def no_supporter_result(person: MemberFacts) -> RuleResult:
     return RuleResult(TK_NO_SUPPORTER, "无履行义务能力的法定义务人", ok, detail, {})
 
 
-def assess_tekun_eligibility_with(person: MemberFacts, config: PolicyConfig, on: date) -> Decision:
-    """The three conditions (plus property limits) under an explicit configuration."""
+def assess_tekun_eligibility_with(
+    person: MemberFacts, config: PolicyConfig, on: date, *, already_supported: bool = False
+) -> Decision:
+    """The three conditions (plus property limits) under an explicit configuration
+    (`already_supported`: a review of a person in 特困, see `no_labour_result`)."""
     results = [
-        no_labour_result(person, config, on),
+        no_labour_result(person, config, on, already_supported=already_supported),
         no_income_result(person, config),
         *property_results((person,), config),
         no_supporter_result(person),
@@ -127,9 +201,13 @@ def assess_tekun_eligibility_with(person: MemberFacts, config: PolicyConfig, on:
     )
 
 
-def assess_tekun_eligibility(person: MemberFacts, table: PolicyTable, on: date) -> Decision:
+def assess_tekun_eligibility(
+    person: MemberFacts, table: PolicyTable, on: date, *, already_supported: bool = False
+) -> Decision:
     """The three 特困 conditions under the configuration in force on `on`."""
-    return assess_tekun_eligibility_with(person, table.in_force(on), on)
+    return assess_tekun_eligibility_with(
+        person, table.in_force(on), on, already_supported=already_supported
+    )
 
 
 @dataclass(frozen=True)
@@ -177,18 +255,29 @@ def _amount(
         raise ValueError(f"供养方式无效：{setting!r}")
     ratio = config.tekun.ratio
     standard = config.dibao_standard_fen
-    # Rounded up: the law says "no less than" ratio × standard, so rounding down could breach it.
-    basic = round_up(ratio * Decimal(standard))
+    # Rounded up: the rule says "no less than" ratio × standard, so rounding down could breach it.
+    floor = config.tekun.floor_fen(standard)
+    basic = config.tekun.basic_fen(standard)
+    if basic < floor:  # the loader refuses such a configuration; never pay below the floor
+        raise PolicyError(
+            f"特困人员基本生活标准 {yuan(basic)} 低于 {ratio} × 低保标准 {yuan(standard)}"
+            f" = {yuan(floor)}"
+        )
     care = config.tekun.care_allowance_fen(level)
     total = basic + care
+    if config.tekun.basic_standard_fen is None:
+        basis = f"{ratio} × 低保标准 {yuan(standard)}，向上取整到分"
+    else:
+        basis = f"本区标准，不低于 {ratio} × 低保标准 {yuan(standard)} = {yuan(floor)}"
     detail = (
-        f"基本生活标准 {yuan(basic)}（{ratio} × 低保标准 {yuan(standard)}，向上取整到分）"
+        f"基本生活标准 {yuan(basic)}（{basis}）"
         f" + 护理补贴 {yuan(care)}（{CARE_LEVEL_ZH[level]}） = {yuan(total)}；{SETTING_ZH[setting]}"
     )
     figures: dict[str, int | str | bool | Decimal] = {
         "ratio": ratio,
         "standard_fen": standard,
         "basic_fen": basic,
+        "floor_fen": floor,
         "care_fen": care,
         "total_fen": total,
         "setting": setting,

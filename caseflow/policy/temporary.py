@@ -24,6 +24,13 @@ TMP_CAUSE = "TMP-CAUSE"
 TMP_REPEAT = "TMP-REPEAT"
 TMP_CAP = "TMP-CAP"
 TMP_LEVEL = "TMP-LEVEL"
+TMP_ADVANCE = "TMP-ADVANCE"
+
+# 先行救助 for 急难型 cases: "简化…公示等环节，直接予以救助" (民发〔2018〕23号 二(二)). The text
+# sets no amount; the cap's figures are dated configuration (example values, 待核实).
+ADVANCE_BASIS = "民发〔2018〕23号 二(二)"
+# Publicity before approval (社会救助暂行办法 第四十八条 "经审核、公示后").
+PUBLICITY_BASIS = "社会救助暂行办法（国务院令第649号）第四十八条"
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class TemporaryRequest:
     requested_fen: int
     applied_on: date
     new_grounds_zh: str | None = None  # new facts that justify helping again for the same cause
+    programme_household: bool = False  # the household is in 低保 or 特困 (raised cap, if set)
 
     def __post_init__(self) -> None:
         if self.kind not in KIND_ZH:
@@ -64,13 +72,46 @@ class TemporaryDecision:
     decision: Decision
 
 
-def cap_fen(config: PolicyConfig, cause: str) -> int:
-    """The cap for a cause: its multiple × the monthly 低保 standard, rounded half up to fen."""
+def cap_fen(config: PolicyConfig, cause: str, programme_household: bool = False) -> int:
+    """The cap for a cause: its multiple × the monthly 低保 standard, rounded half up to fen;
+    raised by the configured percentage for households in 低保/特困 (0 % unless configured)."""
     multiple = config.temporary.cap_multiples.get(cause)
     if multiple is None:
         known = "、".join(sorted(config.temporary.cap_multiples))
         raise PolicyError(f"未配置的救助事由：{cause}（已配置：{known}）")
-    return round_half_up(multiple * Decimal(config.dibao_standard_fen))
+    base = multiple * Decimal(config.dibao_standard_fen)
+    if programme_household:
+        base = base * (100 + config.temporary.programme_household_raise_percent) / 100
+    return round_half_up(base)
+
+
+def advance_cap_fen(config: PolicyConfig, household_size: int) -> int:
+    """The cap of a 先行救助 advance: advance_months × the monthly 低保 standard × the household
+    size (rounded half up to fen), and no more than advance_max_fen when configured."""
+    rules = config.temporary
+    cap = round_half_up(
+        rules.advance_months * Decimal(config.dibao_standard_fen) * Decimal(household_size)
+    )
+    return cap if rules.advance_max_fen is None else min(cap, rules.advance_max_fen)
+
+
+def check_advance(config: PolicyConfig, household_size: int, amount_fen: int) -> RuleResult:
+    """A 先行救助 advance (cash plus the value of goods) within its cap, with the reason."""
+    rules = config.temporary
+    cap = advance_cap_fen(config, household_size)
+    basis = (
+        f"{rules.advance_months} 个月低保标准 {yuan(config.dibao_standard_fen)} × 家庭 "
+        f"{household_size} 人"
+    )
+    if rules.advance_max_fen is not None:
+        basis += f"，且不超过 {yuan(rules.advance_max_fen)}"
+    ok = 0 <= amount_fen <= cap
+    detail = (
+        f"先行救助 {yuan(amount_fen)} {'≤' if ok else '超过'}上限 {yuan(cap)}（{basis}；"
+        f"依据{ADVANCE_BASIS}，上限数值待核实）"
+    )
+    figures: dict[str, int | str | bool] = {"amount_fen": amount_fen, "cap_fen": cap}
+    return RuleResult(TMP_ADVANCE, "先行救助金额上限", ok, detail, figures)
 
 
 def approval_level(config: PolicyConfig, amount_fen: int) -> ApprovalLevel:
@@ -116,8 +157,14 @@ def assess_temporary_with(
     config: PolicyConfig,
 ) -> TemporaryDecision:
     """Cap, repeat-cause check and approval level under an explicit configuration."""
-    cap = cap_fen(config, request.cause)
+    cap = cap_fen(config, request.cause, request.programme_household)
     multiple = config.temporary.cap_multiples[request.cause]
+    raise_percent = config.temporary.programme_household_raise_percent
+    raised = (
+        f"；低保/特困家庭上浮 {raise_percent}%（本区规定，待核实）"
+        if request.programme_household and raise_percent
+        else ""
+    )
     cause_result = RuleResult(
         TMP_CAUSE,
         "救助类型与事由",
@@ -133,7 +180,7 @@ def assess_temporary_with(
         "救助金额上限",
         True,
         f"申请 {yuan(request.requested_fen)}，上限 {yuan(cap)}（{multiple} × 月低保标准 "
-        f"{yuan(config.dibao_standard_fen)}）{trimmed}，核定 {yuan(granted)}",
+        f"{yuan(config.dibao_standard_fen)}{raised}）{trimmed}，核定 {yuan(granted)}",
         {"requested_fen": request.requested_fen, "cap_fen": cap, "granted_fen": granted},
     )
     level = approval_level(config, granted)

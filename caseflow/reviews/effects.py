@@ -8,13 +8,12 @@ same transaction, through the engine's own case creation.
 
 from __future__ import annotations
 
-from caseflow.casework.assessments import latest_assessment
+from caseflow.casework.assessments import covered_members_result, latest_assessment
 from caseflow.db.models import Household
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments import entitlements
 from caseflow.payments.grants import programme_cases_in_payment
-from caseflow.policy.classification import check_covered_persons
 from caseflow.reviews.models import PROGRAMME_LABELS
 from caseflow.reviews.schedule import (
     Terms,
@@ -146,16 +145,14 @@ def review_assessment_supports_keeping(ctx: GuardContext) -> str | None:
 
 @plugin.guard("review_adjustment_rule", needs_payload=True)
 def review_adjustment_rule(ctx: GuardContext) -> str | None:
-    """低保: an adjustment names the class and covered persons, under the 分类施保 rule.
-    特困 has no A/B/C: only its amount is adjusted (checked against the assessed cap)."""
+    """低保: an adjustment names the class and covered members, under the 分类施保 rule and the
+    single-person route (57号 第八条). 特困 has no A/B/C: its amount follows its assessment."""
     assert ctx.payload is not None
     if review_programme(ctx.session, ctx.case) == "tekun":
         return None
     aid_class, covered = ctx.payload.get("aid_class"), ctx.payload.get("covered_members") or []
     if not aid_class or not covered:
         return "低保复核调整须填写调整后类别和保障对象"
-    members = {m.id for m in _household(ctx).members}
-    if not set(covered) <= members:
-        return "保障对象须为本户成员"
-    result = check_covered_persons(str(aid_class), len(members), len(covered))
+    day = to_local(ctx.now).date()
+    result = covered_members_result(ctx.session, ctx.case, str(aid_class), list(covered), day)
     return None if result.passed else f"{result.label_zh}：{result.detail_zh}"

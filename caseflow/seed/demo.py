@@ -48,6 +48,7 @@ from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ, require_aware, to_local, utcnow
 from caseflow.policy.store import load_policy_file, policy_table
+from caseflow.policy.temporary import advance_cap_fen
 from caseflow.workflow.model import PayloadField, StateDef, TransitionDef, WorkflowDef
 from caseflow.workflow.registry import Registry, registry
 from caseflow.workflow.rulesets import DeadlineRule, RuleSet, select_ruleset
@@ -83,7 +84,15 @@ DISTRICT_ACCOUNTS: tuple[tuple[str, Role], ...] = (
 # Routes avoid transitions that need a special world unless the plan asks for them.
 LEGACY_TRIGGERS = frozenset({"start_appraisal", "record_appraisal"})
 MINOR_TRIGGER = "skip_publicity_minor"
-SPECIAL_COST = {MINOR_TRIGGER: 50, "start_appraisal": 50, "record_appraisal": 50}
+# The emergency route (救急难) only where a plan asks for it: the normal route is the common one.
+SPECIAL_COST = {
+    MINOR_TRIGGER: 50,
+    "start_appraisal": 50,
+    "record_appraisal": 50,
+    "declare_emergency": 10,
+}
+# 渐退期 is for a 低保 household whose income from work rose (民发〔2021〕57号 第三十三条).
+GRADUAL_TRIGGER = "approve_gradual_exit"
 # Who does a step when several roles may: the realistic colleague first.
 PREFERRED_ROLE = {
     "record_district_visit": Role.SUPERVISOR,
@@ -660,6 +669,7 @@ class _CaseSeeder:
         self.now = now
         self.rules: RuleSet = select_ruleset(reg.rulesets, AREA_CODE, to_local(now).date())
         self.in_care: list[Home] = []
+        self.in_dibao: list[Home] = []
         self.relative_count = 0
 
     # -- planning
@@ -703,6 +713,8 @@ class _CaseSeeder:
         pool: Sequence[Home] = []
         if MINOR_TRIGGER in triggers:
             pool = [h for h in self.homes if h.profile == "minor"]
+        elif GRADUAL_TRIGGER in triggers and self.in_dibao:
+            pool = self.in_dibao
         elif wf.key in ("review", "removal") and self.in_care:
             pool = self.in_care
         elif wf.key == "tekun":
@@ -832,6 +844,8 @@ class _CaseSeeder:
         home.open_review |= wf.key == "review" and not wf.states[state].final
         if plan.target == "approved" and wf.key in ("dibao", "tekun"):
             self.in_care.append(home)
+            if wf.key == "dibao":
+                self.in_dibao.append(home)
 
     def context(self, wf: WorkflowDef, home: Home, triggers: set[str]) -> _CaseContext:
         """Covered persons and the self-care assessment, drawn once per case."""
@@ -920,6 +934,8 @@ class _CaseSeeder:
         t = step.transition
         state = ctx.wf.states[step.state]
         actors = [step.actor] if step.actor else self.candidates(t, state, ctx.home.township)
+        if "income_rose_through_work" in t.guards:
+            self.found_work(ctx.home)
         payload = self.payload(t, ctx, at)
         refusals: list[str] = []
         for actor in actors:
@@ -929,6 +945,18 @@ class _CaseSeeder:
             except PermissionDenied as exc:  # separation of duties: a colleague steps in
                 refusals.append(f"{actor.username}: {exc}")
         raise RuntimeError(f"demo case {case_id}: nobody may fire {t.trigger}: {refusals}")
+
+    def found_work(self, home: Home) -> None:
+        """The head found work: wages that lift the household over the standard (渐退期)."""
+        head = self.session.scalars(
+            select(Member).where(Member.household_id == home.id).order_by(Member.id).limit(1)
+        ).one()
+        policy = policy_table(self.session, AREA_CODE).in_force(self.now.date())
+        standard = policy.dibao_standard_fen
+        with UnitOfWork(self.session) as uow:
+            wages = standard * home.size + self.rng.randint(100, 800) * 100
+            self.session.add(MemberIncome(member_id=head.id, source="wages", monthly_fen=wages))
+            uow.commit()
 
     def extend(self, case_id: int, ctx: _CaseContext, state: str, last: datetime) -> None:
         """Extend the total limit once, with a recorded reason (30 → 45 working days)."""
@@ -950,6 +978,8 @@ class _CaseSeeder:
 
     def value(self, t: TransitionDef, f: PayloadField, ctx: _CaseContext, at: datetime) -> Any:
         """One field's value (None leaves an optional field out)."""
+        if f.name in ("in_kind", "in_kind_value_fen"):
+            return None  # the demo's temporary assistance is paid in cash
         day = to_local(at).date()
         if f.type == "date":
             return day + timedelta(days=7) if f.name == "hearing_date" else day
@@ -957,7 +987,8 @@ class _CaseSeeder:
             return self.amount(t, f, ctx, day)
         if f.type == "int":
             if f.name == "months":
-                return self.rng.randint(1, int(self.rules.param("gradual_exit_max_months")))
+                policy = policy_table(self.session, AREA_CODE).in_force(day)
+                return self.rng.randint(1, policy.gradual_exit_max_months)
             return ctx.covered
         if f.type == "choice":
             return self.choice(f, ctx)
@@ -991,6 +1022,8 @@ class _CaseSeeder:
             return f.choices[0 if failed == 0 else 1 if failed <= 3 else 2]
         if f.name == "aid_class" and ctx.aid_class in f.choices:
             return ctx.aid_class
+        if f.name == "aid_form":
+            return "现金"
         if f.name == "cause":
             return self.cause(f, ctx)
         # The same answer each time a case is asked (e.g. 急难型 at declaration and paperwork).
@@ -1037,6 +1070,10 @@ class _CaseSeeder:
             decided = self.assessed_amount(ctx, day, township=t.trigger == "township_approve")
             if decided is not None:
                 return decided
+        if t.trigger == "grant_advance_aid":  # within the advance's cap (先行救助)
+            policy = policy_table(self.session, AREA_CODE).in_force(day)
+            cap = advance_cap_fen(policy, ctx.home.size) // 100
+            return rng.randint(min(300, cap), cap) * 100
         if t.trigger in ("submit_investigation", "complete_paperwork", "refer_to_district"):
             if ctx.requested is None:
                 district = "refer_to_district" in ctx.triggers

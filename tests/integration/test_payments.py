@@ -55,6 +55,7 @@ from caseflow.payments.queries import roll_totals
 from caseflow.payments.reconcile import reconcile
 from caseflow.payments.rise import approve_rise_list, rise_list
 from caseflow.payments.roll import prepare_roll
+from caseflow.policy.store import policy_table
 from caseflow.workflow.registry import registry
 
 
@@ -62,6 +63,9 @@ def remove(world: World, hh_id: int, when: datetime, trigger: str, **payload: An
     """A removal of the household decided at `when` (`approve_removal` or gradual exit)."""
     walker = Walker(world, at(2026, 4, 1, 9))
     case = walk_on(world, walker, "removal", hh_id, "district_review")
+    t = registry().workflow("removal").transition_for("district_review", trigger)
+    assert t is not None
+    walker.prepare(case, t)  # 渐退: wages that lifted the household over the standard
     fire(world.session, case.id, trigger, world.actor("approver"), when, payload)
     return case
 
@@ -171,18 +175,27 @@ def test_removal_may_name_a_later_stop_month(world: World) -> None:
     assert sorted(paid) == ["2026-06", "2026-07"]
 
 
-def test_gradual_exit_pays_the_granted_months_capped_by_the_rule_set(world: World) -> None:
+def test_gradual_exit_pays_the_granted_months_within_the_dated_policy(world: World) -> None:
     case = approve(world, at(2026, 3, 10), amount=25000)
     assert case.household_id is not None
     rs = registry().rulesets[case.ruleset_key]
-    cap = int(rs.params["gradual_exit_max_months"])
-    assert cap == 6
+    policy = policy_table(world.session, "640502").in_force(at(2026, 5, 15).date())
+    assert policy.gradual_exit_max_months == 6  # dated policy (民发〔2022〕83号 一(三))
+    with pytest.raises(GuardFailed, match="6"):  # longer than the policy allows: refused
+        remove(
+            world,
+            case.household_id,
+            at(2026, 5, 15),
+            "approve_gradual_exit",
+            months=9,
+            reasons="务工",
+        )
     remove(
         world,
         case.household_id,
         at(2026, 5, 15),
         "approve_gradual_exit",
-        months=9,
+        months=6,
         reasons="务工收入增加",
     )
     months = ["2026-05", "2026-06", "2026-11", "2026-12"]
@@ -190,7 +203,7 @@ def test_gradual_exit_pays_the_granted_months_capped_by_the_rule_set(world: Worl
     assert paid["2026-05"] == (MONTHLY, 25000)
     percent = int(rs.params["gradual_exit_amount_percent"])
     assert paid["2026-06"] == paid["2026-11"] == (GRADUAL, 25000 * percent // 100)
-    assert "2026-12" not in paid  # 6 months granted, not 9
+    assert "2026-12" not in paid  # the 6 months granted, then nothing
 
 
 def test_gradual_exit_ended_early_stops_the_month_after(world: World) -> None:

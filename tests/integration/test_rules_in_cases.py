@@ -12,6 +12,7 @@ from walker import Walker, sample_payload, shortest_path
 from caseflow import SEED_DIR
 from caseflow.db.models import AdminEvent, Assessment, Case, MemberIncome
 from caseflow.engine.fire import fire, open_case
+from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.errors import GuardFailed, PayloadInvalid, PermissionDenied
 from caseflow.payments import entitlements
 from caseflow.payments.rise import rise_list
@@ -177,6 +178,19 @@ def test_township_ceiling_sends_larger_temporary_amounts_to_the_district(world: 
         walker.tick(),
         _temporary_payload(world, 500000),
     )
+    # 公示 before approval (社会救助暂行办法 第四十八条); the timer ends it after seven days.
+    fire(
+        world.session,
+        case.id,
+        "start_publicity",
+        world.actor("reviewer"),
+        walker.tick(),
+        {"place": "村委会公示栏"},
+    )
+    with pytest.raises(PermissionDenied):
+        fire(world.session, case.id, "publicity_ended", world.actor("reviewer"), walker.tick())
+    walker.now += timedelta(days=8)  # the seven calendar days of 公示 have run out
+    fire(world.session, case.id, "publicity_ended", SYSTEM_ACTOR, walker.tick())
     with pytest.raises(GuardFailed, match="乡镇审批额度"):
         fire(
             world.session,
@@ -279,3 +293,28 @@ def test_reports_list_single_covered_and_class_c_cases(world: World) -> None:
     assert [r.case_ref for r in class_c_due(world.session, district)] == decided[1:]
     assert single_covered(world.session, district) == []  # the rule refuses new 户1人保 cases
     assert class_c_due(world.session, world.actor("other_reviewer")) == []  # jurisdiction
+
+
+def test_registration_records_the_disability_type_as_a_code(world: World) -> None:
+    from caseflow.casework.households import HouseholdInput, MemberInput, validate_household
+    from caseflow.kernel.idnumber import make_id_number
+
+    def form(kind: str, grade: str) -> HouseholdInput:
+        ident = make_id_number("640502", date(1980, 5, 1), 777)
+        row = MemberInput("李四", ident, "户主", disability_grade=grade, disability_type=kind)
+        return HouseholdInput(org_unit_id=str(world.village.id), members=[row])
+
+    clerk = world.actor("clerk")
+    household = validate_household(world.session, clerk, form("智力残疾", "3"), T0)
+    assert household.members[0].disability_type == "intellectual"
+    assert (
+        validate_household(world.session, clerk, form("", "2"), T0).members[0].disability_type
+        is None
+    )
+    with pytest.raises(PayloadInvalid) as bad:
+        validate_household(world.session, clerk, form("聋哑", "2"), T0)
+    assert "残疾类别" in bad.value.fields["members-0-disability_type"]
+    with pytest.raises(PayloadInvalid) as no_grade:
+        validate_household(world.session, clerk, form("肢体", ""), T0)
+    assert "残疾等级" in no_grade.value.fields["members-0-disability_grade"]
+    world.session.rollback()

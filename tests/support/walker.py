@@ -7,11 +7,12 @@ import heapq
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 from support import SH, World
 
 from caseflow.casework.assessments import latest_assessment
-from caseflow.db.models import Case
+from caseflow.db.models import Case, Member, MemberIncome
 from caseflow.engine.fire import fire, open_case
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.errors import GuardFailed, PermissionDenied
@@ -31,8 +32,16 @@ USERS_BY_ROLE: dict[str, list[str]] = {
     Role.DISTRICT_FINANCE: ["finance"],
     Role.SUPERVISOR: ["supervisor"],
 }
-# Transitions that need a special world (a minor applicant, the 2012 rules): avoided if possible.
-SPECIAL = {"skip_publicity_minor": 50, "start_appraisal": 50, "record_appraisal": 50}
+# Transitions that need a special world (a minor applicant, the 2012 rules) or a special route
+# (临时救助's 先行救助): avoided if possible.
+SPECIAL = {
+    "skip_publicity_minor": 50,
+    "start_appraisal": 50,
+    "record_appraisal": 50,
+    "declare_emergency": 50,
+}
+# Fields left out of sample payloads: goods are described only when the aid form says so.
+IN_KIND_FIELDS = ("in_kind", "in_kind_value_fen")
 NOW_2012_RULES = datetime(2020, 6, 1, 9, 0, tzinfo=SH)
 # Publicity lasts 7 calendar days from the day it starts; a day more and the timer may end it.
 PUBLICITY_RUNS_OUT = timedelta(days=8)
@@ -58,6 +67,9 @@ def sample_payload(t: TransitionDef, case: Case | None = None) -> dict[str, Any]
     household, which class A — the first choice — covers)."""
     members = [m.id for m in case.household.members] if case is not None and case.household else []
     payload = {f.name: sample_value(f, members) for f in t.payload}
+    if payload.get("aid_form") == "现金":  # cash only: no goods
+        for name in IN_KIND_FIELDS:
+            payload.pop(name, None)
     if case is not None and "care_level_matches_assessment" in t.guards:
         payload["care_level"] = assessed_care_label(case)
     return payload
@@ -127,13 +139,38 @@ class Walker:
 
     def prepare(self, case: Case, t: TransitionDef) -> None:
         """Do what `t`'s guards wait for: two signatures, an assessment on record, the full
-        publicity period gone by."""
+        publicity period gone by, a 低保 household whose wages lifted it over the standard."""
         if "publicity_period_elapsed" in t.guards:
             self.now += PUBLICITY_RUNS_OUT
         if "two_investigators_signed" in t.guards:
             self.sign_twice(case)
         if "assessment_recorded" in t.guards:
             self.record_assessment(case)
+        if "income_rose_through_work" in t.guards:
+            self.income_rose_through_work(case)
+
+    def income_rose_through_work(self, case: Case) -> None:
+        """The case's household gets an approved 低保 case, then wages above the standard."""
+        session = self.world.session
+        hh_id = case.household_id
+        assert hh_id is not None
+        in_dibao = session.scalar(
+            select(Case.id).where(
+                Case.household_id == hh_id, Case.case_type == "dibao", Case.state == "approved"
+            )
+        )
+        if in_dibao is None:
+            wf = registry().workflow("dibao")
+            dibao = open_case(session, "dibao", hh_id, self.world.actor("clerk"), self.tick())
+            for step in shortest_path(wf, "approved"):
+                self.step(dibao, step)
+        head = session.scalars(
+            select(Member).where(Member.household_id == hh_id).order_by(Member.id)
+        ).first()
+        assert head is not None
+        if not any(i.source == "wages" for i in head.incomes):
+            head.incomes.append(MemberIncome(source="wages", monthly_fen=300000))
+            session.commit()
 
     def record_assessment(self, case: Case) -> None:
         wf = registry().workflow(case.workflow_key)

@@ -83,12 +83,16 @@ def member(
     labour: str = "full",
     health: str = "healthy",
     grade: int | None = None,
+    dtype: str | None = None,
     assets: tuple[Asset, ...] = (),
     supporter: bool = False,
     name: str | None = None,
     id_number: str | None = None,
+    incomes: tuple[Income, ...] = (),
+    student: bool = False,
 ) -> MemberFacts:
-    """A member with sensible defaults; `income` is monthly wages in fen."""
+    """A member with sensible defaults; `income` is monthly wages in fen, `incomes` any more
+    items (e.g. excluded categories), `dtype` the disability type code."""
     n = next(_counter)
     return MemberFacts(
         id_number=id_number or f"640502{n:012d}",
@@ -98,9 +102,11 @@ def member(
         labour_capacity=labour,  # type: ignore[arg-type]
         health=health,  # type: ignore[arg-type]
         disability_grade=grade,
-        incomes=(Income("wages", income),) if income else (),
+        incomes=((Income("wages", income),) if income else ()) + incomes,
         assets=assets,
+        is_student=student,
         has_supporter_able_to_pay=supporter,
+        disability_type=dtype,  # type: ignore[arg-type]
     )
 
 

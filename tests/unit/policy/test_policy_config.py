@@ -113,7 +113,7 @@ def test_tekun_ratio_defaults_to_1_3(tmp_path: Path) -> None:
             "低保标准不能为 0",
         ),
         ("label: 2025 年度农村低保标准（示例）", "titel: x", "configs[0].label", "缺少此项"),
-        ('ratio: "1.3"', 'ratio: "1.2"', "configs[0].tekun.ratio", "不小于 1.3"),
+        ('ratio: "1.3"', 'ratio: "1.2"', "configs[0].tekun.ratio", "不得低于低保标准的 1.3 倍"),
         ('ratio: "1.3"', 'ratio: "abc"', "configs[0].tekun.ratio", "必须是数值"),
         ("amount_method: gap", "amount_method: fixed", "configs[0].amount_method", "gap / class"),
         (
@@ -197,3 +197,19 @@ def test_empty_configs_refused() -> None:
 def test_describe_zh_for_confirmed_config() -> None:
     c = replace(config(), is_example=False)
     assert c.describe_zh() == "2026 年度标准（640502，2026-01-01 起施行）"
+
+
+def test_a_tekun_standard_below_the_floor_is_a_policy_error_naming_the_field() -> None:
+    from caseflow.policy.config import PolicyError, TekunStandardBelowFloor
+
+    text = SEED.read_text(encoding="utf-8").replace(
+        "      care_self_care_fen: 20000      # 全自理",
+        "      basic_standard_fen: 70000\n      care_self_care_fen: 20000      # 全自理",
+    )
+    with pytest.raises(TekunStandardBelowFloor) as err:
+        parse_policy(yaml.safe_load(text), "640502.yaml")
+    assert isinstance(err.value, PolicyError)
+    assert "configs[0].tekun.basic_standard_fen" in err.value.message_zh
+    assert "700.00 元 低于下限 702.00 元" in err.value.message_zh  # ⌈1.3 × 540.00⌉ in 2025
+    at_floor = text.replace("basic_standard_fen: 70000", "basic_standard_fen: 70200")
+    assert parse_policy(yaml.safe_load(at_floor)).configs[0].tekun.basic_fen(54000) == 70200

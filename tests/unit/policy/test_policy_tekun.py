@@ -60,12 +60,16 @@ def test_care_items_are_counted_once_and_validated() -> None:
 @pytest.mark.parametrize(
     ("person", "code", "passed", "detail"),
     [
-        (member(born=date(1966, 3, 1)), TK_NO_LABOUR, True, "年满 60 周岁（60 周岁）"),
+        (member(born=date(1966, 3, 1)), TK_NO_LABOUR, True,
+         "年满 60 周岁（60 周岁，第五条（一））"),
         (member(born=date(1966, 3, 2)), TK_NO_LABOUR, False,
-         "59 周岁，不属于老年人、未成年人或重度残疾人"),
-        (member(born=date(2010, 3, 2)), TK_NO_LABOUR, True, "未满 16 周岁（15 周岁）"),
+         "59 周岁，不属于老年人或未满 16 周岁的未成年人；无残疾人证"),
+        (member(born=date(2010, 3, 2)), TK_NO_LABOUR, True, "未满 16 周岁（15 周岁"),
         (member(born=date(2010, 3, 1)), TK_NO_LABOUR, False, "16 周岁"),
-        (member(grade=2), TK_NO_LABOUR, True, "重度残疾（2 级）"),
+        (member(grade=2, dtype="physical"), TK_NO_LABOUR, True, "二级肢体残疾（第五条（三））"),
+        (member(grade=2), TK_NO_LABOUR, False, "二级残疾（类别未登记），无法按残疾类别认定"),
+        (member(grade=2, dtype="hearing"), TK_NO_LABOUR, False,
+         "二级听力残疾不属于第五条（三）所列情形"),
         (member(grade=3), TK_NO_LABOUR, False, "45 周岁"),
         (member(income=55999), TK_NO_INCOME, True, "本人月收入 559.99 元 < 低保标准 560.00 元"),
         (member(income=56000), TK_NO_INCOME, False, "本人月收入 560.00 元 ≥ 低保标准 560.00 元"),
@@ -87,8 +91,9 @@ def test_eligible_person_explanation() -> None:
     decision = assess_tekun_eligibility(person, seed_table(), ON)
     assert decision.outcome == "eligible"
     text = decision.explain_zh()
-    assert "[TK-NO-LABOUR] 无劳动能力：年满 60 周岁（76 周岁）：通过" in text
-    assert "[TK-NO-INCOME] 无生活来源：本人月收入 0.00 元 < 低保标准 560.00 元：通过" in text
+    assert "[TK-NO-LABOUR] 无劳动能力：年满 60 周岁（76 周岁，第五条（一））" in text
+    assert "（依据民发〔2021〕43号 第五条）：通过" in text
+    assert "[TK-NO-INCOME] 无生活来源：本人月收入 0.00 元 < 低保标准 560.00 元" in text
     assert "[TK-NO-SUPPORTER] 无履行义务能力的法定义务人" in text
     assert text.endswith("结论：符合特困人员认定条件")
     assert "2026-01-01 起施行" in text
