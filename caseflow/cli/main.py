@@ -66,18 +66,14 @@ def tick(now_text: str | None) -> None:
     of a day, the board's counters are folded for it."""
     from caseflow.db.engine import make_session_factory
     from caseflow.kernel.timeutil import parse_aware, utcnow
-    from caseflow.read.board_counts import daily_roll
-    from caseflow.timer.sweep import sweep
+    from caseflow.timer.rounds import run_round
 
     now = parse_aware(now_text) if now_text else utcnow()
     engine = ready_engine()
     try:
-        factory = make_session_factory(engine)
-        try:
-            daily_roll(factory, now)
-        except Exception as exc:  # boards count live meanwhile; the deadlines must still be swept
-            click.echo(f"督办看板计数表未能按日归并（下次运行时重试）：{exc}", err=True)
-        report = sweep(factory, now)
+        report, roll_error = run_round(make_session_factory(engine), now)
+        if roll_error is not None:  # boards count live meanwhile; the deadlines were swept
+            click.echo(f"督办看板计数表未能按日归并（下次运行时重试）：{roll_error}", err=True)
     finally:
         engine.dispose()
     click.echo(report.summary_zh())

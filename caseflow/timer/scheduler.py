@@ -17,8 +17,7 @@ from caseflow.db.models import Lease
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.errors import ConcurrencyConflict
 from caseflow.kernel.timeutil import utcnow
-from caseflow.read.board_counts import daily_roll
-from caseflow.timer.sweep import sweep
+from caseflow.timer.rounds import run_round
 
 log = logging.getLogger(__name__)
 SWEEP_LEASE = "sweep"
@@ -68,11 +67,7 @@ class SweepScheduler:
             ttl = timedelta(seconds=self.interval * 3)
             if not acquire_lease(session, SWEEP_LEASE, self.holder, now, ttl):
                 return False
-        try:
-            daily_roll(self.factory, now)  # the board's counters, folded for a new day
-        except Exception:  # boards count live meanwhile; the deadlines must still be swept
-            log.exception("daily board roll failed; retried next round")
-        report = sweep(self.factory, now)
+        report, _roll_error = run_round(self.factory, now)  # logged where it failed
         if report.levels_reached or report.expiry_fired or report.failed:
             log.info("sweep: %s", report.summary_zh())
         return True

@@ -293,7 +293,7 @@ def test_a_failed_roll_does_not_stop_the_sweep(
     def broken(*_args: Any) -> bool:
         raise RuntimeError("lock timeout")
 
-    monkeypatch.setattr("caseflow.timer.scheduler.daily_roll", broken)
+    monkeypatch.setattr("caseflow.timer.rounds.daily_roll", broken)
     late = START + timedelta(days=40)  # everything of that case is overdue by then
     events_before = s.scalar(select(func.count()).select_from(CaseEvent))
     assert SweepScheduler(make_session_factory(engine), clock=lambda: late).run_once()
