@@ -1,10 +1,10 @@
 """Ledger benchmark: import a 500,000-person registry and a 200,000-person 低保 roster, compare
 them, and set the wall time and peak memory beside the time to merely parse the same files.
 
-    /work/venv/bin/python bench/ledger.py                 # full size, .csv and .xlsx, SQLite
-    /work/venv/bin/python bench/ledger.py --scale 0.1     # a quick run
-    /work/venv/bin/python bench/ledger.py --postgres      # PostgreSQL as well
-    /work/venv/bin/python bench/ledger.py --formats csv --profile out.prof
+    python bench/ledger.py                 # full size, .csv and .xlsx, SQLite
+    python bench/ledger.py --scale 0.1     # a quick run
+    python bench/ledger.py --postgres      # PostgreSQL as well
+    python bench/ledger.py --formats csv --profile out.prof
 
 Every figure is measured in a child process of its own (peak RSS from resource.getrusage, so a
 figure never includes memory another measurement used). The database is migrated and seeded

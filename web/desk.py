@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from caseflow.accounts.signin import co_signer
 from caseflow.casework.households import (
+    DISABILITY_TYPES,
     HEALTH,
     LABOUR_CAPACITY,
     MAX_MEMBERS,
@@ -70,6 +71,7 @@ def _household_form() -> HouseholdInput:
             labour_capacity=f.get(f"members-{i}-labour_capacity", "full"),
             health=f.get(f"members-{i}-health", "healthy"),
             disability_grade=f.get(f"members-{i}-disability_grade", ""),
+            disability_type=f.get(f"members-{i}-disability_type", ""),
             is_student=bool(f.get(f"members-{i}-is_student")),
         )
         for i in range(max(rows, 1))
@@ -94,6 +96,7 @@ def _render_household_form(form: dict[str, Any], errors: dict[str, str], rows: i
         relations=RELATIONS,
         labour=LABOUR_CAPACITY,
         health=HEALTH,
+        disability_types=DISABILITY_TYPES,
     )
 
 
@@ -129,6 +132,7 @@ def _household_page(household_id: int, **extra: Any) -> str:
         workflows=openable_workflows(actor),
         labour=LABOUR_CAPACITY,
         health=HEALTH,
+        disability_types=DISABILITY_TYPES,
         errors=extra.pop("errors", {}),
         **extra,
     )

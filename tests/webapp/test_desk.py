@@ -70,6 +70,26 @@ def test_register_household_with_normalised_ids(
     assert HEAD_ID not in page and HEAD_ID[:6] + "********" + HEAD_ID[-4:] in page
 
 
+def test_the_desk_records_a_disability_by_type_and_grade(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    auth.login("clerk")
+    form = client.get("/desk/households/new").get_data(as_text=True)
+    assert 'name="members-0-disability_type"' in form and "智力" in form
+    data = registration(
+        world, **{"members-0-disability_type": "intellectual", "members-0-disability_grade": "3"}
+    )
+    response = client.post("/desk/households/new", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    world.session.rollback()
+    hh = world.session.scalar(select(Household).where(Household.head_name == "单小红"))
+    assert hh is not None
+    head = next(m for m in hh.members if m.relation == "户主")
+    assert (head.disability_type, head.disability_grade) == ("intellectual", 3)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "智力3 级" in page  # a grade-3 intellectual disability: no labour capacity (43号 第五条)
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
