@@ -337,25 +337,29 @@ def _last_payload(session: Session, case_id: int, trigger: str) -> dict[str, Any
     return dict(row or {})
 
 
+def _stop(ctx: EffectContext, target: Case, month: str, trigger: str, covered: list[int]) -> None:
+    """A stop version: nothing is paid from `month` on (the decision's reasons kept)."""
+    entitlements.record(
+        ctx.session,
+        target,
+        kind=STOP,
+        effective_month=month,
+        amount_fen=0,
+        computed_fen=0,
+        source_case=ctx.case,
+        trigger=trigger,
+        actor=ctx.actor,
+        at=ctx.now,
+        covered_member_ids=covered,
+        basis={"reason": str(ctx.payload.get("reasons", ""))},
+    )
+
+
 def _stop_all(ctx: EffectContext, stop_month: str, trigger: str) -> None:
     for target in programme_cases_in_payment(ctx.session, ctx.case.household_id or 0):
         current = entitlements.latest(ctx.session, target.id)
         assert current is not None
-        entitlements.record(
-            ctx.session,
-            target,
-            kind=STOP,
-            effective_month=stop_month,
-            amount_fen=0,
-            computed_fen=0,
-            source_case=ctx.case,
-            trigger=trigger,
-            actor=ctx.actor,
-            at=ctx.now,
-            covered_member_ids=current.covered_member_ids,
-            aid_class=current.aid_class,
-            basis={"reason": str(ctx.payload.get("reasons", ""))},
-        )
+        _stop(ctx, target, stop_month, trigger, current.covered_member_ids)
 
 
 @plugin.effect("stop_entitlement")
@@ -397,20 +401,8 @@ def gradual_exit_entitlement(ctx: EffectContext) -> None:
                 care_level=current.care_level,
                 basis={"percent": percent, "months": months, "until": add_months(start, months)},
             )
-        entitlements.record(
-            ctx.session,
-            target,
-            kind=STOP,
-            effective_month=add_months(start, months),
-            amount_fen=0,
-            computed_fen=0,
-            source_case=ctx.case,
-            trigger="approve_gradual_exit",
-            actor=ctx.actor,
-            at=ctx.now,
-            covered_member_ids=current.covered_member_ids,
-            basis={"reason": str(ctx.payload.get("reasons", ""))},
-        )
+        stop_month = add_months(start, months)
+        _stop(ctx, target, stop_month, "approve_gradual_exit", current.covered_member_ids)
 
 
 @plugin.effect("end_gradual_entitlement")
@@ -432,16 +424,4 @@ def _stop_all_gradual(ctx: EffectContext, stop_month: str) -> None:
         versions = history.get(target.id, [])
         if not versions or entitlements.amount_in(versions, stop_month) == 0:
             continue
-        entitlements.record(
-            ctx.session,
-            target,
-            kind=STOP,
-            effective_month=stop_month,
-            amount_fen=0,
-            computed_fen=0,
-            source_case=ctx.case,
-            trigger="end_gradual_exit",
-            actor=ctx.actor,
-            at=ctx.now,
-            covered_member_ids=versions[-1].covered_member_ids,
-        )
+        _stop(ctx, target, stop_month, "end_gradual_exit", versions[-1].covered_member_ids)

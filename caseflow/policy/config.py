@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, get_args
 
 import yaml
 
 from caseflow.kernel.errors import CaseflowError, DefinitionError
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.yamlio import clean, line_of, load_with_lines
+from caseflow.policy.facts import IncomeSource
 
 AmountMethod = Literal["gap", "class"]
 TopUpRule = Literal["highest", "sum"]
@@ -51,23 +52,9 @@ TEKUN_EXCLUDED_INCOME: tuple[str, ...] = (
     "elderly_allowance",
     "child_subsidy",
 )
-# The order income categories are listed in (explanations and dumps never depend on set order).
-_INCOME_ORDER: tuple[str, ...] = (
-    "wages",
-    "business",
-    "transfer",
-    "property",
-    "other",
-    "preferential",
-    "family_planning",
-    "scholarship",
-    "award",
-    "assistance",
-    "basic_pension",
-    "social_insurance",
-    "elderly_allowance",
-    "child_subsidy",
-)
+# The order income categories are listed in (explanations and dumps never depend on set order):
+# the order the facts declare them in.
+_INCOME_ORDER: tuple[str, ...] = get_args(IncomeSource)
 
 
 def ordered_income_codes(codes: Iterable[str]) -> list[str]:

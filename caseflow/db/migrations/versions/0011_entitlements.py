@@ -169,32 +169,7 @@ def _carry_over(bind: sa.engine.Connection) -> None:
         data = _payload(payload)
         months = max(0, min(int(data.get("months") or 0), 6)) if "gradual" in trigger else 0
         stops[hid].append((at, _month(at, 1), months))
-    table = sa.table(
-        "entitlements",
-        *(
-            sa.column(name)
-            for name in [
-                "case_id",
-                "seq",
-                "household_id",
-                "org_path",
-                "programme",
-                "kind",
-                "effective_month",
-                "amount_fen",
-                "computed_fen",
-                "components",
-                "covered_member_ids",
-                "aid_class",
-                "basis",
-                "deviation_reason",
-                "source_case_id",
-                "trigger",
-                "recorded_by_id",
-                "at",
-            ]
-        ),
-    )
+    table = sa.table("entitlements", *(sa.column(name) for name in _CARRIED_COLUMNS))
     rows: list[dict[str, Any]] = []
     for cid, hid, path, ctype, at, payload, actor in approvals:
         data = _payload(payload)
