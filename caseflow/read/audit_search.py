@@ -30,6 +30,7 @@ from caseflow.db.models import (
     PersonalDataView,
     User,
 )
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.events import event_label
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
@@ -152,7 +153,7 @@ def _display_name(user: Any) -> str:
 
 
 def _case_events_select(actor: Actor, f: AuditFilters) -> Any:
-    conds: list[ColumnElement[bool]] = [Case.org_path.startswith(actor.org_path, autoescape=True)]
+    conds: list[ColumnElement[bool]] = [in_jurisdiction(Case.org_path, actor)]
     if f.user:
         conds.append(_user_condition(CaseEvent.actor_id, f.user))
     if f.case_no:
@@ -206,7 +207,7 @@ def _admin_events_select(actor: Actor, f: AuditFilters) -> Any:
         # Township staff see what their own subtree's staff did, nothing of the district's.
         unit = aliased(OrgUnit)
         stmt = stmt.join(unit, unit.id == User.org_unit_id)
-        conds.append(unit.path.startswith(actor.org_path, autoescape=True))
+        conds.append(in_jurisdiction(unit.path, actor))
     if f.user:
         conds.append(_user_condition(AdminEvent.actor_id, f.user))
     for text in (f.case_no, f.household):
@@ -228,7 +229,7 @@ def _views_select(actor: Actor, f: AuditFilters) -> Any:
     conds: list[ColumnElement[bool]] = []
     if not sees_everything(actor):
         place = func.coalesce(Household.org_path, viewed.org_path)
-        conds.append(place.startswith(actor.org_path, autoescape=True))
+        conds.append(in_jurisdiction(place, actor))
     if f.user:
         conds.append(_user_condition(PersonalDataView.user_id, f.user))
     if f.case_no:

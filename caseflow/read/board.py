@@ -43,6 +43,7 @@ from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.deadlines import LEVEL_DISTRICT, LEVEL_LABELS
 from caseflow.clock.workcal import WorkdayCalendar, local_date, working_days_between
 from caseflow.db.models import BoardCount, Case, Household, OrgUnit
+from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import Role
@@ -86,7 +87,7 @@ def _measure_conditions(b: Boundaries) -> dict[str, ColumnElement[bool]]:
 def _in_scope(actor: Actor) -> ColumnElement[bool]:
     # `is_final = false` spelled like the partial indexes' WHERE (migration 0003), so SQLite
     # and PostgreSQL can answer from those indexes alone.
-    return and_(Case.org_path.startswith(actor.org_path, autoescape=True), Case.is_final == false())
+    return and_(in_jurisdiction(Case.org_path, actor), Case.is_final == false())
 
 
 def _sum(cond: ColumnElement[bool]) -> Any:
@@ -233,7 +234,7 @@ def _units_for(session: Session, actor: Actor, paths: Iterable[str]) -> dict[str
             OrgUnit.path.in_(sorted(wanted)) if wanted else OrgUnit.id.is_(None),
             and_(
                 OrgUnit.level == "township",
-                OrgUnit.path.startswith(actor.org_path, autoescape=True),
+                in_jurisdiction(OrgUnit.path, actor),
             ),
         )
     )

@@ -14,6 +14,7 @@ from caseflow.casework.materials import Material, checklist
 from caseflow.casework.personal_data import may_view_full
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.db.models import Assessment, Attachment, Case, CaseEvent, User
+from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.events import (
     CLAIM_TRIGGER,
     RELEASE_TRIGGER,
@@ -44,9 +45,7 @@ OPEN_PAYLOAD_LABELS = {
 def load_case(session: Session, actor: Actor, case_id: int) -> Case:
     """The case, if inside the actor's jurisdiction (in SQL), else CaseNotFound → 404."""
     case = session.scalars(
-        select(Case).where(
-            Case.id == case_id, Case.org_path.startswith(actor.org_path, autoescape=True)
-        )
+        select(Case).where(Case.id == case_id, in_jurisdiction(Case.org_path, actor))
     ).first()
     if case is None:
         raise CaseNotFound()
