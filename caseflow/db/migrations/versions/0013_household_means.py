@@ -1,0 +1,22 @@
+"""household incomes, assets and deductible expenses with their evidence
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-05
+
+Reserved slot: the change this revision carries is filled in by the work that needs it; until
+then it changes nothing, so the chain stays linear while that work lands piece by piece.
+"""
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,22 @@
+"""supplementary roll lines for late approvals
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-05
+
+Reserved slot: the change this revision carries is filled in by the work that needs it; until
+then it changes nothing, so the chain stays linear while that work lands piece by piece.
+"""
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,22 @@
+"""the township office's telephone on notices
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-05
+
+Reserved slot: the change this revision carries is filled in by the work that needs it; until
+then it changes nothing, so the chain stays linear while that work lands piece by piece.
+"""
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

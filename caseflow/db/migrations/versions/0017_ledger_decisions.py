@@ -1,0 +1,22 @@
+"""same-name heads held for a person to decide
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05
+
+Reserved slot: the change this revision carries is filled in by the work that needs it; until
+then it changes nothing, so the chain stays linear while that work lands piece by piece.
+"""
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
