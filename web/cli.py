@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from caseflow.cli.helpers import ready_engine
 from caseflow.cli.main import main
 
 
@@ -19,6 +20,9 @@ def serve(host: str, port: int, debug: bool) -> None:
     """Run the web application (waitress in production mode)."""
     from web.server import run  # only this command needs the web stack loaded
 
+    # Refuse before listening: a server on a database without its tables or accounts would answer
+    # every sign-in with 系统内部错误.
+    ready_engine(need_accounts=True).dispose()
     run(host=host, port=port, debug=debug)
 
 

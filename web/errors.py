@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from caseflow.db.logsafe import safe_text
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PermissionDenied
 
 log = logging.getLogger("caseflow.web")
@@ -58,5 +59,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc: Exception) -> ResponseReturnValue:
-        log.error("unhandled error: %s", exc)
+        log.error("unhandled error on %s %s: %s", request.method, request.path, safe_text(exc))
         return _page(500)

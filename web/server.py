@@ -13,10 +13,12 @@ def run(
     host: str = "127.0.0.1", port: int = 5000, debug: bool = False, sweep_interval: float = 60.0
 ) -> None:
     """Serve the app until interrupted."""
+    from caseflow.db.logsafe import redact_handlers
     from caseflow.timer.scheduler import SweepScheduler
     from web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    redact_handlers(logging.getLogger())
     app = create_app()
     scheduler = SweepScheduler(app.extensions["caseflow_sessions"], interval=sweep_interval)
     scheduler.start()

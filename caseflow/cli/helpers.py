@@ -7,22 +7,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from caseflow.bootstrap import boot
 from caseflow.db.engine import make_engine, make_session_factory
 from caseflow.db.models import User
+from caseflow.db.schema import schema_problem
 from caseflow.kernel.actors import Actor
 
 
-def ready_engine() -> Engine:
-    """The configured engine, or exit with a clear message when the schema was never created."""
+def ready_engine(*, need_accounts: bool = False) -> Engine:
+    """The configured engine, or exit 1 with a Chinese message when the schema was never created
+    or is older than the code (and, with `need_accounts`, when nobody could sign in)."""
     boot()
     engine = make_engine()
-    if "alembic_version" not in inspect(engine).get_table_names():
+    problem = schema_problem(engine, need_accounts=need_accounts)
+    if problem is not None:
         engine.dispose()
-        click.echo("数据库尚未初始化，请先运行：caseflow init-db", err=True)
+        click.echo(problem, err=True)
         sys.exit(1)
     return engine
 

@@ -28,6 +28,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).update({"check_same_thread": False, "timeout": 30})
+    # Statement parameters carry names, ID numbers and hardship reasons: an error that reaches a
+    # log names the statement, never the values.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, func, inspect, select, text
 
 from caseflow import PROJECT_ROOT
 
@@ -24,3 +25,32 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def head_revision() -> str | None:
+    """The newest revision the code's migrations know."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_problem(engine: Engine, *, need_accounts: bool = False) -> str | None:
+    """Why the database cannot serve yet, in Chinese and naming the command that fixes it; None
+    when it is ready. `need_accounts`: a server without a single account cannot be signed in to."""
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return (
+            "数据库尚未初始化。请先运行 caseflow init-db 建立数据库结构，"
+            "或运行 caseflow seed --demo 建立演示数据库。"
+        )
+    with engine.connect() as conn:
+        current = conn.scalar(text("SELECT version_num FROM alembic_version"))
+        head = head_revision()
+        if current != head:
+            return (
+                f"数据库结构版本为 {current or '空'}，本程序需要 {head}。"
+                "请先运行 caseflow init-db 升级数据库结构。"
+            )
+        if need_accounts:
+            from caseflow.db.models import User  # the mapped tables are needed only here
+
+            if not conn.scalar(select(func.count()).select_from(User)):
+                return "数据库中还没有任何账号。请运行 caseflow seed --demo 载入演示数据和账号。"
+    return None

@@ -24,6 +24,7 @@ class Message:
     user_id: int
     title: str
     body: str
+    case_id: int | None = None
 
 
 class Sender(Protocol):
@@ -33,10 +34,14 @@ class Sender(Protocol):
 
 
 class LoggingSender:
-    """The default sender: writes the message to the log."""
+    """The default sender: writes that a message went out, by ids only.
+
+    Titles and bodies carry applicants' names and hardship reasons; a server log is read by
+    operators who have no business with them (the inbox row holds the text for its recipient).
+    """
 
     def send(self, message: Message) -> None:
-        log.info("notify user %s: %s — %s", message.user_id, message.title, message.body)
+        log.info("notify user %s about case %s", message.user_id, message.case_id)
 
 
 SENDERS: list[Sender] = [LoggingSender()]
@@ -77,7 +82,7 @@ def notify(
                 user_id=uid, case_id=case_id, kind=kind, title=title, body=body, created_at=now
             )
         )
-        messages.append(Message(uid, title, body))
+        messages.append(Message(uid, title, body, case_id))
     return messages
 
 

@@ -330,7 +330,7 @@ def _notify_level(
                 for uid in users
             ],
         )
-    return [Message(uid, title, case.summary) for uid in users]
+    return [Message(uid, title, case.summary, case.id) for uid in users]
 
 
 def _fire_expiry(
