@@ -40,6 +40,8 @@ PAYMENT_ROLES = frozenset(
 # Who may prepare: the roll workflow's open roles (checked again by caseflow.payments.roll).
 PREPARE_ROLES = frozenset({Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.value})
 PER_PAGE = 200
+# Transitions fired from a row or a finding of the roll page, never from the action list.
+ROW_TRIGGERS = frozenset({"remove_row", "acknowledge_finding"})
 
 
 @bp.app_context_processor
@@ -131,6 +133,7 @@ def show(roll_id: int) -> ResponseReturnValue:
         roll=roll,
         case=case,
         rows=found.rows,
+        numbers=found.numbers,
         page=page,
         pages=found.pages,
         totals=found.totals,
@@ -138,7 +141,7 @@ def show(roll_id: int) -> ResponseReturnValue:
         removed=found.removed,
         open_count=found.open_findings,
         state_label=registry().workflow("roll").states[case.state].label,
-        actions=[a for a in found.actions if not a.transition.internal],
+        actions=[a for a in found.actions if a.trigger not in ROW_TRIGGERS],
         may_ack="acknowledge_finding" in names,
         may_remove="remove_row" in names,
         may_export=bool(actor.roles & FINANCE_ROLES) and roll.signed_at is not None,

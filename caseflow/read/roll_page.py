@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case
@@ -24,6 +24,7 @@ class RollPage:
     roll: PaymentRoll
     case: Case
     rows: list[RollRow]  # this page's, removed ones included
+    numbers: dict[int, int]  # row id → 序号 (1..N over the live rows of the whole roll)
     pages: int
     totals: Totals  # of the live rows
     findings: list[RiskFinding]
@@ -57,6 +58,7 @@ def roll_page(
         roll=roll,
         case=case,
         rows=list(rows),
+        numbers=serial_numbers(session, roll.id, list(rows)),
         pages=max(1, -(-(totals.rows + len(removed)) // per_page)),
         totals=totals,
         findings=list(findings),
@@ -64,6 +66,27 @@ def roll_page(
         open_findings=open_findings(session, roll.id),
         actions=available_transitions(session, case, actor, now, include_blocked=True),
     )
+
+
+def serial_numbers(session: Session, roll_id: int, rows: list[RollRow]) -> dict[int, int]:
+    """序号 of the live rows among `rows` (one page, in id order): numbered from 1 across the
+    whole roll, counting the live rows before the page; removed rows get none."""
+    if not rows:
+        return {}
+    before = session.scalar(
+        select(func.count(RollRow.id)).where(
+            RollRow.roll_id == roll_id,
+            RollRow.removed_at.is_(None),
+            RollRow.id < rows[0].id,
+        )
+    )
+    numbers: dict[int, int] = {}
+    n = int(before or 0)
+    for row in rows:
+        if row.removed_at is None:
+            n += 1
+            numbers[row.id] = n
+    return numbers
 
 
 def roll_row(

@@ -103,20 +103,20 @@ def rows(world: World, roll: PaymentRoll) -> list[RollRow]:
 def sign(
     world: World, roll: PaymentRoll, when: datetime, *, remove: dict[int, str] | None = None
 ) -> None:
-    """Check (township leader), remove the `remove` rows (id → reason), acknowledge every
-    finding left, sign (district finance)."""
+    """Remove the `remove` rows (id → reason, by the preparer), check (township leader),
+    acknowledge every finding left, sign (district finance)."""
     s = world.session
     s.rollback()
-    fire(s, roll.case_id, "check", world.actor("leader"), when)
     for row_id, reason in (remove or {}).items():
         fire(
             s,
             roll.case_id,
             "remove_row",
-            world.actor("finance"),
+            world.actor("reviewer"),
             when,
             {"row_id": row_id, "reason": reason},
         )
+    fire(s, roll.case_id, "check", world.actor("leader"), when)
     for fid in s.scalars(select(RiskFinding.id).where(RiskFinding.roll_id == roll.id)).all():
         s.rollback()
         fire(
@@ -340,7 +340,7 @@ def test_household_workflows_only_open_on_households(world: World) -> None:
         open_case(world.session, "roll", hh.id, world.actor("reviewer"), at(2026, 4, 1))
 
 
-def test_sign_off_waits_for_findings_and_removing_a_row_clears_its_finding(
+def test_sign_off_waits_for_findings_and_a_removal_after_the_check_needs_a_new_check(
     world: World,
 ) -> None:
     s = world.session
@@ -366,13 +366,19 @@ def test_sign_off_waits_for_findings_and_removing_a_row_clears_its_finding(
     s.expire_all()
     roll = s.get(PaymentRoll, roll.id)  # type: ignore[assignment]
     assert roll.row_count == 1 and roll.total_fen == 20000
+    # The roll changed after the leader's check: back to the township for a new check.
+    assert s.get(Case, roll.case_id).state == "prepared"  # type: ignore[union-attr]
+    with pytest.raises(TransitionNotAllowed):
+        fire(s, roll.case_id, "sign", world.actor("finance"), at(2026, 4, 3))
+    s.rollback()
+    fire(s, roll.case_id, "check", world.actor("leader"), at(2026, 4, 3))
     fire(s, roll.case_id, "sign", world.actor("finance"), at(2026, 4, 3))
     s.expire_all()
     assert s.get(PaymentRoll, roll.id).signed_at is not None  # type: ignore[union-attr]
     triggers = s.scalars(
         select(CaseEvent.trigger).where(CaseEvent.case_id == roll.case_id).order_by(CaseEvent.seq)
     ).all()
-    assert triggers == ["open", "check", "remove_row", "sign"]
+    assert triggers == ["open", "check", "remove_row", "check", "sign"]
 
 
 def test_acknowledging_a_finding_is_an_audited_event(world: World) -> None:

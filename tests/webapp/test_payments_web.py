@@ -12,7 +12,7 @@ from support import World
 from websupport import AuthActions
 from werkzeug.test import TestResponse
 
-from caseflow.db.models import AdminEvent, Member
+from caseflow.db.models import AdminEvent, Case, Member
 from caseflow.payments.models import PaymentRoll, RiskFinding, RollRow
 
 
@@ -32,6 +32,23 @@ def _fire(client: FlaskClient, roll_id: int, trigger: str, **fields: str) -> Tes
     body = client.get(f"/payments/{roll_id}").get_data(as_text=True)
     data = {"expected_version": _version(body), **fields}
     return client.post(f"/payments/{roll_id}/fire/{trigger}", data=data)
+
+
+def _two_row_roll(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> tuple[PaymentRoll, RollRow]:
+    """April's roll of two approved households (200 and 300 元), prepared by the reviewer
+    (left signed in), and its first row."""
+    approve(world, at(2026, 3, 10), amount=20000)
+    approve(world, at(2026, 3, 11), amount=30000)
+    auth.login("reviewer")
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
+    roll = _roll(world)
+    row = world.session.scalars(
+        select(RollRow).where(RollRow.roll_id == roll.id).order_by(RollRow.id)
+    ).first()
+    assert row is not None
+    return roll, row
 
 
 def test_prepare_check_acknowledge_sign_and_export(
@@ -99,15 +116,7 @@ def test_prepare_check_acknowledge_sign_and_export(
 def test_remove_row_through_the_form_and_bad_input(
     world: World, client: FlaskClient, auth: AuthActions
 ) -> None:
-    approve(world, at(2026, 3, 10), amount=20000)
-    approve(world, at(2026, 3, 11), amount=30000)
-    auth.login("reviewer")
-    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
-    roll = _roll(world)
-    row = world.session.scalars(
-        select(RollRow).where(RollRow.roll_id == roll.id).order_by(RollRow.id)
-    ).first()
-    assert row is not None
+    roll, row = _two_row_roll(world, client, auth)
     body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
     # Not a row of this roll: refused with a reason, nothing changed.
     client.post(
@@ -186,3 +195,59 @@ def test_corrections_to_a_signed_roll_are_adjustments_for_the_next_roll(
         for r in world.session.scalars(select(RollRow).where(RollRow.roll_id == may.id))
     )
     assert got == [("adjustment", "2026-04", -1550), ("monthly", "2026-05", 20000)]
+
+
+def _serials(body: str) -> list[str]:
+    """The 序号 column of the roll page's rows, in page order."""
+    table = body.split('id="rows"', 1)[1]
+    return re.findall(r'<tr data-row-id="\d+"[^>]*>\s*<td>([^<]*)</td>', table)
+
+
+def test_rows_are_numbered_from_one_on_every_roll_and_skip_removed_rows(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    for day in (10, 11, 12):
+        approve(world, at(2026, 3, day), amount=20000)
+    auth.login("reviewer")
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-05"})
+    may = _roll(world)
+    first = world.session.scalars(
+        select(RollRow.id).where(RollRow.roll_id == may.id).order_by(RollRow.id)
+    ).first()
+    assert first is not None and first > 3  # the April roll's rows came first
+    assert _serials(client.get(f"/payments/{may.id}").get_data(as_text=True)) == ["1", "2", "3"]
+    _fire(client, may.id, "remove_row", p_row_id=str(first), p_reason="重复")
+    body = client.get(f"/payments/{may.id}").get_data(as_text=True)
+    assert _serials(body) == ["—", "1", "2"]
+
+
+def test_a_removal_after_the_check_returns_the_roll_for_a_new_check(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    roll, first = _two_row_roll(world, client, auth)
+    row = first.id
+    auth.logout()
+    auth.login("leader")
+    _fire(client, roll.id, "check")
+    auth.logout()
+    auth.login("finance")
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert 'data-trigger="sign"' in body
+    assert 'data-trigger="remove_row"' not in body  # removal is offered on each row only
+    _fire(client, roll.id, "remove_row", p_row_id=str(row), p_reason="已死亡")
+    body = client.get(f"/payments/{roll.id}").get_data(as_text=True)
+    assert "乡镇已编制" in body and 'data-trigger="sign"' not in body
+    world.session.rollback()
+    assert world.session.get(Case, roll.case_id).state == "prepared"  # type: ignore[union-attr]
+    auth.logout()
+    auth.login("leader")
+    _fire(client, roll.id, "check")
+    auth.logout()
+    auth.login("finance")
+    _fire(client, roll.id, "sign")
+    world.session.rollback()
+    signed = world.session.get(PaymentRoll, roll.id)
+    removed = world.session.get(RollRow, row)
+    assert signed is not None and removed is not None and signed.signed_at is not None
+    assert signed.total_fen == 50000 - removed.amount_fen
