@@ -17,6 +17,7 @@ from caseflow.read.audit_search import (
     CASE_EVENTS,
     KINDS,
     AuditFilters,
+    case_event_actions,
     export_csv,
     search,
 )
@@ -79,7 +80,14 @@ def index() -> ResponseReturnValue:
         return url_for(endpoint) + "?" + urlencode({k: v for k, v in params.items() if v})
 
     body = render_template(
-        "audit/index.html", kind=kind, kinds=KINDS, page=page, raw=raw, errors=errors, url=url
+        "audit/index.html",
+        kind=kind,
+        kinds=KINDS,
+        page=page,
+        raw=raw,
+        errors=errors,
+        url=url,
+        actions=case_event_actions(),
     )
     return body, 400 if errors else 200
 

@@ -10,14 +10,15 @@ import click
 
 from caseflow.cli.helpers import ready_engine
 from caseflow.cli.main import main
+from caseflow.cli.zh import localise_tree
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-@click.option("--debug", is_flag=True, help="Flask's development server (never in production).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=5000, show_default=True, help="监听端口。")
+@click.option("--debug", is_flag=True, help="使用 Flask 开发服务器（切勿用于生产环境）。")
 def serve(host: str, port: int, debug: bool) -> None:
-    """Run the web application (waitress in production mode)."""
+    """启动网页应用（生产模式使用 waitress）。"""
     from web.server import run  # only this command needs the web stack loaded
 
     # Refuse before listening: a server on a database without its tables or accounts would answer
@@ -25,6 +26,8 @@ def serve(host: str, port: int, debug: bool) -> None:
     ready_engine(need_accounts=True).dispose()
     run(host=host, port=port, debug=debug)
 
+
+localise_tree(main)  # again: `serve` joined the tree after the core's commands
 
 if __name__ == "__main__":
     main()

@@ -10,10 +10,12 @@ from flask_login import current_user
 
 from caseflow.casework.assessments import KIND_LABELS
 from caseflow.casework.intake import CASE_TYPE_LABELS
+from caseflow.kernel.errors import DefinitionError
 from caseflow.kernel.idnumber import mask_account, mask_id_number
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import local_minute, to_local
+from caseflow.workflow.registry import registry
 
 fmt_dt = local_minute
 
@@ -40,6 +42,18 @@ def role_label(role: str) -> str:
         return role
 
 
+def case_type_label(case_type: str) -> str:
+    """The short Chinese name of a case type; types without one (the payment roll, the 提标 list)
+    are named by their workflow's label, never by their code."""
+    short = CASE_TYPE_LABELS.get(case_type)
+    if short is not None:
+        return short
+    try:
+        return registry().by_case_type(case_type).label
+    except DefinitionError:
+        return case_type
+
+
 def init_app(app: Flask) -> None:
     """Filters and globals for every template."""
     app.jinja_env.filters.update(
@@ -49,7 +63,7 @@ def init_app(app: Flask) -> None:
         mask_id=mask_id_number,
         mask_account=mask_account,
         role_label=role_label,
-        case_type_label=lambda t: CASE_TYPE_LABELS.get(t, t),
+        case_type_label=case_type_label,
         assessment_kind=lambda k: KIND_LABELS.get(k, k),
     )
     app.jinja_env.trim_blocks = True

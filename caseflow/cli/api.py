@@ -25,7 +25,7 @@ def api_token() -> None:
 @click.option("--days", default=365, show_default=True, help="有效天数。")
 @click.option("--name", default="", help="用途（对接系统名称）；默认取用户名和单位。")
 def api_token_create(username: str, org_code: str, days: int, name: str) -> None:
-    """Issue a token; the secret is printed once and only its digest is stored."""
+    """签发令牌：密钥只显示这一次，系统只保存其摘要。"""
     from sqlalchemy import select
 
     from caseflow.accounts.api_tokens import create_token
@@ -54,9 +54,9 @@ def api_token_create(username: str, org_code: str, days: int, name: str) -> None
 
 
 @api_token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=int, metavar="令牌编号")
 def api_token_revoke(token_id: int) -> None:
-    """Revoke token TOKEN_ID at once (admin log)."""
+    """立即吊销指定编号的令牌（记入管理日志）。"""
     from caseflow.accounts.api_tokens import revoke_token
     from caseflow.kernel.errors import CaseNotFound
     from caseflow.kernel.timeutil import utcnow
@@ -72,13 +72,16 @@ def api_token_revoke(token_id: int) -> None:
 
 @api_token.command("list")
 def api_token_list() -> None:
-    """List tokens with their status and last use (never the secrets)."""
+    """列出令牌及其状态和最近使用时间（从不显示密钥）。"""
     from caseflow.accounts.api_tokens import STATUS_LABELS, tokens_in_scope
     from caseflow.kernel.timeutil import utcnow
 
     now = utcnow()
     with cli_session() as session:
-        for t in tokens_in_scope(session, "/"):
+        tokens = tokens_in_scope(session, "/")
+        if not tokens:
+            click.echo("尚未签发任何接口令牌（用 caseflow api token create 签发）。")
+        for t in tokens:
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "从未使用"
             click.echo(
                 f"{t.id}\t{t.hint}…\t{t.user.username}\t{t.org_unit.code}\t"

@@ -11,12 +11,12 @@ from caseflow.cli.helpers import cli_session
 
 @click.group()
 def audit() -> None:
-    """The audit trail."""
+    """审计记录。"""
 
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk every case's hash chain; non-zero exit naming each broken case."""
+    """逐案核验审计记录的哈希链；发现被篡改的案件时逐一列出，并以非零状态退出。"""
     from caseflow.db.models import Case
     from caseflow.engine.audit import verify_admin_chain, verify_chains
 

@@ -16,7 +16,7 @@ def board() -> None:
 
 @board.command("check-counts")
 def board_check_counts() -> None:
-    """Compare the board's counters with a recount from the cases (exit 1 when they differ)."""
+    """将督办看板的计数与按案件重新统计的结果核对（不一致时退出码为 1）。"""
     from caseflow.read.board_counts import drift, read_horizon
 
     with cli_session() as session:
@@ -36,7 +36,7 @@ def board_check_counts() -> None:
 
 @board.command("rebuild-counts")
 def board_rebuild_counts() -> None:
-    """Recompute the board's counters from the cases (repair; safe while the system runs)."""
+    """按案件重新计算督办看板的计数（修复用；系统运行中也可执行）。"""
     from caseflow.engine.uow import UnitOfWork
     from caseflow.read.board_counts import rebuild_counts
 

@@ -11,15 +11,13 @@ from caseflow.cli.helpers import cli_session
 
 @click.group()
 def calendar() -> None:
-    """The working-day calendar (holidays and make-up working days)."""
+    """工作日历（法定节假日与调休上班日）。"""
 
 
 @calendar.command("check")
-@click.option(
-    "--years", default=None, help="Years to check, e.g. 2026,2027 (default: now and next)."
-)
+@click.option("--years", default=None, help="要检查的年份，如 2026,2027（默认：今年和明年）。")
 def calendar_check(years: str | None) -> None:
-    """Warn about years whose holidays are neither in the package nor entered by an admin."""
+    """提示节假日安排既不在日历包中、也未由管理员录入的年份。"""
     from caseflow.clock.calendar_store import load_calendar
     from caseflow.kernel.timeutil import to_local, utcnow
 
@@ -36,9 +34,9 @@ def calendar_check(years: str | None) -> None:
 
 
 @calendar.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), metavar="文件")
 def calendar_load(path: str) -> None:
-    """Load an override file (holidays / make-up days of a year) into the database."""
+    """将某年的节假日／调休安排文件载入数据库。"""
     from caseflow.clock.calendar_store import store_overrides
     from caseflow.clock.workcal import OverrideFileError, load_overrides_yaml
     from caseflow.engine.uow import UnitOfWork

@@ -30,7 +30,7 @@ def _fail(message: str) -> None:
 @click.option("--district-after", default="3", show_default=True, help="逾期后几个工作日上报区级")
 @click.option("--user", "username", required=True, help="以该用户身份创建（区级审批或督查）")
 def create(name: str, stages: str, run_id: str, district_after: str, username: str) -> None:
-    """Create a campaign with dated stages."""
+    """创建排查摸底活动及其各阶段日期。"""
     from caseflow.campaigns.service import create_campaign, parse_stages_spec
     from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.timeutil import utcnow
@@ -61,11 +61,11 @@ def create(name: str, stages: str, run_id: str, district_after: str, username: s
 
 
 @campaign.command("link")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=int, metavar="活动编号")
 @click.option("--run", "run_id", required=True, help="比对批次号")
 @click.option("--user", "username", required=True, help="以该用户身份操作")
 def link(campaign_id: int, run_id: str, username: str) -> None:
-    """Link a comparison run to a campaign."""
+    """将比对批次关联到活动。"""
     from caseflow.campaigns.service import link_run
     from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.timeutil import utcnow
@@ -90,7 +90,7 @@ def link(campaign_id: int, run_id: str, username: str) -> None:
 @campaign.command("status")
 @click.option("--user", "username", default=None, help="只看该用户辖区（缺省为全区）")
 def status(username: str | None) -> None:
-    """Each campaign's stages and per-township progress (resolved / total)."""
+    """各活动的阶段及各乡镇进度（已处理／总数）。"""
     from caseflow.campaigns.progress import campaigns, current_stage, township_progress
     from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.clock.workcal import local_date

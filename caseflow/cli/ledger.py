@@ -15,7 +15,7 @@ def ledger() -> None:
 
 
 @ledger.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), metavar="文件")
 @click.option(
     "--kind",
     required=True,
@@ -39,7 +39,7 @@ def ledger() -> None:
 def ledger_import(
     path: str, kind: str, skip_invalid: bool, report_path: str | None, username: str | None
 ) -> None:
-    """Import a roster FILE (.xlsx or .csv) in one transaction, with a progress bar."""
+    """在一个事务中导入名单文件（.xlsx 或 .csv），显示进度条。"""
     from pathlib import Path
 
     from caseflow.cli.helpers import actor_by_username
@@ -96,7 +96,7 @@ def ledger_compare(
     export_path: str | None,
     username: str | None,
 ) -> None:
-    """Compare household by household; print counts per category, optionally export to Excel."""
+    """逐户比对，输出各类别户数，可选导出 Excel。"""
     from pathlib import Path
 
     from caseflow.cli.helpers import actor_by_username
@@ -132,10 +132,10 @@ def ledger_compare(
 
 
 @ledger.command("export-roster")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.argument("path", type=click.Path(dir_okay=False, writable=True), metavar="文件")
 @click.option("--user", "username", required=True, help="导出人（须有权查看身份证号）。")
 def ledger_export_roster(path: str, username: str) -> None:
-    """Write the 低保/特困 roster in the poverty registry's column layout to PATH (.csv/.xlsx)."""
+    """按建档立卡系统的列格式导出低保/特困名单到文件（.csv/.xlsx）。"""
     from pathlib import Path
 
     from caseflow.cli.helpers import actor_by_username

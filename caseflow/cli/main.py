@@ -19,7 +19,11 @@ from caseflow.cli.policy import policy
 from caseflow.cli.reviews import reviews
 from caseflow.cli.roll import roll
 from caseflow.cli.workflows import workflows
+from caseflow.cli.zh import install as install_click_chinese
+from caseflow.cli.zh import localise_tree
 from caseflow.db.engine import make_engine
+
+install_click_chinese()  # click's own words (用法、选项、错误) in the same language as ours
 
 
 @click.group()
@@ -29,7 +33,7 @@ def main() -> None:
 
 @main.command("init-db")
 def init_db() -> None:
-    """Create or upgrade the database schema (Alembic)."""
+    """建立或升级数据库结构（Alembic 迁移）。"""
     from caseflow.db.schema import upgrade
 
     engine = make_engine()
@@ -39,10 +43,10 @@ def init_db() -> None:
 
 
 @main.command("seed")
-@click.option("--demo", is_flag=True, required=True, help="Load the demo district (沙坡头区).")
-@click.option("--households", default=300, show_default=True, help="How many demo households.")
+@click.option("--demo", is_flag=True, required=True, help="载入演示辖区（沙坡头区）。")
+@click.option("--households", default=300, show_default=True, help="演示家庭户数。")
 def seed(demo: bool, households: int) -> None:
-    """Load demo data: org units, staff for every role, households and cases in every state."""
+    """载入演示数据：单位、各角色工作人员、家庭，以及处于各环节的案件。"""
     from caseflow.db.schema import upgrade
     from caseflow.seed.demo import seed_demo
 
@@ -59,11 +63,13 @@ def seed(demo: bool, households: int) -> None:
     "--now",
     "now_text",
     default=None,
-    help="Pretend it is this time (ISO 8601; without offset = Asia/Shanghai).",
+    help="按此时间运行（ISO 8601；不带时区时按北京时间）。",
 )
 def tick(now_text: str | None) -> None:
-    """Run the deadline sweep once (for cron): reminders, escalations, expiry transitions; first
-    of a day, the board's counters are folded for it."""
+    """运行一次时限巡检（供 cron 调用）：提醒、逐级督办、到期自动流转。
+
+    当天首次运行时，先按日归并督办看板的计数。
+    """
     from caseflow.db.engine import make_session_factory
     from caseflow.kernel.timeutil import parse_aware, utcnow
     from caseflow.timer.rounds import run_round
@@ -95,6 +101,7 @@ for group in (
     payments,
 ):
     main.add_command(group)
+localise_tree(main)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def payments() -> None:
 @payments.command("reconcile")
 @click.option("--month", required=True, help="月份（YYYY-MM）。")
 def payments_reconcile(month: str) -> None:
-    """Every row of the month's rolls against the entitlement in force; exit 1 on a difference."""
+    """将当月名册逐行与有效的保障记录核对；有差异时退出码为 1。"""
     from caseflow.kernel.actors import SYSTEM_ACTOR
     from caseflow.payments.months import parse_month
     from caseflow.payments.reconcile import reconcile

@@ -11,13 +11,13 @@ from caseflow.cli.helpers import cli_session
 
 @click.group()
 def policy() -> None:
-    """Policy configuration: standards, limits and amounts by date (example values marked)."""
+    """救助政策配置：按施行日期的标准、限额和金额（示例值有标注）。"""
 
 
 @policy.command("show")
-@click.option("--region", default="640502", show_default=True)
+@click.option("--region", default="640502", show_default=True, help="地区代码。")
 def policy_show(region: str) -> None:
-    """List the configurations entered for a region, with their dates and status."""
+    """列出某地区已录入的配置及其施行日期和状态。"""
     from caseflow.db.models import PolicyRecord
     from caseflow.kernel.money import format_yuan
     from caseflow.policy.store import policy_table
@@ -37,9 +37,9 @@ def policy_show(region: str) -> None:
 
 
 @policy.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), metavar="文件")
 def policy_load(path: str) -> None:
-    """Enter the configurations of a policy YAML file (each change goes to the admin log)."""
+    """录入政策 YAML 文件中的配置（每项变更记入管理日志）。"""
     from pathlib import Path
 
     from caseflow.kernel.errors import DefinitionError
@@ -56,10 +56,10 @@ def policy_load(path: str) -> None:
 
 
 @policy.command("rise")
-@click.argument("effective_from")
-@click.option("--region", default="640502", show_default=True)
+@click.argument("effective_from", metavar="施行日期")
+@click.option("--region", default="640502", show_default=True, help="地区代码。")
 def policy_rise(effective_from: str, region: str) -> None:
-    """提标: the changed 低保/特困 entitlements from EFFECTIVE_FROM (YYYY-MM-DD)."""
+    """提标：自施行日期（YYYY-MM-DD）起发生变化的低保/特困保障金额。"""
     from datetime import date
 
     from caseflow.kernel.money import format_yuan

@@ -14,7 +14,7 @@ def reviews() -> None:
 
 @reviews.command("sync")
 def reviews_sync() -> None:
-    """(Re)build review schedules from approved 低保 / 特困 cases and completed reviews."""
+    """根据已批准的低保/特困案件和已完成的复核，（重新）建立复核计划。"""
     from caseflow.cli.helpers import cli_session
     from caseflow.kernel.timeutil import utcnow
     from caseflow.reviews.sync import sync_schedules
@@ -25,9 +25,11 @@ def reviews_sync() -> None:
 
 
 @reviews.command("open")
-@click.option("--now", "now_text", default=None, help="ISO 8601; without offset = Asia/Shanghai.")
+@click.option(
+    "--now", "now_text", default=None, help="按此时间运行（ISO 8601；不带时区时按北京时间）。"
+)
 def reviews_open(now_text: str | None) -> None:
-    """Open the reviews that have fallen due (the sweep does this too)."""
+    """启动已到期的复核（时限巡检也会启动）。"""
     from caseflow.cli.helpers import ready_engine
     from caseflow.db.engine import make_session_factory
     from caseflow.kernel.timeutil import parse_aware, utcnow

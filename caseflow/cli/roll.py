@@ -23,7 +23,7 @@ def _fail(message: str) -> None:
 @click.option("--month", required=True, help="发放月份 YYYY-MM，例如 2026-12。")
 @click.option("--user", "username", required=True, help="编制人（乡镇审核或乡镇领导）。")
 def roll_prepare(township: str, month: str, username: str) -> None:
-    """Prepare the roll of TOWNSHIP for MONTH: rows from the cases, risk findings listed."""
+    """编制乡镇某月的发放名册：按案件生成各行，并列出风险提示。"""
     from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.errors import CaseflowError
     from caseflow.kernel.money import format_yuan
@@ -47,12 +47,14 @@ def roll_prepare(township: str, month: str, username: str) -> None:
 
 
 @roll.command("approve-rise")
-@click.argument("effective_from")
-@click.option("--region", default="640502", show_default=True)
+@click.argument("effective_from", metavar="施行日期")
+@click.option("--region", default="640502", show_default=True, help="地区代码。")
 @click.option("--user", "username", required=True, help="批准人（区民政审批）。")
 def roll_approve_rise(effective_from: str, region: str, username: str) -> None:
-    """Open and approve the 提标 list from EFFECTIVE_FROM (YYYY-MM-DD): new entitlements from
-    that month; months already paid are corrected by the next roll."""
+    """建立并批准自施行日期（YYYY-MM-DD）起的提标名单，当月起按新金额保障。
+
+    已发放的月份由下一期名册补发。
+    """
     from caseflow.cli.helpers import actor_by_username, cli_session
     from caseflow.kernel.errors import CaseflowError
     from caseflow.kernel.timeutil import utcnow

@@ -9,14 +9,16 @@ import click
 
 @click.group()
 def workflows() -> None:
-    """Workflow definitions."""
+    """流程定义。"""
 
 
 @workflows.command("check")
 @click.option("--unverified", is_flag=True, help="也列出每条待核实的规则及其出处。")
 def workflows_check(unverified: bool) -> None:
-    """Load and validate every workflow and rule set; non-zero exit on the first broken file.
-    Says, per rule set, how many of its rules no checked text supports yet (待核实)."""
+    """载入并校验全部流程定义和规则集，遇到第一个有误的文件即以非零状态退出。
+
+    按规则集说明尚无核实依据（待核实）的规则条数。
+    """
     from caseflow.bootstrap import load_definitions
     from caseflow.kernel.errors import DefinitionError
 
@@ -41,9 +43,9 @@ def workflows_check(unverified: bool) -> None:
 
 
 @workflows.command("diagram")
-@click.argument("key")
+@click.argument("key", metavar="流程代码")
 def workflows_diagram(key: str) -> None:
-    """Print the workflow KEY as a mermaid state diagram."""
+    """以 mermaid 状态图输出指定流程。"""
     from caseflow.bootstrap import boot
     from caseflow.kernel.errors import DefinitionError
     from caseflow.workflow.machine import mermaid

@@ -31,7 +31,7 @@ from caseflow.db.models import (
     User,
 )
 from caseflow.db.scope import in_jurisdiction
-from caseflow.engine.events import event_label
+from caseflow.engine.events import EVENT_LABELS, event_label
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import ROLE_LABELS, Role
@@ -56,6 +56,19 @@ KINDS: dict[str, str] = {
 }
 SYSTEM_NAMES = {"system", "系统"}
 EXPORT_LIMIT = 50_000
+
+
+def case_event_actions() -> dict[str, str]:
+    """Every action a case event can record, by its Chinese name (the filter's choices): a
+    trigger that several workflows declare under different names carries all of them."""
+    names: dict[str, list[str]] = {code: [label] for code, label in EVENT_LABELS.items()}
+    for wf in registry().workflows.values():
+        for t in wf.transitions:
+            known = names.setdefault(t.trigger, [])
+            if t.label not in known:
+                known.append(t.label)
+    choices = {code: "／".join(labels) for code, labels in names.items()}
+    return dict(sorted(choices.items(), key=lambda item: item[1]))
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,8 @@ class CaseEventRow:
     trigger_label: str
     from_state: str | None
     to_state: str
+    from_state_label: str
+    to_state_label: str
 
 
 @dataclass(frozen=True)
@@ -183,7 +198,8 @@ def _role_label(role: str) -> str:
 def _case_event_rows(result: Iterable[Any]) -> Iterator[CaseEventRow]:
     reg = registry()
     for ev, case_no, wf_key, hh_id, head, user in result:
-        label = event_label(reg.workflow(wf_key), ev.trigger)
+        wf = reg.workflow(wf_key)
+        label = event_label(wf, ev.trigger)
         yield CaseEventRow(
             id=ev.id,
             at=ev.at,
@@ -197,6 +213,8 @@ def _case_event_rows(result: Iterable[Any]) -> Iterator[CaseEventRow]:
             trigger_label=label,
             from_state=ev.from_state,
             to_state=ev.to_state,
+            from_state_label=wf.state_label(ev.from_state) if ev.from_state else "",
+            to_state_label=wf.state_label(ev.to_state),
         )
 
 
@@ -311,8 +329,8 @@ _COLUMNS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
         ("角色", lambda r: r.role),
         ("操作", lambda r: r.trigger_label),
         ("操作代码", lambda r: r.trigger),
-        ("原环节", lambda r: r.from_state or ""),
-        ("新环节", lambda r: r.to_state),
+        ("原环节", lambda r: r.from_state_label),
+        ("新环节", lambda r: r.to_state_label),
     ],
     ADMIN_EVENTS: [
         ("时间", lambda r: _stamp(r.at)),

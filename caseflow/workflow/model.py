@@ -131,6 +131,11 @@ class WorkflowDef:
         """Declared transitions leaving `state`, in file order."""
         return [t for t in self.transitions if state in t.sources]
 
+    def state_label(self, state: str) -> str:
+        """Chinese label of a state (the code itself for a state no longer declared)."""
+        declared = self.states.get(state)
+        return declared.label if declared is not None else state
+
     def label_of(self, trigger: str) -> str:
         """Chinese label of a trigger (first declaration wins)."""
         return next((t.label for t in self.transitions if t.trigger == trigger), trigger)

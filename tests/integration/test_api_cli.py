@@ -22,6 +22,12 @@ def run(engine: Engine, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.output
 
 
+def test_token_list_says_so_when_no_token_was_issued(engine: Engine, world: World) -> None:
+    code, out, _ = run(engine, "api", "token", "list")
+    assert code == 0
+    assert out.strip() == "尚未签发任何接口令牌（用 caseflow api token create 签发）。"
+
+
 def test_token_create_list_revoke(engine: Engine, world: World) -> None:
     code, out, _ = run(
         engine, "api", "token", "create", "--user", "clerk", "--org", "640502100", "--days", "10"

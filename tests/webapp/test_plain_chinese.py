@@ -1,0 +1,42 @@
+"""Pages name case types, actions and stages in Chinese, never by their codes."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from support import T0, World
+from walker import Walker
+from websupport import AuthActions
+
+from caseflow.workflow.registry import registry
+
+TAGS = re.compile(r"<[^>]+>")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the page without its tags (attributes and option values dropped)."""
+    return TAGS.sub(" ", html)
+
+
+def test_audit_page_names_actions_and_stages_by_their_chinese_labels(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    case = Walker(world, T0).to_state(registry().workflow("dibao"), "approved")
+    auth.login("supervisor")
+    html = client.get(f"/audit?kind=case_events&case_no={case.case_no}").get_data(as_text=True)
+    text = visible_text(html)
+    assert "审核确认（批准）" in text
+    assert "区级审核确认 → 在保（已确认）" in text
+    for code in ("approve", "district_review", "approved", "accepted", "investigating"):
+        assert not re.search(rf"\b{code}\b", text), f"code {code!r} shown on the audit page"
+    # The action filter offers the Chinese names; the code stays the submitted value.
+    assert '<option value="approve"' in html and ">审核确认（批准）" in html
+
+
+def test_case_types_without_a_short_name_are_named_by_their_workflow(app: Flask) -> None:
+    label = app.jinja_env.filters["case_type_label"]
+    assert label("roll") == "月度发放名册"
+    assert label("rise") == "提标名单"
+    assert label("dibao") == "低保"
