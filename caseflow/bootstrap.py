@@ -16,6 +16,7 @@ from pathlib import Path
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
 from caseflow.casework import assessments, exit_rules
+from caseflow.casework import change_models as _changes  # noqa: F401  (corrections, transfers)
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.engine.uow import track_flushed_writes

@@ -97,6 +97,7 @@ def _render_household_form(form: dict[str, Any], errors: dict[str, str], rows: i
         labour=LABOUR_CAPACITY,
         health=HEALTH,
         disability_types=DISABILITY_TYPES,
+        max_rows=MAX_MEMBERS,
     )
 
 
@@ -108,6 +109,10 @@ def register() -> ResponseReturnValue:
         rows = min(parse_row_id(request.args.get("rows")) or DEFAULT_ROWS, MAX_MEMBERS)
         return _render_household_form({}, {}, max(rows, 1))
     data = _household_form()
+    if request.form.get("add_rows"):
+        # Without script "增加 5 行" posts the form: the typed values come back, nothing is saved.
+        rows = min(len(data.members) + DEFAULT_ROWS, MAX_MEMBERS)
+        return _render_household_form(request.form.to_dict(), {}, rows)
     try:
         household = register_household(db.session(), current_actor(), data, db.now())
     except PayloadInvalid as exc:

@@ -122,14 +122,45 @@ def _check_unit(session: Session, actor: Actor, raw: str, errors: dict[str, str]
     return unit
 
 
-def _check_member(
+ELSEWHERE = "已在其他乡镇登记；请联系区民政局办理迁移"
+
+
+def registered_where(
+    session: Session, actor: Actor, id_number: str, self_id: int | None = None
+) -> str | None:
+    """Why `id_number` cannot be registered again, or None. A person is a current member of at
+    most one household. Inside the actor's jurisdiction the message names the household's head;
+    outside it says only that the person is registered elsewhere, never where (the district,
+    which sees every township, carries out the transfer)."""
+    found = session.execute(
+        select(Household.head_name, Household.org_path)
+        .join(Member, Member.household_id == Household.id)
+        .where(
+            Member.id_number == id_number,
+            Member.left_on.is_(None),
+            Member.id != (self_id or 0),
+        )
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    if actor.may_see(found.org_path):
+        return f"该身份证号已登记在户主为 {found.head_name} 的家庭，请先查找该家庭"
+    return ELSEWHERE
+
+
+def check_member(
     session: Session,
+    actor: Actor,
     row: MemberInput,
     i: int,
     today: datetime,
     seen: set[str],
     errors: dict[str, str],
+    self_id: int | None = None,
 ) -> Member | None:
+    """One member row checked field by field (errors keyed `members-<i>-<field>`); the new
+    Member (not added) when the row is valid. `self_id`: the member being corrected."""
     prefix = f"members-{i}-"
     start = len(errors)
     name = _clean_text(row.name, 50)
@@ -145,8 +176,8 @@ def _check_member(
     if ident is not None:
         if ident.value in seen:
             errors[prefix + "id_number"] = "同一身份证号在表中重复填写"
-        elif session.scalar(select(Member.id).where(Member.id_number == ident.value).limit(1)):
-            errors[prefix + "id_number"] = "该身份证号已登记在其他家庭，请先查找该家庭"
+        elif where := registered_where(session, actor, ident.value, self_id):
+            errors[prefix + "id_number"] = where
         seen.add(ident.value)
     if row.relation not in RELATIONS:
         errors[prefix + "relation"] = "请选择与户主关系"
@@ -194,16 +225,7 @@ def validate_household(
     """Build (not add) the household, or raise PayloadInvalid naming every bad field."""
     errors: dict[str, str] = {}
     unit = _check_unit(session, actor, form.org_unit_id, errors)
-    phone = form.phone.strip().translate(_FULLWIDTH_DIGITS)
-    if phone and not _PHONE.match(phone):
-        errors["phone"] = "联系电话只能包含数字和短横线（6–20 位）"
-    account = "".join(form.bank_account.translate(_FULLWIDTH_DIGITS).split())
-    if account and not (account.isdigit() and 8 <= len(account) <= 30):
-        errors["bank_account"] = "银行账号应为 8–30 位数字"
-    if len(form.address.strip()) > 300:
-        errors["address"] = "地址不能超过 300 个字"
-    if len(form.bank_name.strip()) > 100:
-        errors["bank_name"] = "开户银行不能超过 100 个字"
+    contact = check_contact(form, errors)
     rows = [r for r in form.members if not r.is_blank()]
     if not rows:
         errors["members"] = "请至少填写一名家庭成员（户主）"
@@ -215,7 +237,7 @@ def validate_household(
     members = [
         m
         for i, row in enumerate(form.members)
-        if not row.is_blank() and (m := _check_member(session, row, i, now, seen, errors))
+        if not row.is_blank() and (m := check_member(session, actor, row, i, now, seen, errors))
     ]
     if errors or unit is None:
         raise PayloadInvalid(errors)
@@ -224,13 +246,30 @@ def validate_household(
         org_unit_id=unit.id,
         org_path=unit.path,
         head_name=head.name,
-        address=_clean_text(form.address, 300),
-        phone=phone,
-        bank_name=_clean_text(form.bank_name, 100),
-        bank_account=account,
         created_at=now,
         members=members,
+        **contact,
     )
+
+
+def check_contact(form: HouseholdInput, errors: dict[str, str]) -> dict[str, str]:
+    """Address, phone and bank of the form, cleaned; a bad one is named in `errors`."""
+    phone = form.phone.strip().translate(_FULLWIDTH_DIGITS)
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = "联系电话只能包含数字和短横线（6–20 位）"
+    account = "".join(form.bank_account.translate(_FULLWIDTH_DIGITS).split())
+    if account and not (account.isdigit() and 8 <= len(account) <= 30):
+        errors["bank_account"] = "银行账号应为 8–30 位数字"
+    if len(form.address.strip()) > 300:
+        errors["address"] = "地址不能超过 300 个字"
+    if len(form.bank_name.strip()) > 100:
+        errors["bank_name"] = "开户银行不能超过 100 个字"
+    return {
+        "address": _clean_text(form.address, 300),
+        "phone": phone,
+        "bank_name": _clean_text(form.bank_name, 100),
+        "bank_account": account,
+    }
 
 
 def register_household(
@@ -293,7 +332,11 @@ def find_households(session: Session, actor: Actor, query: str, limit: int = 50)
     if not query:
         return []
     in_scope = in_jurisdiction(Household.org_path, actor)
-    base = select(Member.household_id, Member.name).join(Household).where(in_scope)
+    base = (
+        select(Member.household_id, Member.name)
+        .join(Household)
+        .where(in_scope, Member.left_on.is_(None))
+    )
     if _looks_like_id(query):
         try:
             exact = parse_id_number(query).value

@@ -120,7 +120,7 @@ def _cases_of_people(
     stmt = (
         select(Case, other.name)
         .join(other, other.household_id == Case.household_id)
-        .where(other.id_number.in_(list(id_numbers)), _active(case_type))
+        .where(other.id_number.in_(list(id_numbers)), other.left_on.is_(None), _active(case_type))
         .order_by(Case.id)
     )
     if exclude_household is not None:

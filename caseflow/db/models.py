@@ -113,8 +113,17 @@ class Household(Base):
     created_at: Mapped[datetime]
 
     org_unit: Mapped[OrgUnit] = relationship()
+    # The current members: whoever left (death, marriage, moving out, transfer) is kept, with the
+    # day and reason, but counts for nothing any more — money, rolls, exports, printouts.
     members: Mapped[list[Member]] = relationship(
-        back_populates="household", cascade="all, delete-orphan", order_by="Member.id"
+        primaryjoin="and_(Household.id == Member.household_id, Member.left_on.is_(None))",
+        back_populates="household",
+        cascade="all, delete-orphan",
+        order_by="Member.id",
+    )
+    # Every member the household ever had, for its history (read only).
+    all_members: Mapped[list[Member]] = relationship(
+        primaryjoin="Household.id == Member.household_id", viewonly=True, order_by="Member.id"
     )
 
 
@@ -139,6 +148,10 @@ class Member(Base):
     # (None: not recorded)
     disability_type: Mapped[str | None] = mapped_column(String(20))
     is_student: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the member left the household (None: a current member); the change is recorded
+    # in household_changes with who, why and the values before.
+    left_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(String(20))
 
     household: Mapped[Household] = relationship(back_populates="members")
     incomes: Mapped[list[MemberIncome]] = relationship(cascade="all, delete-orphan")

@@ -91,7 +91,9 @@ def not_signed_yet(ctx: GuardContext) -> str | None:
 
 def _applicant(session: Session, case: CaseView) -> Member | None:
     members = session.scalars(
-        select(Member).where(Member.household_id == case.household_id).order_by(Member.id)
+        select(Member)
+        .where(Member.household_id == case.household_id, Member.left_on.is_(None))
+        .order_by(Member.id)
     ).all()
     return next((m for m in members if m.relation == "户主"), members[0] if members else None)
 

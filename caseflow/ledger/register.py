@@ -79,7 +79,9 @@ def find_household_id(session: Session, result: ComparisonResult) -> int | None:
     for unit in _evidence_units(result):
         ids = [p["id_number"] for p in unit.get("persons", [])]
         found = session.scalar(
-            select(Member.household_id).where(Member.id_number.in_(ids)).limit(1)
+            select(Member.household_id)
+            .where(Member.id_number.in_(ids), Member.left_on.is_(None))
+            .limit(1)
         )
         if found is not None:
             return int(found)

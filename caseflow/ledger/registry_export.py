@@ -125,14 +125,16 @@ def _chunk_rows(session: Session, cases: Sequence[Case], start: int) -> list[lis
     }
     members: dict[int, list[Member]] = {i: [] for i in ids}
     for m in session.scalars(
-        select(Member).where(Member.household_id.in_(ids)).order_by(Member.id)
+        select(Member)
+        .where(Member.household_id.in_(ids), Member.left_on.is_(None))
+        .order_by(Member.id)
     ):
         members[m.household_id].append(m)
     income = dict(
         session.execute(
             select(Member.household_id, func.sum(MemberIncome.monthly_fen))
             .join(Member, Member.id == MemberIncome.member_id)
-            .where(Member.household_id.in_(ids))
+            .where(Member.household_id.in_(ids), Member.left_on.is_(None))
             .group_by(Member.household_id)
         ).all()
     )

@@ -298,12 +298,14 @@ def system_units(session: Session) -> list[Unit]:
 def _system_unit(session: Session, case: Case) -> Unit:
     household = session.get_one(Household, case.household_id)
     members = session.scalars(
-        select(Member).where(Member.household_id == household.id).order_by(Member.id)
+        select(Member)
+        .where(Member.household_id == household.id, Member.left_on.is_(None))
+        .order_by(Member.id)
     ).all()
     income = session.scalar(
         select(func.coalesce(func.sum(MemberIncome.monthly_fen), 0))
         .join(Member, Member.id == MemberIncome.member_id)
-        .where(Member.household_id == household.id)
+        .where(Member.household_id == household.id, Member.left_on.is_(None))
     )
     aid_class = session.scalar(
         select(Assessment.aid_class)

@@ -111,6 +111,8 @@ def two_households(session: Session, roll_id: int, _rs: dict[str, RuleSet]) -> l
         )
         .where(
             Member.household_id.in_(roll_households),
+            Member.left_on.is_(None),  # a member who moved on is no longer in both
+            other.left_on.is_(None),
             other.household_id.in_(_active_households()),
         )
         .order_by(Member.household_id, Member.id)
@@ -155,6 +157,7 @@ def external_list(session: Session, roll_id: int, _rs: dict[str, RuleSet]) -> li
         .join(RosterImport, RosterImport.id == RosterRow.import_id)
         .where(
             Member.household_id.in_(select(RollRow.household_id).where(_live(roll_id))),
+            Member.left_on.is_(None),
             RosterImport.kind.in_(EXTERNAL_KINDS),
         )
         .distinct()

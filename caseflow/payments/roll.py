@@ -70,7 +70,12 @@ def _payees(session: Session, path: str) -> dict[int, tuple[str, str, str]]:
     rows = session.execute(
         select(Household.id, Household.head_name, Household.bank_account, Member.name)
         .add_columns(Member.id_number)
-        .outerjoin(Member, (Member.household_id == Household.id) & (Member.relation == "户主"))
+        .outerjoin(
+            Member,
+            (Member.household_id == Household.id)
+            & (Member.relation == "户主")
+            & Member.left_on.is_(None),
+        )
         .where(in_jurisdiction(Household.org_path, path))
     ).all()
     return {hid: (name or head, idn or "", acc or "") for hid, head, acc, name, idn in rows}

@@ -80,7 +80,7 @@ def households_page(
     """Households of the jurisdiction (optionally under unit `org`), oldest first."""
     members = (
         select(func.count(Member.id))
-        .where(Member.household_id == Household.id)
+        .where(Member.household_id == Household.id, Member.left_on.is_(None))
         .correlate(Household)
         .scalar_subquery()
     )
@@ -122,7 +122,9 @@ def household_detail(
         raise CaseNotFound("家庭不存在或不在您的管辖范围内")
     full = may_view_full(actor) and actor.user_id is not None
     members = session.scalars(
-        select(Member).where(Member.household_id == hh.id).order_by(Member.id)
+        select(Member)
+        .where(Member.household_id == hh.id, Member.left_on.is_(None))
+        .order_by(Member.id)
     ).all()
     org = session.get_one(OrgUnit, hh.org_unit_id)
     cases = session.execute(

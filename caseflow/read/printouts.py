@@ -42,7 +42,9 @@ def case_notice(
     """A case's notice material with its events of `triggers`; CaseNotFound outside reach."""
     case = load_case(session, actor, case_id)
     members = session.scalars(
-        select(Member).where(Member.household_id == case.household_id).order_by(Member.id)
+        select(Member)
+        .where(Member.household_id == case.household_id, Member.left_on.is_(None))
+        .order_by(Member.id)
     ).all()
     township = case.org_unit
     while township.level == "village" and township.parent is not None:

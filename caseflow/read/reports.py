@@ -19,7 +19,9 @@ from caseflow.policy.classification import ClassRow, c_class_due_report, single_
 def approved_class_rows(session: Session, actor: Actor) -> list[ClassRow]:
     """Class, household size and covered persons of every 低保 case in payment the actor sees."""
     size = (
-        select(func.count(Member.id)).where(Member.household_id == Case.household_id)
+        select(func.count(Member.id)).where(
+            Member.household_id == Case.household_id, Member.left_on.is_(None)
+        )
     ).scalar_subquery()
     cases = session.execute(
         select(Case.id, Case.case_no, size).where(

@@ -380,8 +380,13 @@ def _triggers(eng: Engine) -> set[str]:
         return {r[0] for r in conn.execute(text(sql)) if r[0].startswith("board_counts")}
 
 
-# Columns added to tables that the pre-0009 data below is written to (0012: members' 残疾类别).
-LATER_COLUMNS = (("members", "disability_type"),)
+# Columns added to tables that the pre-0009 data below is written to (0012: members' 残疾类别;
+# 0014: when and why a member left the household).
+LATER_COLUMNS = (
+    ("members", "disability_type"),
+    ("members", "left_on"),
+    ("members", "left_reason"),
+)
 
 
 def test_migration_fills_counters_and_downgrade_removes_them(
