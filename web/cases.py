@@ -35,22 +35,41 @@ from caseflow.kernel.errors import (
 )
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES
 from caseflow.read.case_page import build_page, load_case
-from caseflow.read.cases_list import open_cases
+from caseflow.read.cases_list import STATUS_LABELS, STATUSES, find_cases
+from caseflow.read.queue import QueueFilters, queue_page
 from caseflow.workflow.registry import registry
 from web import db
 from web.forms import parse_row_id, payload_from_form
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-QUEUE_LIMIT = 300
+MINE_SHOWN = 20
+PER_PAGE = 50
 
 
 @bp.get("/")
 @roles_required(CASEWORK_ROLES)
 def queue() -> ResponseReturnValue:
-    """Open cases in the user's jurisdiction; those whose current step is the user's role first."""
-    found = open_cases(db.session(), current_actor(), QUEUE_LIMIT)
-    return render_template("cases/queue.html", mine=found.mine, others=found.others)
+    """待我处理 (the work queue's first cases and its total, the same query as /queue) and the
+    cases of the jurisdiction, searchable by case number or head of household, open / closed /
+    all."""
+    session, actor = db.session(), current_actor()
+    q = request.args.get("q", "")[:40].strip()
+    status = request.args.get("status", "open")
+    status = status if status in STATUSES else "open"
+    page_no = min(parse_row_id(request.args.get("page", "1")[:9]) or 1, 100_000)
+    mine = queue_page(session, actor, db.now(), QueueFilters(), 1, MINE_SHOWN)
+    found = find_cases(session, actor, q=q, status=status, page=page_no, per_page=PER_PAGE)
+    reg = registry()
+    return render_template(
+        "cases/queue.html",
+        mine=mine,
+        mine_states={r.id: reg.workflow(r.workflow_key).states[r.state].label for r in mine.rows},
+        found=found,
+        q=q,
+        status=status,
+        statuses=STATUS_LABELS,
+    )
 
 
 def _render(case_id: int, status: int = 200, **extra: Any) -> ResponseReturnValue:

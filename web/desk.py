@@ -34,6 +34,7 @@ from caseflow.casework.intake import (
 from caseflow.casework.materials import checklist
 from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
+from caseflow.read.cases_list import find_cases, looks_like_case_no
 from caseflow.read.household_page import household_page
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
@@ -49,6 +50,7 @@ INTAKE_ROLES = frozenset(
 )
 DEFAULT_ROWS = 5
 HOUSEHOLD_LEVELS = ("village", "township")  # where a household may be registered
+CASE_HITS = 10  # cases shown for a case-number search at the desk
 
 
 @bp.get("/")
@@ -57,7 +59,13 @@ def search() -> ResponseReturnValue:
     """Find a household by ID number, name or pinyin initials."""
     q = request.args.get("q", "")[:40]
     hits = find_households(db.session(), current_actor(), q) if q.strip() else []
-    return render_template("desk/search.html", q=q, hits=hits)
+    # A case number (or its serial) finds the case itself, open or closed.
+    cases = (
+        find_cases(db.session(), current_actor(), q=q, status="all", per_page=CASE_HITS).rows
+        if looks_like_case_no(q)
+        else []
+    )
+    return render_template("desk/search.html", q=q, hits=hits, cases=cases)
 
 
 def _household_form() -> HouseholdInput:

@@ -31,7 +31,7 @@ from caseflow.read.queue import (
     actionable_pairs,
     queue_page,
 )
-from caseflow.read.units import units_in_reach
+from caseflow.read.units import units_in_reach, villages_by_township
 from caseflow.workflow.model import TransitionDef
 from caseflow.workflow.registry import registry
 from web import db
@@ -120,13 +120,9 @@ def index() -> ResponseReturnValue:
     filters = _filters(args)
     page_no = parse_row_id(request.args.get("page", "1")[:9]) or 1
     page = queue_page(session, actor, now, filters, page_no, PER_PAGE)
-    units = units_in_reach(session, actor, ("township", "village"))
-    townships = [u for u in units if u.level == "township"]
-    villages = [
-        u
-        for u in units
-        if u.level == "village" and (not filters.township or u.code.startswith(filters.township))
-    ]
+    townships = units_in_reach(session, actor, ("township",))
+    chosen_town = filters.township if any(u.code == filters.township for u in townships) else ""
+    villages = villages_by_township(session, actor, chosen_town)
     actions = batch_actions(actor)
     chosen = next((a for a in actions if a.key == args["op"]), None)
     kept = {k: v for k, v in args.items() if v}

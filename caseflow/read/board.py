@@ -42,11 +42,11 @@ from caseflow.clock.aging import boundaries as boundaries
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.deadlines import LEVEL_DISTRICT, LEVEL_LABELS
 from caseflow.clock.workcal import WorkdayCalendar, local_date, working_days_between
-from caseflow.db.models import BoardCount, Case, Household, OrgUnit
+from caseflow.db.models import BoardCount, Case, Household, OrgUnit, User
 from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
-from caseflow.kernel.roles import Role
+from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.read.board_counts import fits_board, read_horizon
 from caseflow.workflow.registry import Registry, registry
 
@@ -334,9 +334,31 @@ class DrillRow:
     working_days_late: int | None  # None when not yet due
     escalation_level: int
     escalation_label: str
+    holder: str  # who has the case now: the colleague who claimed it, or the queue it waits in
+    claimed: bool = False
 
 
 DrillPage = Page[DrillRow]
+
+# Owner roles whose queue is the district's own, wherever the case lives.
+DISTRICT_QUEUE_ROLES = frozenset(
+    {Role.DISTRICT_APPROVER.value, Role.DISTRICT_FINANCE.value, Role.SUPERVISOR.value}
+)
+
+
+def holder_text(assignee: str | None, owner_role: str | None, township: str) -> str:
+    """Who holds a case, for a supervisor: "王芳（已认领）", or the role queue and its place
+    ("乡镇审核 · 滨河镇待办", "区民政审批 · 区级待办") when nobody claimed it."""
+    if assignee:
+        return f"{assignee}（已认领）"
+    if not owner_role:
+        return "—"
+    try:
+        role = ROLE_LABELS[Role(owner_role)]
+    except ValueError:
+        role = owner_role
+    place = "区级" if owner_role in DISTRICT_QUEUE_ROLES else township
+    return f"{role} · {place}待办（未认领）"
 
 
 class UnknownFilter(ValueError):
@@ -400,20 +422,26 @@ def drill_down(
     where = drill_conditions(session, actor, b, measure=measure, township=township, state=state)
     total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
     page = max(1, page)
+    # Outer joins: the count includes cases without a household (a township's payment roll)
+    # and unclaimed ones, and the list shows every case it counts.
     stmt = (
-        select(Case, Household.head_name)
-        .join(Household, Household.id == Case.household_id)
+        select(Case, Household.head_name, User.display_name)
+        .outerjoin(Household, Household.id == Case.household_id)
+        .outerjoin(User, User.id == Case.assignee_id)
         .where(*where)
         .order_by(Case.due_at.is_(None), Case.due_at, Case.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     found = session.execute(stmt).all()
-    units = _units_for(session, actor, {township_path(c.org_path) for c, _ in found})
+    units = _units_for(session, actor, {township_path(c.org_path) for c, _, _ in found})
     labels = state_labels()
+    reg = registry()
     rows = []
-    for c, head in found:
+    for c, head, assignee in found:
         unit = units.get(township_path(c.org_path))
+        town = unit.name if unit is not None and unit.level != "district" else DISTRICT_LEVEL_NAME
+        owner = reg.workflow(c.workflow_key).states[c.state].owner_role
         late = None
         if c.due_at is not None and c.due_at < now:
             late = working_days_between(cal, c.due_at, now)
@@ -424,16 +452,14 @@ def drill_down(
                 case_type=c.case_type,
                 state=c.state,
                 state_label=labels.get(c.state, c.state),
-                head_name=head,
-                township_name=(
-                    unit.name
-                    if unit is not None and unit.level != "district"
-                    else DISTRICT_LEVEL_NAME
-                ),
+                head_name=head or "—",
+                township_name=town,
                 due_at=c.due_at,
                 working_days_late=late,
                 escalation_level=c.escalation_level,
                 escalation_label=LEVEL_LABELS.get(c.escalation_level, ""),
+                holder=holder_text(assignee, owner, town),
+                claimed=assignee is not None,
             )
         )
     return DrillPage(rows, total, page, per_page)

@@ -129,7 +129,7 @@ class QueueRow:
     version: int
     org_path: str
     unit_name: str
-    head_name: str
+    head_name: str | None  # None for a case about a township (the payment roll)
     due_at: datetime | None
     escalation_level: int
     flag_illness: bool
@@ -536,7 +536,9 @@ def queue_select(actor: Actor, now: datetime, filters: QueueFilters, *, sqlite: 
             Case.assignee_id,
             User.display_name,
         )
-        .join(Household, Household.id == Case.household_id)
+        # Outer: a township's payment roll (and a 提标 case) has no household, and the counts
+        # include it — the list must show every case it counts.
+        .outerjoin(Household, Household.id == Case.household_id)
         .join(OrgUnit, OrgUnit.id == Case.org_unit_id)
         .outerjoin(User, User.id == Case.assignee_id)
         .where(

@@ -248,3 +248,19 @@ def test_audit_csv_export(
     views = client.get("/audit/export.csv?kind=personal_views").get_data().decode("utf-8-sig")
     assert "身份证号" in views and cases.late.case_no in views
     assert client.get("/audit/export.csv?since=nope").status_code == 400
+
+
+def test_drill_down_says_who_holds_each_overdue_case(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    from caseflow.casework.claims import claim
+
+    claim(world.session, cases.very_late.id, world.actor("clerk"), NOW)
+    auth.login("supervisor")
+    body = client.get(f"/board/cases?measure=overdue&township={OWN}").get_data(as_text=True)
+    holders = dict(
+        re.findall(r'<tr data-case-id="(\d+)">.*?<td class="holder[^"]*">([^<]+)</td>', body, re.S)
+    )
+    assert holders[str(cases.late.id)] == "一门受理窗口 · 滨河镇待办（未认领）"
+    assert holders[str(cases.very_late.id)] == "clerk（已认领）"
+    assert "当前承办" in body
