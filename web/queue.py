@@ -1,8 +1,9 @@
 """待办 (the work queue): tabs with counts, filters, paging, claim / release, batch sign-off.
 
-The list comes from caseflow.read.queue (one SQL query); batch sign-off from
-caseflow.casework.batch (each case
-through fire). This module only parses input and renders.
+The list comes from caseflow.read.queue (one SQL query). Batch sign-off has its own page: the
+planner (caseflow.read.batch_plan) lists the cases one action applies to, each with its own
+values; caseflow.casework.batch fires each through fire with those values. This module only
+parses input and renders.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from caseflow.casework.batch import MAX_BATCH, fire_batch
-from caseflow.casework.claims import EXCLUDED_TRIGGERS, claim, release
+from caseflow.casework.batch import fire_batch
+from caseflow.casework.claims import claim, release
 from caseflow.casework.intake import CASE_TYPE_LABELS
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.workcal import working_days_between
-from caseflow.engine.payload import validate_payload
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
+from caseflow.kernel.errors import CaseflowError, CaseNotFound
+from caseflow.read.batch_plan import (
+    MAX_PLAN,
+    Confirmed,
+    batch_actions,
+    find_action,
+    payloads_to_fire,
+    plan,
+)
 from caseflow.read.queue import (
     ASSIGNEE_CHOICES,
     TABS,
@@ -32,24 +40,14 @@ from caseflow.read.queue import (
     queue_page,
 )
 from caseflow.read.units import units_in_reach, villages_by_township
-from caseflow.workflow.model import TransitionDef
 from caseflow.workflow.registry import registry
 from web import db
-from web.forms import parse_row_id, payload_from_form
+from web.forms import parse_row_id
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 PER_PAGE = 30
-FILTER_KEYS = ("tab", "case_type", "state", "township", "village", "assignee", "op")
-
-
-@dataclass(frozen=True)
-class BatchAction:
-    """A trigger offered for batch sign-off: `key` is "<workflow>:<trigger>"."""
-
-    key: str
-    label: str
-    transition: TransitionDef
+FILTER_KEYS = ("tab", "case_type", "state", "township", "village", "assignee")
 
 
 @dataclass(frozen=True)
@@ -59,21 +57,6 @@ class RowView:
     township_name: str
     remaining_days: int | None  # negative when overdue
     overdue: bool
-
-
-def batch_actions(actor: Actor) -> list[BatchAction]:
-    """Transitions the actor's roles may fire from the states in its queue (one per workflow)."""
-    reg = registry()
-    found: dict[str, BatchAction] = {}
-    for wf_key, state in actionable_pairs(actor.roles):
-        wf = reg.workflow(wf_key)
-        for t in wf.transitions_from(state):
-            key = f"{wf_key}:{t.trigger}"
-            if t.trigger in EXCLUDED_TRIGGERS or key in found or not (t.roles & actor.roles):
-                continue
-            label = f"{CASE_TYPE_LABELS.get(wf.case_type, wf.label)} · {t.label}"
-            found[key] = BatchAction(key, label, t)
-    return sorted(found.values(), key=lambda a: a.key)
 
 
 def _args() -> dict[str, str]:
@@ -114,7 +97,7 @@ def _row_views(rows: list[QueueRow], names: dict[str, str], now: datetime) -> li
 @bp.get("/")
 @roles_required(CASEWORK_ROLES)
 def index() -> ResponseReturnValue:
-    """The queue: tabs with counts, filters, one page of cases, claim buttons, the batch form."""
+    """The queue: tabs with counts, filters, one page of cases, claim buttons."""
     session, actor, now = db.session(), current_actor(), db.now()
     args = _args()
     filters = _filters(args)
@@ -123,8 +106,6 @@ def index() -> ResponseReturnValue:
     townships = units_in_reach(session, actor, ("township",))
     chosen_town = filters.township if any(u.code == filters.township for u in townships) else ""
     villages = villages_by_township(session, actor, chosen_town)
-    actions = batch_actions(actor)
-    chosen = next((a for a in actions if a.key == args["op"]), None)
     kept = {k: v for k, v in args.items() if v}
 
     def url(**changes: Any) -> str:
@@ -141,13 +122,10 @@ def index() -> ResponseReturnValue:
         villages=villages,
         case_types=CASE_TYPE_LABELS,
         state_labels=_state_labels(actor),
-        actions=actions,
-        chosen=chosen,
-        select_all=request.args.get("select") == "all",
+        has_batch=bool(batch_actions(actor)),
         url=url,
         back=request.full_path.rstrip("?"),
         me=actor.user_id,
-        max_batch=MAX_BATCH,
     )
 
 
@@ -184,34 +162,59 @@ def release_view(case_id: int) -> ResponseReturnValue:
     return _claim_or_release(case_id, claiming=False)
 
 
+@bp.get("/batch")
+@roles_required(CASEWORK_ROLES)
+def batch_plan() -> ResponseReturnValue:
+    """Batch sign-off: pick one action; the cases it applies to now, each with its own values."""
+    session, actor = db.session(), current_actor()
+    actions = batch_actions(actor)
+    chosen = find_action(actor, request.args.get("op", "")[:60])
+    current = plan(session, actor, db.now(), chosen) if chosen else None
+    return render_template(
+        "queue/batch.html", actions=actions, chosen=chosen, plan=current, max_plan=MAX_PLAN
+    )
+
+
+def _confirmed() -> dict[int, Confirmed]:
+    """The ticked cases with the version and amount the approver saw beside each."""
+    f = request.form
+    ids = [i for i in (parse_row_id(v) for v in f.getlist("case_id")[:MAX_PLAN]) if i]
+    return {
+        i: Confirmed(parse_row_id(f.get(f"v_{i}", "")[:12]), _fen(f.get(f"a_{i}", ""))) for i in ids
+    }
+
+
+def _fen(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 13 else None
+
+
 @bp.post("/batch")
 @roles_required(CASEWORK_ROLES)
 def batch() -> ResponseReturnValue:
-    """Fire one transition on every ticked case; show each case as done or refused."""
-    session, actor = db.session(), current_actor()
-    action = next((a for a in batch_actions(actor) if a.key == request.form.get("op")), None)
-    ids = [i for i in (parse_row_id(v) for v in request.form.getlist("case_id")) if i]
+    """Fire the action on every ticked case with that case's own values, recomputed now and
+    checked against what the approver confirmed; show each case as done or refused."""
+    session, actor, now = db.session(), current_actor(), db.now()
+    action = find_action(actor, request.form.get("op", "")[:60])
     if action is None:
         flash("请选择要批量办理的操作", "error")
-        return redirect(_back(), 303)
-    if not ids:
+        return redirect(url_for("queue.batch_plan"), 303)
+    back = url_for("queue.batch_plan", op=action.key)
+    confirmed = _confirmed()
+    if not confirmed:
         flash("请先勾选要办理的案件", "error")
-        return redirect(_back(), 303)
-    if len(ids) > MAX_BATCH:
-        flash(f"一次最多办理 {MAX_BATCH} 件", "error")
-        return redirect(_back(), 303)
-    payload = payload_from_form(action.transition)
-    try:
-        validate_payload(action.transition.payload, payload)
-    except PayloadInvalid as exc:
-        flash(exc.message_zh, "error")
-        return redirect(_back(), 303)
-    versions = {
-        i: v for i in ids if (v := parse_row_id(request.form.get(f"v_{i}", "")[:12])) is not None
-    }
-    trigger = action.key.split(":", 1)[1]
+        return redirect(back, 303)
+    current = plan(session, actor, now, action, confirmed)
+    payloads, refused = payloads_to_fire(current, confirmed)
+    versions = {i: c.version for i, c in confirmed.items() if c.version is not None}
     outcomes = fire_batch(
-        session, ids, trigger, actor, db.now(), payload, expected_versions=versions
+        session,
+        list(confirmed),
+        action.trigger,
+        actor,
+        now,
+        payloads,
+        expected_versions=versions,
+        refused=refused,
     )
     done = sum(o.ok for o in outcomes)
     return render_template(
@@ -220,5 +223,5 @@ def batch() -> ResponseReturnValue:
         outcomes=outcomes,
         done=done,
         refused=len(outcomes) - done,
-        back=_back(),
+        back=back,
     )

@@ -1,4 +1,6 @@
-"""Batch sign-off: one trigger over many cases, each through `engine.fire` with its own checks.
+"""Batch sign-off: one trigger over many cases, each through `engine.fire` with its own checks
+and its own values (a payload per case: a batch never carries one amount, class or person count
+for every case — caseflow.read.batch_plan works each case's values out).
 
 Every case is its own unit of work (fire's, which also ends the reads before it): a refused
 case (wrong state, a guard, separation of duties, claimed by a colleague, a stale version) is
@@ -51,11 +53,13 @@ def fire_batch(
     trigger: str,
     actor: Actor,
     now: datetime,
-    payload: Mapping[str, Any] | None = None,
+    payloads: Mapping[int, Mapping[str, Any]],
     *,
     expected_versions: Mapping[int, int] | None = None,
+    refused: Mapping[int, str] | None = None,
 ) -> list[BatchOutcome]:
-    """Fire `trigger` on each case in turn; one outcome per case, in the order given."""
+    """Fire `trigger` on each case in turn with that case's own payload; one outcome per case,
+    in the order given. A case in `refused` (or without a payload) is reported, not fired."""
     require_aware(now, "now")
     ids = list(dict.fromkeys(case_ids))[:MAX_BATCH]
     visible = {
@@ -72,6 +76,12 @@ def fire_batch(
             outcomes.append(BatchOutcome(case_id, "", False, CaseNotFound.message_zh))
             continue
         case_no, wf_key = visible[case_id]
+        reason = (refused or {}).get(case_id)
+        if reason is None and case_id not in payloads:
+            reason = "该案件没有核定的办理内容，未办理"
+        if reason is not None:
+            outcomes.append(BatchOutcome(case_id, case_no, False, reason))
+            continue
         try:
             holder = _claimed_by_other(session, case_id, actor)
             if holder is not None:
@@ -82,7 +92,7 @@ def fire_batch(
                 trigger,
                 actor,
                 now,
-                payload,
+                payloads[case_id],
                 expected_version=(expected_versions or {}).get(case_id),
             )
             state = registry().workflow(wf_key).states[result.to_state].label

@@ -50,6 +50,7 @@ from caseflow.kernel.errors import (
     CaseNotFound,
     ConcurrencyConflict,
     GuardFailed,
+    PayloadInvalid,
     PermissionDenied,
     TransitionNotAllowed,
     UnknownTrigger,
@@ -147,6 +148,27 @@ def _lock_case(
     return record_from_row(row), newest
 
 
+def _admit(
+    session: Session,
+    reg: Registry,
+    wf: WorkflowDef,
+    case: CaseRecord,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    payload: Mapping[str, Any] | None,
+) -> tuple[TransitionDef, str, dict[str, Any], RuleSet]:
+    """Steps 2–5: the declared transition, the acting role, separation of duties, the payload
+    and the guards — or the CaseflowError that refuses it. Shared by fire and its dry run."""
+    t = _lookup(wf, case.state, trigger)
+    role = _acting_role(t, actor)
+    _check_separation(session, case, wf, t, actor)
+    clean = validate_payload(t.payload, payload)
+    ruleset = reg.rulesets[case.ruleset_key]
+    _check_guards(t, GuardContext(session, case, actor, now, ruleset, clean))
+    return t, role, clean, ruleset
+
+
 def fire(
     session: Session,
     case_id: int,
@@ -168,12 +190,7 @@ def fire(
                 detail=f"case {case_id}: version {case.version} ≠ {expected_version}"
             )
         wf = reg.workflow(case.workflow_key)
-        t = _lookup(wf, case.state, trigger)
-        role = _acting_role(t, actor)
-        _check_separation(session, case, wf, t, actor)
-        clean = validate_payload(t.payload, payload)
-        ruleset = reg.rulesets[case.ruleset_key]
-        _check_guards(t, GuardContext(session, case, actor, now, ruleset, clean))
+        t, role, clean, ruleset = _admit(session, reg, wf, case, trigger, actor, now, payload)
         result = _apply(session, reg, wf, case, t, actor, role, now, clean, ruleset, newest)
         # Each hook is follow-up work of its own: one that fails is logged (and its transaction
         # ended) by the unit of work, and never stops the next.
@@ -292,6 +309,40 @@ def available_transitions(
             continue
         found.append(AvailableTransition(t.trigger, t.label, t.dest, t))
     return found
+
+
+def refusal(
+    session: Session,
+    case: Case,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    reg: Registry | None = None,
+) -> str | None:
+    """Why fire would refuse `trigger` with `payload` on `case` now (steps 2–5, the payload's
+    own guards included), or None when it would accept; writes nothing. For a batch that lists
+    only the cases an action applies to, each with the values it would be fired with."""
+    require_aware(now, "now")
+    reg = reg or registry()
+    if not actor.may_see(case.org_path):
+        return CaseNotFound.message_zh
+    wf = reg.workflow(case.workflow_key)
+    record = record_of(case)
+    try:
+        if case.is_final:
+            raise TransitionNotAllowed(f"案件已办结，不能执行「{wf.label_of(trigger)}」")
+        _admit(session, reg, wf, record, trigger, actor, now, payload)
+    except (
+        UnknownTrigger,
+        TransitionNotAllowed,
+        PermissionDenied,
+        PayloadInvalid,
+        GuardFailed,
+    ) as exc:
+        return exc.message_zh
+    return None
 
 
 def next_case_no(session: Session, case_type: str, org: OrgUnit, now: datetime) -> str:

@@ -45,7 +45,9 @@ class PayloadInvalid(CaseflowError):
 
     def __init__(self, fields: dict[str, str]) -> None:
         self.fields = fields
-        text = "；".join(f"{name}：{msg}" for name, msg in fields.items())
+        # The messages name each field by its Chinese label; the internal names stay in
+        # `fields` (for placing the message beside its input) and in the log detail only.
+        text = "；".join(fields.values())
         super().__init__(f"填写有误：{text}", f"invalid payload: {fields}")
 
 

@@ -27,7 +27,7 @@ from caseflow.read.queue import (
 from caseflow.workflow.registry import registry
 
 NOW = T0 + timedelta(days=20)
-APPROVE = {"aid_class": "A"}  # each case: its whole household, its own computed amount
+APPROVE = {"aid_class": "A"}  # with no members named: its whole household, its own amount
 
 
 def _set(session: Session, case_id: int, **values: Any) -> None:
@@ -195,7 +195,7 @@ def test_a_state_change_ends_the_claim(world: World) -> None:
     (case,) = _district_review(world, 1)
     approver = world.actor("approver")
     claim(session, case.id, approver, NOW)
-    outcomes = fire_batch(session, [case.id], "approve", approver, NOW, APPROVE)
+    outcomes = fire_batch(session, [case.id], "approve", approver, NOW, {case.id: APPROVE})
     assert outcomes[0].ok, outcomes
     session.refresh(case)
     assert case.assignee_id is None and case.state == "approved"
@@ -257,7 +257,7 @@ def test_batch_sign_off_with_mixed_outcomes(world: World) -> None:
         "approve",
         world.actor("approver"),
         NOW,
-        APPROVE,
+        dict.fromkeys(ids, APPROVE),
         expected_versions={stale.id: stale.version - 1},
     )
     by_id = {o.case_id: o for o in outcomes}
@@ -277,9 +277,11 @@ def test_batch_sign_off_with_mixed_outcomes(world: World) -> None:
     assert states[wrong_state.id] == "township_review"
     # A district approver of the whole district may batch another township's case too.
     (foreign_outcome,) = fire_batch(
-        session, [foreign.id], "approve", world.actor("approver"), NOW, APPROVE
+        session, [foreign.id], "approve", world.actor("approver"), NOW, {foreign.id: APPROVE}
     )
     assert foreign_outcome.ok
     # ...but a township reviewer cannot reach it at all.
-    (refused,) = fire_batch(session, [foreign.id], "approve", world.actor("reviewer"), NOW, APPROVE)
+    (refused,) = fire_batch(
+        session, [foreign.id], "approve", world.actor("reviewer"), NOW, {foreign.id: APPROVE}
+    )
     assert not refused.ok and "不存在" in refused.message_zh

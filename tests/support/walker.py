@@ -213,6 +213,18 @@ class Walker:
             summary="测试案件",
         )
 
+    def walk_household(self, household_id: int, wf: WorkflowDef, target: str) -> Case:
+        """A new case of a given household (its own size and incomes) walked to `target`."""
+        opener = next(u for r in sorted(wf.open_roles) for u in USERS_BY_ROLE.get(r, []))
+        case = open_case(
+            self.world.session, wf.key, household_id, self.world.actor(opener), self.tick()
+        )
+        for t in shortest_path(wf, target):
+            self.step(case, t)
+        self.world.session.refresh(case)
+        assert case.state == target, (wf.key, target, case.state)
+        return case
+
     def to_state(self, wf: WorkflowDef, target: str, then: TransitionDef | None = None) -> Case:
         """A new case walked to `target`, in a world where `then` can fire next."""
         path = shortest_path(wf, target)

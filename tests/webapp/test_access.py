@@ -228,6 +228,7 @@ ROUTES = [
     Route("queue.index", "GET", lambda w, s: "/queue/?tab=overdue&page=2", CASEWORK, False),
     Route("queue.claim_view", "POST", lambda w, s: f"/queue/{s.case.id}/claim", CASEWORK),
     Route("queue.release_view", "POST", lambda w, s: f"/queue/{s.case.id}/release", CASEWORK),
+    Route("queue.batch_plan", "GET", lambda w, s: "/queue/batch?op=dibao:approve", CASEWORK, False),
     Route(
         "queue.batch",
         "POST",

@@ -16,8 +16,6 @@ from websupport import PASSWORD, AuthActions, make_app
 from caseflow.db.models import Case, CaseEvent
 from caseflow.workflow.registry import registry
 
-APPROVE = {"p_aid_class": "A"}  # each household whole; the amounts are computed per case
-
 
 def _set(world: World, case_id: int, **values: Any) -> None:
     world.session.execute(update(Case).where(Case.id == case_id).values(**values))
@@ -124,35 +122,46 @@ def test_claim_and_release(client: FlaskClient, auth: AuthActions, world: World)
     assert "不能认领" in denied.get_data(as_text=True)
 
 
-def test_batch_sign_off_with_mixed_outcomes(
+def _plan_form(body: str) -> dict[str, Any]:
+    """The batch page's form as the browser would post it (every listed case ticked)."""
+    ids = re.findall(r'name="case_id" value="(\d+)"', body)
+    data: dict[str, Any] = {"case_id": ids}
+    data.update(dict(re.findall(r'name="((?:v|a)_\d+)" value="(\d+)"', body)))
+    found = re.search(r'name="op" value="([^"]+)"', body)
+    data["op"] = found.group(1) if found else ""
+    return data
+
+
+def test_batch_page_lists_only_applicable_cases_each_with_its_own_values(
     client: FlaskClient, auth: AuthActions, world: World
 ) -> None:
     good1, good2, relative = _district_review(world, 3)
     _set(world, relative.id, flag_staff_relative=True)
     wrong = Walker(world, T0).to_state(registry().workflow("dibao"), "township_review")
     auth.login("approver")
-    page = client.get("/queue/?op=dibao:approve").get_data(as_text=True)
-    assert 'name="p_amount_fen"' not in page and "批量办理：审核确认（批准）" in page
-    assert "按各户全体成员计" in page  # each case its own household and computed amount
-    ids = [good1.id, relative.id, wrong.id, good2.id]
-    data: dict[str, Any] = {"op": "dibao:approve", "case_id": [str(i) for i in ids], **APPROVE}
-    data[f"v_{good2.id}"] = str(good2.version)
-    response = client.post("/queue/batch", data=data)
-    body = response.get_data(as_text=True)
+    queue = client.get("/queue/").get_data(as_text=True)
+    assert 'name="case_id"' not in queue and 'id="batch-link"' in queue  # no checkbox column
+    menu = client.get("/queue/batch").get_data(as_text=True)
+    options = re.findall(r'<option value="([a-z_]+:[a-z_]+)"', menu)
+    assert options == ["dibao:approve", "tekun:approve", "temporary:acknowledge_filing"]
+    body = client.get("/queue/batch?op=dibao:approve").get_data(as_text=True)
+    assert _rows(body) == sorted([good1.id, good2.id]) or set(_rows(body)) == {good1.id, good2.id}
+    assert relative.id not in _rows(body) and wrong.id not in _rows(body)
+    assert "另有 1 件当前不能办理" in body and "区级入户核查" in body
+    assert "covered_persons" not in body and "aid_class" not in body
+    assert body.count('class="num covered-count">2<') == 2  # each household's own two members
+    response = client.post("/queue/batch", data=_plan_form(body))
+    result = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '已办理 <strong class="ok">2</strong> 件' in body
-    assert "区级入户核查" in body and "不能执行" in body
-    done = re.findall(r'<tr class="(done|refused)" data-case-id="(\d+)"', body)
-    assert done == [
-        ("done", str(good1.id)),
-        ("refused", str(relative.id)),
-        ("refused", str(wrong.id)),
-        ("done", str(good2.id)),
-    ]
+    assert '已办理 <strong class="ok">2</strong> 件' in result
     world.session.rollback()
-    states = dict(world.session.execute(select(Case.id, Case.state).where(Case.id.in_(ids))).all())
+    states = dict(
+        world.session.execute(
+            select(Case.id, Case.state).where(Case.id.in_([good1.id, good2.id, relative.id]))
+        ).all()
+    )
     assert states[good1.id] == states[good2.id] == "approved"
-    assert states[relative.id] == "district_review" and states[wrong.id] == "township_review"
+    assert states[relative.id] == "district_review"
 
 
 def test_batch_refuses_bad_input_before_touching_cases(
@@ -161,12 +170,13 @@ def test_batch_refuses_bad_input_before_touching_cases(
     (case,) = _district_review(world, 1)
     auth.login("approver")
     cases = {"case_id": [str(case.id)]}
-    bad_amount = {"op": "dibao:approve", **cases, **APPROVE, "p_aid_class": "Z"}
+    changed = {"op": "dibao:approve", **cases, f"a_{case.id}": "1"}  # not the computed amount
     for data, message in (
         ({"op": "dibao:approve"}, "请先勾选"),
         ({"op": "nope", **cases}, "请选择要批量办理的操作"),
+        ({"op": "roll:sign", **cases}, "请选择要批量办理的操作"),
         ({"op": "dibao:start_investigation", **cases}, "请选择要批量办理的操作"),  # not theirs
-        (bad_amount, "填写有误"),
+        (changed, "核定金额已变化"),
     ):
         response = client.post("/queue/batch", data=data, follow_redirects=True)
         assert message in response.get_data(as_text=True), data
@@ -194,9 +204,9 @@ def test_claim_and_batch_with_csrf_tokens(world: World, engine: Engine, tmp_path
     assert client.post(f"/queue/{case.id}/claim").status_code == 400  # no token
     response = client.post(f"/queue/{case.id}/claim", data={"csrf_token": token("/queue/")})
     assert response.status_code == 303
-    data = {"op": "dibao:approve", "case_id": str(case.id), **APPROVE}
+    data = _plan_form(client.get("/queue/batch?op=dibao:approve").get_data(as_text=True))
     assert client.post("/queue/batch", data=data).status_code == 400
-    data["csrf_token"] = token("/queue/?op=dibao:approve")
+    data["csrf_token"] = token("/queue/batch?op=dibao:approve")
     body = client.post("/queue/batch", data=data).get_data(as_text=True)
     assert 'class="done"' in body
     app.extensions["caseflow_engine"].dispose()
