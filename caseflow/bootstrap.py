@@ -15,7 +15,7 @@ from pathlib import Path
 # Every table is mapped before the first query (models of the packages beside the core's).
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
-from caseflow.casework import assessments, exit_rules
+from caseflow.casework import assessments, exit_rules, notice
 from caseflow.casework import change_models as _changes  # noqa: F401  (corrections, transfers)
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
@@ -33,6 +33,7 @@ PLUGINS = (
     effects.plugin,  # extend_total_deadline
     assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
     exit_rules.plugin,  # 渐退期 only when income from work lifted the household over the standard
+    notice.plugin,  # 一次性告知: issued once, never asking for an item marked received
     sendback.plugin,  # 退回: tell whoever picks the case up again
     filing.plugin,  # 备案: a township's temporary-assistance approval shown to the district
     grants.plugin,  # decisions → the entitlement history (approval, deviation, review, removal)

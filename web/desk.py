@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from caseflow.accounts.signin import co_signer
 from caseflow.casework.households import (
     DISABILITY_TYPES,
     HEALTH,
@@ -26,12 +25,18 @@ from caseflow.casework.households import (
 from caseflow.casework.intake import (
     DuplicateFound,
     IntakeRequest,
-    Override,
     duplicate_findings,
     openable_workflows,
     start_case,
 )
 from caseflow.casework.materials import checklist
+from caseflow.casework.overrides import (
+    GRANT_VALID_DAYS,
+    OVERRIDE_ROLES,
+    grant_override,
+    reasons_for,
+    usable_grant,
+)
 from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
 from caseflow.read.cases_list import find_cases, looks_like_case_no
@@ -186,6 +191,8 @@ def _intake_page(household_id: int, case_type: str, **extra: Any) -> str:
     workflows = openable_workflows(actor)
     wf = next((w for w in workflows if w.case_type == case_type), None)
     findings = duplicate_findings(session, actor, household.id, case_type) if wf else []
+    findings = extra.pop("findings", findings)
+    grant = usable_grant(session, household.id, case_type, findings, db.now()) if findings else None
     emergency = wf.transition_for(wf.initial.name, "declare_emergency") if wf else None
     return render_template(
         "desk/intake.html",
@@ -194,24 +201,15 @@ def _intake_page(household_id: int, case_type: str, **extra: Any) -> str:
         wf=wf,
         case_type=case_type,
         materials=checklist(case_type) if wf else (),
-        findings=extra.pop("findings", findings),
+        findings=findings,
+        reasons=reasons_for(case_type, findings),
+        grant=grant,
         emergency=emergency,
         form=extra.pop("form", {}),
         errors=extra.pop("errors", {}),
         relative_declared=has_relative_declaration(session, household.id),
         **extra,
     )
-
-
-def _override() -> Override | None:
-    """The supervisor co-signs at the desk with their own password (throttled like sign-in)."""
-    f = request.form
-    username = f.get("override_username", "").strip()[:64]
-    if not username:
-        return None
-    password, addr = f.get("override_password", ""), request.remote_addr or ""
-    user_id = co_signer(db.session(), username, password, addr, db.now())
-    return Override(user_id, f.get("override_reason", ""))
 
 
 def _intake_request(household_id: int, case_type: str) -> IntakeRequest:
@@ -231,7 +229,6 @@ def _intake_request(household_id: int, case_type: str) -> IntakeRequest:
         sudden=bool(f.get("sudden")),
         summary=f.get("summary", ""),
         emergency=emergency,
-        override=_override(),
     )
 
 
@@ -251,7 +248,10 @@ def intake(household_id: int) -> ResponseReturnValue:
             db.session(), current_actor(), _intake_request(household_id, case_type), db.now()
         )
     except DuplicateFound as exc:
-        flash("重复申请检查未通过，未受理。如确需受理，须由督查人员授权并填写理由。", "error")
+        flash(
+            "重复申请检查未通过，未受理。如属法定情形，须由乡镇审核人员或分管领导授权后再受理。",
+            "error",
+        )
         return _intake_page(household_id, case_type, form=form, findings=exc.findings), 409
     except PayloadInvalid as exc:
         flash("未受理：请按提示修改", "error")
@@ -265,3 +265,48 @@ def intake(household_id: int) -> ResponseReturnValue:
         return redirect(url_for("printouts.missing_materials", case_id=case.id), 303)
     flash(f"已受理 {case.case_no}", "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _override_page(household_id: int, case_type: str, **extra: Any) -> str:
+    session, actor = db.session(), current_actor()
+    household = household_in_scope(session, actor, household_id)
+    known = case_type in {w.case_type for w in registry().workflows.values()}
+    findings = duplicate_findings(session, actor, household.id, case_type) if known else []
+    return render_template(
+        "desk/override.html",
+        household=household,
+        case_type=case_type,
+        findings=findings,
+        reasons=reasons_for(case_type, findings),
+        grant=usable_grant(session, household.id, case_type, findings, db.now()),
+        valid_days=GRANT_VALID_DAYS,
+        form=extra.pop("form", {}),
+        errors=extra.pop("errors", {}),
+    )
+
+
+@bp.route("/households/<int:household_id>/override", methods=["GET", "POST"])
+@roles_required(OVERRIDE_ROLES)
+def override(household_id: int) -> ResponseReturnValue:
+    """A township reviewer or leader lets the next intake past the duplicate check, for a
+    lawful reason chosen from the list (recorded in the admin log)."""
+    case_type = (request.values.get("case_type") or "")[:20]
+    household_in_scope(db.session(), current_actor(), household_id)  # 404 before anything else
+    if request.method == "GET":
+        return _override_page(household_id, case_type)
+    f = request.form
+    try:
+        grant_override(
+            db.session(),
+            current_actor(),
+            household_id,
+            case_type,
+            f.get("reason", "")[:60],
+            f.get("note", "")[:2000],
+            db.now(),
+        )
+    except PayloadInvalid as exc:
+        flash("未授权：请按提示修改", "error")
+        return _override_page(household_id, case_type, form=f.to_dict(), errors=exc.fields), 400
+    flash("已授权：窗口工作人员可以受理本户此类申请（授权已记入审计日志，仅可使用一次）", "success")
+    return redirect(url_for("desk.override", household_id=household_id, case_type=case_type), 303)

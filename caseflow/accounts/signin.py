@@ -1,6 +1,7 @@
-"""Signing in and co-signing with a password: the throttle, the account lookup and the password
-check in one place, and the signed-in identity a web session keeps (detached from any database
-session)."""
+"""Signing in: the throttle, the account lookup and the password check in one place, and the
+signed-in identity a web session keeps (detached from any database session). (No one co-signs
+with a password at the desk any more: a duplicate-check override is granted by a township
+reviewer or leader in their own session — caseflow.casework.overrides.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from caseflow.accounts import throttle
 from caseflow.accounts.users import password_matches
 from caseflow.db.models import User
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import PayloadInvalid
 
 
 @dataclass(frozen=True)
@@ -93,17 +93,3 @@ def sign_in(
     identity = identity_of(user)
     throttle.record(session, username, remote_addr, True, now)
     return identity
-
-
-def co_signer(
-    session: Session, username: str, password: str, remote_addr: str, now: datetime
-) -> int:
-    """The id of the account that co-signs with its own password (throttled like sign-in);
-    PayloadInvalid on the password field otherwise."""
-    if throttle.is_locked(session, username, now):
-        raise PayloadInvalid({"override_password": "该督查账号失败次数过多，请 15 分钟后再试"})
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not password_matches(user, password):
-        throttle.record(session, username, remote_addr, False, now)
-        raise PayloadInvalid({"override_password": "督查人员用户名或密码不正确"})
-    return user.id

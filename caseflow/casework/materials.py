@@ -17,11 +17,13 @@ MATERIALS_FILE = WORKFLOWS_DIR / "checklists" / "materials.yaml"
 
 @dataclass(frozen=True)
 class Material:
-    """One item of a checklist; optional items never make a case incomplete."""
+    """One item of a checklist; optional items never make a case incomplete; the written
+    application (`written_request`) is what a case cannot be opened without."""
 
     key: str
     label: str
     required: bool = True
+    written_request: bool = False
 
 
 def load_checklists(path: Path = MATERIALS_FILE) -> dict[str, tuple[Material, ...]]:
@@ -38,7 +40,12 @@ def load_checklists(path: Path = MATERIALS_FILE) -> dict[str, tuple[Material, ..
                     "材料清单条目缺少 key 或 label", f"{path}: {case_type}: {item}"
                 )
             materials.append(
-                Material(str(item["key"]), str(item["label"]), bool(item.get("required", True)))
+                Material(
+                    str(item["key"]),
+                    str(item["label"]),
+                    bool(item.get("required", True)),
+                    bool(item.get("written_request", False)),
+                )
             )
         keys = [m.key for m in materials]
         if len(keys) != len(set(keys)):
@@ -68,3 +75,8 @@ def labels_for(case_type: str, keys: Iterable[str]) -> list[str]:
     """Checklist labels of the given keys, in checklist order (unknown keys are ignored)."""
     wanted = set(keys)
     return [m.label for m in checklist(case_type) if m.key in wanted]
+
+
+def written_request(case_type: str) -> Material | None:
+    """The written application of a case type's checklist, if it asks for one."""
+    return next((m for m in checklist(case_type) if m.written_request), None)

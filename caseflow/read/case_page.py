@@ -37,8 +37,19 @@ OPEN_PAYLOAD_LABELS = {
     "summary": "申请事由",
     "materials_supplied": "已收材料",
     "materials_missing": "缺少材料",
-    "duplicate_override": "督查授权跳过重复检查",
+    "duplicate_override": "重复申请经授权受理",
     "staff_relative_declared": "工作人员近亲属备案",
+}
+
+# Parts of a nested record shown on the timeline; ids and anything unlisted stay out of sight.
+DETAIL_LABELS = {
+    "reason": "法定事由",
+    "basis": "依据",
+    "note": "情况说明",
+    "granted_by": "授权人",
+    "granted_at": "授权时间",
+    "findings": "检查发现",
+    "supervisor": "督查人员",  # overrides recorded before the township grant replaced them
 }
 
 
@@ -98,8 +109,9 @@ def _show(value: Any, f: PayloadField | None) -> str:
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return "；".join(f"{k}：{_show(v, None)}" for k, v in value.items() if k != "supervisor_id")
+    if isinstance(value, dict):  # a nested record (the override): its parts by Chinese label
+        shown = [(DETAIL_LABELS[k], v) for k, v in value.items() if k in DETAIL_LABELS]
+        return "；".join(f"{label}：{_show(v, None)}" for label, v in shown)
     return str(value)
 
 

@@ -16,6 +16,11 @@ from caseflow.engine.fire import open_case
 from caseflow.kernel.errors import ConcurrencyConflict
 
 
+def dibao_request(household_id: int) -> IntakeRequest:
+    """A 低保 application with its written request and nothing else: the notice lists the rest."""
+    return IntakeRequest(household_id, "dibao", supplied=("application",), summary="因病致贫")
+
+
 def _counts(world: World) -> tuple[int, int, int]:
     s = world.session
     counts = tuple(
@@ -28,7 +33,7 @@ def _counts(world: World) -> tuple[int, int, int]:
 
 def test_a_case_opened_with_missing_materials_carries_its_notice(world: World) -> None:
     hh = world.household()
-    result = start_case(world.session, world.actor("clerk"), IntakeRequest(hh.id, "dibao"), T0)
+    result = start_case(world.session, world.actor("clerk"), dibao_request(hh.id), T0)
     assert result.missing and result.notice_fired
     assert result.case.state == "awaiting_materials"
     triggers = world.session.scalars(
@@ -57,11 +62,11 @@ def test_when_the_notice_fails_no_case_and_no_event_is_left(
 
     monkeypatch.setattr(intake, "fire", fire)
     with pytest.raises(NoticeRefused):
-        start_case(world.session, world.actor("clerk"), IntakeRequest(hh.id, "dibao"), T0)
+        start_case(world.session, world.actor("clerk"), dibao_request(hh.id), T0)
     assert _counts(world) == before
     # The session is clean: the same intake goes through once the notice works again.
     monkeypatch.setattr(intake, "fire", real_fire)
-    result = start_case(world.session, world.actor("clerk"), IntakeRequest(hh.id, "dibao"), T0)
+    result = start_case(world.session, world.actor("clerk"), dibao_request(hh.id), T0)
     assert result.notice_fired
     assert _counts(world)[:2] == (before[0] + 1, before[1] + 2)  # one case: open, notice
 
@@ -99,6 +104,6 @@ def test_a_number_taken_meanwhile_rolls_back_the_attempt_and_the_next_one_succee
         return case
 
     monkeypatch.setattr(intake, "open_case", open_once_lost)
-    result = start_case(world.session, world.actor("clerk"), IntakeRequest(hh.id, "dibao"), T0)
+    result = start_case(world.session, world.actor("clerk"), dibao_request(hh.id), T0)
     assert calls == 2 and result.notice_fired
     assert _counts(world)[:2] == (before[0] + 1, before[1] + 2)  # one case: open, notice

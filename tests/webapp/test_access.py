@@ -18,6 +18,7 @@ from support import T0, World
 from websupport import AuthActions, Scene, Side
 
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
+from caseflow.casework.overrides import OVERRIDE_ROLES
 from caseflow.db.models import Notification, OrgUnit, PolicyRecord
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.payments.adjustments import ADJUST_ROLES
@@ -41,6 +42,7 @@ CLERK = {Role.CLERK.value}
 EVERYONE = CASEWORK | ADMIN
 PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
+OVERRIDE = set(OVERRIDE_ROLES)
 BOARD = set(BOARD_ROLES)
 AUDIT = set(AUDIT_ROLES)
 REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
@@ -174,6 +176,19 @@ ROUTES = [
         lambda w, s: f"/desk/households/{s.household.id}/intake",
         INTAKE,
         data=(("case_type", "nonsense"),),
+    ),
+    Route(
+        "desk.override",
+        "GET",
+        lambda w, s: f"/desk/households/{s.household.id}/override?case_type=dibao",
+        OVERRIDE,
+    ),
+    Route(
+        "desk.override",
+        "POST",
+        lambda w, s: f"/desk/households/{s.household.id}/override",
+        OVERRIDE,
+        data=(("case_type", "dibao"),),
     ),
     Route("cases.queue", "GET", lambda w, s: "/cases/", CASEWORK, scoped=False),
     Route("cases.show", "GET", _case(""), CASEWORK),

@@ -144,6 +144,12 @@ def intake(client: FlaskClient, hh_id: int, **data: Any) -> Any:
     return client.post(f"/desk/households/{hh_id}/intake", data=data)
 
 
+def application(case_type: str, **data: Any) -> dict[str, Any]:
+    """An intake with its written request (where the type asks for one) and a stated reason."""
+    written = {"supplied": ["application"]} if case_type in ("dibao", "tekun", "temporary") else {}
+    return {"case_type": case_type, "summary": "生活困难", **written, **data}
+
+
 def test_intake_with_missing_materials_fires_the_one_time_notice(
     client: FlaskClient, auth: AuthActions, world: World
 ) -> None:
@@ -175,61 +181,30 @@ def test_intake_complete_goes_to_the_case_page(
     hh = world.household()
     auth.login("clerk")
     all_items = ["application", "hukou", "id_cards", "authorisation", "income", "property", "bank"]
-    response = intake(client, hh.id, case_type="dibao", supplied=all_items)
+    response = intake(client, hh.id, case_type="dibao", supplied=all_items, summary="因病致贫")
     assert response.status_code == 303 and "/cases/" in response.headers["Location"]
     world.session.rollback()
     case = world.session.scalar(select(Case).where(Case.household_id == hh.id))
     assert case is not None and case.state == "accepted"
 
 
-def test_duplicate_checks_block_and_supervisor_override_is_audited(
+def test_a_running_case_of_the_same_type_is_held_with_no_override(
     client: FlaskClient, auth: AuthActions, world: World
 ) -> None:
     hh = world.household()
     open_case(world.session, "dibao", hh.id, world.actor("clerk"), T0)
     auth.login("clerk")
     page = client.get(f"/desk/households/{hh.id}/intake?case_type=dibao").get_data(as_text=True)
-    assert "已有在办的低保案件" in page  # shown before submit
-    response = intake(client, hh.id, case_type="dibao")
+    assert "已有在办的低保案件" in page and "请在原案件中继续办理" in page  # shown before submit
+    assert 'name="override_password"' not in page  # nobody types a supervisor's password here
+    response = intake(client, hh.id, **application("dibao"))
     assert response.status_code == 409
-    tekun = intake(client, hh.id, case_type="tekun")
-    assert tekun.status_code == 409
-    assert "低保与特困供养不能同时享受" in tekun.get_data(as_text=True)
-    wrong = intake(
-        client,
-        hh.id,
-        case_type="dibao",
-        override_username="supervisor",
-        override_password="wrong",
-        override_reason="原案件将撤回",
+    auth.logout()
+    auth.login("reviewer")
+    refused = client.post(
+        f"/desk/households/{hh.id}/override", data={"case_type": "dibao", "reason": "x"}
     )
-    assert wrong.status_code == 400 and "督查人员用户名或密码不正确" in wrong.get_data(as_text=True)
-    not_supervisor = intake(
-        client,
-        hh.id,
-        case_type="dibao",
-        override_username="reviewer",
-        override_password="test-pass-2026",
-        override_reason="原案件将撤回",
-    )
-    assert not_supervisor.status_code == 403
-    ok = intake(
-        client,
-        hh.id,
-        case_type="dibao",
-        override_username="supervisor",
-        override_password="test-pass-2026",
-        override_reason="原案件将撤回，群众急需",
-    )
-    assert ok.status_code == 303
-    world.session.rollback()
-    event = world.session.scalars(
-        select(CaseEvent).where(CaseEvent.trigger == "open").order_by(CaseEvent.id.desc())
-    ).first()
-    assert event is not None
-    override = event.payload["duplicate_override"]
-    assert override["supervisor"] == "supervisor" and "群众急需" in override["reason"]
-    assert override["findings"]
+    assert refused.status_code == 400 and "没有可以授权的法定事由" in refused.get_data(as_text=True)
 
 
 def test_member_in_another_dibao_household_is_found(
@@ -253,9 +228,9 @@ def test_member_in_another_dibao_household_is_found(
     auth.login("clerk")
     page = client.get(f"/desk/households/{second.id}/intake?case_type=dibao")
     assert "已在其他家庭的在保或在办低保中" in page.get_data(as_text=True)
-    assert intake(client, second.id, case_type="dibao").status_code == 409
+    assert intake(client, second.id, **application("dibao")).status_code == 409
     # Temporary assistance stacks with 低保.
-    assert intake(client, second.id, case_type="temporary").status_code == 303
+    assert intake(client, second.id, **application("temporary")).status_code == 303
 
 
 def test_emergency_route_opens_and_declares(
@@ -267,7 +242,7 @@ def test_emergency_route_opens_and_declares(
     assert missing.status_code == 400
     assert "请填写紧急情况" in missing.get_data(as_text=True)
     assert households(world) and not world.session.scalar(select(Case.id))
-    ok = intake(
+    ok = intake(  # the emergency route: no written request, no separate reason (先行救助)
         client,
         hh.id,
         case_type="temporary",
@@ -289,7 +264,7 @@ def test_other_case_types_start_from_the_same_place(
     auth.login("clerk")
     unknown = intake(client, hh.id, case_type=case_type, supplied=["no-such-item"])
     assert unknown.status_code == 400 and "不在本类案件的清单中" in unknown.get_data(as_text=True)
-    response = intake(client, hh.id, case_type=case_type)
+    response = intake(client, hh.id, **application(case_type))
     assert response.status_code == 303
     world.session.rollback()
     case = world.session.scalar(select(Case).where(Case.household_id == hh.id))
@@ -308,7 +283,7 @@ def test_relative_declaration_flags_new_cases(
         data={"staff_user_id": str(world.users["inv1"].id), "relation": "兄弟姐妹"},
     )
     assert ok.status_code == 303
-    assert intake(client, hh.id, case_type="referral").status_code == 303
+    assert intake(client, hh.id, **application("referral")).status_code == 303
     world.session.rollback()
     case = world.session.scalar(select(Case).where(Case.household_id == hh.id))
     assert case is not None and case.flag_staff_relative
@@ -321,4 +296,4 @@ def test_a_finished_case_no_longer_blocks(
     case = open_case(world.session, "referral", hh.id, world.actor("clerk"), T0)
     fire(world.session, case.id, "cancel", world.actor("clerk"), T0, {"reason": "重复登记"})
     auth.login("clerk")
-    assert intake(client, hh.id, case_type="referral").status_code == 303
+    assert intake(client, hh.id, **application("referral")).status_code == 303
