@@ -22,6 +22,7 @@ from caseflow.payments.months import month_label
 from caseflow.payments.queries import roll_of_case
 from caseflow.payments.risk import CHECK_LABELS
 from caseflow.payments.roll import list_rolls, load_roll, prepare_roll, townships
+from caseflow.payments.supplement import prepare_supplement
 from caseflow.read.roll_page import roll_page, roll_row
 from caseflow.workflow.registry import registry
 from web import db
@@ -78,10 +79,12 @@ def index() -> ResponseReturnValue:
 @bp.post("/prepare")
 @roles_required(PREPARE_ROLES)
 def prepare() -> ResponseReturnValue:
-    """Prepare the roll of a township for a month (rows and risk findings computed now)."""
+    """Prepare the roll of a township for a month (rows and risk findings computed now), or,
+    with kind=supplement, its next supplementary roll (补发名单) of cases approved since."""
     session, actor = db.session(), current_actor()
+    make = prepare_supplement if request.form.get("kind") == "supplement" else prepare_roll
     try:
-        roll = prepare_roll(
+        roll = make(
             session,
             actor,
             request.form.get("township", "")[:20],
@@ -94,7 +97,8 @@ def prepare() -> ResponseReturnValue:
     except CaseflowError as exc:
         flash(exc.message_zh, "error")
         return _index(403)
-    flash(f"已编制发放名册：{roll.row_count} 行", "success")
+    what = f"第{roll.supplement_no}次补发名单" if roll.supplement_no else "发放名册"
+    flash(f"已编制{what}：{roll.row_count} 行", "success")
     return redirect(url_for("payments.show", roll_id=roll.id), 303)
 
 

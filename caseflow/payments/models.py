@@ -43,7 +43,8 @@ KIND_LABELS = {
 
 
 class PaymentRoll(Base):
-    """One township's roll for one month; its state lives on the roll case (`case_id`)."""
+    """One township's roll for one month (or a supplement to it); its state lives on the roll
+    case (`case_id`)."""
 
     __tablename__ = "payment_rolls"
 
@@ -52,6 +53,9 @@ class PaymentRoll(Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     org_path: Mapped[str] = mapped_column(String(200), index=True)
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    # 0: the month's regular roll (one live per township and month); 1, 2, …: supplementary
+    # rolls (补发名单) for cases approved after the month's rolls were prepared.
+    supplement_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Kept equal to the sum of the live rows by every change (checked by tests and at sign-off).
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     row_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -62,9 +62,10 @@ class Reconciliation:
 
 
 def reconcile(session: Session, actor: Actor, month: str) -> Reconciliation:
-    """Every live roll of `month` in the actor's jurisdiction against the entitlement history."""
+    """Every live roll of `month` in the actor's jurisdiction (supplements included) against the
+    entitlement history."""
     rolls = session.execute(
-        select(PaymentRoll.township_id, OrgUnit.name, OrgUnit.path)
+        select(PaymentRoll.township_id, OrgUnit.name, OrgUnit.path, OrgUnit.code)
         .join(Case, Case.id == PaymentRoll.case_id)
         .join(OrgUnit, OrgUnit.id == PaymentRoll.township_id)
         .where(
@@ -72,11 +73,12 @@ def reconcile(session: Session, actor: Actor, month: str) -> Reconciliation:
             Case.state != "cancelled",
             in_jurisdiction(PaymentRoll.org_path, actor),
         )
+        .distinct()  # a month's supplements (补发名单) are checked with its regular roll
         .order_by(OrgUnit.code)
     ).all()
     differences: list[Difference] = []
     checked = 0
-    for township_id, name, path in rolls:
+    for township_id, name, path, _code in rolls:
         start = township_start(session, township_id) or month
         paid = paid_by_month(session, township_id, up_to=month)
         history = programmes(session, path)

@@ -43,7 +43,7 @@ def _township(session: Session, actor: Actor, code: str) -> OrgUnit:
     return unit
 
 
-def _lock_township(session: Session, township: OrgUnit) -> None:
+def lock_township(session: Session, township: OrgUnit) -> None:
     """Serialise preparers of one township, so that a month never gets two live rolls."""
     stmt = select(OrgUnit.id).where(OrgUnit.id == township.id)
     if is_postgres(session):
@@ -53,13 +53,14 @@ def _lock_township(session: Session, township: OrgUnit) -> None:
 
 
 def live_roll(session: Session, township_id: int, month: str) -> PaymentRoll | None:
-    """The township's roll for `month` that is not cancelled, if any."""
+    """The township's regular roll for `month` that is not cancelled, if any."""
     return session.scalar(
         select(PaymentRoll)
         .join(Case, Case.id == PaymentRoll.case_id)
         .where(
             PaymentRoll.township_id == township_id,
             PaymentRoll.month == month,
+            PaymentRoll.supplement_no == 0,
             Case.state != "cancelled",
         )
     )
@@ -100,6 +101,76 @@ def _row(roll_id: int, line: Line, payee: tuple[str, str, str]) -> dict[str, Any
     }
 
 
+def township_and_month(
+    session: Session, actor: Actor, township_code: str, month_text: str, reg: Registry
+) -> tuple[str, OrgUnit]:
+    """Who may prepare and which month (checked before any read), then the township inside
+    the actor's jurisdiction, locked against a concurrent preparer (inside the unit of work)."""
+    if not reg.workflow(ROLL_WORKFLOW).open_roles & actor.roles or actor.user_id is None:
+        raise PermissionDenied("您的角色无权编制发放名册")
+    month = parse_month(month_text)
+    if month is None:
+        raise PayloadInvalid({"month": "月份格式应为 YYYY-MM，例如 2026-12"})
+    return month, _township(session, actor, township_code)
+
+
+def open_roll(
+    session: Session,
+    reg: Registry,
+    township: OrgUnit,
+    actor: Actor,
+    now: datetime,
+    month: str,
+    supplement_no: int,
+    lines: list[Line],
+) -> PaymentRoll:
+    """The roll case, the roll with its rows, totals and risk findings (caller commits)."""
+    title = f"{township.name}{month_label(month)}" + (
+        f"第{supplement_no}次补发名单" if supplement_no else "发放名册"
+    )
+    payload: dict[str, Any] = {"township": township.code, "month": month}
+    if supplement_no:
+        payload["supplement_no"] = supplement_no
+    wf = reg.workflow(ROLL_WORKFLOW)
+    case = create_unit_case(session, reg, wf, township, actor, now, title, payload)
+    roll = PaymentRoll(
+        case_id=case.id,
+        township_id=township.id,
+        org_path=township.path,
+        month=month,
+        supplement_no=supplement_no,
+        total_fen=0,
+        row_count=0,
+        prepared_at=now,
+        prepared_by_id=actor.user_id,
+    )
+    session.add(roll)
+    session.flush()
+    payees = _payees(session, township.path)
+    lines.sort(key=lambda ln: (ln.household_id, _KIND_ORDER[ln.kind], ln.for_month))
+    blank = ("", "", "")
+    for start in range(0, len(lines), INSERT_CHUNK):  # bounded memory for large townships
+        session.execute(
+            insert(RollRow),
+            [
+                _row(roll.id, ln, payees.get(ln.household_id, blank))
+                for ln in lines[start : start + INSERT_CHUNK]
+            ],
+        )
+    totals = roll_totals(session, roll.id)
+    roll.total_fen, roll.row_count = totals.total_fen, totals.rows
+    run_checks(session, roll, reg.rulesets)
+    session.flush()
+    deadlines.refresh_case_clock(session, case.id)
+    return roll
+
+
+def lookback_months(reg: Registry, township: OrgUnit, now: datetime) -> int:
+    """How many months back an unpaid temporary-assistance approval is still put on a roll."""
+    ruleset = select_ruleset(reg.rulesets, township.code, to_local(now).date())
+    return int(ruleset.params.get("payment_one_off_lookback_months", 3))
+
+
 def prepare_roll(
     session: Session,
     actor: Actor,
@@ -113,60 +184,19 @@ def prepare_roll(
     unit of work."""
     require_aware(now, "now")
     reg = reg or registry()
-    wf = reg.workflow(ROLL_WORKFLOW)
-    if not wf.open_roles & actor.roles or actor.user_id is None:
-        raise PermissionDenied("您的角色无权编制发放名册")
-    month = parse_month(month_text)
-    if month is None:
-        raise PayloadInvalid({"month": "月份格式应为 YYYY-MM，例如 2026-12"})
     with UnitOfWork(session) as uow:
-        township = _township(session, actor, township_code)
-        _lock_township(session, township)
+        month, township = township_and_month(session, actor, township_code, month_text, reg)
+        lock_township(session, township)
         existing = live_roll(session, township.id, month)
         if existing is not None:
             label = f"{township.name}{month_label(month)}"
-            raise PayloadInvalid({"month": f"{label}的发放名册已编制，更正请用以后月份的调整"})
-        ruleset = select_ruleset(reg.rulesets, township.code, to_local(now).date())
-        lookback = int(ruleset.params.get("payment_one_off_lookback_months", 3))
-        lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
-        case = create_unit_case(
-            session,
-            reg,
-            wf,
-            township,
-            actor,
-            now,
-            f"{township.name}{month_label(month)}发放名册",
-            {"township": township.code, "month": month},
-        )
-        roll = PaymentRoll(
-            case_id=case.id,
-            township_id=township.id,
-            org_path=township.path,
-            month=month,
-            total_fen=0,
-            row_count=0,
-            prepared_at=now,
-            prepared_by_id=actor.user_id,
-        )
-        session.add(roll)
-        session.flush()
-        payees = _payees(session, township.path)
-        lines.sort(key=lambda ln: (ln.household_id, _KIND_ORDER[ln.kind], ln.for_month))
-        blank = ("", "", "")
-        for start in range(0, len(lines), INSERT_CHUNK):  # bounded memory for large townships
-            session.execute(
-                insert(RollRow),
-                [
-                    _row(roll.id, ln, payees.get(ln.household_id, blank))
-                    for ln in lines[start : start + INSERT_CHUNK]
-                ],
+            done = f"{label}的发放名册已编制"
+            raise PayloadInvalid(
+                {"month": f"{done}；之后批准的案件请编制补发名单，更正请用以后月份的调整"}
             )
-        totals = roll_totals(session, roll.id)
-        roll.total_fen, roll.row_count = totals.total_fen, totals.rows
-        run_checks(session, roll, reg.rulesets)
-        session.flush()
-        deadlines.refresh_case_clock(session, case.id)
+        lookback = lookback_months(reg, township, now)
+        lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
+        roll = open_roll(session, reg, township, actor, now, month, 0, lines)
         uow.commit()
     return roll
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from payments_support import TOWNSHIP, approve, at, walk_on
+from payments_support import TOWNSHIP, approve, at, sign, walk_on
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -98,37 +98,6 @@ def rows(world: World, roll: PaymentRoll) -> list[RollRow]:
             .order_by(RollRow.id)
         )
     )
-
-
-def sign(
-    world: World, roll: PaymentRoll, when: datetime, *, remove: dict[int, str] | None = None
-) -> None:
-    """Remove the `remove` rows (id → reason, by the preparer), check (township leader),
-    acknowledge every finding left, sign (district finance)."""
-    s = world.session
-    s.rollback()
-    for row_id, reason in (remove or {}).items():
-        fire(
-            s,
-            roll.case_id,
-            "remove_row",
-            world.actor("reviewer"),
-            when,
-            {"row_id": row_id, "reason": reason},
-        )
-    fire(s, roll.case_id, "check", world.actor("leader"), when)
-    for fid in s.scalars(select(RiskFinding.id).where(RiskFinding.roll_id == roll.id)).all():
-        s.rollback()
-        fire(
-            s,
-            roll.case_id,
-            "acknowledge_finding",
-            world.actor("finance"),
-            when,
-            {"finding_id": fid, "note": "已核实"},
-        )
-    s.rollback()
-    fire(s, roll.case_id, "sign", world.actor("finance"), when)
 
 
 # ------------------------------------------------------------------ month boundaries

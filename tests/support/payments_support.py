@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from support import World
 from walker import Walker, assessed_care_label, shortest_path
 
 from caseflow.db.models import Case, Household
 from caseflow.engine.fire import fire, open_case
 from caseflow.payments.grants import compute_decision
+from caseflow.payments.models import PaymentRoll, RiskFinding
 from caseflow.workflow.registry import registry
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -74,3 +76,34 @@ def approve(
         fire(world.session, case.id, "confirm_deviation", world.actor("approver2"), when)
     world.session.refresh(case)
     return case
+
+
+def sign(
+    world: World, roll: PaymentRoll, when: datetime, *, remove: dict[int, str] | None = None
+) -> None:
+    """Remove the `remove` rows (id → reason, by the preparer), check (township leader),
+    acknowledge every finding left, sign (district finance)."""
+    s = world.session
+    s.rollback()
+    for row_id, reason in (remove or {}).items():
+        fire(
+            s,
+            roll.case_id,
+            "remove_row",
+            world.actor("reviewer"),
+            when,
+            {"row_id": row_id, "reason": reason},
+        )
+    fire(s, roll.case_id, "check", world.actor("leader"), when)
+    for fid in s.scalars(select(RiskFinding.id).where(RiskFinding.roll_id == roll.id)).all():
+        s.rollback()
+        fire(
+            s,
+            roll.case_id,
+            "acknowledge_finding",
+            world.actor("finance"),
+            when,
+            {"finding_id": fid, "note": "已核实"},
+        )
+    s.rollback()
+    fire(s, roll.case_id, "sign", world.actor("finance"), when)

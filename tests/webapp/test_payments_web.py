@@ -251,3 +251,39 @@ def test_a_removal_after_the_check_returns_the_roll_for_a_new_check(
     removed = world.session.get(RollRow, row)
     assert signed is not None and removed is not None and signed.signed_at is not None
     assert signed.total_fen == 50000 - removed.amount_fen
+
+
+def test_a_supplement_for_a_late_approval_through_the_prepare_form(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    april, _row = _two_row_roll(world, client, auth)
+    early = client.post(
+        "/payments/prepare",
+        data={"township": "640502100", "month": "2026-04", "kind": "supplement"},
+    )
+    assert early.status_code == 400 and "尚未审核" in early.get_data(as_text=True)
+    auth.logout()
+    auth.login("leader")
+    _fire(client, april.id, "check")
+    auth.logout()
+    world.session.rollback()  # a fresh snapshot: the web requests wrote meanwhile
+    late = approve(world, at(2026, 3, 28), amount=45600)
+    auth.login("reviewer")
+    made = client.post(
+        "/payments/prepare",
+        data={"township": "640502100", "month": "2026-04", "kind": "supplement"},
+    )
+    assert made.status_code == 303
+    supplement = _roll(world)
+    assert supplement.id != april.id and supplement.supplement_no == 1
+    body = client.get(f"/payments/{supplement.id}").get_data(as_text=True)
+    assert "2026年4月第1次补发名单" in body and "456.00" in body and _serials(body) == ["1"]
+    rows = world.session.scalars(select(RollRow.case_id).where(RollRow.roll_id == supplement.id))
+    assert list(rows) == [late.id]
+    listing = client.get("/payments/").get_data(as_text=True)
+    assert "第1次补发" in listing
+    again = client.post(
+        "/payments/prepare",
+        data={"township": "640502100", "month": "2026-04", "kind": "supplement"},
+    )
+    assert again.status_code == 400 and "尚未审核" in again.get_data(as_text=True)
