@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from caseflow.casework.assessments import KIND_LABELS
 from caseflow.casework.intake import CASE_TYPE_LABELS
+from caseflow.kernel.contact import district_banks
 from caseflow.kernel.errors import DefinitionError
 from caseflow.kernel.idnumber import mask_account, mask_id_number
 from caseflow.kernel.money import format_yuan
@@ -66,6 +67,8 @@ def init_app(app: Flask) -> None:
         case_type_label=case_type_label,
         assessment_kind=lambda k: KIND_LABELS.get(k, k),
     )
+    # The district's banks, for every form that asks for one (the list is one config file).
+    app.jinja_env.globals["district_banks"] = district_banks
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

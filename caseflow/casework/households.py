@@ -4,7 +4,7 @@ declaration of staff members' near relatives (单独登记备案). Pure core: no
 from __future__ import annotations
 
 import itertools
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -17,6 +17,7 @@ from caseflow.db.models import Household, Member, OrgUnit, RelativeDeclaration, 
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.contact import InvalidContact, check_bank, normalise_phone
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
 from caseflow.kernel.roles import Role
@@ -54,7 +55,6 @@ NEAR_RELATIONS = (
 )
 MAX_MEMBERS = 20
 REGISTER_ROLES = frozenset({Role.CLERK})
-_PHONE = re.compile(r"^[0-9][0-9\- ]{5,19}$")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -219,6 +219,15 @@ def disability_type_code(text: str) -> str | None:
     return next((code for code, label in DISABILITY_TYPES.items() if label == value), None)
 
 
+def _contact(check: Callable[[str], str], typed: str, key: str, errors: dict[str, str]) -> str:
+    """The stored form of a telephone or bank, or "" with the field's message in `errors`."""
+    try:
+        return check(typed)
+    except InvalidContact as exc:
+        errors[key] = exc.message_zh
+        return ""
+
+
 def validate_household(
     session: Session, actor: Actor, form: HouseholdInput, now: datetime
 ) -> Household:
@@ -254,20 +263,17 @@ def validate_household(
 
 def check_contact(form: HouseholdInput, errors: dict[str, str]) -> dict[str, str]:
     """Address, phone and bank of the form, cleaned; a bad one is named in `errors`."""
-    phone = form.phone.strip().translate(_FULLWIDTH_DIGITS)
-    if phone and not _PHONE.match(phone):
-        errors["phone"] = "联系电话只能包含数字和短横线（6–20 位）"
+    phone = _contact(normalise_phone, form.phone, "phone", errors)
+    bank_name = _contact(check_bank, form.bank_name, "bank_name", errors)
     account = "".join(form.bank_account.translate(_FULLWIDTH_DIGITS).split())
     if account and not (account.isdigit() and 8 <= len(account) <= 30):
         errors["bank_account"] = "银行账号应为 8–30 位数字"
     if len(form.address.strip()) > 300:
         errors["address"] = "地址不能超过 300 个字"
-    if len(form.bank_name.strip()) > 100:
-        errors["bank_name"] = "开户银行不能超过 100 个字"
     return {
         "address": _clean_text(form.address, 300),
         "phone": phone,
-        "bank_name": _clean_text(form.bank_name, 100),
+        "bank_name": bank_name,
         "bank_account": account,
     }
 

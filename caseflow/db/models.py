@@ -60,6 +60,8 @@ class OrgUnit(Base):
     level: Mapped[str] = mapped_column(String(20))  # district | township | village
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     path: Mapped[str] = mapped_column(String(200), unique=True)
+    # The office's contact telephone, printed on its notices (None until the admin enters it).
+    phone: Mapped[str | None] = mapped_column(String(30), default=None)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 

@@ -381,11 +381,12 @@ def _triggers(eng: Engine) -> set[str]:
 
 
 # Columns added to tables that the pre-0009 data below is written to (0012: members' 残疾类别;
-# 0014: when and why a member left the household).
+# 0014: when and why a member left the household; 0016: the office's telephone).
 LATER_COLUMNS = (
     ("members", "disability_type"),
     ("members", "left_on"),
     ("members", "left_reason"),
+    ("org_units", "phone"),
 )
 
 
