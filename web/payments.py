@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from caseflow.db.models import Case
 from caseflow.engine.fire import fire
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
 from caseflow.kernel.money import parse_yuan
@@ -23,6 +24,11 @@ from caseflow.payments.queries import roll_of_case
 from caseflow.payments.risk import CHECK_LABELS
 from caseflow.payments.roll import list_rolls, load_roll, prepare_roll, townships
 from caseflow.payments.supplement import prepare_supplement
+from caseflow.read.payment_history import (
+    PaymentHistory,
+    case_payment_history,
+    household_payment_history,
+)
 from caseflow.read.roll_page import roll_page, roll_row
 from caseflow.workflow.registry import registry
 from web import db
@@ -49,6 +55,22 @@ ROW_TRIGGERS = frozenset({"remove_row", "acknowledge_finding"})
 def _nav() -> dict[str, Any]:
     roles = current_user.roles if current_user.is_authenticated else frozenset()
     return {"nav_payments": bool(roles & PAYMENT_ROLES)}
+
+
+@bp.app_template_global()
+def case_payments(case: Case) -> PaymentHistory | None:
+    """The case page's payment history (none for a case type no roll pays)."""
+    return case_payment_history(db.session(), current_actor(), case)
+
+
+@bp.app_template_global()
+def household_payments(household_id: int) -> PaymentHistory:
+    """The household page's payment history."""
+    return household_payment_history(db.session(), current_actor(), household_id)
+
+
+# The history partial is included by pages of other blueprints.
+bp.add_app_template_global(month_label, "month_label")
 
 
 def _index(status: int = 200, errors: dict[str, str] | None = None) -> ResponseReturnValue:
