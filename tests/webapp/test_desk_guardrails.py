@@ -52,6 +52,8 @@ def test_a_reviewer_grants_a_lawful_reason_then_the_clerk_accepts(
     assert client.get(f"/desk/households/{hh.id}/override?case_type=tekun").status_code == 403
     auth.logout()
     auth.login("reviewer")
+    household_page = client.get(f"/desk/households/{hh.id}").get_data(as_text=True)
+    assert f"/desk/households/{hh.id}/override" in household_page
     grant_page = client.get(f"/desk/households/{hh.id}/override?case_type=tekun")
     assert 'value="dibao_member_to_tekun"' in grant_page.get_data(as_text=True)
     unchosen = client.post(f"/desk/households/{hh.id}/override", data={"case_type": "tekun"})
