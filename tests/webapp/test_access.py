@@ -291,6 +291,8 @@ ROUTES = [
     Route("payments.adjust", "POST", _roll("/payments/{roll}/adjust"), ADJUST, ok=_303),
     # Not signed yet: finance is sent back to the roll page with the reason.
     Route("payments.export", "GET", _roll("/payments/{roll}/export.csv"), FINANCE, ok=_303),
+    Route("printouts.roll", "GET", _roll("/print/rolls/{roll}"), PAYMENTS),
+    Route("printouts.roll_pdf", "GET", _roll("/print/rolls/{roll}.pdf"), PAYMENTS, ok=PDF_OK),
     Route(
         "standard_rise.show",
         "GET",

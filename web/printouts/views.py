@@ -1,6 +1,7 @@
 """Printed notices: acceptance, one-time notice of missing materials, decision / refusal with
-appeal rights, and the village publicity list. Each is one template served two ways: print-ready
-HTML (print CSS, Ctrl+P) and a PDF download (`.pdf` next to the HTML route, same checks)."""
+appeal rights, the village publicity list, and the payment roll for stamping. Each is one
+template served two ways: print-ready HTML (print CSS, Ctrl+P) and a PDF download (`.pdf` next
+to the HTML route, same checks)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from flask.typing import ResponseReturnValue
 
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments.entitlements import granted_entitlement
+from caseflow.payments.models import KIND_LABELS
 from caseflow.read.printouts import CaseNotice, case_notice, publicity_list
+from caseflow.read.roll_print import roll_print
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from web import db
+from web.payments import PAYMENT_ROLES
 from web.printouts.pdf import PdfUnavailable, pdf_response, render_pdf
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
@@ -208,3 +212,30 @@ def publicity(org_code: str) -> ResponseReturnValue:
 @roles_required(CASEWORK_ROLES)
 def publicity_pdf(org_code: str) -> ResponseReturnValue:
     return _pdf(_publicity(org_code)[0])
+
+
+def _roll(roll_id: int) -> Printout:
+    """发放名册 / 补发名单 for stamping: landscape A4, rows 1..N, totals, signers, stamp boxes."""
+    found = roll_print(db.session(), current_actor(), roll_id)
+    title = "补发名单" if found.roll.supplement_no else "发放名册"
+    ctx: dict[str, object] = {
+        "doc": found,
+        "title": title,
+        "state_label": registry().workflow("roll").states[found.case.state].label,
+        "kind_labels": KIND_LABELS,
+        "today": to_local(db.now()).date(),
+    }
+    case_no = found.case.case_no
+    return Printout("print/roll.html", ctx, f"{title}-{case_no}", f"roll-{case_no}")
+
+
+@bp.get("/rolls/<int:roll_id>")
+@roles_required(PAYMENT_ROLES)
+def roll(roll_id: int) -> ResponseReturnValue:
+    return _html(_roll(roll_id), url_for("printouts.roll_pdf", roll_id=roll_id))
+
+
+@bp.get("/rolls/<int:roll_id>.pdf")
+@roles_required(PAYMENT_ROLES)
+def roll_pdf(roll_id: int) -> ResponseReturnValue:
+    return _pdf(_roll(roll_id))
