@@ -135,3 +135,28 @@ def test_refusal_names_the_reason_in_chinese_and_changes_nothing(world: World) -
     assert refusal(world.session, case, "approve", approver, now, {"aid_class": "A"}) is None
     world.session.refresh(case)
     assert case.version == version and case.state == "district_review"
+
+
+def test_a_single_person_household_is_planned_for_the_one_member_its_assessment_named(
+    world: World,
+) -> None:
+    """单人保 (民发〔2021〕57号 第八条): a 低保边缘 household whose severely disabled member may be
+    covered alone is listed with that one person, and approved so."""
+    walker = Walker(world, T0)
+    hh = world.household(size=2)
+    head, disabled = sorted(hh.members, key=lambda m: m.id)
+    head.incomes.append(MemberIncome(source="wages", monthly_fen=120000))
+    disabled.disability_grade, disabled.disability_type = 1, "physical"
+    disabled.labour_capacity = "none"
+    world.session.commit()
+    case = walker.walk_household(hh.id, registry().workflow("dibao"), "district_review")
+    approver, now = world.actor("approver"), walker.tick()
+    (row,) = plan(world.session, approver, now, _approve(world)).rows
+    assert row.values.covered_names == (disabled.name,)
+    assert (row.values.household_size, row.values.covered_count) == (2, 1)
+    confirmed = {case.id: Confirmed(row.version, row.values.amount_fen)}
+    payloads, _ = payloads_to_fire(plan(world.session, approver, now, _approve(world)), confirmed)
+    (outcome,) = fire_batch(world.session, [case.id], "approve", approver, now, payloads)
+    assert outcome.ok, outcome
+    granted = entitlements.latest(world.session, case.id)
+    assert granted is not None and granted.covered_member_ids == [disabled.id]
