@@ -160,6 +160,7 @@ def show(roll_id: int) -> ResponseReturnValue:
         case=case,
         rows=found.rows,
         numbers=found.numbers,
+        same_month=found.same_month,
         page=page,
         pages=found.pages,
         totals=found.totals,

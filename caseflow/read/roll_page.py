@@ -31,6 +31,7 @@ class RollPage:
     removed: set[int]  # ids of removed rows
     open_findings: int
     actions: list[AvailableTransition]  # blocked ones included, with the reason
+    same_month: list[tuple[int, int, str]]  # other live rolls of the month
 
 
 def roll_page(
@@ -65,7 +66,24 @@ def roll_page(
         removed=removed,
         open_findings=open_findings(session, roll.id),
         actions=available_transitions(session, case, actor, now, include_blocked=True),
+        same_month=_same_month(session, roll),
     )
+
+
+def _same_month(session: Session, roll: PaymentRoll) -> list[tuple[int, int, str]]:
+    """The township's other live rolls of the roll's month (the regular roll and supplements)."""
+    found = session.execute(
+        select(PaymentRoll.id, PaymentRoll.supplement_no, Case.case_no)
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .where(
+            PaymentRoll.township_id == roll.township_id,
+            PaymentRoll.month == roll.month,
+            PaymentRoll.id != roll.id,
+            Case.state != "cancelled",
+        )
+        .order_by(PaymentRoll.supplement_no)
+    ).all()
+    return [(rid, no, case_no) for rid, no, case_no in found]
 
 
 def serial_numbers(session: Session, roll_id: int, rows: list[RollRow]) -> dict[int, int]:

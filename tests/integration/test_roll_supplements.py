@@ -9,15 +9,17 @@ from click.testing import CliRunner
 from payments_support import TOWNSHIP, approve, at, sign
 from sqlalchemy import Engine, select
 from support import World
+from walker import Walker
 
 from caseflow.cli.main import main
 from caseflow.db.models import Case
 from caseflow.engine.fire import fire
 from caseflow.kernel.errors import PayloadInvalid, TransitionNotAllowed
-from caseflow.payments.models import MONTHLY, PaymentRoll, RollRow
+from caseflow.payments.models import MONTHLY, ONE_OFF, PaymentRoll, RollRow
 from caseflow.payments.reconcile import reconcile
 from caseflow.payments.roll import prepare_roll
 from caseflow.payments.supplement import prepare_supplement
+from caseflow.workflow.registry import registry
 
 
 def _prepare(world: World, month: str, *, supplement: bool = False) -> PaymentRoll:
@@ -134,3 +136,24 @@ def test_the_cli_prepares_a_supplement_and_says_why_it_cannot(engine: Engine, wo
     world.session.rollback()
     made = world.session.scalars(select(PaymentRoll).where(PaymentRoll.supplement_no == 1)).one()
     assert [c for c, *_ in _lines(world, made)] == [late.id]
+
+
+def test_temporary_aid_approved_after_the_roll_is_paid_by_the_supplement_and_recorded(
+    world: World,
+) -> None:
+    temporary = registry().workflow("temporary")
+    first = Walker(world, at(2026, 5, 4, 9)).to_state(temporary, "approved")
+    s = world.session
+    may = prepare_roll(s, world.actor("reviewer"), TOWNSHIP, "2026-05", at(2026, 5, 6))
+    fire(s, may.case_id, "check", world.actor("leader"), at(2026, 5, 7))
+    later = Walker(world, at(2026, 5, 8, 9)).to_state(temporary, "approved")
+    s.rollback()
+    supplement = prepare_supplement(
+        s, world.actor("reviewer"), TOWNSHIP, "2026-05", at(2026, 5, 20)
+    )
+    assert [(c, k) for c, k, *_ in _lines(world, supplement)] == [(later.id, ONE_OFF)]
+    sign(world, supplement, at(2026, 5, 21))
+    s.expire_all()
+    assert s.get(Case, later.id).state == "paid"  # type: ignore[union-attr]
+    # May's own roll is not signed yet: its case waits.
+    assert s.get(Case, first.id).state == "approved"  # type: ignore[union-attr]

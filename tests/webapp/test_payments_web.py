@@ -282,6 +282,9 @@ def test_a_supplement_for_a_late_approval_through_the_prepare_form(
     assert list(rows) == [late.id]
     listing = client.get("/payments/").get_data(as_text=True)
     assert "第1次补发" in listing
+    regular = client.get(f"/payments/{april.id}").get_data(as_text=True)
+    assert f'href="/payments/{supplement.id}"' in regular and "（第1次补发）" in regular
+    assert f'href="/payments/{april.id}"' in body and "（当月名册）" in body
     again = client.post(
         "/payments/prepare",
         data={"township": "640502100", "month": "2026-04", "kind": "supplement"},
