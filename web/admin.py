@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from caseflow.accounts.offices import offices_in_reach, set_office_phones
 from caseflow.accounts.staff import (
     ASSIGNABLE_ROLES,
     UserForm,
@@ -24,6 +25,31 @@ from web import db
 from web.security import current_actor, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _render_index(typed: dict[str, str], errors: dict[str, str]) -> str:
+    offices = offices_in_reach(db.session(), current_actor())
+    return render_template("admin/index.html", offices=offices, typed=typed, errors=errors)
+
+
+@bp.get("")
+@roles_required(Role.ADMIN)
+def index() -> ResponseReturnValue:
+    """The admin's start page: users, policy, API tokens, and the offices' telephones."""
+    return _render_index({}, {})
+
+
+@bp.post("/offices")
+@roles_required(Role.ADMIN)
+def office_phones() -> ResponseReturnValue:
+    """Save the offices' contact telephones (all or nothing)."""
+    typed = {k: v for k, v in request.form.items() if k.startswith("phone-")}
+    try:
+        changed = set_office_phones(db.session(), current_actor(), typed, db.now())
+    except PayloadInvalid as exc:
+        return _render_index(typed, exc.fields), 400
+    flash(f"已保存 {len(changed)} 个单位的联系电话（已记入管理日志）", "success")
+    return redirect(url_for("admin.index"), 303)
 
 
 def _form() -> UserForm:

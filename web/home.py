@@ -12,7 +12,7 @@ from caseflow.read.queue import actionable_pairs
 def home_endpoint(roles: Iterable[str]) -> str:
     """The endpoint of the user's start page.
 
-    - only administration: user management;
+    - only administration: the administration start page (/admin);
     - a front-desk clerk: 一门受理 (intake is their work, even if they may also act on cases);
     - a supervisor: the 督办 board (they watch, they do not act on steps);
     - anyone whose roles may act on some step (reviewers, investigators, township leaders,
@@ -23,7 +23,7 @@ def home_endpoint(roles: Iterable[str]) -> str:
     if not held:
         return "auth.login"
     if held == {Role.ADMIN.value}:
-        return "admin.users"
+        return "admin.index"
     if Role.CLERK.value in held:
         return "desk.search"
     if Role.SUPERVISOR.value in held:

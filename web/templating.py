@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, g
 from flask_login import current_user
 
 from caseflow.casework.assessments import KIND_LABELS
 from caseflow.casework.intake import CASE_TYPE_LABELS
+from caseflow.clock.remaining import time_left_text
 from caseflow.kernel.contact import district_banks
 from caseflow.kernel.errors import DefinitionError
 from caseflow.kernel.idnumber import mask_account, mask_id_number
@@ -55,6 +56,14 @@ def case_type_label(case_type: str) -> str:
         return case_type
 
 
+def time_left(due_at: datetime, working_days: int | None, unit: str = "") -> str:
+    """How long a deadline has left (hours when days would read 0), by the app's clock read once
+    per request, so every row of a page is measured from the same instant."""
+    if "time_left_now" not in g:
+        g.time_left_now = current_app.config["NOW"]()
+    return time_left_text(g.time_left_now, due_at, working_days, unit)
+
+
 def init_app(app: Flask) -> None:
     """Filters and globals for every template."""
     app.jinja_env.filters.update(
@@ -67,6 +76,7 @@ def init_app(app: Flask) -> None:
         case_type_label=case_type_label,
         assessment_kind=lambda k: KIND_LABELS.get(k, k),
     )
+    app.jinja_env.globals["time_left"] = time_left
     # The district's banks, for every form that asks for one (the list is one config file).
     app.jinja_env.globals["district_banks"] = district_banks
     app.jinja_env.trim_blocks = True

@@ -29,6 +29,7 @@ from caseflow.kernel.timeutil import local_minute, to_local
 from caseflow.payments.grants import Computed, compute_decision
 from caseflow.policy.config import PolicyError
 from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
+from caseflow.read.decisions import DECISION_KINDS
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
 
@@ -100,6 +101,8 @@ class CasePage:
     uploader_names: dict[int, str] = field(default_factory=dict)
     # What the rules give for an approval now (whole household, suggested class), if one is open.
     decision_preview: Computed | None = None
+    # A decision was recorded: only then is there a decision notice to print.
+    has_decision: bool = False
 
 
 def _show(value: Any, f: PayloadField | None) -> str:
@@ -199,6 +202,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
         assessments=case_assessments(session, case.id),
         uploader_names=names,
         decision_preview=_preview(session, case, actions, now),
+        has_decision=any(e.trigger in DECISION_KINDS for e in events),
     )
 
 

@@ -27,6 +27,7 @@ class DeadlineView:
     extended: bool
     closed: bool
     is_total: bool
+    unit: str = ""  # working_days | calendar_days | hours
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def case_deadlines(
                 extended=row.extended,
                 closed=row.closed_at is not None,
                 is_total=row.state is None,
+                unit=row.unit,
             )
         )
     return sorted(views, key=lambda v: (v.closed, not v.is_total))

@@ -130,6 +130,7 @@ class Township:
     code: str
     slug: str
     villages: tuple[str, ...]
+    phone: str = ""  # the service centre's telephone (made up), printed on its notices
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class DemoData:
     """The made-up names and texts of seed/demo/."""
 
     townships: tuple[Township, ...]
+    district_phone: str
     names: dict[str, Any]
     phrases: dict[str, Any]
     mix: list[dict[str, Any]]
@@ -154,11 +156,17 @@ def load_demo_data(folder: Path = DEMO_DIR) -> DemoData:
     """Read townships, names, phrases and the case mix from `folder`."""
     raw = _load_yaml(folder / "townships.yaml")
     townships = tuple(
-        Township(str(t["code"]), str(t["slug"]), tuple(str(v) for v in t["villages"]))
+        Township(
+            str(t["code"]),
+            str(t["slug"]),
+            tuple(str(v) for v in t["villages"]),
+            str(t.get("phone", "")),
+        )
         for t in raw["townships"]
     )
     return DemoData(
         townships=townships,
+        district_phone=str(raw.get("district_phone", "")),
         names=_load_yaml(folder / "names.yaml"),
         phrases=_load_yaml(folder / "phrases.yaml"),
         mix=list(_load_yaml(folder / "case_mix.yaml")["mix"]),
@@ -227,10 +235,12 @@ def _load_policies(session: Session, admin_id: int | None, at: datetime) -> None
 
 def _add_org_tree(session: Session, data: DemoData) -> list[tuple[OrgUnit, Township]]:
     """The district, its townships, and the made-up villages below each township."""
-    ensure_district(session)
+    district = ensure_district(session)
     units = {u.code: u for u in session.scalars(select(OrgUnit))}
+    district.phone = district.phone or data.district_phone or None
     villages: list[tuple[OrgUnit, Township]] = []
     for t in data.townships:
+        units[t.code].phone = units[t.code].phone or t.phone or None
         for i, name in enumerate(t.villages, start=1):
             code = f"{t.code}{i:03d}"
             unit = units.get(code) or add_unit(session, code, name, "village", units[t.code])

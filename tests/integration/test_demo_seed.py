@@ -22,6 +22,7 @@ from caseflow.db.models import (
 )
 from caseflow.engine.audit import verify_chains
 from caseflow.kernel.actors import SYSTEM_ACTOR
+from caseflow.kernel.contact import normalise_phone
 from caseflow.kernel.idnumber import parse_id_number
 from caseflow.kernel.roles import Role
 from caseflow.payments import entitlements
@@ -158,6 +159,10 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_households(session)
     check_special_routes(session)
     check_money_is_one_chain(session)
+    offices = session.scalars(
+        select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))
+    ).all()
+    assert len(offices) == 12 and all(normalise_phone(o.phone or "") for o in offices)
 
     # A second run changes nothing and says so.
     cases = session.scalar(select(func.count()).select_from(Case))

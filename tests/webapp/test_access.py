@@ -229,6 +229,8 @@ ROUTES = [
         CASEWORK,
         ok=PDF_OK,
     ),
+    Route("admin.index", "GET", lambda w, s: "/admin", ADMIN, scoped=False),
+    Route("admin.office_phones", "POST", lambda w, s: "/admin/offices", ADMIN, scoped=False),
     Route("admin.users", "GET", lambda w, s: "/admin/users", ADMIN, scoped=False),
     Route("admin.new_user", "GET", lambda w, s: "/admin/users/new", ADMIN, scoped=False),
     Route("admin.new_user", "POST", lambda w, s: "/admin/users/new", ADMIN, scoped=False),

@@ -222,12 +222,16 @@ def test_full_id_numbers_stay_masked_even_for_personal_data_roles(
     assert member.id_number not in text and member.id_number[-4:] in text
 
 
-def test_case_page_links_every_pdf(client: FlaskClient, auth: AuthActions, scene: Scene) -> None:
+def test_case_page_links_the_pdfs_of_the_notices_issued_so_far(
+    client: FlaskClient, auth: AuthActions, scene: Scene
+) -> None:
     case_id = scene.own.case.id
     auth.login("clerk")
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    for name in ("acceptance", "missing-materials", "decision"):
+    for name in ("acceptance", "missing-materials"):
         assert f'href="/print/cases/{case_id}/{name}.pdf"' in page, name
+    # No decision yet, so no decision notice to download (offered once there is one).
+    assert f'href="/print/cases/{case_id}/decision.pdf"' not in page
     assert "下载PDF" in page
 
 

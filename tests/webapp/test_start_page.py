@@ -17,7 +17,7 @@ from websupport import AuthActions
         ("leader", "/queue/"),
         ("inv1", "/queue/"),
         ("supervisor", "/board"),
-        ("admin", "/admin/users"),
+        ("admin", "/admin"),
     ],
 )
 def test_start_page_by_role(client: FlaskClient, auth: AuthActions, user: str, path: str) -> None:

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments.entitlements import granted_entitlement
 from caseflow.payments.models import KIND_LABELS
+from caseflow.read.decisions import DECISION_KINDS
 from caseflow.read.printouts import CaseNotice, case_notice, publicity_list
 from caseflow.read.roll_print import roll_print
 from caseflow.read.units import units_in_reach
@@ -25,19 +26,7 @@ from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("printouts", __name__, url_prefix="/print")
 
-# Decisions a notice can be printed for; refusals and removals carry appeal rights.
-DECISIONS = {
-    "approve": "approval",
-    "confirm_deviation": "approval",
-    "township_approve": "approval",
-    "district_approve": "approval",
-    "refuse": "refusal",
-    "township_refuse": "refusal",
-    "district_refuse": "refusal",
-    "approve_removal": "removal",
-    "approve_gradual_exit": "gradual_exit",
-    "decide_keep": "keep",
-}
+DECISIONS = DECISION_KINDS  # the decision events a notice is printed for, by kind
 PUBLICITY_STATES = ("publicizing",)
 # Document titles for the PDF file name, by decision kind.
 DECISION_TITLES = {
