@@ -97,6 +97,7 @@ def test_prepare_check_acknowledge_sign_and_export(
     assert csv_file.status_code == 200
     text = csv_file.get_data().decode("utf-8-sig")
     assert head.id_number in text and "合计,2 笔,,,205.00" in text
+    assert [line.split(",")[0] for line in text.splitlines()[1:3]] == ["1", "2"]  # 序号
     xlsx = client.get(f"/payments/{roll.id}/export.xlsx")
     assert xlsx.status_code == 200 and xlsx.get_data()[:2] == b"PK"
     world.session.rollback()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from flask.testing import FlaskClient
 from payments_support import TOWNSHIP, approve, at
 from pdfsupport import requires_pdf
@@ -20,6 +21,7 @@ from caseflow.db.models import Case, Member
 from caseflow.engine.fire import fire
 from caseflow.payments.models import PaymentRoll
 from caseflow.payments.roll import prepare_roll
+from caseflow.read import roll_print as roll_print_module
 
 
 def _signed_roll(world: World) -> tuple[PaymentRoll, list[Case]]:
@@ -115,3 +117,22 @@ def test_the_printed_roll_downloads_as_a_landscape_pdf_with_embedded_chinese(
     page = PdfReader(io.BytesIO(response.get_data())).pages[0]
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     assert width > height and round(width / 72 * 25.4) == 297  # A4 landscape
+
+
+def test_a_large_roll_prints_in_parts_numbered_on_with_the_totals_of_the_whole(
+    world: World, client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(roll_print_module, "PART_ROWS", 2)
+    approve(world, at(2026, 3, 9), amount=10000)
+    roll, _cases = _signed_roll(world)
+    auth.login("finance")
+    first = client.get(f"/print/rolls/{roll.id}").get_data(as_text=True)
+    assert re.findall(r"<tr><td>(\d+)</td>", first) == ["1", "2"]
+    assert "第 1 册，共 2 册" in first and f"/print/rolls/{roll.id}?part=2" in first
+    second = client.get(f"/print/rolls/{roll.id}?part=2").get_data(as_text=True)
+    assert re.findall(r"<tr><td>(\d+)</td>", second) == ["3"]
+    assert "本册小计：1 行" in second and "全册合计：3 行，3 户" in second and "650.50" in second
+    assert f'href="/print/rolls/{roll.id}.pdf?part=2"' in second
+    assert "姓名：finance" in second  # every part carries the boxes
+    assert client.get(f"/print/rolls/{roll.id}?part=3").status_code == 404
+    assert client.get(f"/print/rolls/{roll.id}?part=x").status_code == 200  # read as part 1

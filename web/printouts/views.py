@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from caseflow.kernel.timeutil import to_local
@@ -20,6 +20,7 @@ from caseflow.read.roll_print import roll_print
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from web import db
+from web.forms import parse_row_id
 from web.payments import PAYMENT_ROLES
 from web.printouts.pdf import PdfUnavailable, pdf_response, render_pdf
 from web.security import CASEWORK_ROLES, current_actor, roles_required
@@ -203,9 +204,14 @@ def publicity_pdf(org_code: str) -> ResponseReturnValue:
     return _pdf(_publicity(org_code)[0])
 
 
-def _roll(roll_id: int) -> Printout:
-    """发放名册 / 补发名单 for stamping: landscape A4, rows 1..N, totals, signers, stamp boxes."""
-    found = roll_print(db.session(), current_actor(), roll_id)
+def _part() -> int:
+    return parse_row_id(request.args.get("part", "1")[:9]) or 1
+
+
+def _roll(roll_id: int, part: int) -> Printout:
+    """发放名册 / 补发名单 for stamping: landscape A4, rows 1..N, totals, signers, stamp boxes;
+    a large roll in parts (分册)."""
+    found = roll_print(db.session(), current_actor(), roll_id, part)
     title = "补发名单" if found.roll.supplement_no else "发放名册"
     ctx: dict[str, object] = {
         "doc": found,
@@ -215,16 +221,20 @@ def _roll(roll_id: int) -> Printout:
         "today": to_local(db.now()).date(),
     }
     case_no = found.case.case_no
-    return Printout("print/roll.html", ctx, f"{title}-{case_no}", f"roll-{case_no}")
+    suffix = f"-第{part}册" if found.parts > 1 else ""
+    slug = f"roll-{case_no}" + (f"-part{part}" if found.parts > 1 else "")
+    return Printout("print/roll.html", ctx, f"{title}-{case_no}{suffix}", slug)
 
 
 @bp.get("/rolls/<int:roll_id>")
 @roles_required(PAYMENT_ROLES)
 def roll(roll_id: int) -> ResponseReturnValue:
-    return _html(_roll(roll_id), url_for("printouts.roll_pdf", roll_id=roll_id))
+    part = _part()
+    pdf_url = url_for("printouts.roll_pdf", roll_id=roll_id, part=part if part > 1 else None)
+    return _html(_roll(roll_id, part), pdf_url)
 
 
 @bp.get("/rolls/<int:roll_id>.pdf")
 @roles_required(PAYMENT_ROLES)
 def roll_pdf(roll_id: int) -> ResponseReturnValue:
-    return _pdf(_roll(roll_id))
+    return _pdf(_roll(roll_id, _part()))
