@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from caseflow.kernel.timeutil import to_local
 from caseflow.read.audit_search import (
+    ADMIN_ACTIONS,
     AUDIT_ROLES,
     CASE_EVENTS,
     KINDS,
@@ -88,6 +89,7 @@ def index() -> ResponseReturnValue:
         errors=errors,
         url=url,
         actions=case_event_actions(),
+        admin_actions=ADMIN_ACTIONS,
     )
     return body, 400 if errors else 200
 

@@ -36,6 +36,7 @@ from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ
+from caseflow.ledger.actions import ACTION_LABELS as LEDGER_ACTION_LABELS
 from caseflow.workflow.registry import registry
 
 # Who may search the audit trail (township leaders within their township).
@@ -56,6 +57,40 @@ KINDS: dict[str, str] = {
 }
 SYSTEM_NAMES = {"system", "系统"}
 EXPORT_LIMIT = 50_000
+
+
+# The admin log's actions by their Chinese names (a ledger worklist action is "ledger.<action>").
+ADMIN_ACTIONS: dict[str, str] = {
+    "user_created": "新建账号",
+    "user_updated": "修改账号",
+    "password_changed": "修改密码",
+    "api_token_created": "签发接口令牌",
+    "api_token_revoked": "吊销接口令牌",
+    "office_phone_changed": "修改单位联系电话",
+    "policy.enter": "录入政策配置",
+    "policy.confirm": "确认政策配置",
+    "duplicate_override": "重复申请授权",
+    "ledger.import": "导入台账名单",
+    "ledger.import_rejected": "台账名单导入未通过",
+    "ledger.compare": "台账比对",
+    "ledger.household_registered": "按比对结果登记家庭",
+    "ledger.preset_saved": "保存列映射方案",
+    "roster_exported": "导出低保/特困名单",
+    "roll_export": "导出银行代发文件",
+    "payment_adjustment": "调整发放名册",
+    "campaign.create": "创建排查摸底活动",
+    "campaign.link_run": "活动关联比对批次",
+}
+
+
+def admin_action_label(action: str) -> str:
+    """The Chinese name of an admin-log action (the code itself for one not named yet)."""
+    if action in ADMIN_ACTIONS:
+        return ADMIN_ACTIONS[action]
+    worklist = action.removeprefix("ledger.")
+    if worklist != action and worklist in LEDGER_ACTION_LABELS:
+        return f"台账处理：{LEDGER_ACTION_LABELS[worklist]}"
+    return action
 
 
 def case_event_actions() -> dict[str, str]:
@@ -108,6 +143,7 @@ class AdminEventRow:
     user_name: str
     action: str
     subject: str
+    action_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,7 +275,8 @@ def _admin_events_select(actor: Actor, f: AuditFilters) -> Any:
 
 def _admin_event_rows(result: Iterable[Any]) -> Iterator[AdminEventRow]:
     for ev, user in result:
-        yield AdminEventRow(ev.id, ev.at, _display_name(user), ev.action, ev.subject)
+        label = admin_action_label(ev.action)
+        yield AdminEventRow(ev.id, ev.at, _display_name(user), ev.action, ev.subject, label)
 
 
 def _views_select(actor: Actor, f: AuditFilters) -> Any:
@@ -335,7 +372,8 @@ _COLUMNS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
     ADMIN_EVENTS: [
         ("时间", lambda r: _stamp(r.at)),
         ("操作人", lambda r: r.user_name),
-        ("操作", lambda r: r.action),
+        ("操作", lambda r: r.action_label),
+        ("操作代码", lambda r: r.action),
         ("对象", lambda r: r.subject),
     ],
     PERSONAL_VIEWS: [

@@ -40,3 +40,29 @@ def test_case_types_without_a_short_name_are_named_by_their_workflow(app: Flask)
     assert label("roll") == "月度发放名册"
     assert label("rise") == "提标名单"
     assert label("dibao") == "低保"
+
+
+def test_admin_log_names_its_actions_in_chinese(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    auth.login("admin")
+    created = client.post(
+        "/admin/users/new",
+        data={
+            "username": "new_clerk",
+            "display_name": "新窗口",
+            "org_unit_id": str(world.township.id),
+            "roles": "clerk",
+            "password": "long-enough-pass",
+            "active": "on",
+        },
+    )
+    assert created.status_code == 303
+    html = client.get("/audit?kind=admin_events").get_data(as_text=True)
+    text = visible_text(html)
+    assert "新建账号" in text and "new_clerk" in text
+    assert "user_created" not in text
+    assert '<option value="user_created"' in html  # the filter names it, the code is its value
+    csv = client.get("/audit/export.csv?kind=admin_events").get_data().decode("utf-8-sig")
+    assert csv.splitlines()[0] == "时间,操作人,操作,操作代码,对象"
+    assert ",新建账号,user_created,new_clerk" in csv
