@@ -32,6 +32,8 @@ def test_notices_print_the_offices_telephones_or_say_none_is_registered(
     assert (
         "沙坡头区民政局 0955-7011200" in decision and "滨河镇民生服务中心 0955-7011201" in decision
     )
+    publicity = client.get(f"/print/publicity/{world.village.code}").get_data(as_text=True)
+    assert "咨询电话：滨河镇民生服务中心 0955-7011201；沙坡头区民政局 0955-7011200" in publicity
 
 
 def test_the_decision_notice_is_offered_only_once_a_decision_exists(
