@@ -11,17 +11,15 @@ from flask_login import current_user, login_user, logout_user
 from caseflow.accounts.signin import TooManyFailures, WrongPassword, identity_of, sign_in
 from caseflow.accounts.staff import PasswordRejected, change_password
 from web import db
+from web.redirects import local_target
 from web.security import WebUser
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("caseflow.security")
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: "//evil" or "https://evil" would turn sign-in into an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("index")
+def _form_next() -> str:
+    return local_target(request.form.get("next")) or ""
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,23 +28,24 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(url_for("index"))
-        return render_template("auth/login.html", next=request.args.get("next", ""))
+        next_target = local_target(request.args.get("next")) or ""
+        return render_template("auth/login.html", next=next_target)
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
     if not username or not password:
         flash("请输入用户名和密码", "error")
-        return render_template("auth/login.html", username=username), 400
+        return render_template("auth/login.html", username=username, next=_form_next()), 400
     try:
         identity = sign_in(db.session(), username, password, request.remote_addr or "", db.now())
     except TooManyFailures as exc:
         log.warning("sign-in refused for %r: too many failures", username)
         flash(exc.message_zh, "error")
-        return render_template("auth/login.html", username=username), 429
+        return render_template("auth/login.html", username=username, next=_form_next()), 429
     except WrongPassword as exc:
         flash(exc.message_zh, "error")
-        return render_template("auth/login.html", username=username), 401
+        return render_template("auth/login.html", username=username, next=_form_next()), 401
     login_user(WebUser(identity))
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_form_next() or url_for("index"))
 
 
 @bp.post("/logout")

@@ -14,10 +14,17 @@ from caseflow.db.engine import make_engine, make_session_factory
 
 def init_app(app: Flask) -> None:
     """Create the engine once per app and close the request's session at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], **_engine_options(app))
     app.extensions["caseflow_engine"] = engine
     app.extensions["caseflow_sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close)
+
+
+def _engine_options(app: Flask) -> dict[str, Any]:
+    # SQLITE_BUSY_TIMEOUT_MS: how long a request waits for SQLite's write lock before the
+    # "busy, try again" page (tests shorten it).
+    timeout = app.config.get("SQLITE_BUSY_TIMEOUT_MS")
+    return {} if timeout is None else {"busy_timeout_ms": int(timeout)}
 
 
 def session() -> Session:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from caseflow.db.logsafe import safe_text
-from caseflow.kernel.errors import CaseflowError, CaseNotFound, PermissionDenied
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, DatabaseBusy, PermissionDenied
 
 log = logging.getLogger("caseflow.web")
 
@@ -21,7 +22,11 @@ MESSAGES = {
     405: "不支持此操作方式",
     413: "上传的文件过大",
     500: "系统内部错误，请稍后再试或联系管理员",
+    503: "服务暂时不可用，请稍后再试",
 }
+BUSY = "系统繁忙，请稍后再试"
+OUT_OF_RANGE = "填写的数值或编号超出允许范围，请检查后重试"
+RETRY_AFTER_SECONDS = 5
 
 
 def _page(code: int, message: str | None = None) -> ResponseReturnValue:
@@ -31,6 +36,38 @@ def _page(code: int, message: str | None = None) -> ResponseReturnValue:
         return json_error(code, message)
     text = message or MESSAGES.get(code, "请求失败")
     return render_template("error.html", code=code, message=text), code
+
+
+def _bare_page(code: int, message: str) -> ResponseReturnValue:
+    """The error page without the signed-in frame: it renders when the database itself is the
+    problem (the frame loads the user and the unread count from it)."""
+    if request.path.startswith("/api/"):
+        from web.api.views import json_error
+
+        response = json_error(code, message)
+    else:
+        html = current_app.jinja_env.get_template("unavailable.html").render(
+            code=code, message=message
+        )
+        response = current_app.response_class(html, code, mimetype="text/html")
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _database_error(exc: Exception) -> ResponseReturnValue:
+    """Unreachable or locked database → 503 (nothing was written); a value the database cannot
+    store → 400. Views bound what they parse; this is the net under them."""
+    cause = getattr(exc, "orig", None)
+    if isinstance(exc, DataError) or isinstance(cause, OverflowError):
+        log.warning("value refused by the database: %s", safe_text(exc))
+        return _bare_page(400, OUT_OF_RANGE)
+    if isinstance(exc, OperationalError):
+        busy = "database is locked" in str(exc).lower()
+        log.error("database %s: %s", "busy" if busy else "unavailable", safe_text(exc))
+        return _bare_page(503, BUSY if busy else MESSAGES[503])
+    log.error("database error: %s", safe_text(exc))
+    return _bare_page(500, MESSAGES[500])
 
 
 def init_app(app: Flask) -> None:
@@ -48,6 +85,18 @@ def init_app(app: Flask) -> None:
             return _page(413, f"上传的文件过大（上限 {limit} MB）")
         return _page(code)
 
+    @app.errorhandler(DatabaseBusy)
+    def busy(exc: DatabaseBusy) -> ResponseReturnValue:
+        log.warning("database busy: %s", safe_text(exc))
+        return _bare_page(503, BUSY)
+
+    app.register_error_handler(StatementError, _database_error)
+
+    @app.errorhandler(OverflowError)
+    def overflow(exc: OverflowError) -> ResponseReturnValue:
+        log.warning("number out of range: %s", exc)
+        return _bare_page(400, OUT_OF_RANGE)
+
     @app.errorhandler(CaseflowError)
     def core_error(exc: CaseflowError) -> ResponseReturnValue:
         # Views catch what they can explain in place; whatever escapes still gets a clear page.
@@ -60,4 +109,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(exc: Exception) -> ResponseReturnValue:
         log.error("unhandled error on %s %s: %s", request.method, request.path, safe_text(exc))
-        return _page(500)
+        try:
+            return _page(500)
+        except Exception:  # the frame itself failed (the database, say): never a bare page
+            log.exception("error page failed")
+            return _bare_page(500, MESSAGES[500])

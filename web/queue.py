@@ -43,6 +43,7 @@ from caseflow.read.units import units_in_reach, villages_by_township
 from caseflow.workflow.registry import registry
 from web import db
 from web.forms import parse_row_id
+from web.redirects import local_target
 from web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -130,9 +131,8 @@ def index() -> ResponseReturnValue:
 
 
 def _back() -> str:
-    target = request.form.get("back", "")
     # Only back into the queue itself: never an open redirect.
-    return target if target.startswith("/queue/") and "//" not in target else url_for("queue.index")
+    return local_target(request.form.get("back"), "/queue/") or url_for("queue.index")
 
 
 def _claim_or_release(case_id: int, claiming: bool) -> ResponseReturnValue:

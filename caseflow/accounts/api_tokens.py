@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from caseflow.db.models import Base, OrgUnit, User
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
+from caseflow.engine.retry import retry_when_busy
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.timeutil import require_aware
@@ -274,15 +275,22 @@ def count_request(
         )
         .returning(ApiRateWindow.count)
     )
-    with UnitOfWork(session) as uow:
-        count = int(session.execute(stmt).scalar_one())
-        if count == 1:  # a new window: forget the old ones of this token
-            session.execute(
-                delete(ApiRateWindow).where(
-                    ApiRateWindow.token_id == token_id, ApiRateWindow.window_start < start
+
+    def counted() -> int:
+        with UnitOfWork(session) as uow:
+            count = int(session.execute(stmt).scalar_one())
+            if count == 1:  # a new window: forget the old ones of this token
+                session.execute(
+                    delete(ApiRateWindow).where(
+                        ApiRateWindow.token_id == token_id, ApiRateWindow.window_start < start
+                    )
                 )
+            session.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
             )
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        uow.commit()
+            uow.commit()
+        return count
+
+    count = retry_when_busy(counted)
     retry = start + window_seconds - stamp
     return RateDecision(count <= limit, limit, max(limit - count, 0), max(retry, 1))

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "caseflow.sqlite3"
+# How long a SQLite writer waits for the write lock before giving up with "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url() -> str:
@@ -21,24 +23,32 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     url = url or database_url()
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {}).update({"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {}).update(
+            {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+        )
     # Statement parameters carry names, ID numbers and hardship reasons: an error that reaches a
     # log names the statement, never the values.
     kwargs.setdefault("hide_parameters", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+
+        def on_connect(dbapi_conn: Any, _record: Any) -> None:
+            _sqlite_on_connect(dbapi_conn, busy_timeout_ms)
+
+        event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_conn: Any, busy_timeout_ms: int) -> None:
     # Let SQLAlchemy, not pysqlite, decide when a transaction begins (see _sqlite_on_begin).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
@@ -46,14 +56,27 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     if cur.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.close()
+
+
+WRITER = "caseflow_writer"  # execution option: this transaction will write
 
 
 def _sqlite_on_begin(conn: Any) -> None:
     # Straight on the driver: exec_driver_sql's execution context costs more than the BEGIN, and
-    # fire() begins a transaction for every transition.
-    conn.connection.driver_connection.execute("BEGIN")
+    # fire() begins a transaction for every transition. A writer takes the write lock at BEGIN
+    # (IMMEDIATE): a deferred transaction that read first cannot wait for the lock when it
+    # writes — another writer's commit since its read makes it fail at once ("database is
+    # locked"), whatever the busy timeout.
+    immediate = conn.get_execution_options().get(WRITER)
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_writer(session: Session) -> None:
+    """Begin the session's transaction as a writer (on SQLite: BEGIN IMMEDIATE, waiting up to
+    the busy timeout for the write lock; elsewhere an ordinary begin)."""
+    session.connection(execution_options={WRITER: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -19,6 +19,7 @@ runs after the commit, outside the unit, in order; it is dropped on rollback.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -28,7 +29,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from caseflow.kernel.errors import ConcurrencyConflict
+from caseflow.db.engine import begin_writer
+from caseflow.kernel.errors import ConcurrencyConflict, DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,14 @@ class UnitOfWork:
             # detach what the caller had loaded.
             session.commit()
         session.info[_ACTIVE] = self
+        try:
+            begin_writer(session)
+        except BaseException as exc:
+            self._close()
+            session.rollback()
+            if is_busy(exc):
+                raise DatabaseBusy(detail=str(exc)) from exc
+            raise
         return self
 
     def on_commit(self, fn: FollowUp) -> None:
@@ -113,6 +123,8 @@ class UnitOfWork:
             self._close()
             self._follow_ups.clear()
             self.session.rollback()
+        if exc is not None and is_busy(exc):
+            raise DatabaseBusy(detail=str(exc)) from exc
         if exc is not None and is_conflict(exc):
             raise ConcurrencyConflict(detail=str(exc)) from exc
 
@@ -147,6 +159,15 @@ def is_conflict(exc: BaseException) -> bool:
         text = str(exc).lower()
         return "locked" in text or "deadlock" in text
     return False
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked": the busy timeout ran out while others wrote."""
+    # The writer's BEGIN IMMEDIATE runs straight on the driver, so its refusal is sqlite3's own.
+    driver_refusal = isinstance(exc, sqlite3.OperationalError)
+    return (isinstance(exc, OperationalError) or driver_refusal) and "database is locked" in str(
+        exc
+    ).lower()
 
 
 def active_unit(session: Session) -> UnitOfWork | None:

@@ -57,6 +57,13 @@ class ConcurrencyConflict(CaseflowError):
     message_zh = "该案件刚被他人处理，请刷新页面后重试"
 
 
+class DatabaseBusy(ConcurrencyConflict):
+    """The database stayed locked by other writers longer than we wait (SQLite under load):
+    nothing was written, trying again shortly will work."""
+
+    message_zh = "系统繁忙，请稍后再试"
+
+
 class DefinitionError(CaseflowError):
     """A workflow or rule-set file is broken; the message names file:line and the reason."""
 

@@ -24,6 +24,7 @@ from caseflow.kernel.errors import (
     CaseflowError,
     CaseNotFound,
     ConcurrencyConflict,
+    DatabaseBusy,
     GuardFailed,
     PayloadInvalid,
     PermissionDenied,
@@ -199,6 +200,10 @@ def _core_error(exc: CaseflowError) -> Response:
         return json_error(403, exc.message_zh)
     if isinstance(exc, PayloadInvalid):
         return json_error(400, exc.message_zh, exc.fields)
+    if isinstance(exc, DatabaseBusy):
+        response = json_error(503, exc.message_zh, code="busy")
+        response.headers["Retry-After"] = "5"
+        return response
     if isinstance(exc, ConcurrencyConflict):
         return json_error(409, exc.message_zh, code="version_conflict")
     if isinstance(exc, TransitionNotAllowed):
@@ -403,7 +408,10 @@ def _fire_request() -> tuple[str, int, dict[str, Any]]:
     limit = int(current_app.config.get("API_MAX_BODY_BYTES", MAX_BODY_BYTES))
     if (request.content_length or 0) > limit:
         raise ApiError(413, f"请求体过大（上限 {limit // 1024} KB）")
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # the parser gives up on deep nesting; no field of ours nests
+        raise ApiError(400, "请求体嵌套层次过深", {"body": "请求体嵌套层次过深"}) from None
     if not isinstance(body, dict):
         raise ApiError(400, "请求体应为 JSON 对象", {"body": "请求体应为 JSON 对象"})
     errors: dict[str, str] = {}
