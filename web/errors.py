@@ -7,9 +7,9 @@ import logging
 from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
+from caseflow.db.failures import Failure, database_failure
 from caseflow.db.logsafe import safe_text
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, DatabaseBusy, PermissionDenied
 
@@ -55,19 +55,16 @@ def _bare_page(code: int, message: str) -> ResponseReturnValue:
     return response
 
 
-def _database_error(exc: Exception) -> ResponseReturnValue:
+def _database_error(exc: Exception) -> ResponseReturnValue | None:
     """Unreachable or locked database → 503 (nothing was written); a value the database cannot
     store → 400. Views bound what they parse; this is the net under them."""
-    cause = getattr(exc, "orig", None)
-    if isinstance(exc, DataError) or isinstance(cause, OverflowError):
-        log.warning("value refused by the database: %s", safe_text(exc))
+    failure = database_failure(exc)
+    if failure is None:
+        return None
+    log.warning("database %s: %s", failure.value, safe_text(exc))
+    if failure is Failure.OUT_OF_RANGE:
         return _bare_page(400, OUT_OF_RANGE)
-    if isinstance(exc, OperationalError):
-        busy = "database is locked" in str(exc).lower()
-        log.error("database %s: %s", "busy" if busy else "unavailable", safe_text(exc))
-        return _bare_page(503, BUSY if busy else MESSAGES[503])
-    log.error("database error: %s", safe_text(exc))
-    return _bare_page(500, MESSAGES[500])
+    return _bare_page(503, BUSY if failure is Failure.BUSY else MESSAGES[503])
 
 
 def init_app(app: Flask) -> None:
@@ -85,17 +82,17 @@ def init_app(app: Flask) -> None:
             return _page(413, f"上传的文件过大（上限 {limit} MB）")
         return _page(code)
 
-    @app.errorhandler(DatabaseBusy)
-    def busy(exc: DatabaseBusy) -> ResponseReturnValue:
-        log.warning("database busy: %s", safe_text(exc))
-        return _bare_page(503, BUSY)
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> ResponseReturnValue:
+        # Whatever no other handler took: a database failure gets its own page; anything else
+        # goes on as unhandled (the 500 page below, or the test's traceback).
+        page = _database_error(exc)
+        if page is None:
+            raise exc
+        return page
 
-    app.register_error_handler(StatementError, _database_error)
-
-    @app.errorhandler(OverflowError)
-    def overflow(exc: OverflowError) -> ResponseReturnValue:
-        log.warning("number out of range: %s", exc)
-        return _bare_page(400, OUT_OF_RANGE)
+    # Busy is a CaseflowError too: this more specific handler wins over core_error below.
+    app.register_error_handler(DatabaseBusy, unexpected)
 
     @app.errorhandler(CaseflowError)
     def core_error(exc: CaseflowError) -> ResponseReturnValue:

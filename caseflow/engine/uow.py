@@ -19,7 +19,6 @@ runs after the commit, outside the unit, in order; it is dropped on rollback.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.db.engine import begin_writer
+from caseflow.db.failures import Failure, database_failure
 from caseflow.kernel.errors import ConcurrencyConflict, DatabaseBusy
 
 log = logging.getLogger(__name__)
@@ -163,11 +163,7 @@ def is_conflict(exc: BaseException) -> bool:
 
 def is_busy(exc: BaseException) -> bool:
     """SQLite's "database is locked": the busy timeout ran out while others wrote."""
-    # The writer's BEGIN IMMEDIATE runs straight on the driver, so its refusal is sqlite3's own.
-    driver_refusal = isinstance(exc, sqlite3.OperationalError)
-    return (isinstance(exc, OperationalError) or driver_refusal) and "database is locked" in str(
-        exc
-    ).lower()
+    return database_failure(exc) is Failure.BUSY
 
 
 def active_unit(session: Session) -> UnitOfWork | None:
