@@ -17,7 +17,8 @@ def run(
     from caseflow.timer.scheduler import SweepScheduler
     from web import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # force: the `caseflow` group set up warnings-only logging for the short commands
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
     redact_handlers(logging.getLogger())
     app = create_app()
     scheduler = SweepScheduler(app.extensions["caseflow_sessions"], interval=sweep_interval)

@@ -3,6 +3,7 @@ each further command group lives in a module of its own and is added here."""
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -22,6 +23,7 @@ from caseflow.cli.workflows import workflows
 from caseflow.cli.zh import install as install_click_chinese
 from caseflow.cli.zh import localise_tree
 from caseflow.db.engine import make_engine
+from caseflow.db.logsafe import redact_handlers
 
 install_click_chinese()  # click's own words (用法、选项、错误) in the same language as ours
 
@@ -29,6 +31,10 @@ install_click_chinese()  # click's own words (用法、选项、错误) in the s
 @click.group()
 def main() -> None:
     """caseflow：农村社会救助案件管理（低保、特困、临时救助）。"""
+    # Warnings and errors of every command (the sweep's, an import's) reach stderr through a
+    # handler that drops the values a database error quotes; `serve` configures its own.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    redact_handlers(logging.getLogger())
 
 
 @main.command("init-db")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from caseflow.cli.zh import display_width
+from caseflow.db.logsafe import RedactingFilter
 from web.cli import main
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -72,3 +74,12 @@ def test_option_columns_line_up_with_chinese_placeholders() -> None:
     terms = [re.match(r"(  --\S+(?: \S+)?\s+)\S", line) for line in output.splitlines()]
     columns = {display_width(m.group(1)) for m in terms if m}
     assert "--households 整数" in output and len(columns) == 1
+
+
+def test_every_command_logs_through_the_filter_that_drops_quoted_values() -> None:
+    result = CliRunner().invoke(main, ["workflows", "check"])
+    assert result.exit_code == 0, result.output
+    handlers = logging.getLogger().handlers
+    assert handlers and all(
+        any(isinstance(f, RedactingFilter) for f in handler.filters) for handler in handlers
+    )
