@@ -42,7 +42,7 @@ from caseflow.ledger.actions import ACTION_LABELS, available_actions, take_actio
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
 from caseflow.ledger.columns import FIELD_LABELS, IGNORE
 from caseflow.ledger.compare import CompareError, check_comparison
-from caseflow.ledger.dryrun import EmptyFile, read_report, sniff_header
+from caseflow.ledger.dryrun import read_report, sniff_header
 from caseflow.ledger.export import export_run
 from caseflow.ledger.jobs import (
     CANCELLED,
@@ -60,7 +60,7 @@ from caseflow.ledger.jobs import (
     JobStore,
 )
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, KIND_LABELS, KINDS, OTHER_LISTS, REGISTRY
-from caseflow.ledger.reader import UnreadableFile
+from caseflow.ledger.reader import EmptyFile, UnreadableFile
 from caseflow.ledger.saved_presets import (
     PresetInvalid,
     check_mapping,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from sqlalchemy import Engine, select
@@ -15,6 +16,42 @@ from caseflow.db.engine import make_engine, make_session_factory
 from caseflow.db.models import User
 from caseflow.db.schema import schema_problem
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseflowError, InputError
+
+
+class UnknownUser(InputError, LookupError):
+    """`--user` names nobody who may act (the message is Chinese)."""
+
+
+def _file_problem(exc: OSError) -> str:
+    where = f"「{exc.filename}」" if exc.filename else ""
+    if isinstance(exc, FileNotFoundError):
+        return f"文件或目录不存在{where}"
+    if isinstance(exc, PermissionError):
+        return f"没有读写权限{where}"
+    if isinstance(exc, IsADirectoryError):
+        return f"需要文件，但{where}是目录"
+    return f"无法读写文件{where}"
+
+
+class ChineseErrors(click.Group):
+    """The root command group: an expected error of any command — a file that cannot be read,
+    a refusal of the core, an unknown user, a file that cannot be written — ends as one Chinese
+    line on stderr and exit status 1, never a Python traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CaseflowError as exc:
+            message = exc.message_zh
+        except InputError as exc:
+            message = str(exc)
+        except UnicodeError:
+            message = "文件的文字编码无法识别：请另存为 UTF-8 或 GBK 编码后重试"
+        except OSError as exc:
+            message = _file_problem(exc)
+        click.echo(message, err=True)
+        ctx.exit(1)
 
 
 def ready_engine(*, need_accounts: bool = False) -> Engine:
@@ -42,10 +79,10 @@ def cli_session() -> Iterator[Session]:
 
 
 def actor_by_username(session: Session, username: str | None) -> Actor | None:
-    """The actor for an active user, None without a name; LookupError (Chinese) if unknown."""
+    """The actor for an active user, None without a name; UnknownUser (Chinese) if unknown."""
     if username is None:
         return None
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
-        raise LookupError(f"用户不存在或已停用：{username}")
+        raise UnknownUser(f"用户不存在或已停用：{username}")
     return Actor.from_user(user)

@@ -71,7 +71,7 @@ def ledger_import(
                 skip_invalid=skip_invalid,
                 progress=progress,
             )
-    if result.report:
+    if any(e.row_no > 0 for e in result.report):  # findings about rows: worth a report file
         target = Path(report_path) if report_path else source.with_suffix(".校验报告.xlsx")
         write_report_xlsx(result.report, target, title=f"{source.name} 校验报告")
         click.echo(f"校验报告：{target}（错误 {len(result.errors)} 处）")

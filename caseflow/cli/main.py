@@ -13,7 +13,7 @@ from caseflow.cli.audit import audit
 from caseflow.cli.board import board
 from caseflow.cli.calendar import calendar
 from caseflow.cli.campaign import campaign
-from caseflow.cli.helpers import cli_session, ready_engine
+from caseflow.cli.helpers import ChineseErrors, cli_session, ready_engine
 from caseflow.cli.ledger import ledger
 from caseflow.cli.payments import payments
 from caseflow.cli.policy import policy
@@ -28,7 +28,7 @@ from caseflow.db.logsafe import redact_handlers
 install_click_chinese()  # click's own words (用法、选项、错误) in the same language as ours
 
 
-@click.group()
+@click.group(cls=ChineseErrors)
 def main() -> None:
     """caseflow：农村社会救助案件管理（低保、特困、临时救助）。"""
     # Warnings and errors of every command (the sweep's, an import's) reach stderr through a

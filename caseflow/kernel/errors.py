@@ -72,3 +72,8 @@ class ClaimConflict(CaseflowError):
     """The case is claimed by someone else (or was claimed a moment ago)."""
 
     message_zh = "该案件已被他人认领，请刷新页面"
+
+
+class InputError(ValueError):
+    """A file or value the user supplied cannot be used; `str(err)` is one Chinese sentence a
+    clerk can act on (the CLI prints it as is, the web shows it beside the field)."""

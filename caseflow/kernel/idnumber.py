@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from operator import mul
@@ -74,6 +75,16 @@ def mask_id_number(value: str) -> str:
     if len(value) < 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+# An ID number as a message quotes it: 15 or 18 characters, digits (also full-width) and X.
+_ID_IN_TEXT = re.compile(r"[0-9０-９]{14}(?:[0-9０-９]{3})?[0-9０-９XxＸｘ]")
+
+
+def mask_ids(text: str) -> str:
+    """Every ID number quoted in a text masked (640502********1234): a row number is enough to
+    find the row in the file, and a report is no place for personal data."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
 
 
 def mask_account(value: str) -> str:

@@ -72,12 +72,22 @@ def _load(session: Session, result_id: int, actor: Actor) -> ComparisonResult:
     return result
 
 
+NOT_ASSISTED = "该户不在低保/特困名单中，没有可停保的待遇：请选择“不作处理”并写明已告知相关部门"
+
+
+def _assisted(result: ComparisonResult) -> bool:
+    """A removal stops assistance: a C8 household found on the registry only has none."""
+    return bool((result.evidence or {}).get("assistance"))
+
+
 def _check(result: ComparisonResult, action: str, actor: Actor, reason: str) -> None:
     if action not in ALLOWED:
         raise LedgerActionError(f"未知的处理方式：{action}")
     if result.category not in ALLOWED[action]:
         label = CATEGORY_LABELS[result.category]
         raise LedgerActionError(f"「{label}」（{result.category}）不能{ACTION_LABELS[action]}")
+    if action == REMOVAL_STARTED and not _assisted(result):
+        raise LedgerActionError(NOT_ASSISTED)
     if result.action != "none":
         raise LedgerActionError(f"该户已处理：{ACTION_LABELS.get(result.action, result.action)}")
     if action == NO_ACTION and not reason.strip():
@@ -183,6 +193,8 @@ def available_actions(result: ComparisonResult, actor: Actor) -> list[str]:
     found: list[str] = []
     for action, categories in ALLOWED.items():
         if result.category not in categories:
+            continue
+        if action == REMOVAL_STARTED and not _assisted(result):
             continue
         roles = registry().workflow(_WORKFLOW[action]).open_roles if action in _WORKFLOW else None
         if actor.roles & set(roles if roles is not None else RECORD_ROLES):

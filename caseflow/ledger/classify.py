@@ -1,6 +1,7 @@
 """Put one comparison household into exactly one category C1–C8, with the evidence.
 
-Precedence: C8 > C7 > C2 among those that fit; C1 otherwise for households on both lists.
+Precedence (DOMAIN.md): C8 > C7 > C2 among those that fit, for households on one list as well as
+on both; C1 otherwise for households on both lists.
 Registry only: C3 (looks eligible for 低保) or C4. 低保/特困 only: C5 (poor by the registry's line)
 or C6. Pure: no database.
 """
@@ -14,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from caseflow.kernel.money import format_yuan
-from caseflow.ledger.units import REGISTRY, ListHit, Person, Unit
+from caseflow.ledger.units import HEAD, REGISTRY, ListHit, Person, Unit
 
 CATEGORY_LABELS: dict[str, str] = {
     "C1": "两边均有，信息一致",
@@ -107,10 +108,10 @@ def _choose(
     hits: Mapping[str, list[ListHit]],
     figures: Figures,
 ) -> Classification:
-    if assistance:
-        c8 = _check_c8(registry + assistance, hits)
-        if c8 is not None:
-            return c8
+    # C8 first on either side: a registry-only household whose head died is no one to invite.
+    c8 = _check_c8(registry + assistance, hits)
+    if c8 is not None:
+        return c8
     if registry and assistance:
         return _check_c7(registry, assistance) or _check_c2(registry, assistance) or _c1()
     if registry:
@@ -122,8 +123,16 @@ def _check_c8(units: list[Unit], hits: Mapping[str, list[ListHit]]) -> Classific
     found = [h for pid in sorted(_ids(units)) for h in hits.get(pid, [])]
     if not found:
         return None
-    reasons = [f"{h.name}在{h.as_dict()['label']}中（第 {h.row_no} 行）" for h in found]
+    persons = _persons(units)
+    reasons = [
+        f"{_role(persons.get(h.id_number))}{h.name}在{h.as_dict()['label']}中（第 {h.row_no} 行）"
+        for h in found
+    ]
     return Classification("C8", reasons, {"other_lists": [h.as_dict() for h in found]})
+
+
+def _role(person: Person | None) -> str:
+    return "户主" if person is not None and person.relation == HEAD else ""
 
 
 def _check_c7(registry: list[Unit], assistance: list[Unit]) -> Classification | None:

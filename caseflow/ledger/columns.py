@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from caseflow.kernel.errors import InputError
 from caseflow.ledger.kinds import HOUSEHOLD_KINDS, KINDS
 
 # Canonical fields → the Chinese label used in messages and reports.
@@ -43,6 +44,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "成员身份证号",
         "成员证件号码",
         "人员证件号码",
+        "家庭成员身份证号",
+        "家庭成员身份证号码",
+        "家庭成员证件号码",
     ),
     "name": ("姓名", "成员姓名", "人员姓名", "家庭成员姓名"),
     "relation": ("与户主关系", "与户主的关系", "与申请人关系"),
@@ -105,7 +109,7 @@ _UNIT_SUFFIX = re.compile(r"\((?:元|人|个|户)[^)]*\)$")
 
 def normalise_header(text: str) -> str:
     """NFKC (full-width brackets and digits), no whitespace, no required-field asterisks."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "").replace("\u200b", "")
     return "".join(text.split()).strip("*＊").lower()
 
 
@@ -146,7 +150,7 @@ class HeaderMap:
         return frozenset(self.columns.values())
 
 
-class HeaderNotFound(ValueError):
+class HeaderNotFound(InputError):
     """No row near the top looks like the header; the message is Chinese."""
 
 
@@ -164,15 +168,42 @@ def header_of(row_no: int, cells: list[str], preset: ColumnPreset) -> HeaderMap 
     return HeaderMap(row_no, tuple(c.strip() for c in cells), columns)
 
 
+def _two_level(parent: list[str], cells: list[str]) -> list[str]:
+    """The header of a two-level layout: each column's group title (a merged cell above it, so
+    written once at its left end) put before its own title, where that names a field."""
+    combined, group = [], ""
+    for i, cell in enumerate(cells):
+        if i < len(parent) and parent[i].strip():
+            group = parent[i].strip()
+        combined.append(f"{group}{cell.strip()}" if group and cell.strip() else cell)
+    return combined
+
+
+def _better_of(
+    row_no: int, parent: list[str] | None, cells: list[str], preset: ColumnPreset
+) -> HeaderMap | None:
+    found = header_of(row_no, cells, preset)
+    if found is None or not parent:
+        return found
+    index = _alias_index(preset)
+    combined = _two_level(parent, cells)
+    best = [c if match_header(c, preset, index) else cells[i] for i, c in enumerate(combined)]
+    two = header_of(row_no, best, preset)
+    return two if two is not None and len(two.fields) > len(found.fields) else found
+
+
 def detect_header(
     rows: Iterable[tuple[int, list[str]]], preset: ColumnPreset, max_scan: int = 30
 ) -> tuple[HeaderMap, Iterator[tuple[int, list[str]]]]:
-    """Find the header among the first `max_scan` rows; return it and the remaining rows."""
+    """Find the header among the first `max_scan` rows (a row of group titles above it is read
+    with it); return it and the remaining rows."""
     it = iter(rows)
+    parent: list[str] | None = None
     for scanned, (row_no, cells) in enumerate(it, start=1):
-        found = header_of(row_no, cells, preset)
+        found = _better_of(row_no, parent, cells, preset)
         if found is not None:
             return found, it
+        parent = cells if "".join(cells).strip() else parent
         if scanned >= max_scan:
             break
     need = "、".join(FIELD_LABELS[f] for f in preset.header_required)

@@ -21,6 +21,7 @@ from caseflow.db.models import ComparisonResult, ComparisonRun, RosterImport
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import InputError
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.ledger.bulk import insert_rows, prepare_bulk
 from caseflow.ledger.classify import Classification, Figures, classify
@@ -38,7 +39,7 @@ LOADED_PERCENT = 25
 MATCHED_PERCENT = 40
 
 
-class CompareError(ValueError):
+class CompareError(InputError):
     """The comparison cannot run (wrong imports); the message is Chinese."""
 
 

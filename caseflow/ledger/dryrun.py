@@ -4,7 +4,6 @@ every row without writing anything (the same checks the importer makes, in the s
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -13,11 +12,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from caseflow.engine.uow import UnitOfWork
-from caseflow.kernel.idnumber import mask_id_number
+from caseflow.kernel.idnumber import mask_ids
 from caseflow.kernel.timeutil import to_local
 from caseflow.ledger.columns import ColumnPreset, HeaderNotFound, detect_header, match_header
 from caseflow.ledger.importer import township_codes
-from caseflow.ledger.reader import iter_table, read_cells
+from caseflow.ledger.reader import EmptyFile, iter_table, read_cells
 from caseflow.ledger.validate import ERROR, ReportEntry, RowValidator
 
 SCAN_ROWS = 30
@@ -32,10 +31,6 @@ class Sniffed:
     headers: list[str]
     detected: dict[int, str]  # column index → field
     found: bool  # False: only a candidate row, the user must say which column is which
-
-
-class EmptyFile(ValueError):
-    """The file has no rows at all; the message is Chinese."""
 
 
 def sniff_header(path: Path, preset: ColumnPreset) -> Sniffed:
@@ -109,16 +104,6 @@ def validate_file(
     if progress:
         progress(outcome.rows_total)
     return outcome
-
-
-# An ID number as a message quotes it: 15 or 18 characters, digits (also full-width) and X.
-_ID_IN_TEXT = re.compile(r"[0-9０-９]{14}(?:[0-9０-９]{3})?[0-9０-９XxＸｘ]")
-
-
-def mask_ids(text: str) -> str:
-    """Every ID number quoted in a message masked (640502********1234): the row number is
-    enough to find the row in the file, and the report is no place for personal data."""
-    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
 
 
 def read_report(

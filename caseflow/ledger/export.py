@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +14,7 @@ from caseflow.db.models import Case, ComparisonResult, OrgUnit, User
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.idnumber import mask_id_number
 from caseflow.kernel.money import format_yuan
+from caseflow.kernel.spreadsheet import XlsxWriter
 from caseflow.kernel.timeutil import to_local
 from caseflow.ledger.actions import ACTION_LABELS
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
@@ -71,9 +71,9 @@ def export_run(session: Session, run_id: int, path: Path, actor: Actor | None = 
     )
     paths = dict(session.execute(select(OrgUnit.code, OrgUnit.path)).all())
     users = dict(session.execute(select(User.id, User.display_name)).all())
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet("汇总")
-    sheets = {c: wb.create_sheet(sheet_title(c)) for c in CATEGORIES}
+    wb = XlsxWriter()
+    summary = wb.sheet("汇总")
+    sheets = {c: wb.sheet(sheet_title(c)) for c in CATEGORIES}
     for sheet in sheets.values():
         sheet.append(list(COLUMNS))
     counts: Counter[tuple[str, str]] = Counter()

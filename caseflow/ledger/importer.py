@@ -19,6 +19,7 @@ from caseflow.db.models import OrgUnit, RosterImport
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.idnumber import mask_ids
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.ledger.bulk import insert_roster_rows, prepare_bulk
 from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
@@ -30,6 +31,7 @@ Progress = Callable[[int], None]
 COMPLETE = "complete"
 VALID_ROWS_ONLY = "valid_rows_only"
 REJECTED = "rejected"
+NO_DATA_ROWS = "表头以下没有任何数据行，未导入"
 
 
 @dataclass
@@ -54,9 +56,19 @@ class ImportResult:
 
     def summary_zh(self) -> str:
         """One line for the clerk."""
+        # A finding about the whole file (row 0: unreadable, no header, no data rows) says it all.
+        whole_file = next((e for e in self.errors if e.row_no <= 0), None)
+        if self.status == REJECTED and whole_file is not None:
+            return f"未导入：{whole_file.message}"
         if self.status == REJECTED:
+            first = self.errors[0] if self.errors else None
+            example = (
+                f"，如第 {first.row_no} 行「{first.field}」：{mask_ids(first.message)}"
+                if first is not None
+                else ""
+            )
             return (
-                f"未导入：{len(self.errors)} 处错误（共 {self.rows_total} 行）。"
+                f"未导入：{len(self.errors)} 处错误（共 {self.rows_total} 行）{example}。"
                 "请修正文件，或确认跳过有误的行后重新导入"
             )
         skipped = f"，跳过有误的 {self.rows_skipped} 行" if self.rows_skipped else ""
@@ -140,23 +152,30 @@ def import_roster(
         has_errors = False
         report = result.report
         total = imported = 0
-        for row_no, cells in rows:
-            clean, issues = check(row_no, cells)
-            total += 1
-            if issues:
-                report.extend(issues)
-            if clean is None:
-                has_errors = True
-            elif skip_invalid or not has_errors:
-                batch.append(clean)
-                imported += 1
-            if len(batch) >= batch_size:
-                _insert(session, import_id, batch)
-            if progress and total % batch_size == 0:
-                progress(total)
+        unreadable: UnreadableFile | None = None
+        try:
+            for row_no, cells in rows:
+                clean, issues = check(row_no, cells)
+                total += 1
+                if issues:
+                    report.extend(issues)
+                if clean is None:
+                    has_errors = True
+                elif skip_invalid or not has_errors:
+                    batch.append(clean)
+                    imported += 1
+                if len(batch) >= batch_size:
+                    _insert(session, import_id, batch)
+                if progress and total % batch_size == 0:
+                    progress(total)
+        except UnreadableFile as exc:  # the bytes stopped making sense part-way: keep nothing
+            unreadable = exc
+            report.append(ReportEntry(0, "文件", ERROR, str(exc)))
+        if total == 0 and unreadable is None:  # CLI, web and API refuse an empty list alike
+            report.append(ReportEntry(0, "数据行", ERROR, NO_DATA_ROWS))
         result.rows_total = total
         result.rows_imported = imported
-        if skip_invalid or not has_errors:
+        if unreadable is None and total > 0 and (skip_invalid or not has_errors):
             _insert(session, import_id, batch)
             result.import_id = record.id
             result.status = VALID_ROWS_ONLY if has_errors else COMPLETE

@@ -9,14 +9,12 @@ row per household and one admin-log entry.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -36,6 +34,7 @@ from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import PermissionDenied
+from caseflow.kernel.spreadsheet import CsvWriter, XlsxWriter
 from caseflow.ledger.classify import EXPECTED_ATTRIBUTE
 from caseflow.ledger.units import _SYSTEM_HEALTH, _SYSTEM_LABOUR
 
@@ -221,8 +220,8 @@ def write_roster(
     if fmt == "csv":
         import io
 
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        writer = CsvWriter(text, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for household_id, rows in roster_rows(session, actor):
             writer.writerows(rows)
@@ -231,8 +230,8 @@ def write_roster(
         text.flush()
         text.detach()
     else:
-        wb = Workbook(write_only=True)
-        sheet = wb.create_sheet("低保特困名单")
+        wb = XlsxWriter()
+        sheet = wb.sheet("低保特困名单")
         sheet.append(list(COLUMNS))
         for household_id, rows in roster_rows(session, actor):
             for row in rows:

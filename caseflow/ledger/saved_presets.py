@@ -18,13 +18,14 @@ from caseflow.db.models import AdminEvent
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import InputError
 from caseflow.ledger.columns import FIELD_LABELS, IGNORE, PRESETS, ColumnPreset, normalise_header
 
 ACTION = "ledger.preset_saved"
 MAX_NAME = 40
 
 
-class PresetInvalid(ValueError):
+class PresetInvalid(InputError):
     """A mapping or name that cannot be saved; the message is Chinese."""
 
 

@@ -16,10 +16,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
 from caseflow.kernel.money import parse_yuan
+from caseflow.kernel.spreadsheet import XlsxWriter
 from caseflow.ledger.columns import FIELD_LABELS, ColumnPreset, HeaderMap
 from caseflow.ledger.kinds import HOUSEHOLD_KINDS
 from caseflow.ledger.reader import RowBuilder, SourceRow
@@ -554,8 +553,8 @@ class RowValidator:
 
 def write_report_xlsx(entries: Iterable[ReportEntry], path: Path, *, title: str = "") -> Path:
     """The validation report as .xlsx: row, field, error/notice, explanation."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("校验报告")
+    wb = XlsxWriter()
+    ws = wb.sheet("校验报告")
     if title:
         ws.append([title])
     ws.append(["行号", "字段", "类型", "说明"])

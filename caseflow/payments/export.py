@@ -3,14 +3,11 @@ amount per household, with a control count and total. Finance roles only; every 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,13 +18,13 @@ from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, PayloadInvalid, PermissionDenied
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.roles import Role
+from caseflow.kernel.spreadsheet import XLSX_TYPE, XlsxWriter, csv_bytes
 from caseflow.payments.models import PaymentRoll, RollRow
 from caseflow.payments.roll import load_roll
 
 FINANCE_ROLES = frozenset({Role.DISTRICT_FINANCE.value})
 FORMATS = {"xlsx", "csv"}
 HEADER = ["序号", "姓名", "身份证号", "银行账号", "金额（元）"]
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -66,27 +63,24 @@ def bank_lines(session: Session, roll_id: int) -> Iterator[BankLine]:
         yield BankLine(name, idn, account, int(fen))
 
 
-def _csv(lines: list[BankLine], count: int, total: int) -> bytes:
-    buf = io.StringIO()
-    out = csv.writer(buf)
-    out.writerow(HEADER)
+def _rows(lines: list[BankLine], count: int, total: int) -> Iterator[Sequence[object]]:
+    yield HEADER
     for i, ln in enumerate(lines, 1):
-        out.writerow([i, ln.name, ln.id_number, ln.account, format_yuan(ln.amount_fen)])
-    out.writerow(["合计", f"{count} 笔", "", "", format_yuan(total)])
-    return buf.getvalue().encode("utf-8-sig")  # the BOM lets Excel read the Chinese text
+        # ID numbers and accounts as text: a number cell would lose digits beyond 15.
+        yield [i, ln.name, ln.id_number, ln.account, format_yuan(ln.amount_fen)]
+    yield ["合计", f"{count} 笔", "", "", format_yuan(total)]
+
+
+def _csv(lines: list[BankLine], count: int, total: int) -> bytes:
+    return csv_bytes(_rows(lines, count, total))  # with a BOM: Excel reads the Chinese text
 
 
 def _xlsx(lines: list[BankLine], count: int, total: int) -> bytes:
-    wb = Workbook(write_only=True)  # streams rows: 200,000 lines without a cell object each
-    ws = wb.create_sheet("代发明细")
-    ws.append(HEADER)
-    for i, ln in enumerate(lines, 1):
-        # ID numbers and accounts as text: a number cell would lose digits beyond 15.
-        ws.append([i, ln.name, ln.id_number, ln.account, format_yuan(ln.amount_fen)])
-    ws.append(["合计", f"{count} 笔", "", "", format_yuan(total)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    book = XlsxWriter()  # streams rows: 200,000 lines without a cell object each
+    sheet = book.sheet("代发明细")
+    for row in _rows(lines, count, total):
+        sheet.append(row)
+    return book.to_bytes()
 
 
 def build_file(session: Session, roll: PaymentRoll, case_no: str, fmt: str) -> BankFile:

@@ -9,7 +9,6 @@ UTF-8 with a byte-order mark, so that Excel in Chinese opens it without garbling
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from caseflow.engine.events import EVENT_LABELS, event_label
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import ROLE_LABELS, Role
+from caseflow.kernel.spreadsheet import CsvWriter
 from caseflow.kernel.timeutil import LOCAL_TZ
 from caseflow.ledger.actions import ACTION_LABELS as LEDGER_ACTION_LABELS
 from caseflow.workflow.registry import registry
@@ -388,14 +388,6 @@ _COLUMNS: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {
 }
 
 
-def _cell(value: Any) -> str:
-    text = str(value)
-    # A cell starting like a formula would run in Excel (CSV injection): make it plain text.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def export_csv(session: Session, actor: Actor, kind: str, filters: AuditFilters) -> str:
     """The filtered rows (newest first, at most EXPORT_LIMIT) as CSV text starting with a BOM."""
     if kind not in _QUERIES:
@@ -403,10 +395,9 @@ def export_csv(session: Session, actor: Actor, kind: str, filters: AuditFilters)
     build, convert = _QUERIES[kind]
     columns = _COLUMNS[kind]
     out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out)  # BOM, and formula-like cells made plain text
     writer.writerow([name for name, _ in columns])
     result = session.execute(build(actor, filters).limit(EXPORT_LIMIT))
     for row in convert(result):
-        writer.writerow([_cell(get(row)) for _, get in columns])
+        writer.writerow([str(get(row)) for _, get in columns])
     return out.getvalue()

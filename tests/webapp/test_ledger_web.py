@@ -258,7 +258,9 @@ def bad_xlsx(tmp_path: Path) -> Path:
         ("名单.xls", b"\xd0\xcf\x11\xe0", "另存为 .xlsx"),
         ("名单.csv", b"", "文件为空"),
         ("名单.csv", b"\n\n , ,\n", "文件为空"),
-        ("名单.xlsx", b"PK\x03\x04 not a workbook", "无法打开 Excel 文件"),
+        ("名单.xlsx", b"PK\x03\x04 not a workbook", "无法读取 Excel 文件：文件已损坏或不完整"),
+        ("名单.xlsx", b"a,b\n1,2\n", "内容不是 Excel 工作簿"),
+        ("名单.xlsx", b"", "文件为空"),
     ],
 )
 def test_bad_files_are_refused_in_chinese(
@@ -332,7 +334,7 @@ def test_a_file_that_breaks_halfway_fails_cleanly(
     response = validate(client, app, token)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "失败" in page and "文件编码无法识别" in page and "重新上传" in page
+    assert "失败" in page and "编码与文件开头不一致" in page and "重新上传" in page
     assert client.get(f"/ledger/jobs/{token}/progress.json").get_json()["phase"] == "failed"
     assert client.post(f"/ledger/jobs/{token}/import").status_code == 302
     assert count(world, RosterImport) == count(world, RosterRow) == 0

@@ -109,10 +109,14 @@ def test_registry_only_c3_and_c4() -> None:
     assert classify([unknown], {}, FIG).category == "C4"
 
 
-def test_registry_only_household_is_not_c8() -> None:
-    # A removal needs a 低保/特困 household: registry-only households are judged on C3/C4.
-    found = classify([reg(HEAD, income_fen=90000)], death(HEAD), FIG)
-    assert found.category == "C4"
+def test_a_deceased_head_on_the_registry_only_is_c8_with_the_death_record() -> None:
+    # The precedence holds on one list too: an eligible-looking household whose head died is
+    # not invited to apply (C3), it is C8 and the evidence names the death record.
+    found = classify([reg(HEAD, income_fen=10000, main_cause="因病")], death(HEAD), FIG)
+    assert found.category == "C8"
+    assert found.evidence["other_lists"][0]["kind"] == "deaths"
+    assert found.reasons[0].startswith("户主") and "死亡" in found.reasons[0]
+    assert classify([reg(HEAD, income_fen=10000, main_cause="因病")], {}, FIG).category == "C3"
 
 
 def test_assistance_only_c5_and_c6() -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from ledger_support import REGISTRY_HEADER, pid, write_csv, write_xlsx
 
+from caseflow.kernel.idnumber import mask_ids
 from caseflow.ledger.columns import PRESETS, match_header
-from caseflow.ledger.dryrun import EmptyFile, mask_ids, sniff_header
+from caseflow.ledger.dryrun import sniff_header
 from caseflow.ledger.jobs import STALE_AFTER, JobNotFound, JobStore
-from caseflow.ledger.reader import UnreadableFile
+from caseflow.ledger.reader import EmptyFile, UnreadableFile
 from caseflow.ledger.saved_presets import check_mapping, preset_for
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
