@@ -12,6 +12,7 @@ from flask_login import current_user
 from caseflow.inbox.read import (
     inbox_page,
     mark_all_read,
+    mark_case_read,
     mark_read,
     notification_case,
     unread_count,
@@ -54,6 +55,17 @@ def read(record_id: int) -> ResponseReturnValue:
     if not mark_read(session, me, record_id, db.now()):
         abort(404)  # another user's notification is no different from a missing one
     if request.form.get("open") == "1" and case_id is not None:
+        return redirect(url_for("cases.show", case_id=case_id), 303)
+    return redirect(url_for("inbox.index"), 303)
+
+
+@bp.post("/cases/<int:case_id>/read")
+@roles_required(INBOX_ROLES)
+def read_case(case_id: int) -> ResponseReturnValue:
+    """Mark all of one's notifications about a case read; `open=1` goes on to the case."""
+    if mark_case_read(db.session(), current_user.user_id, case_id, db.now()) is None:
+        abort(404)
+    if request.form.get("open") == "1":
         return redirect(url_for("cases.show", case_id=case_id), 303)
     return redirect(url_for("inbox.index"), 303)
 

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from caseflow.engine.fire import fire
+from caseflow.inbox.supervision import SUPERVISE_TRIGGER
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
+from caseflow.kernel.roles import Role
 from caseflow.read import board as bd
 from web import db
 from web.forms import parse_row_id
@@ -21,6 +25,8 @@ from web.security import current_actor, roles_required
 
 bp = Blueprint("supervise", __name__, url_prefix="/board")
 PER_PAGE = 50
+# Who may write a 督办意见 (the shared transition's roles; fire() checks them again).
+NOTE_ROLES = frozenset({Role.SUPERVISOR.value, Role.DISTRICT_APPROVER.value})
 
 
 @bp.app_context_processor
@@ -118,4 +124,42 @@ def cases() -> ResponseReturnValue:
         township_name=township_name,
         state_label=labels.get(state, state) if state else "",
         url=url,
+        may_note=bool(actor.roles & NOTE_ROLES),
+        back=request.full_path.rstrip("?"),
     )
+
+
+def _back_to_list() -> str:
+    target = request.form.get("back", "")
+    # Only back into the board's own lists: never an open redirect.
+    return (
+        target
+        if target.startswith("/board/cases?") and "//" not in target
+        else url_for("supervise.cases")
+    )
+
+
+@bp.post("/cases/<int:case_id>/note")
+@roles_required(NOTE_ROLES)
+def note(case_id: int) -> ResponseReturnValue:
+    """Write a 督办意见 on an overdue case (through fire: recorded, and its holder told)."""
+    session, actor = db.session(), current_actor()
+    try:
+        fire(
+            session,
+            case_id,
+            SUPERVISE_TRIGGER,
+            actor,
+            db.now(),
+            {"note": request.form.get("note", "")},
+        )
+    except CaseNotFound:
+        abort(404)
+    except PayloadInvalid as exc:
+        flash("未提交：" + "；".join(exc.fields.values()), "error")
+        return redirect(_back_to_list(), 303)
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return redirect(_back_to_list(), 303)
+    flash("督办意见已记录，并已通知当前承办人", "success")
+    return redirect(_back_to_list(), 303)

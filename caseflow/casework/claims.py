@@ -28,8 +28,11 @@ from caseflow.workflow.registry import Registry, registry
 # Actions that never make a case actionable for whoever may take them: side actions open in
 # every state (extending the total limit, recording a complaint or report), and confirming a
 # township's 临时救助 approval filed with the district (备案), which reaches the district
-# approvers through their inbox, not as queue work (the case is the township's to pay).
-EXCLUDED_TRIGGERS = frozenset({"extend_deadline", "record_complaint", "acknowledge_filing"})
+# approvers through their inbox, not as queue work (the case is the township's to pay). The
+# supervisor's 督办意见 (supervise_note, in every workflow) presses others' work: none of its own.
+EXCLUDED_TRIGGERS = frozenset(
+    {"extend_deadline", "record_complaint", "acknowledge_filing", "supervise_note"}
+)
 
 
 def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, Notification
@@ -22,6 +23,9 @@ KIND_LABELS = {
     "overdue": "逾期",
     "escalated": "督办",
     "returned": "退回",
+    "supervision": "督办意见",
+    "filing": "备案",
+    "new_work": "紧急待办",
 }
 
 
@@ -36,6 +40,9 @@ class InboxItem:
     body: str
     created_at: datetime
     read_at: datetime | None
+    # The entries of the same case folded into this line (this one is the newest of them).
+    count: int = 1
+    unread_in_group: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,17 +68,33 @@ def inbox_page(
     page: int = 1,
     per_page: int = 30,
 ) -> InboxPage:
-    """The user's notifications, newest first, one page at a time."""
+    """The user's notifications, one line per case (the newest entry, with how many there are
+    and how many unread) and one per entry without a case, newest first, a page at a time."""
     conds = [Notification.user_id == user_id]
     if unread_only:
         conds.append(Notification.read_at.is_(None))
-    total = int(session.scalar(select(func.count()).where(*conds)) or 0)
+    # The group: the case, or the entry itself when it names none (negative ids never clash).
+    key = func.coalesce(Notification.case_id, -Notification.id)
+    groups = (
+        select(
+            func.max(Notification.id).label("newest"),
+            func.count().label("n"),
+            func.coalesce(func.sum(case((Notification.read_at.is_(None), 1), else_=0)), 0).label(
+                "unread"
+            ),
+            func.max(Notification.created_at).label("latest"),
+        )
+        .where(*conds)
+        .group_by(key)
+        .subquery("groups")
+    )
+    total = int(session.scalar(select(func.count()).select_from(groups)) or 0)
     page = max(1, page)
     rows = session.execute(
-        select(Notification, Case.case_no)
+        select(Notification, Case.case_no, groups.c.n, groups.c.unread)
+        .join(groups, groups.c.newest == Notification.id)
         .outerjoin(Case, Case.id == Notification.case_id)
-        .where(*conds)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .order_by(groups.c.latest.desc(), Notification.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
@@ -85,9 +108,11 @@ def inbox_page(
             title=n.title,
             body=n.body,
             created_at=n.created_at,
-            read_at=n.read_at,
+            read_at=n.read_at if not unread else None,
+            count=int(count),
+            unread_in_group=int(unread),
         )
-        for n, case_no in rows
+        for n, case_no, count, unread in rows
     ]
     return InboxPage(items, total, page, per_page, unread=unread_count(session, user_id))
 
@@ -101,43 +126,32 @@ def notification_case(session: Session, user_id: int, notification_id: int) -> i
     )
 
 
-def owns(session: Session, user_id: int, notification_id: int) -> bool:
-    """Whether the notification exists and belongs to the user."""
-    found = session.scalar(
-        select(Notification.id).where(
-            Notification.id == notification_id, Notification.user_id == user_id
+def _mark(session: Session, user_id: int, now: datetime, *where: Any) -> int | None:
+    """Mark the user's unread notifications matching `where` read, in a unit of work of its
+    own; how many changed, or None (nothing written) when the user has none matching at all."""
+    require_aware(now, "now")
+    mine = [Notification.user_id == user_id, *where]
+    with UnitOfWork(session) as uow:
+        if session.scalar(select(Notification.id).where(*mine).limit(1)) is None:
+            return None  # another user's look the same as none
+        result = session.execute(
+            update(Notification).where(*mine, Notification.read_at.is_(None)).values(read_at=now)
         )
-    )
-    return found is not None
+        uow.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_read(session: Session, user_id: int, notification_id: int, now: datetime) -> bool:
     """Mark one of the user's notifications read; False when it is not theirs (or not found)."""
-    require_aware(now, "now")
-    with UnitOfWork(session) as uow:
-        if not owns(session, user_id, notification_id):
-            return False  # nothing written: the unit rolls back
-        session.execute(
-            update(Notification)
-            .where(
-                Notification.id == notification_id,
-                Notification.user_id == user_id,
-                Notification.read_at.is_(None),
-            )
-            .values(read_at=now)
-        )
-        uow.commit()
-    return True
+    return _mark(session, user_id, now, Notification.id == notification_id) is not None
+
+
+def mark_case_read(session: Session, user_id: int, case_id: int, now: datetime) -> int | None:
+    """Mark every unread notification of the user about one case read; how many changed, or
+    None when the user has no notification about that case."""
+    return _mark(session, user_id, now, Notification.case_id == case_id)
 
 
 def mark_all_read(session: Session, user_id: int, now: datetime) -> int:
     """Mark every unread notification of the user read; returns how many changed."""
-    require_aware(now, "now")
-    with UnitOfWork(session) as uow:
-        result = session.execute(
-            update(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-            .values(read_at=now)
-        )
-        uow.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return _mark(session, user_id, now) or 0

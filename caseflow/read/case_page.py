@@ -82,6 +82,7 @@ class TimelineItem:
     from_label: str
     to_label: str
     details: list[tuple[str, str]]
+    trigger: str = ""
 
 
 @dataclass
@@ -181,6 +182,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
             from_label=_label_of_state(wf, e.from_state),
             to_label=_label_of_state(wf, e.to_state),
             details=_details(wf, e),
+            trigger=e.trigger,
         )
         for e in reversed(events)
     ]

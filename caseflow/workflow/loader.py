@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +246,28 @@ def _check_graph(
             problems.add(state.line, f"state {state.name}: on_expiry names unknown trigger")
 
 
+@dataclass(frozen=True)
+class SharedTransitions:
+    """Transitions every workflow declares (workflows/shared/*.yaml), e.g. the supervisor's
+    督办意见: parsed into each workflow against its own states, after its own transitions."""
+
+    path: Path
+    specs: tuple[Any, ...]
+
+
+def load_shared(folder: Path) -> list[SharedTransitions]:
+    """Every `*.yaml` of `folder` (none when it does not exist): a mapping with `transitions`."""
+    found = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+        raw = load_with_lines(path)
+        if not isinstance(raw, dict) or not isinstance(raw.get("transitions"), list):
+            problems = _Problems(path)
+            problems.add(1, "a shared file must be a mapping with a list of transitions")
+            problems.raise_if_any()
+        found.append(SharedTransitions(path, tuple(raw["transitions"])))
+    return found
+
+
 def load_workflow(
     path: Path,
     *,
@@ -252,9 +275,12 @@ def load_workflow(
     rule_names: Iterable[str],
     effect_names: Iterable[str] = (),
     switch_names: Iterable[str] | None = None,
+    shared: Sequence[SharedTransitions] = (),
 ) -> WorkflowDef:
     """Parse and validate one workflow file; raises DefinitionError listing every problem.
-    `switch_names` are the rule-set params a state's `pause_if` may name (None: not checked)."""
+    `switch_names` are the rule-set params a state's `pause_if` may name (None: not checked);
+    `shared` transitions are added to the workflow's own (a problem is reported at the shared
+    file's line)."""
     problems = _Problems(path)
     raw = load_with_lines(path)
     if not isinstance(raw, dict):
@@ -273,6 +299,12 @@ def load_workflow(
         for spec in _as_list(raw.get("transitions"))
         if (t := _parse_transition(spec, problems, states, guards, effects)) is not None
     ]
+    for group in shared:
+        elsewhere = _Problems(group.path)
+        for spec in group.specs:
+            if (t := _parse_transition(spec, elsewhere, states, guards, effects)) is not None:
+                transitions.append(t)
+        problems.items += [f"{item} (in {path.name})" for item in elsewhere.items]
     triggers = {t.trigger for t in transitions} | {OPEN_TRIGGER}
     seen_pairs: set[tuple[str, str]] = set()
     for t in transitions:

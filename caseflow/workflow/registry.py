@@ -15,7 +15,7 @@ from transitions import Machine
 
 from caseflow import WORKFLOWS_DIR
 from caseflow.kernel.errors import DefinitionError
-from caseflow.workflow.loader import load_workflow
+from caseflow.workflow.loader import load_shared, load_workflow
 from caseflow.workflow.machine import build_machine
 from caseflow.workflow.model import WorkflowDef
 from caseflow.workflow.rulesets import RuleSet, load_rulesets
@@ -50,13 +50,14 @@ def load_registry(
     guard_names: Collection[str],
     effect_names: Collection[str],
 ) -> Registry:
-    """Load every `*.yaml` in `folder` (rule sets from its `rulesets/` subfolder); a workflow may
-    name only the guards and effects given."""
+    """Load every `*.yaml` in `folder` (rule sets from its `rulesets/` subfolder, transitions
+    shared by all from `shared/`); a workflow may name only the guards and effects given."""
     folder = folder or WORKFLOWS_DIR
     rulesets = load_rulesets(folder / "rulesets")
     # A workflow may name only deadline rules and switches that every rule set defines.
     common_rules = set.intersection(*(set(rs.deadlines) for rs in rulesets.values()))
     common_switches = set.intersection(*(set(rs.params) for rs in rulesets.values()))
+    shared = load_shared(folder / "shared")  # side actions every workflow has
     workflows: dict[str, WorkflowDef] = {}
     for path in sorted(folder.glob("*.yaml")):
         wf = load_workflow(
@@ -65,6 +66,7 @@ def load_registry(
             rule_names=common_rules,
             effect_names=effect_names,
             switch_names=common_switches,
+            shared=shared,
         )
         if wf.key in workflows:
             raise DefinitionError(f"流程键重复：{wf.key}", f"{path}:1: duplicate key {wf.key}")

@@ -7,11 +7,12 @@ import heapq
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import object_session
 from support import SH, World
 
 from caseflow.casework.assessments import latest_assessment
+from caseflow.clock.deadlines import LEVEL_OVERDUE
 from caseflow.db.models import Case, Member, MemberIncome
 from caseflow.engine.fire import fire, open_case
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
@@ -148,6 +149,21 @@ class Walker:
             self.record_assessment(case)
         if "income_rose_through_work" in t.guards:
             self.income_rose_through_work(case)
+        if "case_overdue" in t.guards:
+            self.make_overdue(case)
+
+    def make_overdue(self, case: Case) -> None:
+        """Past the case's earliest deadline; a case without a running one (paused, or a step
+        without a limit) is put on the overdue rung as the sweep would have left it."""
+        session = self.world.session
+        session.refresh(case)
+        if case.due_at is not None:
+            self.now = max(self.now, case.due_at + timedelta(hours=1))
+        else:
+            session.execute(
+                update(Case).where(Case.id == case.id).values(escalation_level=LEVEL_OVERDUE)
+            )
+            session.commit()
 
     def income_rose_through_work(self, case: Case) -> None:
         """The case's household gets an approved 低保 case, then wages above the standard."""

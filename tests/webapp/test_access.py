@@ -35,6 +35,7 @@ from web.reconcile import RECONCILE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
 from web.security import CASEWORK_ROLES
 from web.standard_rise import VIEW_ROLES as RISE_VIEW_ROLES
+from web.supervise import NOTE_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
 ADMIN = {Role.ADMIN.value}
@@ -55,6 +56,7 @@ RISE = set(RISE_ROLES)
 RECONCILE = set(RECONCILE_ROLES)
 _303 = frozenset({303})
 CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
+NOTE = set(NOTE_ROLES)
 CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
 
 
@@ -151,6 +153,12 @@ def _notification(w: World, s: Side) -> str:
         w.session.commit()
         found = note.id
     return f"/inbox/{found}/read"
+
+
+def _case_notifications(w: World, s: Side) -> str:
+    """The side's case, about which the side's clerk has a notification (see `_notification`)."""
+    _notification(w, s)
+    return f"/inbox/cases/{s.case.id}/read"
 
 
 ROUTES = [
@@ -261,6 +269,15 @@ ROUTES = [
         lambda w, s: f"/board/cases?measure=overdue&township={_code(w, s)}&page=2",
         BOARD,
     ),
+    # Not overdue in the matrix's world: the writer is sent back with the reason (303).
+    Route(
+        "supervise.note",
+        "POST",
+        lambda w, s: f"/board/cases/{s.case.id}/note",
+        NOTE,
+        data=(("note", "请加快办理"),),
+        ok=_303,
+    ),
     Route("campaigns.index", "GET", lambda w, s: "/campaigns", CAMPAIGN_VIEW, scoped=False),
     Route("campaigns.new", "GET", lambda w, s: "/campaigns/new", CAMPAIGN_CREATE, scoped=False),
     Route("campaigns.new", "POST", lambda w, s: "/campaigns/new", CAMPAIGN_CREATE, scoped=False),
@@ -268,6 +285,15 @@ ROUTES = [
     # Only the owner may mark a notification read; everybody else gets 404 (tested in detail in
     # test_supervise_web).
     Route("inbox.read", "POST", _notification, EVERYONE, False, ok=frozenset({303, 404})),
+    # Only a user with notifications about the case may mark them; everybody else gets 404.
+    Route(
+        "inbox.read_case",
+        "POST",
+        _case_notifications,
+        EVERYONE,
+        False,
+        ok=frozenset({303, 404}),
+    ),
     Route("inbox.read_all", "POST", lambda w, s: "/inbox/read-all", EVERYONE, scoped=False),
     Route("reviews.index", "GET", lambda w, s: "/reviews?show=overdue", REVIEW_PLAN, False),
     Route("audit.index", "GET", lambda w, s: "/audit?kind=case_events", AUDIT, scoped=False),

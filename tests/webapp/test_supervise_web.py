@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from support import SH, World
 from websupport import HASH, AuthActions, make_app
 
@@ -264,3 +264,126 @@ def test_drill_down_says_who_holds_each_overdue_case(
     assert holders[str(cases.late.id)] == "一门受理窗口 · 滨河镇待办（未认领）"
     assert holders[str(cases.very_late.id)] == "clerk（已认领）"
     assert "当前承办" in body
+
+
+def _inbox_lines(body: str) -> list[tuple[str, str]]:
+    """(case id, text) of each line of the inbox."""
+    return re.findall(
+        r'<tr data-notification-id="\d+" data-case-id="(\d+)"[^>]*>(.*?)</tr>', body, re.S
+    )
+
+
+def test_a_supervisors_note_is_recorded_shown_on_the_case_and_told_to_the_holder(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    from caseflow.db.models import CaseEvent
+
+    auth.login("supervisor")
+    listing = f"/board/cases?measure=overdue&township={OWN}"
+    body = client.get(listing).get_data(as_text=True)
+    assert f'action="/board/cases/{cases.late.id}/note"' in body
+    sent = client.post(
+        f"/board/cases/{cases.late.id}/note",
+        data={"note": "请于本周内完成受理审查", "back": listing},
+    )
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(listing)
+    event = world.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == cases.late.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert event is not None and event.trigger == "supervise_note"
+    assert event.payload == {"note": "请于本周内完成受理审查"} and event.to_state == "accepted"
+    page = client.get(f"/cases/{cases.late.id}").get_data(as_text=True)
+    assert 'id="supervision-notes"' in page and "请于本周内完成受理审查" in page
+    # Not overdue: refused with the reason, nothing recorded; an empty note is refused too.
+    before = world.session.scalar(select(Case.version).where(Case.id == cases.soon.id))
+    refused = client.post(
+        f"/board/cases/{cases.soon.id}/note", data={"note": "催"}, follow_redirects=True
+    )
+    assert "案件尚未逾期，无需督办" in refused.get_data(as_text=True)
+    empty = client.post(
+        f"/board/cases/{cases.late.id}/note", data={"note": " "}, follow_redirects=True
+    )
+    assert "未提交" in empty.get_data(as_text=True)
+    world.session.rollback()
+    assert world.session.scalar(select(Case.version).where(Case.id == cases.soon.id)) == before
+    assert (
+        client.post(f"/board/cases/{cases.other.id + 999}/note", data={"note": "x"}).status_code
+        == 404
+    )
+    auth.logout()
+    # The holder — the township's clerk, whose queue the case waits in — is told.
+    notes = world.session.scalars(
+        select(Notification).where(Notification.kind == "supervision")
+    ).all()
+    assert [n.user_id for n in notes] == [world.users["clerk"].id]
+    assert "督查" not in notes[0].title and "请于本周内完成受理审查" in notes[0].body
+    auth.login("leader")  # may see the board, may not write notes
+    assert client.post(f"/board/cases/{cases.late.id}/note", data={"note": "x"}).status_code == 403
+
+
+def test_a_note_goes_to_the_colleague_who_claimed_the_case(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    from caseflow.casework.claims import claim
+    from caseflow.engine.fire import fire
+
+    claim(world.session, cases.late.id, world.actor("clerk"), NOW)
+    fire(
+        world.session,
+        cases.late.id,
+        "supervise_note",
+        world.actor("approver"),
+        NOW,
+        {"note": "加快"},
+    )
+    told = world.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "supervision")
+    ).all()
+    assert told == [world.users["clerk"].id]
+
+
+def test_inbox_shows_one_line_per_case_and_marks_the_case_read(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    from caseflow.engine.fire import fire
+
+    for text in ("第一次督办", "第二次督办"):
+        fire(
+            world.session,
+            cases.late.id,
+            "supervise_note",
+            world.actor("supervisor"),
+            NOW,
+            {"note": text},
+        )
+    clerk = world.users["clerk"].id
+    per_case = world.session.scalar(
+        select(func.count()).where(
+            Notification.user_id == clerk, Notification.case_id == cases.late.id
+        )
+    )
+    assert per_case >= 3  # the sweep's reminders and escalations, and the two notes
+    auth.login("clerk")
+    body = client.get("/inbox").get_data(as_text=True)
+    lines = _inbox_lines(body)
+    ids = [case_id for case_id, _ in lines]
+    assert len(ids) == len(set(ids))  # one line per case
+    line = dict(lines)[str(cases.late.id)]
+    assert "第二次督办" in line and "第一次督办" not in line  # the newest entry
+    assert f"本案共 {per_case} 条消息" in line
+    assert client.post(f"/inbox/cases/{cases.late.id}/read").status_code == 303
+    world.session.rollback()  # a fresh snapshot: the app has written since
+    assert (
+        world.session.scalar(
+            select(func.count()).where(
+                Notification.user_id == clerk,
+                Notification.case_id == cases.late.id,
+                Notification.read_at.is_(None),
+            )
+        )
+        == 0
+    )
+    opened = client.post(f"/inbox/cases/{cases.very_late.id}/read", data={"open": "1"})
+    assert opened.headers["Location"].endswith(f"/cases/{cases.very_late.id}")
+    # Another user's case notifications are as missing as none at all.
+    assert client.post(f"/inbox/cases/{cases.other.id}/read").status_code == 404
