@@ -8,9 +8,10 @@ from caseflow.workflow.registry import registry
 
 # Transitions out of `checked` that change no row: the signature, finance's return with a
 # reason, and finance's acknowledgement of a risk finding (a note beside a row, not a change);
+# a supervisor's 督办意见 (shared by every workflow: an event and an inbox row, no row touched);
 # and the only effects they may run.
-LEAVE_ROWS_ALONE = {"sign", "return_to_township", "acknowledge_finding"}
-ROW_NEUTRAL_EFFECTS = {"seal_roll", "acknowledge_risk_finding"}
+LEAVE_ROWS_ALONE = {"sign", "return_to_township", "acknowledge_finding", "supervise_note"}
+ROW_NEUTRAL_EFFECTS = {"seal_roll", "acknowledge_risk_finding", "notify_holder"}
 
 
 def test_every_change_to_a_checked_roll_returns_it_for_a_new_check() -> None:
