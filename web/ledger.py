@@ -61,6 +61,7 @@ from caseflow.ledger.jobs import (
 )
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, KIND_LABELS, KINDS, OTHER_LISTS, REGISTRY
 from caseflow.ledger.reader import EmptyFile, UnreadableFile
+from caseflow.ledger.report_view import full_report_allowed, log_full_report
 from caseflow.ledger.saved_presets import (
     PresetInvalid,
     check_mapping,
@@ -360,6 +361,7 @@ def job(token: str) -> ResponseReturnValue:
         kind_label=KIND_LABELS[current.kind],
         phase_labels=PHASE_LABELS,
         has_report=lines.exists(),
+        full_report=full_report_allowed(current_actor()),
     )
 
 
@@ -392,7 +394,14 @@ def report(token: str) -> ResponseReturnValue:
     with tempfile.NamedTemporaryFile(dir=store.folder(token), suffix=".xlsx", delete=False) as tmp:
         target = Path(tmp.name)
     title = f"{KIND_LABELS[current.kind]}「{current.file_name}」校验报告"
-    write_report_xlsx(read_report(lines), target, title=title)
+    full = request.args.get("full") == "1"
+    if full:  # full ID numbers: only for roles that need them, and the view is logged
+        try:
+            log_full_report(db.session(), current_actor(), current.file_name, db.now())
+        except PermissionDenied:
+            target.unlink(missing_ok=True)
+            abort(403)
+    write_report_xlsx(read_report(lines, masked=not full), target, title=title)
     response = send_file(
         target,
         as_attachment=True,

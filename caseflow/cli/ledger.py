@@ -36,16 +36,28 @@ def ledger() -> None:
 @click.option("--skip-invalid", is_flag=True, help="跳过校验报告中列出的有误行，只导入有效行。")
 @click.option("--report", "report_path", default=None, help="校验报告 .xlsx 的保存路径。")
 @click.option("--user", "username", default=None, help="以哪个用户的名义导入（写入管理日志）。")
+@click.option(
+    "--full-ids",
+    is_flag=True,
+    help="校验报告中显示完整身份证号（须 --user 的角色有权查看，查看留痕）。默认隐藏。",
+)
 def ledger_import(
-    path: str, kind: str, skip_invalid: bool, report_path: str | None, username: str | None
+    path: str,
+    kind: str,
+    skip_invalid: bool,
+    report_path: str | None,
+    username: str | None,
+    full_ids: bool,
 ) -> None:
     """在一个事务中导入名单文件（.xlsx 或 .csv），显示进度条。"""
     from pathlib import Path
 
     from caseflow.cli.helpers import actor_by_username
+    from caseflow.kernel.errors import PermissionDenied
     from caseflow.kernel.timeutil import utcnow
     from caseflow.ledger.importer import import_roster
     from caseflow.ledger.reader import estimate_rows
+    from caseflow.ledger.report_view import full_report_allowed, log_full_report, masked
     from caseflow.ledger.validate import write_report_xlsx
 
     source = Path(path)
@@ -55,6 +67,8 @@ def ledger_import(
         except LookupError as exc:
             click.echo(str(exc), err=True)
             sys.exit(1)
+        if full_ids and not full_report_allowed(actor):  # before the work, not after it
+            raise PermissionDenied("您的角色不能查看含完整身份证号的校验报告（去掉 --full-ids）")
         with click.progressbar(length=max(estimate_rows(source), 1), label="导入中") as bar:
             done = [0]
 
@@ -71,10 +85,15 @@ def ledger_import(
                 skip_invalid=skip_invalid,
                 progress=progress,
             )
-    if any(e.row_no > 0 for e in result.report):  # findings about rows: worth a report file
-        target = Path(report_path) if report_path else source.with_suffix(".校验报告.xlsx")
-        write_report_xlsx(result.report, target, title=f"{source.name} 校验报告")
-        click.echo(f"校验报告：{target}（错误 {len(result.errors)} 处）")
+        if any(e.row_no > 0 for e in result.report):  # findings about rows: a report file
+            target = Path(report_path) if report_path else source.with_suffix(".校验报告.xlsx")
+            entries = result.report
+            if full_ids:
+                log_full_report(session, actor, source.name, utcnow())
+            else:
+                entries = list(masked(entries))
+            write_report_xlsx(entries, target, title=f"{source.name} 校验报告")
+            click.echo(f"校验报告：{target}（错误 {len(result.errors)} 处）")
     click.echo(result.summary_zh())
     if result.import_id is None:
         sys.exit(1)

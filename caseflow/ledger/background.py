@@ -9,7 +9,9 @@ atomic (each commits once, at its end).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -19,13 +21,45 @@ from caseflow.ledger.columns import HeaderNotFound
 from caseflow.ledger.compare import CompareError, run_comparison
 from caseflow.ledger.dryrun import validate_file
 from caseflow.ledger.importer import REJECTED, import_roster
-from caseflow.ledger.jobs import COMPARED, FAILED, IMPORTED, VALIDATED, JobStore
+from caseflow.ledger.jobs import (
+    COMPARED,
+    FAILED,
+    HEARTBEAT_EVERY,
+    IMPORTED,
+    VALIDATED,
+    JobStore,
+)
 from caseflow.ledger.reader import UnreadableFile, estimate_rows
 from caseflow.ledger.saved_presets import preset_for
 
 log = logging.getLogger("caseflow.ledger")
 SessionFactory = Callable[[], Session]
 Clock = Callable[[], datetime]
+
+
+@contextmanager
+def _heartbeat(store: JobStore, token: str, clock: Clock) -> Iterator[None]:
+    """Beat every HEARTBEAT_EVERY from a thread of its own while the step runs: a long batch
+    reports no progress, but a silent job is then a dead one (the page says so within a
+    minute)."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while True:
+            try:
+                store.beat(token, clock())
+            except OSError:  # the folder went (the job was pruned): nothing to keep alive
+                return
+            if done.wait(HEARTBEAT_EVERY.total_seconds()):
+                return
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"beat-{token[:8]}")
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _reporter(store: JobStore, token: str, clock: Clock) -> Callable[[int], None]:
@@ -55,7 +89,7 @@ def run_validation(
     job = store.load(token)
     store.update(token, clock(), rows_estimate=_estimate(store, token), rows_done=0)
     try:
-        with factory() as session:
+        with _heartbeat(store, token, clock), factory() as session:
             outcome = validate_file(
                 session,
                 store.source(job),
@@ -101,7 +135,7 @@ def run_import(
     job = store.load(token)
     store.update(token, clock(), rows_estimate=max(job.rows_total, 1), rows_done=0)
     try:
-        with factory() as session:
+        with _heartbeat(store, token, clock), factory() as session:
             result = import_roster(
                 session,
                 store.source(job),
@@ -148,7 +182,7 @@ def run_comparison_job(
     """Compare (one transaction) and record the run's id, or the reason it failed."""
     store.update(token, clock(), rows_estimate=100, rows_done=0)
     try:
-        with factory() as session:
+        with _heartbeat(store, token, clock), factory() as session:
             run = run_comparison(
                 session,
                 registry_import_id,

@@ -9,6 +9,7 @@ report, and is thrown away with them. A job belongs to the user who uploaded it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -44,9 +45,17 @@ PHASE_LABELS = {
     COMPARING: "正在比对",
     COMPARED: "比对完成",
 }
-# A running job that has not reported for this long died with its process (nothing was imported:
-# the import commits once, at the end).
-STALE_AFTER = timedelta(minutes=10)
+# A running job whose worker has not beaten for this long died with its process (nothing was
+# imported: the import commits once, at the end). The worker beats every HEARTBEAT_EVERY, however
+# long a batch of rows takes, so a minute without a beat means it is gone.
+STALE_AFTER = timedelta(seconds=60)
+HEARTBEAT_EVERY = timedelta(seconds=10)
+HEARTBEAT_FILE = "heartbeat"
+INTERRUPTED_LABELS = {
+    VALIDATING: "校验已中断",
+    IMPORTING: "导入已中断",
+    COMPARING: "比对已中断",
+}
 # Uploads nobody finished (or finished long ago) are deleted after this long.
 KEEP_FOR = timedelta(days=7)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -79,6 +88,7 @@ class Job:
     import_status: str = ""
     message: str = ""
     run_id: int | None = None  # the comparison run a COMPARISON_JOB stored
+    heartbeat_at: str = ""  # ISO, aware: the worker's last beat (read from its own file)
 
     @property
     def running(self) -> bool:
@@ -94,8 +104,17 @@ class Job:
         return min(99, self.rows_done * 100 // self.rows_estimate)
 
     def stale(self, now: datetime) -> bool:
-        """True when a running job stopped reporting (its process died)."""
-        return self.running and now - datetime.fromisoformat(self.updated_at) > STALE_AFTER
+        """True when a running job's worker stopped beating and reporting (its process died)."""
+        if not self.running:
+            return False
+        last = datetime.fromisoformat(self.updated_at)
+        if self.heartbeat_at:
+            last = max(last, datetime.fromisoformat(self.heartbeat_at))
+        return now - last > STALE_AFTER
+
+    def interrupted_label(self) -> str:
+        """ "导入已中断" and the like, for a stale job."""
+        return INTERRUPTED_LABELS.get(self.phase, "处理已中断")
 
 
 class JobNotFound(LookupError):
@@ -150,6 +169,9 @@ class JobStore:
             raise JobNotFound(token) from None
         known = {f.name for f in fields(Job)}
         job = Job(**{k: v for k, v in data.items() if k in known})
+        # The beat lives in a file of its own: a beat never overwrites a state change.
+        with contextlib.suppress(OSError):
+            job.heartbeat_at = (self.folder(token) / HEARTBEAT_FILE).read_text(encoding="utf-8")
         if user_id is not None and job.user_id != user_id:
             raise JobNotFound(token)
         return job
@@ -163,11 +185,19 @@ class JobStore:
         self.save(job)
         return job
 
+    def beat(self, token: str, now: datetime) -> None:
+        """The worker is alive (atomically: a reader never sees half a time stamp)."""
+        folder = self.folder(token)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".beat-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(now.isoformat())
+        os.replace(tmp, folder / HEARTBEAT_FILE)
+
     def discard_files(self, job: Job) -> None:
         """Remove the upload and its report (the job's state file stays, for the record)."""
         folder = self.folder(job.token)
         for child in folder.iterdir():
-            if child.name != "job.json":
+            if child.name not in ("job.json", HEARTBEAT_FILE):
                 if child.is_dir():
                     shutil.rmtree(child, ignore_errors=True)
                 else:

@@ -75,6 +75,7 @@ ADMIN_ACTIONS: dict[str, str] = {
     "ledger.compare": "台账比对",
     "ledger.household_registered": "按比对结果登记家庭",
     "ledger.preset_saved": "保存列映射方案",
+    "ledger.report_full_view": "下载含完整身份证号的校验报告",
     "roster_exported": "导出低保/特困名单",
     "roll_export": "导出银行代发文件",
     "payment_adjustment": "调整发放名册",

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hostile_files import build_corpus, corpus_specs
+from ledger_support import fifteen
+from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 from support import World
 
 from caseflow.cli.main import main
-from caseflow.db.models import RosterImport, RosterRow
+from caseflow.db.models import PersonalDataView, RosterImport, RosterRow
+from caseflow.kernel.idnumber import mask_id_number
 
 CORPUS = corpus_specs()
 
@@ -84,3 +87,50 @@ def test_unknown_user_and_unwritable_report_are_one_chinese_line(
     )
     assert code == 1 and "Traceback" not in output
     assert output.strip().splitlines()[-1].startswith("文件或目录不存在")
+
+
+def test_the_cli_report_is_masked_unless_full_ids_for_a_role_that_may_see_them(
+    engine: Engine, world: World, tmp_path: Path
+) -> None:
+    path = next(p for s, p in build_corpus(tmp_path) if s.name == "15位18位重复.csv")
+    _old, new = fifteen(1958, 601)
+    report = tmp_path / "报告.xlsx"
+    code, output = run(
+        engine, "ledger", "import", str(path), "--kind", "registry", "--report", str(report)
+    )
+    assert code == 1 and "重复登记" in output
+    assert new not in cells(report) and mask_id_number(new) in cells(report)
+    code, output = run(
+        engine,
+        "ledger",
+        "import",
+        str(path),
+        "--kind",
+        "registry",
+        "--full-ids",
+        "--user",
+        "reviewer",
+    )
+    assert code == 1 and output.strip().splitlines()[-1].startswith("您的角色不能查看")
+    code, output = run(
+        engine,
+        "ledger",
+        "import",
+        str(path),
+        "--kind",
+        "registry",
+        "--report",
+        str(report),
+        "--full-ids",
+        "--user",
+        "approver",
+    )
+    assert code == 1 and new in cells(report)
+    world.session.rollback()
+    views = world.session.scalars(select(PersonalDataView)).all()
+    assert [(v.user_id, v.field) for v in views] == [(world.users["approver"].id, "id_number")]
+
+
+def cells(path: Path) -> str:
+    sheet = load_workbook(path, read_only=True).worksheets[0]
+    return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)

@@ -32,6 +32,13 @@ def test_job_state_round_trip_owner_and_tokens(tmp_path: Path) -> None:
     running = store.load(job.token)
     assert running.percent() == 25 and not running.stale(NOW + STALE_AFTER)
     assert running.stale(NOW + STALE_AFTER + timedelta(seconds=1))
+    assert timedelta(minutes=1) >= STALE_AFTER  # an interrupted import is told within a minute
+    # A worker's beat keeps a job without progress alive; its absence makes it stale.
+    store.beat(job.token, NOW + timedelta(seconds=50))
+    beaten = store.load(job.token)
+    assert not beaten.stale(NOW + timedelta(seconds=100))
+    assert beaten.stale(NOW + timedelta(seconds=111)) and beaten.phase == "validating"
+    assert beaten.interrupted_label() == "校验已中断"
     store.update(job.token, NOW, rows_done=500)
     assert store.load(job.token).percent() == 99  # never 100 before the phase has finished
     store.update(job.token, NOW, phase="validated")
