@@ -37,6 +37,13 @@ def ledger() -> None:
 @click.option("--report", "report_path", default=None, help="校验报告 .xlsx 的保存路径。")
 @click.option("--user", "username", default=None, help="以哪个用户的名义导入（写入管理日志）。")
 @click.option(
+    "--map",
+    "pairs",
+    multiple=True,
+    help="列对应：表头=字段（字段代码或中文名，忽略=不导入），可多次指定，优先于方案。",
+)
+@click.option("--preset", "preset_name", default=None, help="套用已保存的列对应方案（同网页）。")
+@click.option(
     "--full-ids",
     is_flag=True,
     help="校验报告中显示完整身份证号（须 --user 的角色有权查看，查看留痕）。默认隐藏。",
@@ -47,6 +54,8 @@ def ledger_import(
     skip_invalid: bool,
     report_path: str | None,
     username: str | None,
+    pairs: tuple[str, ...],
+    preset_name: str | None,
     full_ids: bool,
 ) -> None:
     """在一个事务中导入名单文件（.xlsx 或 .csv），显示进度条。"""
@@ -58,6 +67,7 @@ def ledger_import(
     from caseflow.ledger.importer import import_roster
     from caseflow.ledger.reader import estimate_rows
     from caseflow.ledger.report_view import full_report_allowed, log_full_report, masked
+    from caseflow.ledger.saved_presets import resolve_preset
     from caseflow.ledger.validate import write_report_xlsx
 
     source = Path(path)
@@ -67,6 +77,7 @@ def ledger_import(
         except LookupError as exc:
             click.echo(str(exc), err=True)
             sys.exit(1)
+        preset = resolve_preset(session, kind, preset_name, pairs)
         if full_ids and not full_report_allowed(actor):  # before the work, not after it
             raise PermissionDenied("您的角色不能查看含完整身份证号的校验报告（去掉 --full-ids）")
         with click.progressbar(length=max(estimate_rows(source), 1), label="导入中") as bar:
@@ -84,6 +95,7 @@ def ledger_import(
                 utcnow(),
                 skip_invalid=skip_invalid,
                 progress=progress,
+                preset=preset,
             )
         if any(e.row_no > 0 for e in result.report):  # findings about rows: a report file
             target = Path(report_path) if report_path else source.with_suffix(".校验报告.xlsx")
@@ -175,3 +187,20 @@ def ledger_export_roster(path: str, username: str) -> None:
             click.echo(getattr(exc, "message_zh", str(exc)), err=True)
             sys.exit(1)
     click.echo(f"{result.summary_zh()}：{target}")
+
+
+@ledger.command("presets")
+def ledger_presets() -> None:
+    """列出已保存的列对应方案（网页上传和 --preset 共用）。"""
+    from caseflow.ledger.columns import FIELD_LABELS
+    from caseflow.ledger.saved_presets import saved_presets
+
+    with cli_session() as session:
+        found = saved_presets(session)
+    if not found:
+        click.echo("尚无已保存的列对应方案")
+    for name in sorted(found):
+        pairs = "，".join(
+            f"{h}→{FIELD_LABELS.get(f, '不导入')}" for h, f in found[name].mapping.items()
+        )
+        click.echo(f"{name}：{pairs}")

@@ -121,10 +121,54 @@ def _alias_index(preset: ColumnPreset) -> dict[str, str]:
     return index
 
 
+# The registry's income headers come in many spellings: 年/月 (the period), 人均/家庭人均 (per
+# person), 纯收入/可支配收入/收入, and a unit in brackets. Per person per year or month in yuan is
+# read; anything else that names an income (a household's total, 万元) is left unmapped and the
+# report says why, rather than read as something it is not.
+_BRACKETED_UNIT = re.compile(r"\(([^)]*)\)$")
+_YUAN_UNITS = frozenset(
+    {"", "元", "元/年", "元/月", "元/人", "元/人/年", "元/人/月", "元/人·年", "元/人·月"}
+)
+
+
+def _split_unit(key: str) -> tuple[str, str]:
+    found = _BRACKETED_UNIT.search(key)
+    if found is None:
+        return key, ""
+    return key[: found.start()], found.group(1).replace("每", "/").replace("／", "/")
+
+
+def income_field(key: str) -> str | None:
+    """income_year | income_month for a per-person income header in yuan (normalised text),
+    None for anything else."""
+    name, unit = _split_unit(key)
+    if "收入" not in name or "人均" not in name or unit not in _YUAN_UNITS:
+        return None
+    return "income_month" if "月" in name or unit.endswith("月") else "income_year"
+
+
+def unmapped_reason(text: str) -> str:
+    """Why a column that is not imported is not (for the validation report)."""
+    name, unit = _split_unit(normalise_header(text))
+    if "收入" in name and "人均" in name and unit not in _YUAN_UNITS:
+        return f"单位「{unit}」不是元，系统不自动换算：请换算为元后重新导入，或在列对应中指定"
+    if "收入" in name and "人均" not in name:
+        return "为家庭总收入，比对使用人均收入，未导入"
+    return "未对应任何字段，未导入（原文保存在原始数据中）"
+
+
+def income_conversion(field_name: str) -> str:
+    """The unit conversion made for an income column, said explicitly."""
+    if field_name == "income_year":
+        return "按人均年收入（元/年）读取，除以 12 折算为人均月收入（四舍五入到分）"
+    return "按人均月收入（元/月）读取，不换算"
+
+
 def match_header(
     text: str, preset: ColumnPreset, index: Mapping[str, str] | None = None
 ) -> str | None:
-    """The field a header cell names, or None ("人均纯收入（元）" matches "人均纯收入")."""
+    """The field a header cell names, or None ("家庭年人均纯收入（元）" is income_year,
+    "人均可支配收入（元/月）" income_month)."""
     key = normalise_header(text)
     if not key:
         return None
@@ -133,6 +177,8 @@ def match_header(
     index = _alias_index(preset) if index is None else index
     if key in index:
         return index[key]
+    if "收入" in key:  # never through the generic unit strip below: the unit decides
+        return income_field(key)
     return index.get(_UNIT_SUFFIX.sub("", key))
 
 

@@ -17,7 +17,7 @@ from caseflow.kernel.timeutil import to_local
 from caseflow.ledger.columns import ColumnPreset, HeaderNotFound, detect_header, match_header
 from caseflow.ledger.importer import township_codes
 from caseflow.ledger.reader import EmptyFile, iter_table, read_cells
-from caseflow.ledger.validate import ERROR, ReportEntry, RowValidator
+from caseflow.ledger.validate import ERROR, ReportEntry, RowValidator, header_findings
 
 SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
@@ -89,6 +89,9 @@ def validate_file(
     validator = RowValidator(preset, kind, to_local(now).date(), codes, header=header)
     outcome = DryRun(header_row=header.row_no)
     with report_path.open("w", encoding="utf-8") as out:
+        for issue in header_findings(header):
+            outcome.notices += 1
+            out.write(json.dumps(asdict(issue), ensure_ascii=False) + "\n")
         for row_no, cells in rows:
             clean, issues = validator.check_cells(row_no, cells)
             outcome.rows_total += 1

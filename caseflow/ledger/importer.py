@@ -25,7 +25,14 @@ from caseflow.ledger.bulk import insert_roster_rows, prepare_bulk
 from caseflow.ledger.columns import PRESETS, ColumnPreset, HeaderNotFound
 from caseflow.ledger.kinds import KIND_LABELS
 from caseflow.ledger.reader import UnreadableFile, read_cells
-from caseflow.ledger.validate import ERROR, ROW_COLUMNS, ReportEntry, RowValidator, StoredRow
+from caseflow.ledger.validate import (
+    ERROR,
+    ROW_COLUMNS,
+    ReportEntry,
+    RowValidator,
+    StoredRow,
+    header_findings,
+)
 
 Progress = Callable[[int], None]
 COMPLETE = "complete"
@@ -151,6 +158,7 @@ def import_roster(
         batch: list[StoredRow] = []
         has_errors = False
         report = result.report
+        report.extend(header_findings(header))
         total = imported = 0
         unreadable: UnreadableFile | None = None
         try:

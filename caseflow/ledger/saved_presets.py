@@ -7,7 +7,7 @@ table of its own is needed. Saving again under the same name replaces the mappin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,3 +108,45 @@ def save_preset(
         )
         uow.commit()
     return SavedPreset(name, kind, clean, now, actor.user_id)
+
+
+IGNORE_WORDS = frozenset({"忽略", "不导入", "ignore"})
+
+
+def mapping_from_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """`表头=字段` pairs (the CLI's --map) as a header → field mapping; the field by its code
+    (income_year) or its Chinese label (人均纯收入（元/年）), 忽略 for a column not imported."""
+    by_label = {label: name for name, label in FIELD_LABELS.items()}
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        header, sep, target = pair.partition("=")
+        header, target = header.strip(), target.strip()
+        if not sep or not header:
+            raise PresetInvalid(
+                f"列对应「{pair}」应写作 表头=字段，例如 家庭年人均纯收入（元）=income_year"
+            )
+        if not target or target in IGNORE_WORDS:
+            mapping[header] = IGNORE
+            continue
+        name = target if target in FIELD_LABELS else by_label.get(target)
+        if name is None:
+            known = "、".join(f"{n}（{label}）" for n, label in FIELD_LABELS.items())
+            raise PresetInvalid(f"未知字段「{target}」，可用字段：{known}")
+        mapping[header] = name
+    return mapping
+
+
+def resolve_preset(
+    session: Session, kind: str, preset_name: str | None, pairs: Iterable[str]
+) -> ColumnPreset:
+    """The kind's preset with a saved mapping (by name) and then explicit pairs on top: what
+    the upload page builds from its chosen preset and its column choices."""
+    mapping: dict[str, str] = {}
+    if preset_name:
+        saved = saved_presets(session)
+        if preset_name not in saved:
+            names = "、".join(sorted(saved)) or "（尚无）"
+            raise PresetInvalid(f"列对应方案「{preset_name}」不存在；已保存的方案：{names}")
+        mapping.update(saved[preset_name].mapping)
+    mapping.update(mapping_from_pairs(pairs))
+    return preset_for(kind, mapping)

@@ -19,7 +19,13 @@ from typing import Any
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
 from caseflow.kernel.money import parse_yuan
 from caseflow.kernel.spreadsheet import XlsxWriter
-from caseflow.ledger.columns import FIELD_LABELS, ColumnPreset, HeaderMap
+from caseflow.ledger.columns import (
+    FIELD_LABELS,
+    ColumnPreset,
+    HeaderMap,
+    income_conversion,
+    unmapped_reason,
+)
 from caseflow.ledger.kinds import HOUSEHOLD_KINDS
 from caseflow.ledger.reader import RowBuilder, SourceRow
 
@@ -549,6 +555,21 @@ class RowValidator:
         else:
             error("id_number", f"同一人出现在两个家庭：第 {first_row} 行已登记在另一户")
         return False
+
+
+def header_findings(header: HeaderMap) -> list[ReportEntry]:
+    """What the report says about the columns before any row: every column not imported and
+    why, and the unit conversion of each income column (row number: the header's)."""
+    found: list[ReportEntry] = []
+    for i, text in enumerate(header.headers):
+        name = header.columns.get(i)
+        if name is None and text.strip():
+            message = f"第 {i + 1} 列{unmapped_reason(text)}"
+            found.append(ReportEntry(header.row_no, text.strip(), NOTICE, message))
+        elif name is not None and name.startswith("income_"):
+            message = f"第 {i + 1} 列{income_conversion(name)}"
+            found.append(ReportEntry(header.row_no, text.strip(), NOTICE, message))
+    return found
 
 
 def write_report_xlsx(entries: Iterable[ReportEntry], path: Path, *, title: str = "") -> Path:

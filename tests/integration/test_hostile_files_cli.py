@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hostile_files import build_corpus, corpus_specs
-from ledger_support import fifteen
+from hostile_files import REGISTRY_COLUMNS, build_corpus, corpus_specs, registry_row
+from ledger_support import fifteen, pid
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
-from support import World
+from support import T0, World
 
 from caseflow.cli.main import main
 from caseflow.db.models import PersonalDataView, RosterImport, RosterRow
 from caseflow.kernel.idnumber import mask_id_number
+from caseflow.ledger.compare import run_comparison
+from caseflow.ledger.saved_presets import save_preset
 
 CORPUS = corpus_specs()
 
@@ -134,3 +136,59 @@ def test_the_cli_report_is_masked_unless_full_ids_for_a_role_that_may_see_them(
 def cells(path: Path) -> str:
     sheet = load_workbook(path, read_only=True).worksheets[0]
     return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+
+
+def test_income_header_variant_is_read_and_the_household_is_judged_on_it(
+    engine: Engine, world: World, tmp_path: Path
+) -> None:
+    # The header the issue names: before, it was dropped and every C3 household became C4.
+    header = [*REGISTRY_COLUMNS[:9], "主要致贫原因", "家庭年人均纯收入（元）", "备注"]
+    row = registry_row("V001", "石一", "石一", pid(1950, 901), "户主")
+    row[8] = "丧失劳动力"
+    path = tmp_path / "收入表头.csv"
+    path.write_text(
+        ",".join(header) + "\n" + ",".join([*row[:9], "因病", "1200", "无"]) + "\n",
+        encoding="utf-8-sig",
+    )
+    report = tmp_path / "r.xlsx"
+    code, output = run(
+        engine, "ledger", "import", str(path), "--kind", "registry", "--report", str(report)
+    )
+    assert code == 0, output
+    assert "第 12 列未对应任何字段" in cells(report) and "除以 12" in cells(report)
+    world.session.rollback()
+    stored = world.session.scalars(select(RosterRow)).one()
+    assert stored.income_fen == 10000  # 1,200 元 a year is 100 元 a month
+    imported = world.session.scalars(select(RosterImport.id)).one()
+    run_ = run_comparison(world.session, imported, [], world.actor("supervisor"), T0)
+    assert run_.counts == {"C3": 1}
+
+
+def test_column_mapping_and_saved_presets_from_the_cli(
+    engine: Engine, world: World, tmp_path: Path
+) -> None:
+    header = ["户编号", "户主姓名", "乡（镇）", "行政村", "成员", "号码", "与户主关系"]
+    path = tmp_path / "自定义表头.csv"
+    body = ["K001", "古一", "滨河镇", "示例村", "古一", pid(1960, 911), "户主"]
+    path.write_text(",".join(header) + "\n" + ",".join(body) + "\n", encoding="utf-8")
+    base = ("ledger", "import", str(path), "--kind", "registry")
+    code, output = run(engine, *base)
+    assert code == 1 and "未找到表头" in output.strip().splitlines()[-1]
+    code, output = run(engine, *base, "--map", "成员=姓名", "--map", "号码=无此字段")
+    assert code == 1 and output.strip().splitlines()[-1].startswith("未知字段「无此字段」")
+    code, output = run(engine, *base, "--preset", "无此方案")
+    assert code == 1 and "列对应方案「无此方案」不存在" in output
+    save_preset(
+        world.session,
+        "乡镇自制表",
+        "registry",
+        {"成员": "name", "号码": "id_number"},
+        world.actor("supervisor"),
+        T0,
+    )
+    code, output = run(engine, "ledger", "presets")
+    assert code == 0 and "乡镇自制表：成员→姓名，号码→证件号码" in output
+    code, output = run(engine, *base, "--preset", "乡镇自制表")
+    assert code == 0 and "已导入 1 行" in output, output
+    code, output = run(engine, *base, "--map", "成员=name", "--map", "号码=id_number")
+    assert code == 0 and "已导入 1 行" in output, output
