@@ -566,6 +566,7 @@ def _filters() -> dict[str, str]:
         "township": args.get("township", "")[:20],
         "village": args.get("village", "")[:100],
         "action": action if action in ("open", "done") else "",
+        "decision": "1" if args.get("decision") == "1" else "",
     }
 
 
@@ -587,6 +588,7 @@ def run(run_id: int) -> ResponseReturnValue:
             township=f["township"] or None,
             village=f["village"] or None,
             action=f["action"] or None,
+            decision=bool(f["decision"]),
             page=page_no,
             per_page=PER_PAGE,
         )

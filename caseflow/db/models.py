@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -653,8 +654,12 @@ class ComparisonResult(Base):
     action_at: Mapped[datetime | None]
     action_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     carried_from_result_id: Mapped[int | None] = mapped_column(ForeignKey("comparison_results.id"))
+    # 人工判定: only head name + village tied this household to a list, and that key is
+    # ambiguous (same-name heads); a person decides (migration 0017). Why: evidence["decision"].
+    needs_decision: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("run_id", "household_key", name="uq_comparison_results_run_household"),
         Index("ix_comparison_results_run_place", "run_id", "township_code", "category"),
+        Index("ix_comparison_results_run_decision", "run_id", "needs_decision"),
     )

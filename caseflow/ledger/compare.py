@@ -27,6 +27,7 @@ from caseflow.ledger.bulk import insert_rows, prepare_bulk
 from caseflow.ledger.classify import Classification, Figures, classify
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, OTHER_LISTS, REGISTRY
 from caseflow.ledger.matching import group_units
+from caseflow.ledger.same_name import separate_same_name
 from caseflow.ledger.units import Unit, other_list_hits, roster_units, system_units
 from caseflow.policy.config import NoPolicyInForce
 from caseflow.policy.store import DISTRICT_REGION, policy_table
@@ -195,7 +196,9 @@ def _run_comparison(
         _check_imports(session, registry_import_id, roster_ids)
         figures = _figures(session, now)
         prepare_bulk(session)
-        units = _load_units(session, registry_import_id, roster_ids, include_system_cases)
+        units = separate_same_name(
+            _load_units(session, registry_import_id, roster_ids, include_system_cases)
+        )
         progress(LOADED_PERCENT)
         hits = other_list_hits(session, roster_ids)
         groups = [[units[i] for i in group] for group in group_units(units)]
@@ -220,6 +223,9 @@ def _run_comparison(
                 keys[start : start + CHUNK], groups[start : start + CHUNK], strict=True
             ):
                 found = classify(members, hits, figures)
+                doubts = sorted({u.doubt for u in members if u.doubt})
+                if doubts:  # 人工判定: said in the evidence, flagged on the row
+                    found.evidence["decision"] = doubts
                 counts[found.category] += 1
                 values.append(_result_values(run.id, key, members, found, carried.get(key)))
             insert_rows(session, ComparisonResult, values)
@@ -257,6 +263,7 @@ def _result_values(
         "household_key": key,
         "category": found.category,
         "evidence": found.evidence,
+        "needs_decision": bool(found.evidence.get("decision")),
         "head_name": head[:100],
         "township_code": code,
         "village": village[:100],

@@ -1,5 +1,6 @@
-"""Excel export of a comparison run: a summary sheet (township × category) and one sheet per
-category. ID numbers are masked, as in every list and printout."""
+"""Excel export of a comparison run: a summary sheet (township × category), one sheet per
+category and one of the households held for a person to decide (人工判定). ID numbers are
+masked, as in every list and printout."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ COLUMNS = (
     "处理时间",
     "案件编号",
 )
+DECISION_SHEET = "人工判定"
 _SOURCES = {"registry": "建档立卡", "dibao_roster": "低保台账", "tekun_roster": "特困台账"}
 
 
@@ -76,6 +78,9 @@ def export_run(session: Session, run_id: int, path: Path, actor: Actor | None = 
     sheets = {c: wb.sheet(sheet_title(c)) for c in CATEGORIES}
     for sheet in sheets.values():
         sheet.append(list(COLUMNS))
+    # 人工判定: the households a person must place (same-name heads), each also in its category.
+    undecided = wb.sheet(DECISION_SHEET)
+    undecided.append(["类别", *COLUMNS, "待人工判定原因"])
     counts: Counter[tuple[str, str]] = Counter()
     numbers: Counter[str] = Counter()
     results = session.scalars(
@@ -93,23 +98,24 @@ def export_run(session: Session, run_id: int, path: Path, actor: Actor | None = 
         case_no = ""
         if r.action_case_id is not None:
             case_no = session.scalar(select(Case.case_no).where(Case.id == r.action_case_id)) or ""
-        sheets[r.category].append(
-            [
-                numbers[r.category],
-                township,
-                r.village,
-                r.head_name,
-                _members(r.evidence),
-                _sources(r.evidence),
-                _income(r.evidence),
-                "；".join(r.evidence.get("reasons", [])),
-                ACTION_LABELS.get(r.action, r.action),
-                r.action_reason,
-                users.get(r.action_by_id, "") if r.action_by_id else "",
-                to_local(r.action_at).strftime("%Y-%m-%d %H:%M") if r.action_at else "",
-                case_no,
-            ]
-        )
+        line = [
+            numbers[r.category],
+            township,
+            r.village,
+            r.head_name,
+            _members(r.evidence),
+            _sources(r.evidence),
+            _income(r.evidence),
+            "；".join(r.evidence.get("reasons", [])),
+            ACTION_LABELS.get(r.action, r.action),
+            r.action_reason,
+            users.get(r.action_by_id, "") if r.action_by_id else "",
+            to_local(r.action_at).strftime("%Y-%m-%d %H:%M") if r.action_at else "",
+            case_no,
+        ]
+        sheets[r.category].append(line)
+        if r.needs_decision:
+            undecided.append([r.category, *line, "；".join(r.evidence.get("decision", []))])
     summary.append([f"台账比对结果汇总（比对批次 {run_id}）"])
     summary.append(["乡（镇）", *[f"{c} {CATEGORY_LABELS[c]}" for c in CATEGORIES], "合计"])
     for township in sorted({t for t, _ in counts}):

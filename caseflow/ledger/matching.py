@@ -61,7 +61,7 @@ def _link_by_second_key(units: Sequence[Unit], forest: _Forest) -> None:
     for i, unit in enumerate(units):
         root = forest.find(i)
         key = second_key(unit)
-        if key is None or len(sides[root]) != 1:
+        if key is None or unit.doubt or len(sides[root]) != 1:  # an ambiguous name: no link
             continue  # already on both sides, or no usable second key
         on_registry = unit.source == REGISTRY
         roots = lonely[on_registry].setdefault(key, [])

@@ -72,6 +72,7 @@ class Unit:
     import_id: int | None = None
     household_id: int | None = None
     case_id: int | None = None
+    doubt: str = ""  # why a person must decide which household this is (人工判定), if so
 
     @property
     def ids(self) -> frozenset[str]:

@@ -271,6 +271,8 @@ class RowValidator:
         self._current_head: tuple[str, str] | None = None  # (key, head name) of the last 户主
         self._plan = _FastPlan(header, preset) if header is not None else None
         self._born_ok: dict[str, bool] = {}  # an ID's eight birth-date digits → plausible
+        self._name_heads: dict[str, dict[str, str]] = {}  # name key → head's ID → its key
+        self._name_latest: dict[str, str] = {}  # name key → key of the latest such head
 
     def check_cells(
         self, row_no: int, cells: list[str]
@@ -534,7 +536,7 @@ class RowValidator:
         elif head_ident:
             key = f"head:{head_ident}"
         elif head_name and "head_name" in self.file_fields:
-            key = f"name:{head_name}|{township}|{village}"
+            key = self._name_key(f"name:{head_name}|{township}|{village}", ident, is_head)
         elif is_head:
             key = f"head:{ident}"
         elif self._current_head is not None:
@@ -542,6 +544,21 @@ class RowValidator:
         if is_head and key is not None:
             self._current_head = (key, head_name)
         return key, head_name
+
+    def _name_key(self, base: str, ident: str, is_head: bool) -> str:
+        """The household key of a row keyed by head name + village. A second head of the same
+        name in the same village starts a household of its own (base#2, #3…) instead of joining
+        the first; a member row goes with the latest head of that name above it. Which is the
+        guess a person must confirm: the comparison marks such households 人工判定."""
+        heads = self._name_heads.get(base)
+        if heads is None:
+            heads = self._name_heads[base] = {}
+        if is_head:
+            if ident not in heads:
+                heads[ident] = base if not heads else f"{base}#{len(heads) + 1}"
+            self._name_latest[base] = heads[ident]
+            return heads[ident]
+        return self._name_latest.get(base, base)
 
     def _first_time(self, row_no: int, ident: str, key: str, error: _ErrorFn) -> bool:
         tag = hash(key) & 0xFFFFFFFF

@@ -72,6 +72,7 @@ class Summary:
     townships: list[PlaceCount]
     villages: list[PlaceCount]  # only when a township is chosen
     acted: int  # rows with an action taken (carried ones included)
+    undecided: int = 0  # rows held for a person to decide (人工判定: same-name heads)
 
     @property
     def total(self) -> int:
@@ -142,7 +143,16 @@ def summary(session: Session, actor: Actor, run_id: int, township: str | None = 
         label = names.get(township, UNPLACED_LABEL)
         villages = [PlaceCount(township, label, v, dict(c)) for v, c in sorted(per_village.items())]
     acted = session.scalar(select(func.count()).where(*base, ComparisonResult.action != "none"))
-    return Summary({c: totals[c] for c in CATEGORIES}, townships, villages, int(acted or 0))
+    undecided = session.scalar(
+        select(func.count()).where(*base, ComparisonResult.needs_decision.is_(True))
+    )
+    return Summary(
+        {c: totals[c] for c in CATEGORIES},
+        townships,
+        villages,
+        int(acted or 0),
+        int(undecided or 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,7 @@ class Row:
     action: str
     case_id: int | None
     case_no: str
+    needs_decision: bool = False
 
 
 WorklistPage = Page[Row]
@@ -180,6 +191,7 @@ def worklist(
     township: str | None = None,
     village: str | None = None,
     action: str | None = None,
+    decision: bool = False,
     page: int = 1,
     per_page: int = 50,
 ) -> WorklistPage:
@@ -194,6 +206,8 @@ def worklist(
         where.append(ComparisonResult.action == "none")
     elif action == "done":
         where.append(ComparisonResult.action != "none")
+    if decision:  # the 人工判定 tab
+        where.append(ComparisonResult.needs_decision.is_(True))
     total = int(session.scalar(select(func.count()).where(*where)) or 0)
     names = township_names(session)
     found = session.execute(
@@ -217,10 +231,11 @@ def worklist(
             names.get(r.township_code or "", UNPLACED_LABEL),
             r.village,
             _persons(r.evidence),
-            (r.evidence.get("reasons") or [""])[0],
+            (r.evidence.get("decision") or r.evidence.get("reasons") or [""])[0],
             r.action,
             r.action_case_id,
             case_no or "",
+            r.needs_decision,
         )
         for r, case_no in found
     ]

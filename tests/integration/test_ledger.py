@@ -465,7 +465,9 @@ def test_export_has_a_summary_and_a_sheet_per_category(world: World, tmp_path: P
     take_action(world.session, sc.by_head["周五"].id, "invited", world.actor("clerk"), T0)
     path = export_run(world.session, sc.run.id, tmp_path / "out.xlsx", world.actor("supervisor"))
     wb = load_workbook(path, read_only=True)
-    assert wb.sheetnames[0] == "汇总" and len(wb.sheetnames) == 9
+    assert (
+        wb.sheetnames[0] == "汇总" and len(wb.sheetnames) == 10 and wb.sheetnames[-1] == "人工判定"
+    )
     summary = list(wb["汇总"].iter_rows(values_only=True))
     assert summary[2] == ("滨河镇", 1, 1, 1, 1, 1, 1, 1, 1, 8)
     c3 = list(wb[next(n for n in wb.sheetnames if n.startswith("C3"))].iter_rows(values_only=True))

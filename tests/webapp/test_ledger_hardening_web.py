@@ -5,6 +5,7 @@ full view is logged); the hostile-file corpus through the upload."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from hostile_files import build_corpus, corpus_specs
 from ledger_support import fifteen
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from support import World
+from support import T0, World
 from websupport import AuthActions
 
 from caseflow.db.models import AdminEvent, PersonalDataView, RosterImport, RosterRow
 from caseflow.kernel.idnumber import mask_id_number
+from caseflow.ledger.compare import run_comparison
+from caseflow.ledger.importer import import_roster
 from caseflow.ledger.jobs import IMPORTING, STALE_AFTER, JobStore
 
 
@@ -126,3 +129,26 @@ def imports(world: World) -> tuple[int, int]:
     found = world.session.scalar(select(func.count()).select_from(RosterImport))
     rows = world.session.scalar(select(func.count()).select_from(RosterRow))
     return int(found or 0), int(rows or 0)
+
+
+def test_the_worklist_has_a_tab_of_households_held_for_a_decision(
+    world: World, app: Flask, client: FlaskClient, auth: AuthActions, tmp_path: Path
+) -> None:
+    files = {s.name: p for s, p in build_corpus(tmp_path)}
+    s = world.session
+    reg = import_roster(s, files["GBK.csv"], "registry", None, T0)
+    ros = import_roster(s, files["同名户主.csv"], "dibao_roster", None, T0)
+    assert reg.import_id is not None and ros.import_id is not None
+    run = run_comparison(
+        s, reg.import_id, [ros.import_id], world.actor("supervisor"), T0, include_system_cases=False
+    )
+    auth.login("supervisor")
+    page = client.get(f"/ledger/runs/{run.id}").get_data(as_text=True)
+    assert re.search(r'id="decision-tab"[^>]*>人工判定 <span class="count">2</span>', page)
+    tab = client.get(f"/ledger/runs/{run.id}?decision=1").get_data(as_text=True)
+    assert 'id="decision-note"' in tab and tab.count('data-decision="1"') == 2
+    assert "同名户主" in tab
+    result_id = re.search(r'data-result-id="(\d+)"', tab)
+    assert result_id is not None
+    shown = client.get(f"/ledger/results/{result_id.group(1)}").get_data(as_text=True)
+    assert 'id="decision"' in shown and "人工判定" in shown
