@@ -97,36 +97,13 @@ def test_the_cli_report_is_masked_unless_full_ids_for_a_role_that_may_see_them(
     path = next(p for s, p in build_corpus(tmp_path) if s.name == "15位18位重复.csv")
     _old, new = fifteen(1958, 601)
     report = tmp_path / "报告.xlsx"
-    code, output = run(
-        engine, "ledger", "import", str(path), "--kind", "registry", "--report", str(report)
-    )
+    base = ("ledger", "import", str(path), "--kind", "registry", "--report", str(report))
+    code, output = run(engine, *base)
     assert code == 1 and "重复登记" in output
     assert new not in cells(report) and mask_id_number(new) in cells(report)
-    code, output = run(
-        engine,
-        "ledger",
-        "import",
-        str(path),
-        "--kind",
-        "registry",
-        "--full-ids",
-        "--user",
-        "reviewer",
-    )
+    code, output = run(engine, *base, "--full-ids", "--user", "reviewer")
     assert code == 1 and output.strip().splitlines()[-1].startswith("您的角色不能查看")
-    code, output = run(
-        engine,
-        "ledger",
-        "import",
-        str(path),
-        "--kind",
-        "registry",
-        "--report",
-        str(report),
-        "--full-ids",
-        "--user",
-        "approver",
-    )
+    code, output = run(engine, *base, "--full-ids", "--user", "approver")
     assert code == 1 and new in cells(report)
     world.session.rollback()
     views = world.session.scalars(select(PersonalDataView)).all()
