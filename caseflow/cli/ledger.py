@@ -135,6 +135,7 @@ def ledger_compare(
     from caseflow.ledger.classify import CATEGORY_LABELS
     from caseflow.ledger.compare import CompareError, run_comparison
     from caseflow.ledger.export import export_run
+    from caseflow.ledger.worklist import undecided_count
 
     with cli_session() as session:
         try:
@@ -157,6 +158,9 @@ def ledger_compare(
         click.echo(f"比对批次 {run.id}：")
         for category, label in CATEGORY_LABELS.items():
             click.echo(f"  {category} {label}：{run.counts.get(category, 0)} 户")
+        undecided = undecided_count(session, run.id)
+        if undecided:
+            click.echo(f"  其中人工判定（同名户主，须人工核定）：{undecided} 户")
         if export_path:
             export_run(session, run.id, Path(export_path), actor)
             click.echo(f"已导出：{export_path}")

@@ -216,6 +216,7 @@ def _run_comparison(
         session.add(run)
         session.flush()
         counts: Counter[str] = Counter()
+        undecided = 0
         # Classified and written in chunks: the evidence of every household is never all in memory.
         for start in range(0, len(groups), CHUNK):
             values = []
@@ -227,6 +228,7 @@ def _run_comparison(
                 if doubts:  # 人工判定: said in the evidence, flagged on the row
                     found.evidence["decision"] = doubts
                 counts[found.category] += 1
+                undecided += bool(doubts)
                 values.append(_result_values(run.id, key, members, found, carried.get(key)))
             insert_rows(session, ComparisonResult, values)
             done = min(start + CHUNK, len(groups)) / len(groups)
@@ -243,6 +245,7 @@ def _run_comparison(
                 "include_system_cases": include_system_cases,
                 "counts": run.counts,
                 "carried_actions": len(carried),
+                "needs_decision": undecided,
             },
             at=now,
         )

@@ -80,6 +80,18 @@ class Summary:
         return sum(self.totals.values())
 
 
+def undecided_count(session: Session, run_id: int) -> int:
+    """Households of a run held for a person to decide (人工判定), district-wide."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                ComparisonResult.run_id == run_id, ComparisonResult.needs_decision.is_(True)
+            )
+        )
+        or 0
+    )
+
+
 def load_run(session: Session, run_id: int) -> ComparisonRun:
     """The run (runs span the district; their rows are what is limited), or CaseNotFound."""
     run = session.get(ComparisonRun, run_id)

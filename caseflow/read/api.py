@@ -462,6 +462,7 @@ def comparison_results_page(
             "id": r.id,
             "household_key": r.household_key,
             "category": r.category,
+            "needs_decision": r.needs_decision,
             "head_name": r.head_name,
             "township_code": r.township_code,
             "village": r.village,

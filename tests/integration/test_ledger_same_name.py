@@ -8,16 +8,20 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from click.testing import CliRunner
 from hostile_files import REGISTRY_COLUMNS, registry_row
 from ledger_support import ROSTER_HEADER, pid
 from openpyxl import load_workbook
+from sqlalchemy import Engine
 from support import T0, World
 
+from caseflow.cli.main import main
 from caseflow.db.models import ComparisonResult, ComparisonRun
 from caseflow.ledger import worklist
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.export import export_run
 from caseflow.ledger.importer import import_roster
+from caseflow.read.api import PageRequest, comparison_results_page
 
 A, SPOUSE, B, C = pid(1970, 701), pid(1968, 702), pid(1975, 703), pid(1980, 704)
 
@@ -103,3 +107,23 @@ def test_members_the_registry_puts_in_two_households_are_split_by_id_not_merged(
     wang = [r for r in results if r.head_name == "王芳"]
     assert sorted(persons(r) for r in wang) == sorted([{A, SPOUSE}, {B}])
     assert all(r.needs_decision and "分属 2 户" in r.evidence["decision"][0] for r in wang)
+
+
+def test_the_cli_and_the_api_tell_the_households_held_for_a_decision(
+    engine: Engine, world: World, tmp_path: Path
+) -> None:
+    roster = [
+        ["王芳", "滨河镇", "示例村", "王芳", A, "户主", "A", "2", "300"],
+        ["王芳", "滨河镇", "示例村", "王芳", B, "户主", "B", "1", "200"],
+    ]
+    run, _results = compare(world, tmp_path, ROSTER_HEADER, roster)
+    items = comparison_results_page(
+        world.session, world.actor("supervisor"), run.id, PageRequest()
+    )["items"]
+    assert sorted(i["needs_decision"] for i in items) == [False, True, True]
+    url = engine.url.render_as_string(hide_password=False)
+    args = ["ledger", "compare", "--registry", str(run.registry_import_id), "--no-system-cases"]
+    args += ["--roster", str(run.roster_import_ids[0])]
+    result = CliRunner().invoke(main, args, env={"CASEFLOW_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "其中人工判定（同名户主，须人工核定）：2 户" in result.output

@@ -237,6 +237,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "id": _INT,
             "household_key": _STR,
             "category": {"enum": ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]},
+            "needs_decision": _BOOL,
             "head_name": _STR,
             "township_code": _NSTR,
             "village": _STR,
