@@ -553,8 +553,11 @@ def load_overrides_yaml(path: str | Path) -> tuple[list[DayOverride], set[int]]:
     path = Path(path)
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise OverrideFileError(f"{path}: not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # one line with the file's line, as the CLI prints it
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise OverrideFileError(f"{path}{line}: not valid YAML: {problem}") from None
     if root is None:
         return [], set()
     blocks = root.value if isinstance(root, yaml.SequenceNode) else [root]

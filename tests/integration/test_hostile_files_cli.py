@@ -169,3 +169,17 @@ def test_column_mapping_and_saved_presets_from_the_cli(
     assert code == 0 and "已导入 1 行" in output, output
     code, output = run(engine, *base, "--map", "成员=name", "--map", "号码=id_number")
     assert code == 0 and "已导入 1 行" in output, output
+
+
+@pytest.mark.parametrize("group", ["policy", "calendar"])
+def test_other_commands_answer_broken_files_in_one_line(
+    engine: Engine, tmp_path: Path, group: str
+) -> None:
+    broken, binary = tmp_path / "broken.yaml", tmp_path / "binary.yaml"
+    broken.write_text("a: [\n", encoding="utf-8")
+    binary.write_bytes(b"\xff\xfe\x00\x81garbage")
+    for path in (broken, binary):
+        code, output = run(engine, group, "load", str(path))
+        assert code == 1 and "Traceback" not in output
+        assert len(output.strip().splitlines()) == 1, output
+    assert "编码无法识别" in output
