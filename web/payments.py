@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.db.models import Case
 from caseflow.engine.fire import fire
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
 from caseflow.kernel.money import parse_yuan
@@ -58,7 +57,8 @@ def _nav() -> dict[str, Any]:
 
 
 @bp.app_template_global()
-def case_payments(case: Case) -> PaymentHistory | None:
+def case_payments(case: Any) -> PaymentHistory | None:
+    # `case` is the case page's own record; typed loosely because views never name ORM classes.
     """The case page's payment history (none for a case type no roll pays)."""
     return case_payment_history(db.session(), current_actor(), case)
 
