@@ -1,0 +1,22 @@
+"""background jobs, upload and rate-limit state in the database (several app servers)
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-06
+
+Reserved slot: the change this revision carries is filled in by the work that needs it; until
+then it changes nothing, so the chain stays linear while that work lands piece by piece.
+"""
+
+revision = "0019"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

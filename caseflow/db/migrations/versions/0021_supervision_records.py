@@ -1,0 +1,22 @@
+"""district routine: training sessions and attendance, screening rounds
+
+Revision ID: 0021
+Revises: 0020
+Create Date: 2026-12-06
+
+Reserved slot: the change this revision carries is filled in by the work that needs it; until
+then it changes nothing, so the chain stays linear while that work lands piece by piece.
+"""
+
+revision = "0021"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
