@@ -1,4 +1,4 @@
-"""adjustment withdrawal and per-user session generation
+"""adjustment bounds: withdrawal of an adjustment before the roll is checked
 
 Revision ID: 0018
 Revises: 0017
