@@ -231,3 +231,15 @@ def total_not_extended(ctx: GuardContext) -> str | None:
     if row.extended:
         return "办理总时限已延长过一次，不能再次延长"
     return None
+
+
+EMERGENCY_TRIGGERS = ("declare_emergency", "grant_advance_aid")
+
+
+@plugin.guard("emergency_aid_not_started")
+def emergency_aid_not_started(ctx: GuardContext) -> str | None:
+    """A mistaken intake may be voided only before 救急难 began: aid already given (or being
+    given) is settled through the paperwork and a decision, so the money stays accounted for."""
+    if any(_done(ctx, trigger) for trigger in EMERGENCY_TRIGGERS):
+        return "本案已启动救急难先行救助，不能作废；请补办手续后由乡镇作出决定"
+    return None

@@ -252,3 +252,24 @@ def test_escalations_appear_in_the_timeline_in_plain_words(
     page = client.get(f"/cases/{scene.own.case.id}").get_data(as_text=True)
     assert "已提醒（即将到期）" in page and "已逾期（报乡镇领导）" in page
     assert "受理后启动调查" in page and "level_label" not in page
+
+
+def test_void_intake_is_offered_to_the_reviewer_not_to_the_window(
+    client: FlaskClient, auth: AuthActions, scene: Scene, world: World
+) -> None:
+    case_id = scene.own.case.id
+    auth.login("clerk")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "/fire/withdraw" in page and "/fire/void_intake" not in page
+    auth.logout()
+    auth.login("reviewer")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "/fire/void_intake" in page and "受理了错误的家庭" in page
+    missing = act(client, case_id, "void_intake", void_reason="重复受理", reason="")
+    assert missing.status_code == 400 and "请填写具体说明" in missing.get_data(as_text=True)
+    done = act(client, case_id, "void_intake", void_reason="重复受理", reason="同日受理两次")
+    assert done.status_code == 303
+    world.session.expire_all()
+    assert world.session.get(Case, case_id).state == "voided"  # type: ignore[union-attr]
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "已作废（误受理）" in page and "同日受理两次" in page
