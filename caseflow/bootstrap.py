@@ -20,7 +20,7 @@ from caseflow.casework import change_models as _changes  # noqa: F401  (correcti
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.engine.uow import track_flushed_writes
-from caseflow.inbox import filing, sendback, supervision
+from caseflow.inbox import filing, new_work, sendback, supervision
 from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
@@ -37,6 +37,7 @@ PLUGINS = (
     sendback.plugin,  # 退回: tell whoever picks the case up again
     filing.plugin,  # 备案: a township's temporary-assistance approval shown to the district
     supervision.plugin,  # 督办意见: a note on an overdue case, told to whoever holds it
+    new_work.plugin,  # urgent cases (hours limit, 突发事件, 督办) told to the step's holders
     grants.plugin,  # decisions → the entitlement history (approval, deviation, review, removal)
     rise.plugin,  # 提标: every entitlement recomputed under a new standard
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
