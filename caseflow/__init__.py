@@ -8,15 +8,16 @@ importing a low layer (`caseflow.kernel.money`, say) does not pull in the engine
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 __version__ = "0.1.0"
 
-# Data folders live beside the package in the repository (installed editable, as the README says).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
-SEED_DIR = PROJECT_ROOT / "seed"
+# The data the program ships with, found through the installed package (see
+# caseflow.kernel.resources; a configured CASEFLOW_WORKFLOWS_DIR is resolved there, not here).
+WORKFLOWS_DIR = Path(str(files(__name__) / "_data" / "workflows"))
+SEED_DIR = Path(str(files(__name__) / "_data" / "seed"))
 
 _PUBLIC = {
     "boot": "caseflow.bootstrap",
@@ -33,7 +34,7 @@ _PUBLIC = {
     "PermissionDenied": "caseflow.kernel.errors",
     "TransitionNotAllowed": "caseflow.kernel.errors",
 }
-__all__ = ["PROJECT_ROOT", "SEED_DIR", "WORKFLOWS_DIR", *_PUBLIC]
+__all__ = ["SEED_DIR", "WORKFLOWS_DIR", *_PUBLIC]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from caseflow.bootstrap import boot
 from caseflow.db.engine import database_url
+from caseflow.kernel.settings import ConfigError, load_settings, production_problems
 from caseflow.kernel.timeutil import utcnow
 
 MB = 1024 * 1024
@@ -54,6 +55,7 @@ def blueprints() -> list[Blueprint]:
         campaigns,  # 排查摸底 (campaign progress by township)
         cases,  # case list and case page
         desk,  # 一门受理
+        health,  # /healthz, /readyz for the load balancer
         inbox,  # 消息
         ledger,  # 台账比对 (roster upload, comparison worklist)
         payments,  # 发放名册 (monthly roll, risk checks, bank files)
@@ -69,7 +71,7 @@ def blueprints() -> list[Blueprint]:
 
     areas = (auth, desk, cases, printouts, admin, queue, supervise, inbox, audit, api, api_admin)
     money = (payments, standard_rise, reconcile)
-    return [area.bp for area in (*areas, ledger, campaigns, *money, reviews)]
+    return [area.bp for area in (*areas, ledger, campaigns, *money, reviews, health)]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -78,8 +80,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config = dict(config or {})
     instance = Path(app.instance_path)
+    settings = load_settings()
+    problems = production_problems(settings)
+    if problems:  # any way of starting the app in production, not only `caseflow serve`
+        raise ConfigError("\n".join(problems))
     app.config.update(
         DATABASE_URL=config.get("DATABASE_URL") or database_url(),
+        CASEFLOW_ENV=settings.env,
+        SECRET_KEY=settings.secret_key,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_lifetime_minutes),
+        SESSION_COOKIE_SECURE=settings.production,  # behind the HTTPS proxy in production
+        REMEMBER_COOKIE_SECURE=settings.production,
+        API_RATE_LIMIT=settings.api_rate_limit,
+        API_RATE_WINDOW_SECONDS=settings.api_rate_window_seconds,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -87,7 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,  # a clerk may keep a form open all morning
         UPLOAD_MAX_BYTES=10 * MB,
-        ATTACHMENT_DIR=str(instance / "attachments"),
+        ATTACHMENT_DIR=settings.upload_folder or str(instance / "attachments"),
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
@@ -100,20 +113,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     now: Callable[[], datetime] = app.config.get("NOW") or utcnow
     app.config["NOW"] = now
 
-    from web import db, errors, security, templating
+    from web import db, errors, requestlog, security, templating
 
     # Ids beyond a 32-bit column would overflow the database driver (a 500): make them 404s.
     app.url_map.converters["int"] = BoundedInt
 
+    requestlog.init_app(app)
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
 
-    from web.api import views as api
-
-    app.config.setdefault("API_RATE_LIMIT", api.DEFAULT_RATE_LIMIT)  # requests per token …
-    app.config.setdefault("API_RATE_WINDOW_SECONDS", api.DEFAULT_RATE_WINDOW)  # … per window
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     from web.home import home_endpoint

@@ -19,8 +19,12 @@ from caseflow.cli.zh import localise_tree
 @click.option("--debug", is_flag=True, help="使用 Flask 开发服务器（切勿用于生产环境）。")
 def serve(host: str, port: int, debug: bool) -> None:
     """启动网页应用（生产模式使用 waitress）。"""
+    from caseflow.kernel.settings import ConfigError, load_settings, production_problems
     from web.server import run  # only this command needs the web stack loaded
 
+    problems = production_problems(load_settings())
+    if problems:  # before anything listens: name every missing key (Chinese, then English)
+        raise ConfigError("\n".join(problems))
     # Refuse before listening: a server on a database without its tables or accounts would answer
     # every sign-in with 系统内部错误.
     ready_engine(need_accounts=True).dispose()

@@ -21,8 +21,8 @@ from web.forms import parse_row_id
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-# The only endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# The only endpoints reachable without signing in (and the load balancer's probes).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz", "health.readyz"})
 # Everyone who works on cases; the admin manages accounts only and sees no personal data.
 CASEWORK_ROLES = frozenset(r.value for r in Role) - {Role.ADMIN.value, Role.SYSTEM.value}
 

@@ -9,27 +9,34 @@ from __future__ import annotations
 import logging
 
 
-def run(
-    host: str = "127.0.0.1", port: int = 5000, debug: bool = False, sweep_interval: float = 60.0
-) -> None:
-    """Serve the app until interrupted."""
-    from caseflow.db.logsafe import redact_handlers
+def run(host: str = "127.0.0.1", port: int = 5000, debug: bool = False) -> None:
+    """Serve the app until interrupted (sweep interval, proxy and logging as configured)."""
+    from caseflow.cli.logs import configure_logging
+    from caseflow.kernel.settings import load_settings
     from caseflow.timer.scheduler import SweepScheduler
     from web import create_app
 
-    # force: the `caseflow` group set up warnings-only logging for the short commands
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
-    redact_handlers(logging.getLogger())
+    settings = load_settings()
+    # the `caseflow` group set up warnings-only logging for the short commands
+    configure_logging(logging.INFO, settings.log_format)
     app = create_app()
-    scheduler = SweepScheduler(app.extensions["caseflow_sessions"], interval=sweep_interval)
-    scheduler.start()
+    interval = float(settings.sweep_interval_seconds)
+    scheduler = SweepScheduler(app.extensions["caseflow_sessions"], interval=interval or 60.0)
+    if interval:  # 0: the sweep runs from a timer (`caseflow tick`) instead
+        scheduler.start()
     try:
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
             return
         import waitress
 
-        print(f"caseflow 已启动：http://{host}:{port}/")  # the operator's only hint
-        waitress.serve(app, host=host, port=port, threads=8)
+        proxy: dict[str, object] = {}
+        if settings.trusted_proxy:  # the HTTPS proxy's view of the scheme and the client
+            proxy = {
+                "trusted_proxy": settings.trusted_proxy,
+                "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto",
+            }
+        print(f"caseflow 已启动：http://{host}:{port}/", flush=True)  # the operator's only hint
+        waitress.serve(app, host=host, port=port, threads=8, **proxy)
     finally:
         scheduler.stop()

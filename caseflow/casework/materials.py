@@ -9,10 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from caseflow import WORKFLOWS_DIR
 from caseflow.kernel.errors import DefinitionError
+from caseflow.kernel.resources import workflows_dir
 
-MATERIALS_FILE = WORKFLOWS_DIR / "checklists" / "materials.yaml"
+MATERIALS_FILE = Path("checklists") / "materials.yaml"  # inside the workflow definitions
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,10 @@ class Material:
     written_request: bool = False
 
 
-def load_checklists(path: Path = MATERIALS_FILE) -> dict[str, tuple[Material, ...]]:
-    """Parse and check the file: every item has a unique key and a label."""
+def load_checklists(path: Path | None = None) -> dict[str, tuple[Material, ...]]:
+    """Parse and check the file (default: the checklists of the workflow definitions in force):
+    every item has a unique key and a label."""
+    path = path or workflows_dir() / MATERIALS_FILE
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise DefinitionError("材料清单文件格式错误", f"{path}: top level must be a mapping")

@@ -9,14 +9,17 @@ from typing import Any
 
 import click
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from caseflow.bootstrap import boot
-from caseflow.db.engine import make_engine, make_session_factory
+from caseflow.db.engine import database_url, make_engine, make_session_factory
+from caseflow.db.failures import Failure, database_failure
 from caseflow.db.models import User
 from caseflow.db.schema import schema_problem
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, InputError
+from caseflow.kernel.settings import hide_password
 
 
 class UnknownUser(InputError, LookupError):
@@ -50,8 +53,22 @@ class ChineseErrors(click.Group):
             message = "文件的文字编码无法识别：请另存为 UTF-8 或 GBK 编码后重试"
         except OSError as exc:
             message = _file_problem(exc)
+        except SQLAlchemyError as exc:
+            if database_failure(exc) is not Failure.UNAVAILABLE:
+                raise
+            message = unreachable_message()
         click.echo(message, err=True)
         ctx.exit(1)
+
+
+def unreachable_message() -> str:
+    """The database cannot be reached: where we looked (password hidden), in both languages."""
+    where = hide_password(database_url())
+    return (
+        f"无法连接数据库 {where}：请检查 database_url（CASEFLOW_DATABASE_URL）"
+        "和数据库服务是否运行。"
+        f" / cannot connect to the database {where}: check database_url and that the server runs."
+    )
 
 
 def ready_engine(*, need_accounts: bool = False) -> Engine:

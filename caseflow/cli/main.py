@@ -13,8 +13,10 @@ from caseflow.cli.audit import audit
 from caseflow.cli.board import board
 from caseflow.cli.calendar import calendar
 from caseflow.cli.campaign import campaign
+from caseflow.cli.config import config_group
 from caseflow.cli.helpers import ChineseErrors, cli_session, ready_engine
 from caseflow.cli.ledger import ledger
+from caseflow.cli.logs import configure_logging
 from caseflow.cli.payments import payments
 from caseflow.cli.policy import policy
 from caseflow.cli.reviews import reviews
@@ -23,7 +25,6 @@ from caseflow.cli.workflows import workflows
 from caseflow.cli.zh import install as install_click_chinese
 from caseflow.cli.zh import localise_tree
 from caseflow.db.engine import make_engine
-from caseflow.db.logsafe import redact_handlers
 
 install_click_chinese()  # click's own words (用法、选项、错误) in the same language as ours
 
@@ -33,8 +34,7 @@ def main() -> None:
     """caseflow：农村社会救助案件管理（低保、特困、临时救助）。"""
     # Warnings and errors of every command (the sweep's, an import's) reach stderr through a
     # handler that drops the values a database error quotes; `serve` configures its own.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    redact_handlers(logging.getLogger())
+    configure_logging(logging.WARNING)
 
 
 @main.command("init-db")
@@ -105,6 +105,7 @@ for group in (
     roll,
     campaign,
     payments,
+    config_group,
 ):
     main.add_command(group)
 localise_tree(main)

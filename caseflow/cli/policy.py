@@ -7,6 +7,7 @@ import sys
 import click
 
 from caseflow.cli.helpers import cli_session
+from caseflow.policy.store import district_region
 
 
 @click.group()
@@ -15,7 +16,7 @@ def policy() -> None:
 
 
 @policy.command("show")
-@click.option("--region", default="640502", show_default=True, help="地区代码。")
+@click.option("--region", default=district_region, help="地区代码（默认：配置的 district_code）。")
 def policy_show(region: str) -> None:
     """列出某地区已录入的配置及其施行日期和状态。"""
     from caseflow.db.models import PolicyRecord
@@ -57,7 +58,7 @@ def policy_load(path: str) -> None:
 
 @policy.command("rise")
 @click.argument("effective_from", metavar="施行日期")
-@click.option("--region", default="640502", show_default=True, help="地区代码。")
+@click.option("--region", default=district_region, help="地区代码（默认：配置的 district_code）。")
 def policy_rise(effective_from: str, region: str) -> None:
     """提标：自施行日期（YYYY-MM-DD）起发生变化的低保/特困保障金额。"""
     from datetime import date

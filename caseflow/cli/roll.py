@@ -7,6 +7,8 @@ from datetime import date
 
 import click
 
+from caseflow.policy.store import district_region
+
 
 @click.group("roll")
 def roll() -> None:
@@ -60,7 +62,7 @@ def roll_prepare(township: str, month: str, username: str, supplement: bool) -> 
 
 @roll.command("approve-rise")
 @click.argument("effective_from", metavar="施行日期")
-@click.option("--region", default="640502", show_default=True, help="地区代码。")
+@click.option("--region", default=district_region, help="地区代码（默认：配置的 district_code）。")
 @click.option("--user", "username", required=True, help="批准人（区民政审批）。")
 def roll_approve_rise(effective_from: str, region: str, username: str) -> None:
     """建立并批准自施行日期（YYYY-MM-DD）起的提标名单，当月起按新金额保障。

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from caseflow.kernel.settings import load_settings
 
 DEFAULT_SQLITE_PATH = Path("instance") / "caseflow.sqlite3"
 # How long a SQLite writer waits for the write lock before giving up with "database is locked".
@@ -15,8 +16,9 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url() -> str:
-    """CASEFLOW_DATABASE_URL, or the embedded SQLite file under ./instance."""
-    url = os.environ.get("CASEFLOW_DATABASE_URL")
+    """The configured `database_url` (CASEFLOW_DATABASE_URL or caseflow.toml), or the embedded
+    SQLite file under ./instance."""
+    url: str | None = load_settings().database_url
     if url:
         return url
     DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -7,24 +7,36 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, select, text
 
-from caseflow import PROJECT_ROOT
+from caseflow.db.engine import WRITER
+from caseflow.kernel.resources import bundled
 
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at caseflow's migrations (no alembic.ini needed)."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "caseflow" / "db" / "migrations"))
+    cfg.set_main_option("script_location", str(bundled("db", "migrations")))
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
+# pg_advisory_xact_lock key for migrations: "caseflow" in ASCII, as one bigint.
+MIGRATION_LOCK = 0x63617365666C6F77
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the database behind `engine` to the newest revision."""
+    """Bring the database behind `engine` to the newest revision; safe on every start and from
+    several servers starting together: the first to take the lock migrates, the others wait for
+    it and then find the schema at head (PostgreSQL: a transaction-level advisory lock; SQLite:
+    BEGIN IMMEDIATE, the database's write lock)."""
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as plain:
+        conn = plain.execution_options(**{WRITER: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
 
 
 def head_revision() -> str | None:

@@ -19,13 +19,14 @@ from pathlib import Path
 import yaml
 
 from caseflow.kernel.errors import DefinitionError
+from caseflow.kernel.resources import bundled
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９（）－＋　", "0123456789()-+ ")
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 # Area code, then the local number, then an extension; separators are optional.
 _LANDLINE = re.compile(r"^\(?(0(?:10|2\d|[3-9]\d{2}))\)?-?([2-9]\d{6,7})(?:-(\d{1,6}))?$")
 PHONE_HINT = "请填写 11 位手机号（如 13995512345）或带区号的固定电话（如 0955-7012345）"
-BANKS_FILE = Path(__file__).resolve().parent.parent / "config" / "banks.yaml"
+BANKS_FILE = bundled("config", "banks.yaml")
 BANKS_ENV = "CASEFLOW_BANKS_FILE"
 
 

@@ -30,7 +30,7 @@ from caseflow.ledger.matching import group_units
 from caseflow.ledger.same_name import separate_same_name
 from caseflow.ledger.units import Unit, other_list_hits, roster_units, system_units
 from caseflow.policy.config import NoPolicyInForce
-from caseflow.policy.store import DISTRICT_REGION, policy_table
+from caseflow.policy.store import district_region, policy_table
 
 NO_ACTION_YET = "none"
 CHUNK = 2000
@@ -83,7 +83,7 @@ def check_comparison(
 
 def _figures(session: Session, now: datetime) -> Figures:
     try:
-        config = policy_table(session, DISTRICT_REGION).in_force(to_local(now).date())
+        config = policy_table(session, district_region()).in_force(to_local(now).date())
     except NoPolicyInForce as exc:
         raise CompareError(f"{exc}：请先录入低保标准和建档立卡标准") from exc
     return Figures(

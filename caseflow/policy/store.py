@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from caseflow.db.models import PolicyRecord
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
+from caseflow.kernel.settings import load_settings
 from caseflow.kernel.yamlio import load_text_with_lines
 from caseflow.policy.config import (
     PolicyConfig,
@@ -24,7 +25,10 @@ from caseflow.policy.config import (
     parse_policy,
 )
 
-DISTRICT_REGION = "640502"
+
+def district_region() -> str:
+    """The district this installation serves (the configured `district_code`, e.g. 640502)."""
+    return str(load_settings().district_code)
 
 
 def region_of(org_code: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from caseflow.db.models import OrgUnit
 from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
-from caseflow.policy.store import DISTRICT_REGION, region_of
+from caseflow.policy.store import district_region, region_of
 
 
 def units_in_reach(
@@ -71,4 +71,4 @@ def region_of_actor(session: Session, actor: Actor) -> str:
     """The policy region of the actor's own unit (policy is set per district: the first six
     digits of its code); the demo district where the unit cannot be found."""
     code = session.scalar(select(OrgUnit.code).where(OrgUnit.path == actor.org_path))
-    return region_of(code if code is not None else DISTRICT_REGION)
+    return region_of(code if code is not None else district_region())

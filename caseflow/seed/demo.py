@@ -23,7 +23,6 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow import SEED_DIR
 from caseflow.accounts.orgs import add_unit, ensure_district
 from caseflow.accounts.users import hash_password, new_user
 from caseflow.db.models import (
@@ -45,6 +44,7 @@ from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.errors import GuardFailed, PermissionDenied
 from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.resources import seed_dir
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ, require_aware, to_local, utcnow
 from caseflow.policy.store import load_policy_file, policy_table
@@ -53,9 +53,9 @@ from caseflow.workflow.model import PayloadField, StateDef, TransitionDef, Workf
 from caseflow.workflow.registry import Registry, registry
 from caseflow.workflow.rulesets import DeadlineRule, RuleSet, select_ruleset
 
-DEMO_DIR = SEED_DIR / "demo"
+DEMO_DIR = seed_dir() / "demo"
 DEMO_PASSWORD = "caseflow-demo"
-EXAMPLE_POLICY = SEED_DIR / "policy" / "640502-example.yaml"
+EXAMPLE_POLICY = seed_dir() / "policy" / "640502-example.yaml"
 # The example values start in 2025; the demo's 2021 legacy cases need one in force in 2021.
 LEGACY_POLICY = DEMO_DIR / "policy-2021-example.yaml"
 AREA_CODE = "640502"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from transitions import Machine
 
-from caseflow import WORKFLOWS_DIR
 from caseflow.kernel.errors import DefinitionError
+from caseflow.kernel.resources import rulesets_dir, workflows_dir
 from caseflow.workflow.loader import load_shared, load_workflow
 from caseflow.workflow.machine import build_machine
 from caseflow.workflow.model import WorkflowDef
@@ -52,8 +52,8 @@ def load_registry(
 ) -> Registry:
     """Load every `*.yaml` in `folder` (rule sets from its `rulesets/` subfolder, transitions
     shared by all from `shared/`); a workflow may name only the guards and effects given."""
-    folder = folder or WORKFLOWS_DIR
-    rulesets = load_rulesets(folder / "rulesets")
+    folder = folder or workflows_dir()
+    rulesets = load_rulesets(rulesets_dir(folder))
     # A workflow may name only deadline rules and switches that every rule set defines.
     common_rules = set.intersection(*(set(rs.deadlines) for rs in rulesets.values()))
     common_switches = set.intersection(*(set(rs.params) for rs in rulesets.values()))

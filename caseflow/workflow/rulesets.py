@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from caseflow import WORKFLOWS_DIR
 from caseflow.kernel.errors import DefinitionError
+from caseflow.kernel.resources import rulesets_dir
 from caseflow.kernel.yamlio import clean, line_of, load_with_lines
 
 UNITS = frozenset({"working_days", "calendar_days", "hours"})
@@ -216,11 +216,14 @@ def _parse_review_months(path: Path, raw: dict[str, Any]) -> dict[str, int]:
 
 def load_rulesets(folder: Path | None = None) -> dict[str, RuleSet]:
     """Load every rule set in `folder` and resolve `extends` (child entries override the parent)."""
-    folder = folder or WORKFLOWS_DIR / "rulesets"
+    folder = folder or rulesets_dir()
     parsed = {}
     for path in sorted(folder.glob("*.yaml")):
         item = _parse(path, load_with_lines(path))
         parsed[item["key"]] = item
+    if not parsed:  # a wrong folder: say so, not a TypeError from an empty intersection
+        where = f"规则集目录中没有任何规则集（*.yaml）：{folder}"
+        raise DefinitionError(where, f"{where} / no rule sets in {folder}")
     resolved: dict[str, RuleSet] = {}
 
     def resolve(key: str, seen: tuple[str, ...] = ()) -> RuleSet:

@@ -366,6 +366,8 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     covered = {(r.endpoint, r.method) for r in ROUTES}
     exempt = {("static", "GET"), ("auth.login", "GET"), ("auth.login", "POST")}
     exempt.add(("auth.logout", "POST"))  # tested on its own: it would end the matrix's session
+    # The load balancer's probes answer everyone, signed in or not: tests/webapp/test_health.py.
+    exempt |= {("health.healthz", "GET"), ("health.readyz", "GET")}
     # The JSON API takes bearer tokens, not sessions: its own matrix is tests/webapp/test_api.py.
     exempt |= {
         (r.endpoint, m)
