@@ -10,6 +10,7 @@ import click
 
 from caseflow.cli.api import api_group
 from caseflow.cli.audit import audit
+from caseflow.cli.backup import backup_command, restore_command
 from caseflow.cli.board import board
 from caseflow.cli.calendar import calendar
 from caseflow.cli.campaign import campaign
@@ -106,6 +107,8 @@ for group in (
     campaign,
     payments,
     config_group,
+    backup_command,
+    restore_command,
 ):
     main.add_command(group)
 localise_tree(main)
