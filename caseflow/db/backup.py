@@ -63,6 +63,17 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
         raise BackupError(f"{what}失败：{first}")
 
 
+def _sqlite_copy(source: Path, dest: Path) -> None:
+    """Page by page through SQLite's backup API, under both databases' locks."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(dest)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def backup(url: str, target: Path) -> None:
     """Write a backup of the database at `url` to `target` (replaced when it exists)."""
     target = Path(target)
@@ -73,13 +84,7 @@ def backup(url: str, target: Path) -> None:
         dsn, env = _libpq(url)
         _run([_pg_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(partial), dsn], env, "备份")
     else:
-        source = sqlite3.connect(_sqlite_path(url))
-        dest = sqlite3.connect(partial)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), partial)
     os.replace(partial, target)
 
 
@@ -110,10 +115,4 @@ def restore(url: str, source: Path) -> None:
         return
     path = _sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    backup_db = sqlite3.connect(source)
-    live = sqlite3.connect(path)
-    try:
-        backup_db.backup(live)
-    finally:
-        live.close()
-        backup_db.close()
+    _sqlite_copy(Path(source), path)
