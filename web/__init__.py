@@ -54,6 +54,7 @@ def blueprints() -> list[Blueprint]:
         auth,  # sign in / out, password
         campaigns,  # 排查摸底 (campaign progress by township)
         cases,  # case list and case page
+        corrections,  # 家庭信息更正 (household and member changes, versioned)
         desk,  # 一门受理
         health,  # /healthz, /readyz for the load balancer
         inbox,  # 消息
@@ -71,7 +72,7 @@ def blueprints() -> list[Blueprint]:
 
     areas = (auth, desk, cases, printouts, admin, queue, supervise, inbox, audit, api, api_admin)
     money = (payments, standard_rise, reconcile)
-    return [area.bp for area in (*areas, ledger, campaigns, *money, reviews, health)]
+    return [area.bp for area in (*areas, corrections, ledger, campaigns, *money, reviews, health)]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

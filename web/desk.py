@@ -40,6 +40,7 @@ from caseflow.casework.overrides import (
 from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
 from caseflow.read.cases_list import find_cases, looks_like_case_no
+from caseflow.read.household_history import history_rows
 from caseflow.read.household_page import household_page
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
@@ -73,22 +74,24 @@ def search() -> ResponseReturnValue:
     return render_template("desk/search.html", q=q, hits=hits, cases=cases)
 
 
-def _household_form() -> HouseholdInput:
+def member_input(i: int) -> MemberInput:
+    """Member row `i` of the posted form (inputs named members-<i>-<field>)."""
     f = request.form
-    rows = min(parse_row_id(f.get("rows")) or 0, MAX_MEMBERS)
-    members = [
-        MemberInput(
-            name=f.get(f"members-{i}-name", ""),
-            id_number=f.get(f"members-{i}-id_number", ""),
-            relation=f.get(f"members-{i}-relation", ""),
-            labour_capacity=f.get(f"members-{i}-labour_capacity", "full"),
-            health=f.get(f"members-{i}-health", "healthy"),
-            disability_grade=f.get(f"members-{i}-disability_grade", ""),
-            disability_type=f.get(f"members-{i}-disability_type", ""),
-            is_student=bool(f.get(f"members-{i}-is_student")),
-        )
-        for i in range(max(rows, 1))
-    ]
+    return MemberInput(
+        name=f.get(f"members-{i}-name", ""),
+        id_number=f.get(f"members-{i}-id_number", ""),
+        relation=f.get(f"members-{i}-relation", ""),
+        labour_capacity=f.get(f"members-{i}-labour_capacity", "full"),
+        health=f.get(f"members-{i}-health", "healthy"),
+        disability_grade=f.get(f"members-{i}-disability_grade", ""),
+        disability_type=f.get(f"members-{i}-disability_type", ""),
+        is_student=bool(f.get(f"members-{i}-is_student")),
+    )
+
+
+def household_input(members: list[MemberInput]) -> HouseholdInput:
+    """The posted household fields (village, address, phone, bank) with `members`."""
+    f = request.form
     return HouseholdInput(
         org_unit_id=f.get("org_unit_id", ""),
         address=f.get("address", ""),
@@ -97,6 +100,11 @@ def _household_form() -> HouseholdInput:
         bank_account=f.get("bank_account", ""),
         members=members,
     )
+
+
+def _household_form() -> HouseholdInput:
+    rows = min(parse_row_id(request.form.get("rows")) or 0, MAX_MEMBERS)
+    return household_input([member_input(i) for i in range(max(rows, 1))])
 
 
 def _render_household_form(form: dict[str, Any], errors: dict[str, str], rows: int) -> str:
@@ -151,6 +159,7 @@ def _household_page(household_id: int, **extra: Any) -> str:
         labour=LABOUR_CAPACITY,
         health=HEALTH,
         disability_types=DISABILITY_TYPES,
+        history=history_rows(db.session(), actor, household_id),
         errors=extra.pop("errors", {}),
         **extra,
     )

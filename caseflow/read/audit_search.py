@@ -70,6 +70,7 @@ ADMIN_ACTIONS: dict[str, str] = {
     "policy.enter": "录入政策配置",
     "policy.confirm": "确认政策配置",
     "duplicate_override": "重复申请授权",
+    "household_change": "更正家庭信息",
     "ledger.import": "导入台账名单",
     "ledger.import_rejected": "台账名单导入未通过",
     "ledger.compare": "台账比对",

@@ -8,6 +8,7 @@ same transaction, through the engine's own case creation.
 
 from __future__ import annotations
 
+from caseflow.casework import corrections
 from caseflow.casework.assessments import covered_members_result, latest_assessment
 from caseflow.db.models import Household
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
@@ -15,6 +16,7 @@ from caseflow.kernel.timeutil import to_local
 from caseflow.payments import entitlements
 from caseflow.payments.grants import programme_cases_in_payment
 from caseflow.reviews.models import PROGRAMME_LABELS
+from caseflow.reviews.on_change import review_on_change
 from caseflow.reviews.schedule import (
     Terms,
     end_schedules,
@@ -28,6 +30,12 @@ from caseflow.reviews.schedule import (
 
 # Guards, effects and hooks of this module, installed by caseflow.bootstrap.
 plugin = Plugin("reviews")
+
+
+@plugin.setup
+def _review_household_changes() -> None:
+    """A change to a household in payment opens its review (casework knows nothing of it)."""
+    corrections.listen(review_on_change)
 
 
 def _household(ctx: EffectContext | GuardContext) -> Household:

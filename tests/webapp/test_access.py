@@ -18,6 +18,7 @@ from support import T0, World
 from websupport import AuthActions, Scene, Side
 
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
+from caseflow.casework.corrections import CORRECTION_ROLES
 from caseflow.casework.overrides import OVERRIDE_ROLES
 from caseflow.db.models import Notification, OrgUnit, PolicyRecord
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
@@ -44,6 +45,7 @@ EVERYONE = CASEWORK | ADMIN
 PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
 OVERRIDE = set(OVERRIDE_ROLES)
+CORRECTIONS = set(CORRECTION_ROLES)
 BOARD = set(BOARD_ROLES)
 AUDIT = set(AUDIT_ROLES)
 REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
@@ -161,6 +163,24 @@ def _case_notifications(w: World, s: Side) -> str:
     return f"/inbox/cases/{s.case.id}/read"
 
 
+def _household(path: str) -> Callable[[World, Side], str]:
+    """A URL under the side's household; {member} is its second (current) member."""
+    return lambda w, s: (
+        f"/desk/households/{s.household.id}" + path.format(member=s.household.members[-1].id)
+    )
+
+
+def _correction_routes() -> list[Route]:
+    """家庭信息更正: every form read and posted empty (refused field by field, nothing saved)."""
+    paths = ("/edit", "/members/new", "/members/{member}/edit", "/members/{member}/remove")
+    endpoints = ("edit", "add", "edit_member_view", "remove")
+    return [
+        Route(f"corrections.{name}", method, _household(path), CORRECTIONS)
+        for name, path in zip(endpoints, paths, strict=True)
+        for method in ("GET", "POST")
+    ]
+
+
 ROUTES = [
     Route("index", "GET", lambda w, s: "/", EVERYONE, scoped=False, ok=frozenset({302})),
     Route("auth.password", "GET", lambda w, s: "/password", EVERYONE, scoped=False),
@@ -198,6 +218,7 @@ ROUTES = [
         OVERRIDE,
         data=(("case_type", "dibao"),),
     ),
+    *_correction_routes(),
     Route("cases.queue", "GET", lambda w, s: "/cases/", CASEWORK, scoped=False),
     Route("cases.show", "GET", _case(""), CASEWORK),
     Route("cases.fire_view", "POST", _case("/fire/start_investigation"), CASEWORK),
