@@ -102,6 +102,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a clerk may keep a form open all morning
         UPLOAD_MAX_BYTES=10 * MB,
         ATTACHMENT_DIR=settings.upload_folder or str(instance / "attachments"),
+        # Behind a proxy that ends TLS, request.is_secure may be False: the https setting (or
+        # production mode, always behind the HTTPS proxy) says every request came over HTTPS
+        # (Secure cookies, HSTS). Either way a secure request counts.
+        HTTPS=bool(settings.https) or settings.production,
+        IDLE_TIMEOUT_MINUTES=settings.idle_timeout_minutes,
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):

@@ -1,4 +1,5 @@
-"""Sign-in state, deny-by-default login check, role checks, CSRF and security headers."""
+"""Sign-in state, deny-by-default login check, idle timeout, role checks, CSRF and security
+headers (HSTS over HTTPS)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import LoginManager, UserMixin, current_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from caseflow.accounts.signin import Identity, signed_in
@@ -17,6 +18,7 @@ from caseflow.kernel.roles import Role
 from caseflow.read.units import region_of_actor
 from web import db
 from web.forms import parse_row_id
+from web.https import HSTS, SessionInterface, https_in_use
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -27,6 +29,9 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz", "health.
 CASEWORK_ROLES = frozenset(r.value for r in Role) - {Role.ADMIN.value, Role.SYSTEM.value}
 
 F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_IDLE_MINUTES = 30
+SEEN = "seen"  # session key: when the signed-in user last did something (epoch seconds)
+SEEN_STEP_SECONDS = 60  # refresh it at most once a minute: not a new cookie on every request
 
 
 class WebUser(UserMixin):  # type: ignore[misc]
@@ -63,6 +68,35 @@ def _load_user(user_id: str) -> WebUser | None:
         return None
     identity = signed_in(db.session(), row_id, token)
     return WebUser(identity) if identity is not None else None
+
+
+def start_session(user: WebUser) -> None:
+    """Sign `user` in on this browser, the idle clock starting now."""
+    login_user(user)
+    session[SEEN] = int(db.now().timestamp())
+
+
+def _idle_timeout() -> ResponseReturnValue | None:
+    # A session left alone longer than IDLE_TIMEOUT_MINUTES ends: an unlocked office computer
+    # must not stay signed in to households' records all afternoon.
+    if request.endpoint == "static" or request.blueprint == "api":
+        return None
+    if not current_user.is_authenticated:
+        return None
+    now = int(db.now().timestamp())
+    seen = session.get(SEEN)
+    minutes = int(current_app.config["IDLE_TIMEOUT_MINUTES"])
+    if isinstance(seen, int) and 0 <= now - seen <= minutes * 60:
+        if now - seen >= SEEN_STEP_SECONDS:
+            session[SEEN] = now
+        return None
+    logout_user()
+    session.pop(SEEN, None)
+    flash(f"您已超过 {minutes} 分钟未操作，为保护个人信息已自动退出，请重新登录", "info")
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
 
 
 def current_actor() -> Actor:
@@ -119,6 +153,8 @@ def _headers(response: Any) -> Any:
     )
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")  # personal data: never cached
+    if https_in_use():
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -130,6 +166,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    app.session_interface = SessionInterface()
+    app.config.setdefault("IDLE_TIMEOUT_MINUTES", DEFAULT_IDLE_MINUTES)
+    app.before_request(_idle_timeout)
     # Registered after CSRFProtect's own hook, so a POST without a token fails even when signed out.
     app.before_request(_require_login)
     app.before_request(_refuse_nul)

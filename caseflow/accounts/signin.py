@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.accounts import throttle
-from caseflow.accounts.users import password_matches
+from caseflow.accounts.users import password_matches, spend_a_password_check
 from caseflow.db.models import User
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 
 
@@ -37,8 +38,9 @@ class Identity:
 
 
 def session_token(user: User) -> str:
-    """Part of the password hash: changing the password signs out every other session."""
-    return user.password_hash[-12:]
+    """The account's session generation: raised on sign-out, password change and an admin's
+    reset, which ends every session signed in before."""
+    return str(user.session_generation)
 
 
 def identity_of(user: User) -> Identity:
@@ -57,7 +59,7 @@ def identity_of(user: User) -> Identity:
 
 def signed_in(session: Session, user_id: int, token: str) -> Identity | None:
     """The identity behind a stored sign-in, or None once the account is inactive or its
-    password changed."""
+    session generation moved on (signed out, password changed or reset)."""
     user = session.scalar(select(User).where(User.id == user_id))
     if user is None or not user.active or session_token(user) != token:
         return None
@@ -73,23 +75,72 @@ class SignInRefused(Exception):
 
 
 class TooManyFailures(SignInRefused):
-    """The username is throttled after repeated failures."""
+    """Too many failures lately: wait `seconds` before the next attempt."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(f"密码错误次数过多，请 {seconds} 秒后再试")
 
 
 class WrongPassword(SignInRefused):
     """Unknown or inactive username, or a wrong password (never said which)."""
 
 
+def sign_in_keys(username: str, remote_addr: str, device: str | None) -> list[throttle.Key]:
+    """The throttle scopes an attempt counts in: only its own browser's when the account signed
+    in on this browser before (nobody else can make the owner wait there), else the address's
+    and the account's."""
+    if device:
+        return [throttle.key(throttle.DEVICE, f"{device}:{username}")]
+    return [
+        throttle.key(throttle.ADDRESS, remote_addr or "-"),
+        throttle.key(throttle.ACCOUNT, username),
+    ]
+
+
 def sign_in(
-    session: Session, username: str, password: str, remote_addr: str, now: datetime
+    session: Session,
+    username: str,
+    password: str,
+    remote_addr: str,
+    now: datetime,
+    device: str | None = None,
 ) -> Identity:
-    """Check a sign-in and record the attempt (failures are kept, each at once)."""
-    if throttle.is_locked(session, username, now):
-        raise TooManyFailures("登录失败次数过多，请 15 分钟后再试")
+    """Check a sign-in and record the attempt. `device` is the id of a browser the account
+    signed in on before (the web keeps it in a signed cookie), else None. TooManyFailures says
+    how long to wait; an unknown or inactive account costs the same password check as a real
+    one, so timing tells nothing."""
+    username = username[:64]
+    keys = sign_in_keys(username, remote_addr, device)
+    wait = throttle.wait_seconds(session, keys, now)
+    if wait:
+        raise TooManyFailures(wait)
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not password_matches(user, password):
-        throttle.record(session, username, remote_addr, False, now)
+    if user is None or not user.active:
+        spend_a_password_check(password)
+        ok = False
+    else:
+        ok = password_matches(user, password)
+    attempt = throttle.Attempt(username, remote_addr)
+    if not ok:
+        throttle.record_failure(session, keys, now, attempt)
         raise WrongPassword("用户名或密码不正确")
-    identity = identity_of(user)
-    throttle.record(session, username, remote_addr, True, now)
-    return identity
+    assert user is not None
+    cleared = [k for k in keys if k[0] != throttle.ADDRESS]
+    throttle.record_success(session, cleared, now, attempt)
+    return identity_of(user)
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign out every session of the account (the generation moves on)."""
+    with UnitOfWork(session) as uow:
+        user = session.get(User, user_id, populate_existing=True)
+        if user is not None:
+            bump_generation(user)
+        uow.commit()
+
+
+def bump_generation(user: User) -> None:
+    """Move the account's session generation on (inside the caller's unit of work): every
+    cookie signed in before is refused from then on."""
+    user.session_generation = (user.session_generation or 0) + 1

@@ -10,6 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.accounts import throttle
+from caseflow.accounts.passwords import password_problem
+from caseflow.accounts.signin import bump_generation
 from caseflow.accounts.users import hash_password, new_user, password_matches
 from caseflow.casework.households import parse_row_id
 from caseflow.db.models import OrgUnit, User, UserRole
@@ -20,7 +23,6 @@ from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.roles import ROLE_NAMES, Role
 
-MIN_PASSWORD = 8
 ASSIGNABLE_ROLES = [r.value for r in Role if r is not Role.SYSTEM]
 
 
@@ -28,9 +30,18 @@ class PasswordRejected(PayloadInvalid):
     """The new password (or the current one) is not acceptable."""
 
 
-def _check_new_password(new: str, confirm: str, errors: dict[str, str]) -> None:
-    if len(new) < MIN_PASSWORD:
-        errors["new"] = f"新密码至少 {MIN_PASSWORD} 位"
+class PasswordChecksThrottled(PayloadInvalid):
+    """Too many wrong current passwords lately: wait `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__({"current": f"当前密码错误次数过多，请 {seconds} 秒后再试"})
+
+
+def _check_new_password(user: User, new: str, confirm: str, errors: dict[str, str]) -> None:
+    problem = password_problem(new, user.username, user.display_name)
+    if problem:
+        errors["new"] = problem
     elif new != confirm:
         errors["confirm"] = "两次输入的新密码不一致"
 
@@ -38,17 +49,30 @@ def _check_new_password(new: str, confirm: str, errors: dict[str, str]) -> None:
 def change_password(
     session: Session, user_id: int, current: str, new: str, confirm: str, now: datetime
 ) -> User:
-    """Change one's own password after checking the current one."""
+    """Change one's own password after checking the current one (wrong current passwords back
+    off like sign-ins: a stolen session cannot guess it); every other session ends."""
+    guard = [throttle.key(throttle.PASSWORD, str(user_id))]
+    wait = throttle.wait_seconds(session, guard, now)
+    if wait:
+        raise PasswordChecksThrottled(wait)
+    user = session.get(User, user_id)
+    assert user is not None
+    # The slow hash check runs outside the write transaction: other writers need not wait.
+    current_ok = password_matches(user, current)
+    errors: dict[str, str] = {}
+    if not current_ok:
+        errors["current"] = "当前密码不正确"
+    _check_new_password(user, new, confirm, errors)
+    if not current_ok:
+        throttle.record_failure(session, guard, now)
+    if errors:
+        raise PasswordRejected(errors)
     with UnitOfWork(session) as uow:
-        user = session.get(User, user_id)
+        user = session.get(User, user_id, populate_existing=True)
         assert user is not None
-        errors: dict[str, str] = {}
-        if not password_matches(user, current):
-            errors["current"] = "当前密码不正确"
-        _check_new_password(new, confirm, errors)
-        if errors:
-            raise PasswordRejected(errors)
         user.password_hash = hash_password(new)
+        bump_generation(user)
+        throttle.clear(session, guard)
         append_admin_event(
             session,
             actor_id=user.id,
@@ -127,8 +151,9 @@ def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -
             errors["username"] = "用户名为 3–64 位字母、数字或下划线"
         elif session.scalar(select(User.id).where(User.username == username)):
             errors["username"] = "该用户名已存在"
-        if len(form.password) < MIN_PASSWORD:
-            errors["password"] = f"初始密码至少 {MIN_PASSWORD} 位"
+        problem = password_problem(form.password, username, form.display_name)
+        if problem:
+            errors["password"] = problem
         unit = _validate(session, actor, form, errors)
         if errors or unit is None:
             raise PayloadInvalid(errors)
@@ -154,8 +179,11 @@ def update_user(
     with UnitOfWork(session) as uow:
         user = user_in_scope(session, actor, user_id)
         errors: dict[str, str] = {}
-        if form.password and len(form.password) < MIN_PASSWORD:
-            errors["password"] = f"新密码至少 {MIN_PASSWORD} 位"
+        problem = form.password and password_problem(
+            form.password, user.username, form.display_name or user.display_name
+        )
+        if problem:
+            errors["password"] = problem
         if user.id == actor.user_id and not form.active:
             errors["active"] = "不能停用自己的账号"
         unit = _validate(session, actor, form, errors)
@@ -173,6 +201,7 @@ def update_user(
         _set_roles(user, form.roles)
         if form.password:
             user.password_hash = hash_password(form.password)
+            bump_generation(user)  # a reset ends every session signed in with the old one
         after = {"roles": sorted(form.roles), "unit": unit.code, "active": form.active}
         append_admin_event(
             session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -44,3 +45,14 @@ def new_user(
         password_hash=hash_password(password) if password else "",
         roles=[UserRole(role=r) for r in roles],
     )
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def spend_a_password_check(password: str) -> None:
+    """Check `password` against a throw-away hash of the same kind as real ones: an unknown or
+    inactive account takes as long to refuse as a wrong password (no username oracle)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
+    check_password_hash(_DUMMY_HASH[0], password)

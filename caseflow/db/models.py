@@ -79,6 +79,9 @@ class User(Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Part of every sign-in cookie; raised on sign-out, a password change and an admin's reset,
+    # so a cookie copied before then is refused (server-side revocation of every session).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     org_unit: Mapped[OrgUnit] = relationship()
     roles: Mapped[list[UserRole]] = relationship(
@@ -505,6 +508,20 @@ class LoginAttempt(Base):
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime]
+
+
+class SignInGuard(Base):
+    """Back-off after failed password checks, per scope and key: an address, an account tried
+    from browsers it never signed in on, one browser it did sign in on, or a signed-in user's
+    current-password check. In the database, so several app servers share it."""
+
+    __tablename__ = "sign_in_guards"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AdminEvent(Base):

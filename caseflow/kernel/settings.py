@@ -71,6 +71,20 @@ KEYS: tuple[Key, ...] = (
         None,
         "附件存放目录（多台服务器时为共享目录）；未设置时为 ./instance/attachments",
     ),
+    Key(
+        "idle_timeout_minutes",
+        "CASEFLOW_IDLE_MINUTES",
+        int,
+        30,
+        "无操作多少分钟后自动退出登录",
+    ),
+    Key(
+        "https",
+        "CASEFLOW_HTTPS",
+        bool,
+        False,
+        "是否经 HTTPS 提供服务（Cookie 加 Secure、发送 HSTS）；生产模式总是视为 HTTPS",
+    ),
     Key("log_format", "CASEFLOW_LOG_FORMAT", str, "text", "日志格式：text 或 json"),
     Key(
         "sweep_interval_seconds",

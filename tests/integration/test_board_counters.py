@@ -387,6 +387,7 @@ LATER_COLUMNS = (
     ("members", "left_on"),
     ("members", "left_reason"),
     ("org_units", "phone"),
+    ("users", "session_generation"),  # 0023
 )
 
 

@@ -73,21 +73,21 @@ def test_cookies_are_httponly_and_samesite(client: FlaskClient, world: World) ->
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_sign_in_failure_throttle_and_log(client: FlaskClient, world: World, app: Flask) -> None:
+def test_sign_in_failures_are_logged_and_back_off(
+    client: FlaskClient, world: World, app: Flask
+) -> None:
     for _ in range(5):
         response = client.post("/login", data={"username": "clerk", "password": "wrong"})
         assert response.status_code == 401
         assert "用户名或密码不正确" in response.get_data(as_text=True)
-    # The sixth try is refused even with the right password.
-    response = client.post("/login", data={"username": "clerk", "password": PASSWORD})
-    assert response.status_code == 429
-    assert "15 分钟" in response.get_data(as_text=True)
     failures = world.session.scalar(
         select(func.count()).where(LoginAttempt.username == "clerk", ~LoginAttempt.succeeded)
     )
     assert failures == 5
-    # Another user is not affected.
-    assert client.post("/login", data={"username": "inv1", "password": PASSWORD}).status_code == 302
+    # Within the allowance the right password works: a back-off, never a lock-out
+    # (tests/webapp/test_sign_in_protection.py follows the waits).
+    right = client.post("/login", data={"username": "clerk", "password": PASSWORD})
+    assert right.status_code == 302
 
 
 def test_inactive_user_cannot_sign_in_and_is_signed_out(
