@@ -7,7 +7,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask import session as cookie
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
@@ -73,7 +74,7 @@ def _load_user(user_id: str) -> WebUser | None:
 def start_session(user: WebUser) -> None:
     """Sign `user` in on this browser, the idle clock starting now."""
     login_user(user)
-    session[SEEN] = int(db.now().timestamp())
+    cookie[SEEN] = int(db.now().timestamp())
 
 
 def _idle_timeout() -> ResponseReturnValue | None:
@@ -84,14 +85,14 @@ def _idle_timeout() -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         return None
     now = int(db.now().timestamp())
-    seen = session.get(SEEN)
+    seen = cookie.get(SEEN)
     minutes = int(current_app.config["IDLE_TIMEOUT_MINUTES"])
     if isinstance(seen, int) and 0 <= now - seen <= minutes * 60:
         if now - seen >= SEEN_STEP_SECONDS:
-            session[SEEN] = now
+            cookie[SEEN] = now
         return None
     logout_user()
-    session.pop(SEEN, None)
+    cookie.pop(SEEN, None)
     flash(f"您已超过 {minutes} 分钟未操作，为保护个人信息已自动退出，请重新登录", "info")
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None

@@ -43,7 +43,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("session_generation")
+    # A plain DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop and recreate users, which
+    # cases, events and sign-offs refer to, and SQLite's foreign keys refuse that.
+    op.drop_column("users", "session_generation")
     op.drop_index("ix_sign_in_guards_last_failure_at", table_name="sign_in_guards")
     op.drop_table("sign_in_guards")
