@@ -130,6 +130,17 @@ def _covered(payload: dict[str, Any]) -> list[int]:
     return [int(i) for i in payload.get("covered_members") or []]
 
 
+def assessed_cover(session: Session, case: CaseView) -> list[int]:
+    """The members the rules cover, as the case's means test found them: the one member a
+    低保边缘 household may have covered alone (单人保, 民发〔2021〕57号 第八条 — the assessment
+    names the candidates), else the whole household. What a form pre-ticks and a batch plans."""
+    members = sorted(m.id for m in _household(session, case).members)
+    row = latest_assessment(session, case, "means_test")
+    named = (row.result.get("single_person_candidates") or []) if row is not None else []
+    single = [int(i) for i in named if int(i) in members]
+    return single[:1] or members
+
+
 def dibao_terms(session: Session, case: CaseView, payload: dict[str, Any]) -> tuple[list[int], str]:
     """Covered members and class of an approval: as the form names them, or — left empty, as
     in a batch approval — the whole household and the class the means test suggested."""
@@ -289,26 +300,47 @@ def programme_cases_in_payment(session: Session, household_id: int) -> list[Case
     return [c for c in cases if history.get(c.id) and history[c.id][-1].kind != STOP]
 
 
-@plugin.effect("adjust_entitlement")
-def adjust_entitlement(ctx: EffectContext) -> None:
-    """复核调整 (增发/减发): the proposed class and covered members, the amount recomputed from
-    the review's own assessment, from the month after the decision."""
-    proposal = _last_payload(ctx.session, ctx.case.id, "propose_adjustment")
-    day = to_local(ctx.now).date()
-    for target in programme_cases_in_payment(ctx.session, ctx.case.household_id or 0):
-        current = entitlements.latest(ctx.session, target.id)
+@dataclass(frozen=True)
+class Adjustment:
+    """What a review's adjustment does to one programme case in payment: the version in force
+    and the one the rules compute from the review's own assessment."""
+
+    target: Case
+    current: Entitlement
+    computed: Computed
+
+
+def review_adjustments(session: Session, review: CaseView, day: date) -> list[Adjustment]:
+    """复核调整 (增发/减发) of every programme the household is paid: the proposed class and
+    covered members (else those in force), the amount recomputed from the review's own
+    assessment — what the district confirms, in a batch as on the case page."""
+    proposal = _last_payload(session, review.id, "propose_adjustment")
+    found: list[Adjustment] = []
+    for target in programme_cases_in_payment(session, review.household_id or 0):
+        current = entitlements.latest(session, target.id)
         assert current is not None
         if target.case_type == "tekun":
             # The review's own self-care assessment, if it made one; else the case's.
-            assessed = latest_assessment(ctx.session, ctx.case, "tekun") is not None
-            computed = compute_tekun(ctx.session, ctx.case if assessed else target, day)
+            assessed = latest_assessment(session, review, "tekun") is not None
+            computed = compute_tekun(session, review if assessed else target, day)
         else:
             covered = _covered(proposal) or list(current.covered_member_ids)
             aid_class = str(proposal.get("aid_class") or current.aid_class or "A")
-            computed = compute_dibao(ctx.session, ctx.case, covered, aid_class, day)
+            computed = compute_dibao(session, review, covered, aid_class, day)
+        found.append(Adjustment(target, current, computed))
+    return found
+
+
+@plugin.effect("adjust_entitlement")
+def adjust_entitlement(ctx: EffectContext) -> None:
+    """复核调整: each programme in payment gets the version `review_adjustments` computes, from
+    the month after the decision."""
+    reason = str(_last_payload(ctx.session, ctx.case.id, "propose_adjustment").get("reason", ""))
+    for change in review_adjustments(ctx.session, ctx.case, to_local(ctx.now).date()):
+        computed = change.computed
         entitlements.record(
             ctx.session,
-            target,
+            change.target,
             kind=ADJUST,
             effective_month=entitlements.first_paid_month(ctx.now),
             amount_fen=computed.amount_fen,
@@ -323,7 +355,7 @@ def adjust_entitlement(ctx: EffectContext) -> None:
             care_level=computed.care_level,
             policy_effective_from=computed.config.effective_from,
             standard_fen=computed.config.dibao_standard_fen,
-            basis={**computed.basis, "reason": str(proposal.get("reason", ""))},
+            basis={**computed.basis, "reason": reason},
         )
 
 

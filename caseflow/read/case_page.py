@@ -26,12 +26,14 @@ from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import local_minute, to_local
-from caseflow.payments.grants import Computed, compute_decision
+from caseflow.payments.grants import Computed, assessed_cover, compute_decision
 from caseflow.policy.config import PolicyError
 from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
 from caseflow.read.decisions import DECISION_KINDS
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
+
+MEMBERS_FIELD = "members"  # the payload type that names covered members
 
 # Keys the intake writes into the `open` event besides the summary.
 OPEN_PAYLOAD_LABELS = {
@@ -104,6 +106,9 @@ class CasePage:
     decision_preview: Computed | None = None
     # A decision was recorded: only then is there a decision notice to print.
     has_decision: bool = False
+    # The members a covered-members field starts ticked with: those the rules cover (单人保:
+    # the one member named by the means test), never simply everyone.
+    covered_default: list[int] = field(default_factory=list)
 
 
 def _show(value: Any, f: PayloadField | None) -> str:
@@ -189,6 +194,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
     ruleset = reg.rulesets[case.ruleset_key]
     deadlines = case_deadlines(session, case.id, ruleset, load_calendar(session), now)
     actions = available_transitions(session, case, actor, now, include_blocked=True, reg=reg)
+    cover = _cover(session, case, actions)
     return CasePage(
         case=case,
         wf=wf,
@@ -203,13 +209,29 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
         pauses=case_pauses_view(session, case.id),
         assessments=case_assessments(session, case.id),
         uploader_names=names,
-        decision_preview=_preview(session, case, actions, now),
+        decision_preview=_preview(session, case, actions, cover, now),
         has_decision=any(e.trigger in DECISION_KINDS for e in events),
+        covered_default=cover,
     )
 
 
+def _cover(session: Session, case: Case, actions: list[AvailableTransition]) -> list[int]:
+    """The rules' covered members when an open action asks who is covered, else none."""
+    asks = any(
+        f.type == MEMBERS_FIELD
+        for a in actions
+        if a.blocked_reason is None
+        for f in a.transition.payload
+    )
+    return assessed_cover(session, case) if asks and case.household_id else []
+
+
 def _preview(
-    session: Session, case: Case, actions: list[AvailableTransition], now: datetime
+    session: Session,
+    case: Case,
+    actions: list[AvailableTransition],
+    cover: list[int],
+    now: datetime,
 ) -> Computed | None:
     """The computed amount shown beside the approval form (the approver confirms, not types)."""
     if not any(a.trigger == "approve" and a.blocked_reason is None for a in actions):
@@ -217,6 +239,6 @@ def _preview(
     if case.case_type not in ("dibao", "tekun"):
         return None
     try:
-        return compute_decision(session, case, {}, to_local(now).date())
+        return compute_decision(session, case, {"covered_members": cover}, to_local(now).date())
     except PolicyError:
         return None

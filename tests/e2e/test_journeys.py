@@ -119,7 +119,7 @@ def test_decision_journey(page: Any, server: Server) -> None:
     page.goto(case_url)
     preview = page.text_content("details:has(form[data-trigger='approve']) .decision-preview") or ""
     assert "按规则核定" in preview and "不能手填" in preview  # the approver confirms, not types
-    computed = preview.split("按规则核定（全户、建议类别）：")[1].split(" 元/月")[0]
+    computed = preview.split("按规则核定（")[1].split("）：")[1].split(" 元/月")[0]
     act(page, "approve", {"aid_class": "A"})
     assert "在保（已确认）" in page.inner_text(".state-badge")
     shot(page, "13-approved")
