@@ -30,7 +30,14 @@ from caseflow.engine.fire import refusal
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import require_aware, to_local
-from caseflow.payments.grants import CARE_LEVEL_CHOICES, Computed, compute_dibao, compute_tekun
+from caseflow.payments.grants import (
+    CARE_LEVEL_CHOICES,
+    Computed,
+    assessed_cover,
+    compute_dibao,
+    compute_tekun,
+    review_adjustments,
+)
 from caseflow.policy.config import PolicyError
 from caseflow.workflow.registry import registry
 
@@ -50,6 +57,7 @@ class CaseValues:
     aid_class: str = ""
     care_level: str = ""
     explain: str = ""
+    previous_fen: int | None = None  # an adjustment: the monthly amount in force before it
 
     @property
     def covered_count(self) -> int:
@@ -113,8 +121,7 @@ def _dibao_approval(session: Session, case: Case, now: datetime) -> CaseValues:
     if row is None or not row.aid_class:
         raise ValuesUnavailable("本案没有家庭经济状况核对结果")
     members = {m.id: m for m in case.household.members} if case.household else {}
-    single = [int(i) for i in row.result.get("single_person_candidates") or [] if int(i) in members]
-    covered = single[:1] or sorted(members)
+    covered = assessed_cover(session, case)
     try:
         computed = compute_dibao(session, case, covered, row.aid_class, to_local(now).date())
     except PolicyError as exc:
@@ -153,6 +160,33 @@ def _shown(
     )
 
 
+def _review_adjustment(session: Session, case: Case, now: datetime) -> CaseValues:
+    """复核 确认调整: for each programme the household is paid, the class, covered members or
+    care level proposed and the amount the rules give for them from the review's own
+    assessment, beside the amount in force (the same computation the decision's effect uses)."""
+    try:
+        changes = review_adjustments(session, case, to_local(now).date())
+    except PolicyError as exc:
+        raise ValuesUnavailable(str(exc)) from None
+    if not changes:
+        raise ValuesUnavailable("本户没有在保的低保、特困待遇可调整")
+    members = {m.id: m for m in case.household.members} if case.household else {}
+    covered = sorted({i for c in changes for i in c.computed.covered_ids if i in members})
+    parts = [c.computed for c in changes]
+    return CaseValues(
+        payload={},
+        amount_fen=sum(p.amount_fen for p in parts),
+        household_size=len(members),
+        covered_names=tuple(members[i].name for i in covered),
+        aid_class=next((p.aid_class for p in parts if p.aid_class), ""),
+        care_level=next(
+            (CARE_LEVEL_LABELS.get(p.care_level, "") for p in parts if p.care_level), ""
+        ),
+        explain="\n".join(p.explain for p in parts),
+        previous_fen=sum(c.current.amount_fen for c in changes),
+    )
+
+
 def _filed_amount(session: Session, case: Case, _now: datetime) -> CaseValues:
     """备案: the amount the township approved, shown for the district to acknowledge."""
     approved = session.scalar(
@@ -175,6 +209,7 @@ _SIGN_OFFS: tuple[tuple[str, str, ValuesFn, bool], ...] = (
     ("temporary", "start_investigation", _no_values, False),
     ("review", "start_review", _no_values, False),
     ("review", "conclude_unchanged", _no_values, False),
+    ("review", "approve_adjustment", _review_adjustment, True),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from payments_support import review_proposing_class_a
 from sqlalchemy import func, select, update
 from support import T0, World
 from walker import Walker
@@ -114,7 +115,12 @@ def test_an_amount_changed_since_confirmation_is_not_fired(world: World) -> None
 
 def test_the_batch_menu_offers_sign_offs_only_never_roll_actions(world: World) -> None:
     keys = {u: {a.key for a in batch_actions(world.actor(u))} for u in world.users}
-    assert keys["approver"] == {"dibao:approve", "tekun:approve", "temporary:acknowledge_filing"}
+    assert keys["approver"] == {
+        "dibao:approve",
+        "tekun:approve",
+        "temporary:acknowledge_filing",
+        "review:approve_adjustment",
+    }
     assert keys["finance"] == set()
     assert "review:conclude_unchanged" in keys["reviewer"]
     assert all(not k.startswith("roll:") for found in keys.values() for k in found)
@@ -160,3 +166,32 @@ def test_a_single_person_household_is_planned_for_the_one_member_its_assessment_
     assert outcome.ok, outcome
     granted = entitlements.latest(world.session, case.id)
     assert granted is not None and granted.covered_member_ids == [disabled.id]
+
+
+def test_review_adjustments_are_planned_each_with_its_amount_before_and_after(
+    world: World,
+) -> None:
+    walker = Walker(world, T0)
+    three_case, three = review_proposing_class_a(world, walker, 3)
+    five_case, five = review_proposing_class_a(world, walker, 5)
+    approver, now = world.actor("approver"), walker.tick()
+    action = find_action(approver, "review:approve_adjustment")
+    assert action is not None and action.shows_amount
+    rows = {r.case_id: r for r in plan(world.session, approver, now, action).rows}
+    assert set(rows) == {three.id, five.id}
+    for review, case, size in ((three, three_case, 3), (five, five_case, 5)):
+        values = rows[review.id].values
+        assert (values.household_size, values.covered_count, values.aid_class) == (size, size, "A")
+        before = entitlements.latest(world.session, case.id)
+        assert before is not None and values.previous_fen == before.amount_fen
+        assert values.amount_fen is not None and values.amount_fen > before.amount_fen
+    assert rows[three.id].values.amount_fen != rows[five.id].values.amount_fen
+    confirmed = {i: Confirmed(r.version, r.values.amount_fen) for i, r in rows.items()}
+    payloads, refused = payloads_to_fire(plan(world.session, approver, now, action), confirmed)
+    assert refused == {}
+    outcomes = fire_batch(world.session, list(rows), "approve_adjustment", approver, now, payloads)
+    assert all(o.ok for o in outcomes), outcomes
+    for review, case in ((three, three_case), (five, five_case)):
+        after = entitlements.latest(world.session, case.id)
+        assert after is not None and after.kind == "adjust" and after.source_case_id == review.id
+        assert after.amount_fen == rows[review.id].values.amount_fen

@@ -107,3 +107,26 @@ def sign(
         )
     s.rollback()
     fire(s, roll.case_id, "sign", world.actor("finance"), when)
+
+
+def review_proposing_class_a(world: World, walker: Walker, size: int) -> tuple[Case, Case]:
+    """A 低保 household of `size` approved as class C for two persons, and its review walked to
+    区级确认 with an adjustment to class A for everyone proposed (each step through fire)."""
+    hh = world.household(size=size)
+    case = walker.walk_household(hh.id, registry().workflow("dibao"), "district_review")
+    ids = sorted(m.id for m in hh.members)
+    terms = {"covered_members": ids[:2], "aid_class": "C"}
+    fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), terms)
+    review = open_case(world.session, "review", hh.id, world.actor("reviewer"), walker.tick())
+    for t in shortest_path(registry().workflow("review"), "township_review"):
+        walker.step(review, t)
+    proposal = {"aid_class": "A", "covered_members": ids, "reason": "家庭成员患病"}
+    fire(
+        world.session,
+        review.id,
+        "propose_adjustment",
+        world.actor("reviewer"),
+        walker.tick(),
+        proposal,
+    )
+    return case, review

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
+from payments_support import review_proposing_class_a
 from sqlalchemy import Engine, select, update
 from support import T0, World
 from walker import Walker
@@ -143,7 +144,12 @@ def test_batch_page_lists_only_applicable_cases_each_with_its_own_values(
     assert 'name="case_id"' not in queue and 'id="batch-link"' in queue  # no checkbox column
     menu = client.get("/queue/batch").get_data(as_text=True)
     options = re.findall(r'<option value="([a-z_]+:[a-z_]+)"', menu)
-    assert options == ["dibao:approve", "tekun:approve", "temporary:acknowledge_filing"]
+    assert options == [
+        "dibao:approve",
+        "tekun:approve",
+        "temporary:acknowledge_filing",
+        "review:approve_adjustment",
+    ]
     body = client.get("/queue/batch?op=dibao:approve").get_data(as_text=True)
     assert _rows(body) == sorted([good1.id, good2.id]) or set(_rows(body)) == {good1.id, good2.id}
     assert relative.id not in _rows(body) and wrong.id not in _rows(body)
@@ -210,3 +216,27 @@ def test_claim_and_batch_with_csrf_tokens(world: World, engine: Engine, tmp_path
     body = client.post("/queue/batch", data=data).get_data(as_text=True)
     assert 'class="done"' in body
     app.extensions["caseflow_engine"].dispose()
+
+
+def test_batch_page_shows_each_reviews_adjusted_amount_beside_the_one_in_force(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    walker = Walker(world, T0)
+    reviews = [review_proposing_class_a(world, walker, size)[1] for size in (3, 4)]
+    auth.login("approver")
+    body = client.get("/queue/batch?op=review:approve_adjustment").get_data(as_text=True)
+    assert set(_rows(body)) == {r.id for r in reviews}
+    assert "现月金额" in body and "调整后月金额" in body and "A 类" in body
+    assert (
+        body.count('class="num covered-count">3<')
+        == body.count('class="num covered-count">4<')
+        == 1
+    )
+    before = re.findall(r'class="num previous">([\d,.]+)<', body)
+    after = re.findall(r'class="num amount">([\d,.]+)', body)
+    assert len(before) == len(after) == 2 and before != after
+    result = client.post("/queue/batch", data=_plan_form(body)).get_data(as_text=True)
+    assert '已办理 <strong class="ok">2</strong> 件' in result
+    world.session.rollback()
+    states = world.session.scalars(select(Case.state).where(Case.id.in_([r.id for r in reviews])))
+    assert set(states) == {"adjusted"}
