@@ -21,6 +21,8 @@ from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
 from caseflow.engine.uow import track_flushed_writes
 from caseflow.inbox import filing, new_work, sendback, supervision
+from caseflow.institutions import admission
+from caseflow.institutions import models as _institutions  # noqa: F401  (institutions, beds)
 from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
@@ -42,6 +44,7 @@ PLUGINS = (
     rise.plugin,  # 提标: every entitlement recomputed under a new standard
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
     reviews.plugin,  # review schedules kept by approvals, outcomes and removals
+    admission.plugin,  # 入院: beds confirmed, admissions, moving out, death (集中供养)
 )
 
 

@@ -373,6 +373,7 @@ _TYPE_PREFIX = {
     "referral": "ZJ",
     "roll": "FF",
     "rise": "TB",
+    "admission": "RY",
 }
 
 

@@ -9,7 +9,7 @@ listed for the record) and the approved amount less that advance. Manual adjustm
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, CaseEvent
 from caseflow.db.scope import in_jurisdiction
+from caseflow.kernel.money import format_yuan
 from caseflow.payments.entitlements import amount_in, in_force, months_between, versions_of
 from caseflow.payments.models import (
     ADJUSTMENT,
@@ -51,6 +52,15 @@ class Line:
     pay_by_bank: bool = True
     adjustment_id: int | None = None
     note: str = ""
+    # Paid to a 供养服务机构 (集中供养): the payee is the institution, not the household.
+    institution_id: int | None = None
+
+
+def _institution_of(versions: list[Entitlement], month: str) -> int | None:
+    """The institution the version in force in `month` pays (集中供养), if any."""
+    version = in_force(versions, month)
+    found = version.basis.get("institution_id") if version is not None else None
+    return int(found) if found else None
 
 
 def _in(path: str) -> Any:
@@ -132,16 +142,30 @@ def entitlement_lines(session: Session, path: str, township_id: int, month: str)
             owed = amount_in(p.versions, m) - paid.get((p.case_id, m), 0)
             if owed:
                 note = "按保障记录补发" if owed > 0 else "按保障记录扣减（多发部分）"
-                lines.append(
-                    Line(p.household_id, p.case_id, p.case_type, CORRECTION, m, owed, note=note)
-                )
+                place = _institution_of(p.versions, m)
+                line = Line(p.household_id, p.case_id, p.case_type, CORRECTION, m, owed, note=note)
+                lines.append(replace(line, institution_id=place))
         due = amount_in(p.versions, month) - paid.get((p.case_id, month), 0)
         version = in_force(p.versions, month)
         if due and version is not None:
             kind = GRADUAL if version.kind == GRADUAL_EXIT else MONTHLY
             note = f"渐退期（{version.basis.get('until', '')} 起停发）" if kind == GRADUAL else ""
-            lines.append(Line(p.household_id, p.case_id, p.case_type, kind, month, due, note=note))
+            place = _institution_of(p.versions, month)
+            if place is not None:
+                note = _placement_note(version)
+            line = Line(p.household_id, p.case_id, p.case_type, kind, month, due, note=note)
+            lines.append(replace(line, institution_id=place))
     return lines
+
+
+def _placement_note(version: Entitlement) -> str:
+    """What an institution's line pays: basic living and the care of the resident's level."""
+    parts = version.components or {}
+    basic, care = int(parts.get("basic", 0)), int(parts.get("care", 0))
+    return (
+        f"集中供养：{version.basis.get('institution', '')}代收，"
+        f"基本生活费 {format_yuan(basic)} 元 + 照料护理费 {format_yuan(care)} 元"
+    )[:300]
 
 
 def _already_in_roll(session: Session, township_id: int) -> set[tuple[int | None, str]]:

@@ -85,6 +85,9 @@ class RollRow(Base):
     bank_account: Mapped[str] = mapped_column(String(40), default="")
     pay_by_bank: Mapped[bool] = mapped_column(Boolean, default=True)
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("payment_adjustments.id"))
+    # Set when the row is paid to a 供养服务机构 for a resident in centralised care (the payee's
+    # name and account are then the institution's): migration 0020.
+    institution_id: Mapped[int | None] = mapped_column(Integer, default=None)
     note: Mapped[str] = mapped_column(String(300), default="")
     removed_at: Mapped[datetime | None]
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -127,13 +130,14 @@ class PaymentAdjustment(Base):
 
 
 # Kinds of entitlement version: what wrote it.
-GRANT, ADJUST, RISE, GRADUAL_EXIT, STOP, LEGACY = (
+GRANT, ADJUST, RISE, GRADUAL_EXIT, STOP, LEGACY, PLACEMENT = (
     "grant",
     "adjust",
     "rise",
     "gradual_exit",
     "stop",
     "legacy",
+    "placement",
 )
 ENTITLEMENT_KIND_LABELS = {
     GRANT: "审核确认",
@@ -142,6 +146,7 @@ ENTITLEMENT_KIND_LABELS = {
     GRADUAL_EXIT: "渐退期",
     STOP: "停发",
     LEGACY: "迁移前记录",
+    PLACEMENT: "供养方式变更（入住/离开供养机构）",
 }
 
 

@@ -14,6 +14,7 @@ from caseflow.db.models import Case, Household, Member, OrgUnit
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import create_unit_case
 from caseflow.engine.uow import UnitOfWork
+from caseflow.institutions.models import Institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.timeutil import require_aware, to_local
@@ -82,6 +83,33 @@ def _payees(session: Session, path: str) -> dict[int, tuple[str, str, str]]:
     return {hid: (name or head, idn or "", acc or "") for hid, head, acc, name, idn in rows}
 
 
+def _institution_payees(session: Session, lines: list[Line]) -> dict[int, tuple[str, str]]:
+    """Institution → (account name, account) for the lines paid to one (集中供养)."""
+    ids = {ln.institution_id for ln in lines if ln.institution_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Institution.id, Institution.account_name, Institution.name)
+        .add_columns(Institution.bank_account)
+        .where(Institution.id.in_(ids))
+    ).all()
+    return {iid: (account_name or name, account) for iid, account_name, name, account in rows}
+
+
+def _payee_of(
+    line: Line,
+    households: dict[int, tuple[str, str, str]],
+    institutions: dict[int, tuple[str, str]],
+) -> tuple[str, str, str]:
+    """The household's head, or — for a resident in centralised care — the institution's
+    account (the resident's ID number stays on the row: it says whom the money is for)."""
+    payee = households.get(line.household_id, ("", "", ""))
+    if line.institution_id is None or line.institution_id not in institutions:
+        return payee
+    name, account = institutions[line.institution_id]
+    return name, payee[1], account
+
+
 def _row(roll_id: int, line: Line, payee: tuple[str, str, str]) -> dict[str, Any]:
     return {
         "roll_id": roll_id,
@@ -96,6 +124,7 @@ def _row(roll_id: int, line: Line, payee: tuple[str, str, str]) -> dict[str, Any
         "bank_account": payee[2],
         "pay_by_bank": line.pay_by_bank,
         "adjustment_id": line.adjustment_id,
+        "institution_id": line.institution_id,
         "note": line.note,
         "removed_reason": "",
     }
@@ -147,13 +176,13 @@ def open_roll(
     session.add(roll)
     session.flush()
     payees = _payees(session, township.path)
+    places = _institution_payees(session, lines)
     lines.sort(key=lambda ln: (ln.household_id, _KIND_ORDER[ln.kind], ln.for_month))
-    blank = ("", "", "")
     for start in range(0, len(lines), INSERT_CHUNK):  # bounded memory for large townships
         session.execute(
             insert(RollRow),
             [
-                _row(roll.id, ln, payees.get(ln.household_id, blank))
+                _row(roll.id, ln, _payee_of(ln, payees, places))
                 for ln in lines[start : start + INSERT_CHUNK]
             ],
         )

@@ -60,6 +60,7 @@ def test_repository_definitions_all_load() -> None:
         "referral",
         "roll",
         "rise",
+        "admission",
     }
     for wf in reg.workflows.values():
         assert wf.initial.name in wf.states

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
         "caseflow.campaigns",
         "caseflow.accounts",
         "caseflow.inbox",
+        "caseflow.institutions",
     },
     {"caseflow.read"},
     {"caseflow.timer", "caseflow.cli", "caseflow.seed", "caseflow.bootstrap"},
