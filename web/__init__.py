@@ -65,6 +65,7 @@ def blueprints() -> list[Blueprint]:
         reviews,  # 复核计划
         standard_rise,  # 提标名单
         supervise,  # 督办 board
+        transfers,  # 迁移 between townships (requested by a window, decided by the district)
     )
     from web.api import admin as api_admin  # JSON API token admin page
     from web.api import views as api  # JSON API /api/v1 (bearer tokens)
@@ -72,7 +73,10 @@ def blueprints() -> list[Blueprint]:
 
     areas = (auth, desk, cases, printouts, admin, queue, supervise, inbox, audit, api, api_admin)
     money = (payments, standard_rise, reconcile)
-    return [area.bp for area in (*areas, corrections, ledger, campaigns, *money, reviews, health)]
+    return [
+        area.bp
+        for area in (*areas, corrections, ledger, campaigns, *money, reviews, health, transfers)
+    ]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -73,6 +73,9 @@ REASONS: dict[str, dict[str, str]] = {
         "mistake": "误登记",
         OTHER: "其他（须说明）",
     },
+    # Written by caseflow.casework.transfers on the district's approval, never typed.
+    "transfer_out": {"transfer": "经区民政局批准迁往其他乡镇"},
+    "transfer_in": {"transfer": "经区民政局批准从其他乡镇迁入"},
 }
 HOUSEHOLD_FIELDS = {
     "village": "所属村（居）",

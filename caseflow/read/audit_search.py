@@ -71,6 +71,8 @@ ADMIN_ACTIONS: dict[str, str] = {
     "policy.confirm": "确认政策配置",
     "duplicate_override": "重复申请授权",
     "household_change": "更正家庭信息",
+    "transfer.request": "申请迁移（迁入本乡镇）",
+    "transfer.decide": "审批迁移",
     "ledger.import": "导入台账名单",
     "ledger.import_rejected": "台账名单导入未通过",
     "ledger.compare": "台账比对",

@@ -20,6 +20,9 @@ from websupport import AuthActions, Scene, Side
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.casework.corrections import CORRECTION_ROLES
 from caseflow.casework.overrides import OVERRIDE_ROLES
+from caseflow.casework.transfers import DECIDE_ROLES as TRANSFER_DECIDE_ROLES
+from caseflow.casework.transfers import REQUEST_ROLES as TRANSFER_ASK_ROLES
+from caseflow.casework.transfers import VIEW_ROLES as TRANSFER_VIEW_ROLES
 from caseflow.db.models import Notification, OrgUnit, PolicyRecord
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.payments.adjustments import ADJUST_ROLES
@@ -46,6 +49,9 @@ PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
 OVERRIDE = set(OVERRIDE_ROLES)
 CORRECTIONS = set(CORRECTION_ROLES)
+TRANSFER_ASK = set(TRANSFER_ASK_ROLES)
+TRANSFER_VIEW = set(TRANSFER_VIEW_ROLES)
+TRANSFER_DECIDE = set(TRANSFER_DECIDE_ROLES)
 BOARD = set(BOARD_ROLES)
 AUDIT = set(AUDIT_ROLES)
 REVIEW_PLAN = set(REVIEW_PLAN_ROLES)
@@ -181,6 +187,33 @@ def _correction_routes() -> list[Route]:
     ]
 
 
+def _transfer_decide(w: World, s: Side) -> str:
+    """A fresh transfer request into the side's household of a person registered in the other
+    township (posted empty: a refusal without its reason, 400, nothing decided)."""
+    from caseflow.casework.transfers import TransferAsk, request_transfer
+
+    own = s.household.org_path.startswith(w.township.path)
+    w.session.rollback()
+    away = w.household(unit=w.other_township if own else w.village)
+    clerk = w.actor("clerk" if own else "other_clerk")
+    ask = TransferAsk(away.members[1].id_number, "子女", "投亲")
+    row = request_transfer(w.session, clerk, s.household.id, ask, s.case.opened_at)
+    return f"/desk/transfers/{row.id}/decide"
+
+
+def _transfer_routes() -> list[Route]:
+    """迁移: the request form (window), the list (window and district), the decision."""
+    ask = _household("/transfer")
+    return [
+        Route("transfers.request_form", "GET", ask, TRANSFER_ASK),
+        Route("transfers.request_form", "POST", ask, TRANSFER_ASK),
+        Route(
+            "transfers.index", "GET", lambda w, s: "/desk/transfers", TRANSFER_VIEW, scoped=False
+        ),
+        Route("transfers.decide", "POST", _transfer_decide, TRANSFER_DECIDE),
+    ]
+
+
 ROUTES = [
     Route("index", "GET", lambda w, s: "/", EVERYONE, scoped=False, ok=frozenset({302})),
     Route("auth.password", "GET", lambda w, s: "/password", EVERYONE, scoped=False),
@@ -219,6 +252,7 @@ ROUTES = [
         data=(("case_type", "dibao"),),
     ),
     *_correction_routes(),
+    *_transfer_routes(),
     Route("cases.queue", "GET", lambda w, s: "/cases/", CASEWORK, scoped=False),
     Route("cases.show", "GET", _case(""), CASEWORK),
     Route("cases.fire_view", "POST", _case("/fire/start_investigation"), CASEWORK),
