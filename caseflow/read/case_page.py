@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.casework.assessments import case_assessments
 from caseflow.casework.materials import Material, checklist
+from caseflow.casework.notice import NOTICE_TRIGGER
 from caseflow.casework.personal_data import may_view_full
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.db.models import Assessment, Attachment, Case, CaseEvent, User
@@ -109,6 +110,8 @@ class CasePage:
     # The members a covered-members field starts ticked with: those the rules cover (单人保:
     # the one member named by the means test), never simply everyone.
     covered_default: list[int] = field(default_factory=list)
+    # The one-time notice is printed while the case waits for the materials it asked for.
+    notice_printable: bool = False
 
 
 def _show(value: Any, f: PayloadField | None) -> str:
@@ -194,6 +197,10 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
     ruleset = reg.rulesets[case.ruleset_key]
     deadlines = case_deadlines(session, case.id, ruleset, load_calendar(session), now)
     actions = available_transitions(session, case, actor, now, include_blocked=True, reg=reg)
+    notice_issued = any(e.trigger == NOTICE_TRIGGER for e in events)
+    if notice_issued:  # issued once (notice_not_issued_before): no second notice is offered
+        actions = [a for a in actions if a.trigger != NOTICE_TRIGGER]
+    waiting = {t.dest for t in wf.transitions if t.trigger == NOTICE_TRIGGER}
     cover = _cover(session, case, actions)
     return CasePage(
         case=case,
@@ -212,6 +219,7 @@ def build_page(session: Session, actor: Actor, case: Case, now: datetime) -> Cas
         decision_preview=_preview(session, case, actions, cover, now),
         has_decision=any(e.trigger in DECISION_KINDS for e in events),
         covered_default=cover,
+        notice_printable=notice_issued and case.state in waiting and not case.is_final,
     )
 
 

@@ -72,7 +72,9 @@ def test_desk_guardrails_journey(page: Any, server: Server) -> None:
     ).one()
     page.goto(f"{server.url}/cases/{case.id}")
     assert "重复申请经授权受理" in page.inner_text("body")
+    assert page.locator("#missing-notice").count() == 1  # printed while materials are missing
     act(page, "materials_supplied")
-    blocked = page.locator(".action.blocked:has-text('一次性告知')")
-    assert "不能再次告知" in blocked.inner_text()
+    # Issued once: no second notice is offered, and the notice is no longer printed from here.
+    assert page.locator("#actions :text('一次性告知')").count() == 0
+    assert page.locator("#missing-notice").count() == 0
     shot(page, "desk-04-notice-once")

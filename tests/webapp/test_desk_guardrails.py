@@ -94,7 +94,8 @@ def test_the_case_page_offers_the_one_time_notice_only_once(
     fire(world.session, case.id, "materials_supplied", clerk, T0)
     auth.login("clerk")
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "不能再次告知" in page  # shown as a blocked action with its reason
+    assert 'data-trigger="request_materials"' not in page  # issued once: not offered again
+    assert "一次性告知补齐材料" not in page.split('id="actions"')[1].split("</section>")[0]
     world.session.rollback()
     version = world.session.scalar(select(Case.version).where(Case.id == case.id))
     again = client.post(

@@ -4,12 +4,14 @@ a decision; a limit in hours is told in hours."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from support import T0, World
 from walker import Walker
 from websupport import AuthActions
 
+from caseflow.engine.fire import fire, open_case
 from caseflow.workflow.registry import registry
 
 
@@ -62,3 +64,28 @@ def test_a_twelve_hour_limit_is_told_in_hours_not_as_zero_working_days(
     assert "救急难先行救助" in page
     assert re.search(r"剩余 1[0-2] 小时", page), page[page.find("办理时限") :][:1500]
     assert "剩余 0 个工作日" not in page
+
+
+def test_the_one_time_notice_is_offered_once_and_printed_only_while_materials_are_missing(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    clerk = world.actor("clerk")
+    case = open_case(world.session, "dibao", world.household().id, clerk, T0, summary="因病")
+    auth.login("clerk")
+
+    def page() -> str:
+        return client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    complete = page()  # nothing asked yet: the notice may be issued, there is none to print
+    assert 'data-trigger="request_materials"' in complete
+    assert f"/print/cases/{case.id}/missing-materials" not in complete
+    asked = {"missing_items": ["户口簿复印件"]}
+    fire(world.session, case.id, "request_materials", clerk, T0 + timedelta(hours=1), asked)
+    waiting = page()
+    assert f'href="/print/cases/{case.id}/missing-materials"' in waiting
+    assert f'href="/print/cases/{case.id}/missing-materials.pdf"' in waiting
+    fire(world.session, case.id, "materials_supplied", clerk, T0 + timedelta(hours=2))
+    supplied = page()
+    assert f"/print/cases/{case.id}/missing-materials" not in supplied
+    actions = supplied.split('id="actions"')[1].split("</section>")[0]
+    assert "一次性告知补齐材料" not in actions  # no second notice, not even a disabled button
