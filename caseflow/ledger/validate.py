@@ -16,6 +16,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from caseflow.kernel.contact import InvalidContact, normalise_phone
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
 from caseflow.kernel.money import parse_yuan
 from caseflow.kernel.spreadsheet import XlsxWriter
@@ -184,6 +185,16 @@ def _check_char(text: str) -> str:
     return _CHECK[total % 11]
 
 
+def phone_problem(text: str) -> str | None:
+    """Why a roster's telephone is not one, by the rule the desk applies
+    (caseflow.kernel.contact: mobile, or landline with its area code); None when it is, or blank."""
+    try:
+        normalise_phone(text)
+    except InvalidContact as exc:
+        return exc.message_zh
+    return None
+
+
 def _plausible_birth(digits: str, today: date) -> bool:
     """The eight birth-date digits name a real day from 1900 to `today` (as parse_id_number)."""
     try:
@@ -314,6 +325,7 @@ class RowValidator:
             or not self._tidy_id(ident)
             or (head_id_text and not self._tidy_id(head_id_text))
             or ident in self._seen
+            or (_phone and phone_problem(_phone) is not None)
         ):
             return self._general(row_no, cells)
         size: int | None = None
@@ -415,6 +427,9 @@ class RowValidator:
             return None, issues
         if not self._first_time(row.row_no, ident, key, error):
             return None, issues
+        phone = phone_problem(values.get("phone", ""))
+        if phone is not None:  # kept: a roster's telephone is not what the comparison needs
+            issues.append(ReportEntry(row.row_no, FIELD_LABELS["phone"], NOTICE, phone))
         township = values.get("township", "")
         code = self.townships.get(township)
         if township and code is None and self.kind in HOUSEHOLD_KINDS:

@@ -116,7 +116,7 @@ def _rows(rng: random.Random, header: list[str], count: int) -> list[list[str]]:
             "月人均收入": _pick(rng, ["450", "x", ""]),
             "保障类别": _pick(rng, ["a", "B", ""]),
             "家庭人口数": _pick(rng, ["3", "0", "100", "三", ""]),
-            "联系电话": _pick(rng, ["13800000000", "138 0000 0000", ""]),
+            "联系电话": _pick(rng, ["13800000000", "138 0000 0000", "", "12345", "7012345"]),
             "备注": _pick(rng, ["", "补录", " "]),
         }
         cells = [_messy(rng, values[h], h.endswith(("身份证号", "号码"))) for h in header]
