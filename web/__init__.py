@@ -58,6 +58,7 @@ def blueprints() -> list[Blueprint]:
         desk,  # 一门受理
         health,  # /healthz, /readyz for the load balancer
         inbox,  # 消息
+        institutions,  # 集中供养 (供养机构, beds, occupancy, 入院 proposals)
         ledger,  # 台账比对 (roster upload, comparison worklist)
         payments,  # 发放名册 (monthly roll, risk checks, bank files)
         queue,  # 待办 (queue, claim, batch sign-off)
@@ -75,7 +76,17 @@ def blueprints() -> list[Blueprint]:
     money = (payments, standard_rise, reconcile)
     return [
         area.bp
-        for area in (*areas, corrections, ledger, campaigns, *money, reviews, health, transfers)
+        for area in (
+            *areas,
+            corrections,
+            ledger,
+            campaigns,
+            *money,
+            reviews,
+            institutions,
+            health,
+            transfers,
+        )
     ]
 
 

@@ -19,7 +19,7 @@ from caseflow.institutions.beds import highest_live_bed
 from caseflow.institutions.models import CARE_LEVEL_ZH, CARE_LEVELS, KINDS, Institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.contact import InvalidContact, check_bank, normalise_phone
-from caseflow.kernel.errors import CaseflowError, PayloadInvalid, PermissionDenied
+from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
 
 EDITOR_ROLES = frozenset({Role.ADMIN, Role.DISTRICT_APPROVER})
@@ -39,7 +39,7 @@ FIELDS = (
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
-class InstitutionNotFound(CaseflowError):
+class InstitutionNotFound(CaseNotFound):
     message_zh = "供养机构不存在或不在您的管辖范围内"
 
 
@@ -200,3 +200,13 @@ def _check_not_below_occupancy(session: Session, inst: Institution, values: dict
         raise PayloadInvalid(
             {"licensed_beds": f"第 {highest} 号床位有人入住或已预留，核定床位数不能少于 {highest}"}
         )
+
+
+def typed_record(session: Session, actor: Actor, institution_id: int) -> dict[str, str]:
+    """An institution in reach as its edit form shows it."""
+    inst = institution_in_reach(session, actor, institution_id)
+    township = session.get(OrgUnit, inst.org_unit_id)
+    typed = {k: str(getattr(inst, k)) for k in FIELDS if k not in ("township", "active")}
+    typed["township"] = township.code if township else ""
+    typed["active"] = "1" if inst.active else "0"
+    return typed

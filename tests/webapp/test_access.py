@@ -34,6 +34,9 @@ from caseflow.read.audit_search import AUDIT_ROLES
 from caseflow.read.board import BOARD_ROLES
 from web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
 from web.desk import INTAKE_ROLES
+from web.institutions import EDIT_ROLES as INSTITUTION_EDIT_ROLES
+from web.institutions import PROPOSE_ROLES as ADMISSION_PROPOSE_ROLES
+from web.institutions import VIEW_ROLES as INSTITUTION_VIEW_ROLES
 from web.payments import PAYMENT_ROLES, PREPARE_ROLES
 from web.reconcile import RECONCILE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
@@ -66,6 +69,9 @@ _303 = frozenset({303})
 CAMPAIGN_VIEW = set(CAMPAIGN_VIEW_ROLES)
 NOTE = set(NOTE_ROLES)
 CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
+INSTITUTION_VIEW = set(INSTITUTION_VIEW_ROLES)
+INSTITUTION_EDIT = set(INSTITUTION_EDIT_ROLES)
+ADMISSION_PROPOSE = set(ADMISSION_PROPOSE_ROLES)
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,52 @@ def _household(path: str) -> Callable[[World, Side], str]:
     return lambda w, s: (
         f"/desk/households/{s.household.id}" + path.format(member=s.household.members[-1].id)
     )
+
+
+def _institution(path: str) -> Callable[[World, Side], str]:
+    """A URL of the side's township's 敬老院 (entered by the admin on first use)."""
+
+    def url(w: World, s: Side) -> str:
+        from institution_support import institution_form
+
+        from caseflow.institutions.models import Institution
+        from caseflow.institutions.records import save_institution
+
+        w.session.rollback()
+        code = _code(w, s)
+        name = f"{code}敬老院"
+        found = w.session.scalar(select(Institution.id).where(Institution.name == name))
+        if found is None:
+            form = institution_form(w, name=name, township=code, account_name=name)
+            found = save_institution(w.session, w.actor("admin"), form, T0).id
+        return f"/institutions/{found}{path}"
+
+    return url
+
+
+def _institution_routes() -> list[Route]:
+    """集中供养: pages read, forms read and posted empty (refused field by field, 400)."""
+    return [
+        Route("institutions.index", "GET", lambda w, s: "/institutions", INSTITUTION_VIEW, False),
+        Route("institutions.show", "GET", _institution(""), INSTITUTION_VIEW),
+        Route("institutions.edit", "GET", _institution("/edit"), INSTITUTION_EDIT),
+        Route("institutions.edit", "POST", _institution("/edit"), INSTITUTION_EDIT),
+        *(
+            Route(f"institutions.{name}", method, lambda w, s, u=url: u, roles, False)
+            for name, url, roles in (
+                ("new", "/institutions/new", INSTITUTION_EDIT),
+                ("propose", "/institutions/admissions/new", ADMISSION_PROPOSE),
+            )
+            for method in ("GET", "POST")
+        ),
+        Route(
+            "institutions.priority",
+            "GET",
+            lambda w, s: "/institutions/priority",
+            INSTITUTION_VIEW,
+            False,
+        ),
+    ]
 
 
 def _correction_routes() -> list[Route]:
@@ -401,6 +453,7 @@ ROUTES = [
     ),
 ]
 ROUTES += ledger_routes(Route)  # 台账比对 (tests/webapp/ledger_access.py)
+ROUTES += _institution_routes()  # 集中供养
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
 USERS = [
     "clerk",
