@@ -23,6 +23,7 @@ from caseflow.engine.uow import track_flushed_writes
 from caseflow.inbox import filing, new_work, sendback, supervision
 from caseflow.institutions import admission
 from caseflow.institutions import models as _institutions  # noqa: F401  (institutions, beds)
+from caseflow.ledger import job_models as _jobs  # noqa: F401  (background jobs, their files)
 from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)

@@ -109,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=settings.production,
         API_RATE_LIMIT=settings.api_rate_limit,
         API_RATE_WINDOW_SECONDS=settings.api_rate_window_seconds,
+        IN_PROCESS_WORKER=settings.in_process_worker,  # else only `caseflow worker` runs jobs
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,

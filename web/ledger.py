@@ -10,15 +10,16 @@ district roles on every row. District finance and the admin have no business her
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -37,8 +38,9 @@ from caseflow.casework.attachments import clean_filename
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PermissionDenied
 from caseflow.kernel.idnumber import mask_id_number
 from caseflow.kernel.roles import Role
-from caseflow.ledger import background, worklist
+from caseflow.ledger import worklist
 from caseflow.ledger.actions import ACTION_LABELS, available_actions, take_action
+from caseflow.ledger.background import COMPARISON_TASK, IMPORT_TASK, VALIDATION_TASK
 from caseflow.ledger.classify import CATEGORIES, CATEGORY_LABELS
 from caseflow.ledger.columns import FIELD_LABELS, IGNORE
 from caseflow.ledger.compare import CompareError, check_comparison
@@ -58,6 +60,7 @@ from caseflow.ledger.jobs import (
     Job,
     JobNotFound,
     JobStore,
+    job_engine,
 )
 from caseflow.ledger.kinds import ASSISTANCE_KINDS, KIND_LABELS, KINDS, OTHER_LISTS, REGISTRY
 from caseflow.ledger.reader import EmptyFile, UnreadableFile
@@ -70,6 +73,7 @@ from caseflow.ledger.saved_presets import (
     saved_presets,
 )
 from caseflow.ledger.validate import ERROR, NOTICE, ReportEntry, write_report_xlsx
+from caseflow.timer.worker import Worker
 from web import db
 from web.forms import parse_row_id
 from web.security import current_actor, roles_required
@@ -129,12 +133,21 @@ def _require_manager() -> None:
         abort(403)
 
 
+def job_store(app: Flask) -> JobStore:
+    """The app's job store: the jobs in the database, their files cached beside the attachments
+    folder (the instance folder by default; a temp folder in tests)."""
+    store: JobStore | None = app.extensions.get("ledger_jobs")
+    if store is None:
+        root = app.config.get("LEDGER_JOB_DIR") or (
+            Path(app.config["ATTACHMENT_DIR"]).parent / "ledger_jobs"
+        )
+        store = JobStore(Path(root), job_engine(app.extensions["caseflow_engine"]))
+        app.extensions["ledger_jobs"] = store
+    return store
+
+
 def _store() -> JobStore:
-    # Next to the attachments folder (the instance folder by default; a temp folder in tests).
-    root = current_app.config.get("LEDGER_JOB_DIR") or (
-        Path(current_app.config["ATTACHMENT_DIR"]).parent / "ledger_jobs"
-    )
-    return JobStore(Path(root))
+    return job_store(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _any_job(token: str) -> Job:
@@ -161,17 +174,17 @@ def _comparison_job(token: str) -> Job:
     return found
 
 
-def _start(store: JobStore, token: str, target: Any, *args: Any, **kwargs: Any) -> None:
-    """Run a long step of caseflow.ledger.background in a daemon thread, as
-    target(session factory, store, token, *args, clock=the app's clock, **kwargs); tests join it
-    through app.extensions."""
+def _start(store: JobStore, token: str, task: str, now: datetime, **args: Any) -> None:
+    """Queue a long step of caseflow.ledger.background for a worker (`caseflow worker`). A
+    server that runs its own work (`in_process_worker`, the default of a single server) also
+    starts a thread that claims exactly this job; tests join it through app.extensions."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    store.enqueue(token, task, {"now": now.isoformat(), "user_id": current_user.user_id, **args})
+    if not app.config.get("IN_PROCESS_WORKER", True):
+        return
+    worker = Worker(app.extensions["caseflow_sessions"], store, clock=app.config["NOW"])
     thread = threading.Thread(
-        target=target,
-        args=(app.extensions["caseflow_sessions"], store, token, *args),
-        kwargs={"clock": app.config["NOW"], **kwargs},
-        daemon=True,
-        name=f"ledger-{token[:8]}",
+        target=worker.run_once, args=(token,), daemon=True, name=f"ledger-{token[:8]}"
     )
     app.extensions.setdefault("ledger_threads", {})[token] = thread
     thread.start()
@@ -265,8 +278,9 @@ def upload() -> ResponseReturnValue:
             raise EmptyFile("文件为空，没有任何内容")
         sniffed = sniff_header(source, preset_for(kind, mapping))
     except (EmptyFile, UnreadableFile) as exc:
-        shutil.rmtree(store.folder(job.token), ignore_errors=True)
+        store.discard_files(job)
         return _upload_form({"file": str(exc)}, form, 400)
+    store.keep_file(job, source)  # for the worker and every other server
     detected = {
         sniffed.headers[i]: f for i, f in sniffed.detected.items() if i < len(sniffed.headers)
     }
@@ -326,7 +340,7 @@ def mapping(token: str) -> ResponseReturnValue:
     if not store.claim(job, "validation"):
         return redirect(url_for("ledger.job", token=token))  # a second click
     store.update(token, now, mapping=chosen, phase=VALIDATING, rows_done=0)
-    _start(store, token, background.run_validation, now)
+    _start(store, token, VALIDATION_TASK, now)
     return redirect(url_for("ledger.job", token=token))
 
 
@@ -437,7 +451,7 @@ def start_import(token: str) -> ResponseReturnValue:
     if not store.claim(current, "import"):
         return redirect(url_for("ledger.job", token=token))  # a second click
     store.update(token, now, phase=IMPORTING, rows_done=0)
-    _start(store, token, background.run_import, current_actor(), now, skip_invalid=skip)
+    _start(store, token, IMPORT_TASK, now, skip_invalid=skip)
     return redirect(url_for("ledger.job", token=token))
 
 
@@ -529,11 +543,10 @@ def _start_comparison(
     _start(
         store,
         created.token,
-        background.run_comparison_job,
-        registry_id,
-        roster_ids,
-        current_actor(),
+        COMPARISON_TASK,
         now,
+        registry_import_id=registry_id,
+        roster_import_ids=roster_ids,
         include_system_cases=include_system,
     )
     return redirect(url_for("ledger.comparison", token=created.token))

@@ -24,6 +24,15 @@ def run(host: str = "127.0.0.1", port: int = 5000, debug: bool = False) -> None:
     scheduler = SweepScheduler(app.extensions["caseflow_sessions"], interval=interval or 60.0)
     if interval:  # 0: the sweep runs from a timer (`caseflow tick`) instead
         scheduler.start()
+    worker = None
+    if settings.in_process_worker:  # a single server runs its own jobs (and any left queued)
+        from threading import Thread
+
+        from caseflow.timer.worker import Worker
+        from web.ledger import job_store
+
+        worker = Worker(app.extensions["caseflow_sessions"], job_store(app))
+        Thread(target=worker.run, name="caseflow-worker", daemon=True).start()
     try:
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
@@ -40,3 +49,5 @@ def run(host: str = "127.0.0.1", port: int = 5000, debug: bool = False) -> None:
         waitress.serve(app, host=host, port=port, threads=8, **proxy)
     finally:
         scheduler.stop()
+        if worker is not None:
+            worker.stop()

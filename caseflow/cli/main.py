@@ -22,6 +22,7 @@ from caseflow.cli.payments import payments
 from caseflow.cli.policy import policy
 from caseflow.cli.reviews import reviews
 from caseflow.cli.roll import roll
+from caseflow.cli.worker import worker_command
 from caseflow.cli.workflows import workflows
 from caseflow.cli.zh import install as install_click_chinese
 from caseflow.cli.zh import localise_tree
@@ -40,13 +41,17 @@ def main() -> None:
 
 @main.command("init-db")
 def init_db() -> None:
-    """建立或升级数据库结构（Alembic 迁移）。"""
-    from caseflow.db.schema import upgrade
+    """建立或升级数据库结构（Alembic 迁移）；可在每次启动时运行，多台服务器同时运行也只升级一次。"""
+    from caseflow.db.schema import head_revision, upgrade
 
     engine = make_engine()
-    upgrade(engine)
+    before = upgrade(engine)
     engine.dispose()
-    click.echo("数据库已就绪")
+    head = head_revision()
+    if before == head:  # another server (or an earlier start) migrated it already
+        click.echo(f"数据库已就绪（结构版本 {head}，无需升级）")
+    else:
+        click.echo(f"数据库已就绪（结构版本 {before or '空'} → {head}）")
 
 
 @main.command("seed")
@@ -109,6 +114,7 @@ for group in (
     config_group,
     backup_command,
     restore_command,
+    worker_command,
 ):
     main.add_command(group)
 localise_tree(main)

@@ -24,19 +24,24 @@ def alembic_config(url: str | None = None) -> Config:
 MIGRATION_LOCK = 0x63617365666C6F77
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine) -> str | None:
     """Bring the database behind `engine` to the newest revision; safe on every start and from
     several servers starting together: the first to take the lock migrates, the others wait for
     it and then find the schema at head (PostgreSQL: a transaction-level advisory lock; SQLite:
-    BEGIN IMMEDIATE, the database's write lock)."""
+    BEGIN IMMEDIATE, the database's write lock). Returns the revision found under the lock
+    (None: an empty database)."""
     cfg = alembic_config()
     with engine.connect() as plain:
         conn = plain.execution_options(**{WRITER: True})
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            before = None
+            if conn.dialect.has_table(conn, "alembic_version"):
+                before = conn.scalar(text("SELECT version_num FROM alembic_version"))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+    return before
 
 
 def head_revision() -> str | None:

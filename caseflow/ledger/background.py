@@ -1,6 +1,6 @@
 """The long steps started from the web pages — validating and importing an upload, comparing —
-as functions a background thread runs with its own database session, reporting progress into the
-job's state file.
+as functions a worker runs with its own database session (`caseflow worker`, or a thread of the
+server that queued them), reporting progress into the job's state (caseflow.ledger.jobs).
 
 Every failure ends as a FAILED job with a Chinese message; the import and the comparison stay
 atomic (each commits once, at its end).
@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from caseflow.db.models import User
 from caseflow.kernel.actors import Actor
 from caseflow.ledger.columns import HeaderNotFound
 from caseflow.ledger.compare import CompareError, run_comparison
@@ -27,6 +28,8 @@ from caseflow.ledger.jobs import (
     HEARTBEAT_EVERY,
     IMPORTED,
     VALIDATED,
+    Claimed,
+    JobNotFound,
     JobStore,
 )
 from caseflow.ledger.reader import UnreadableFile, estimate_rows
@@ -48,8 +51,10 @@ def _heartbeat(store: JobStore, token: str, clock: Clock) -> Iterator[None]:
         while True:
             try:
                 store.beat(token, clock())
-            except OSError:  # the folder went (the job was pruned): nothing to keep alive
+            except JobNotFound:  # the job was pruned: nothing to keep alive
                 return
+            except Exception:  # a missed beat is no reason to stop the work; the next may pass
+                log.warning("ledger job %s: heartbeat not written", token, exc_info=True)
             if done.wait(HEARTBEAT_EVERY.total_seconds()):
                 return
 
@@ -71,7 +76,7 @@ def _reporter(store: JobStore, token: str, clock: Clock) -> Callable[[int], None
 
 def _fail(store: JobStore, token: str, clock: Clock, message: str) -> None:
     job = store.update(token, clock(), phase=FAILED, message=message)
-    store.source(job).unlink(missing_ok=True)  # nothing more will be done with it
+    store.drop_source(job)  # nothing more will be done with it
 
 
 def _estimate(store: JobStore, token: str) -> int:
@@ -106,6 +111,7 @@ def run_validation(
         log.exception("ledger validation failed (job %s)", token)
         _fail(store, token, clock, "校验时发生系统错误，未导入任何数据")
         return
+    store.keep_file(job, store.report_lines(job))  # for the page on whichever server
     message = "" if outcome.rows_total else "表头以下没有任何数据行"
     store.update(
         token,
@@ -164,7 +170,7 @@ def run_import(
         message=result.summary_zh(),
     )
     # The rows are in the database now; the uploaded copy is not needed (the report stays).
-    store.source(job).unlink(missing_ok=True)
+    store.drop_source(job)
 
 
 def run_comparison_job(
@@ -209,3 +215,50 @@ def run_comparison_job(
         rows_done=100,
         message=f"比对完成：共 {total} 户",
     )
+
+
+# The steps a worker runs, by the task name the web queued them under.
+VALIDATION_TASK = "validation"
+IMPORT_TASK = "import"
+COMPARISON_TASK = "comparison"
+
+
+def _actor(factory: SessionFactory, user_id: int) -> Actor:
+    with factory() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise JobNotFound(f"user {user_id}")
+        return Actor.from_user(user)
+
+
+def run_claimed(factory: SessionFactory, store: JobStore, claimed: Claimed, clock: Clock) -> None:
+    """Run a job a worker claimed (its arguments as the web queued them: JSON values, `now`
+    the moment of the request, `user_id` who started it); the job leaves the queue whatever the
+    outcome — a failure is the job's state (FAILED and its message), not the worker's."""
+    args, token = claimed.args, claimed.token
+    now = datetime.fromisoformat(args["now"])
+    try:
+        if claimed.task == VALIDATION_TASK:
+            run_validation(factory, store, token, now, clock)
+        elif claimed.task == IMPORT_TASK:
+            actor = _actor(factory, int(args["user_id"]))
+            run_import(
+                factory, store, token, actor, now, clock, skip_invalid=bool(args["skip_invalid"])
+            )
+        elif claimed.task == COMPARISON_TASK:
+            run_comparison_job(
+                factory,
+                store,
+                token,
+                int(args["registry_import_id"]),
+                [int(i) for i in args["roster_import_ids"]],
+                _actor(factory, int(args["user_id"])),
+                now,
+                clock,
+                include_system_cases=bool(args["include_system_cases"]),
+            )
+        else:
+            log.error("ledger job %s: unknown task %r", token, claimed.task)
+            store.update(token, clock(), phase=FAILED, message="未知的后台任务，未做任何处理")
+    finally:
+        store.finish(token)

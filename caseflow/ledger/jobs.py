@@ -1,26 +1,40 @@
 """An upload on its way through the web pages (uploaded → validated → imported), or a comparison
-run started there (comparing → compared), kept as a small JSON file (beside the uploaded file)
-under the instance folder.
+run started there (comparing → compared): its state, its place in the worker queue and its files
+(the upload, the validation report) in the database (caseflow.ledger.job_models), so that every
+app server shows every job and any `caseflow worker` runs it. A job belongs to the user who
+uploaded it.
 
-Why files and not a table: the import itself is one database transaction that nobody else can see
-until it commits, so its progress must live outside it; the job folder also holds the upload and its
-report, and is thrown away with them. A job belongs to the user who uploaded it.
+Files are kept in the database and copied on demand into a local cache folder (the libraries that
+read a roster and write a report work on files). On SQLite the job tables live in a database file
+of their own (`job_engine`): the import is one transaction that holds SQLite's single write lock
+until it commits, and its progress must be written meanwhile.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
 import secrets
 import shutil
-import tempfile
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from caseflow.db.engine import make_engine
+from caseflow.engine.uow import UnitOfWork
+from caseflow.ledger.job_models import (
+    CLAIMED,
+    DONE,
+    QUEUED,
+    BackgroundJob,
+    BackgroundJobFile,
+)
 
 UPLOADED = "uploaded"
 VALIDATING = "validating"
@@ -50,7 +64,6 @@ PHASE_LABELS = {
 # long a batch of rows takes, so a minute without a beat means it is gone.
 STALE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY = timedelta(seconds=10)
-HEARTBEAT_FILE = "heartbeat"
 INTERRUPTED_LABELS = {
     VALIDATING: "校验已中断",
     IMPORTING: "导入已中断",
@@ -59,7 +72,6 @@ INTERRUPTED_LABELS = {
 # Uploads nobody finished (or finished long ago) are deleted after this long.
 KEEP_FOR = timedelta(days=7)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-_LOCK = threading.Lock()
 
 
 @dataclass
@@ -121,122 +133,252 @@ class JobNotFound(LookupError):
     """No such job for this user."""
 
 
-class JobStore:
-    """Job folders under one root: <root>/<token>/{job.json, source.<ext>, report.jsonl}."""
+SOURCE = "source"
+REPORT = "report"
 
-    def __init__(self, root: Path) -> None:
+
+def job_engine(engine: Engine) -> Engine:
+    """The engine the job tables are used through: the database's own on PostgreSQL; on SQLite
+    a file beside the database (`<name>.jobs.sqlite3`), its tables created on first use."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    database = make_url(engine.url).database or ""
+    if database in ("", ":memory:"):
+        raise ValueError("the job tables need a SQLite file, not an in-memory database")
+    path = Path(database)
+    jobs = make_engine(f"sqlite:///{path.with_name(path.stem + '.jobs.sqlite3')}")
+    tables = [BackgroundJob.__table__, BackgroundJobFile.__table__]
+    BackgroundJob.metadata.create_all(jobs, tables=tables)  # type: ignore[arg-type]
+    return jobs
+
+
+def _job_of(row: BackgroundJob) -> Job:
+    known = {f.name for f in fields(Job)}
+    job = Job(**{k: v for k, v in row.state.items() if k in known})
+    job.heartbeat_at = row.heartbeat_at.isoformat() if row.heartbeat_at else ""
+    return job
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A queued job a worker took: what to run and with which arguments."""
+
+    token: str
+    task: str
+    args: dict[str, Any]
+
+
+class JobStore:
+    """Jobs in the database; their files cached under `root`/<token>/ on this server."""
+
+    def __init__(self, root: Path, engine: Engine) -> None:
         self.root = Path(root)
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._factory() as session, UnitOfWork(session) as uow:
+            yield session
+            uow.commit()
+
+    def _row(self, session: Session, token: str, *, lock: bool = False) -> BackgroundJob:
+        query = select(BackgroundJob).where(BackgroundJob.token == token)
+        if lock and session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = session.scalar(query)
+        if row is None:
+            raise JobNotFound(token)
+        return row
+
+    # ------------------------------------------------------------ files
 
     def folder(self, token: str) -> Path:
-        """The job's folder (the token is checked: no path tricks)."""
+        """The job's local cache folder (the token is checked: no path tricks)."""
         if not _TOKEN.match(token):
             raise JobNotFound(token)
         return self.root / token
 
+    def _file(self, token: str, name: str, local: str) -> Path:
+        """The local copy of a job's file, fetched from the database when this server has none
+        (a path that does not exist when the job has no such file)."""
+        path = self.folder(token) / local
+        if not path.exists():
+            with self._factory() as session:
+                content = session.scalar(
+                    select(BackgroundJobFile.content).where(
+                        BackgroundJobFile.token == token, BackgroundJobFile.name == name
+                    )
+                )
+            if content is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+                partial.write_bytes(content)
+                partial.replace(path)
+        return path
+
     def source(self, job: Job) -> Path:
         """The uploaded file."""
-        return self.folder(job.token) / f"source{job.suffix}"
+        return self._file(job.token, SOURCE, f"source{job.suffix}")
 
     def report_lines(self, job: Job) -> Path:
         """The validation report, one JSON object per line."""
-        return self.folder(job.token) / "report.jsonl"
+        return self._file(job.token, REPORT, "report.jsonl")
+
+    def keep_file(self, job: Job, path: Path) -> None:
+        """Store the local file `path` (the job's source or report) for every server."""
+        if not path.exists():  # nothing was written (a report without findings)
+            return
+        name = SOURCE if path.name.startswith("source") else REPORT
+        content = path.read_bytes()
+        with self._writing() as session:
+            session.execute(
+                delete(BackgroundJobFile).where(
+                    BackgroundJobFile.token == job.token, BackgroundJobFile.name == name
+                )
+            )
+            session.add(BackgroundJobFile(token=job.token, name=name, content=content))
+
+    def drop_source(self, job: Job) -> None:
+        """The upload is not needed any more (imported, failed or given up)."""
+        with self._writing() as session:
+            session.execute(
+                delete(BackgroundJobFile).where(
+                    BackgroundJobFile.token == job.token, BackgroundJobFile.name == SOURCE
+                )
+            )
+        (self.folder(job.token) / f"source{job.suffix}").unlink(missing_ok=True)
+
+    def discard_files(self, job: Job) -> None:
+        """Remove the upload and its report (the job's state stays, for the record)."""
+        with self._writing() as session:
+            session.execute(delete(BackgroundJobFile).where(BackgroundJobFile.token == job.token))
+        shutil.rmtree(self.folder(job.token), ignore_errors=True)
+
+    # ------------------------------------------------------------ state
 
     def create(self, user_id: int, kind: str, file_name: str, suffix: str, now: datetime) -> Job:
-        """A new, empty job folder."""
+        """A new, empty job."""
         token = secrets.token_hex(16)
         stamp = now.isoformat()
         job = Job(token, user_id, kind, file_name, suffix, stamp, stamp)
-        self.folder(token).mkdir(parents=True, exist_ok=False)
-        self.save(job)
+        with self._writing() as session:
+            session.add(
+                BackgroundJob(
+                    token=token,
+                    user_id=user_id,
+                    kind=kind,
+                    state=asdict(job),
+                    steps="",
+                    task="",
+                    task_args={},
+                    queue="",
+                    worker="",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        self.folder(token).mkdir(parents=True, exist_ok=True)
         return job
-
-    def save(self, job: Job) -> None:
-        """Write the state atomically (a reader never sees half a file)."""
-        folder = self.folder(job.token)
-        text = json.dumps(asdict(job), ensure_ascii=False)
-        with _LOCK:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".job-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, folder / "job.json")
 
     def load(self, token: str, user_id: int | None = None) -> Job:
         """The job; JobNotFound when missing or (with `user_id`) someone else's."""
-        path = self.folder(token) / "job.json"
-        try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise JobNotFound(token) from None
-        known = {f.name for f in fields(Job)}
-        job = Job(**{k: v for k, v in data.items() if k in known})
-        # The beat lives in a file of its own: a beat never overwrites a state change.
-        with contextlib.suppress(OSError):
-            job.heartbeat_at = (self.folder(token) / HEARTBEAT_FILE).read_text(encoding="utf-8")
+        self.folder(token)  # checks the token
+        with self._factory() as session:
+            job = _job_of(self._row(session, token))
         if user_id is not None and job.user_id != user_id:
             raise JobNotFound(token)
         return job
 
     def update(self, token: str, now: datetime, **changes: Any) -> Job:
-        """Load, change, stamp and save."""
-        job = self.load(token)
-        for key, value in changes.items():
-            setattr(job, key, value)
-        job.updated_at = now.isoformat()
-        self.save(job)
+        """Load, change, stamp and save, in one transaction (the row locked)."""
+        self.folder(token)
+        with self._writing() as session:
+            row = self._row(session, token, lock=True)
+            job = _job_of(row)
+            for key, value in changes.items():
+                setattr(job, key, value)
+            job.updated_at = now.isoformat()
+            state = asdict(job)
+            state.pop("heartbeat_at")  # a column of its own: a beat never overwrites a change
+            row.state = state
+            row.updated_at = now
         return job
 
     def beat(self, token: str, now: datetime) -> None:
-        """The worker is alive (atomically: a reader never sees half a time stamp)."""
-        folder = self.folder(token)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".beat-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(now.isoformat())
-        os.replace(tmp, folder / HEARTBEAT_FILE)
-
-    def discard_files(self, job: Job) -> None:
-        """Remove the upload and its report (the job's state file stays, for the record)."""
-        folder = self.folder(job.token)
-        for child in folder.iterdir():
-            if child.name not in ("job.json", HEARTBEAT_FILE):
-                if child.is_dir():
-                    shutil.rmtree(child, ignore_errors=True)
-                else:
-                    child.unlink(missing_ok=True)
+        """The worker is alive."""
+        with self._writing() as session:
+            done = session.execute(
+                update(BackgroundJob).where(BackgroundJob.token == token).values(heartbeat_at=now)
+            )
+            if not done.rowcount:  # type: ignore[attr-defined]
+                raise JobNotFound(token)
 
     def claim(self, job: Job, step: str) -> bool:
         """True exactly once per job and step: a double click never starts two imports."""
-        try:
-            fd = os.open(self.folder(job.token) / f".{step}.claimed", os.O_CREAT | os.O_EXCL)
-        except FileExistsError:
-            return False
-        os.close(fd)
-        return True
+        mark = f",{step}"
+        with self._writing() as session:
+            done = session.execute(
+                update(BackgroundJob)
+                .where(BackgroundJob.token == job.token, ~BackgroundJob.steps.contains(mark))
+                .values(steps=BackgroundJob.steps + mark)
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
 
     def prune(self, now: datetime, older_than: timedelta = KEEP_FOR) -> int:
-        """Delete job folders untouched for `older_than` (abandoned uploads); how many went."""
-        if not self.root.exists():
-            return 0
-        gone = 0
-        for folder in self.root.iterdir():
-            try:
-                job = self.load(folder.name)
-            except JobNotFound:
-                continue
-            if not job.running and now - datetime.fromisoformat(job.updated_at) > older_than:
-                shutil.rmtree(folder, ignore_errors=True)
-                gone += 1
-        return gone
+        """Delete jobs untouched for `older_than` (abandoned uploads) and their files."""
+        with self._factory() as session:
+            rows = session.scalars(
+                select(BackgroundJob).where(BackgroundJob.updated_at < now - older_than)
+            ).all()
+            old = [r.token for r in rows if not _job_of(r).running]
+        if old:
+            with self._writing() as session:
+                session.execute(delete(BackgroundJobFile).where(BackgroundJobFile.token.in_(old)))
+                session.execute(delete(BackgroundJob).where(BackgroundJob.token.in_(old)))
+            for token in old:
+                shutil.rmtree(self.folder(token), ignore_errors=True)
+        return len(old)
 
     def recent(self, user_id: int, limit: int = 10) -> list[Job]:
         """The user's latest jobs, newest first."""
-        if not self.root.exists():
-            return []
-        found: list[Job] = []
-        for folder in self.root.iterdir():
-            try:
-                job = self.load(folder.name, user_id)
-            except JobNotFound:
-                continue
-            found.append(job)
-        found.sort(key=lambda j: j.created_at, reverse=True)
-        return found[:limit]
+        with self._factory() as session:
+            rows = session.scalars(
+                select(BackgroundJob)
+                .where(BackgroundJob.user_id == user_id)
+                .order_by(BackgroundJob.created_at.desc(), BackgroundJob.id.desc())
+                .limit(limit)
+            ).all()
+            return [_job_of(r) for r in rows]
+
+    # ------------------------------------------------------------ the worker queue
+
+    def enqueue(self, token: str, task: str, args: dict[str, Any]) -> None:
+        """Put the job in the queue for a worker (`args`: JSON values only)."""
+        with self._writing() as session:
+            row = self._row(session, token, lock=True)
+            row.task, row.task_args, row.queue, row.worker = task, args, QUEUED, ""
+
+    def claim_next(self, worker: str, now: datetime, token: str | None = None) -> Claimed | None:
+        """Take the oldest queued job (or the queued job `token`) for `worker`, None when there
+        is none. PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never wait for each other;
+        SQLite: the unit's BEGIN IMMEDIATE makes the read and the claim one step."""
+        with self._writing() as session:
+            query = select(BackgroundJob).where(BackgroundJob.queue == QUEUED)
+            if token is not None:
+                query = query.where(BackgroundJob.token == token)
+            query = query.order_by(BackgroundJob.id).limit(1)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = session.scalar(query)
+            if row is None:
+                return None
+            row.queue, row.worker, row.heartbeat_at = CLAIMED, worker, now
+            return Claimed(row.token, row.task, dict(row.task_args))
+
+    def finish(self, token: str) -> None:
+        """The worker is done with the job (whatever its outcome, recorded in its state)."""
+        with self._writing() as session:
+            session.execute(
+                update(BackgroundJob).where(BackgroundJob.token == token).values(queue=DONE)
+            )

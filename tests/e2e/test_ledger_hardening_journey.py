@@ -12,11 +12,12 @@ from e2esupport import ARTIFACTS, PASSWORD, Server
 from hostile_files import build_corpus
 from ledger_support import fifteen
 
+from caseflow.db.engine import make_engine
 from caseflow.kernel.idnumber import mask_id_number
 from caseflow.kernel.timeutil import utcnow
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
-from caseflow.ledger.jobs import JobStore
+from caseflow.ledger.jobs import JobStore, job_engine
 
 
 def sign_in(page: Any, server: Server, username: str) -> None:
@@ -46,7 +47,8 @@ def test_masked_report_and_an_interrupted_import(page: Any, server: Server, tmp_
     page.screenshot(path=str(ARTIFACTS / "ledger-10-masked-report.png"), full_page=True)
 
     # An import whose worker is gone: no beat for over a minute.
-    store = JobStore(tmp_path / "ledger_jobs")
+    jobs = job_engine(make_engine(f"sqlite:///{tmp_path / 'e2e.sqlite3'}"))  # the server's
+    store = JobStore(tmp_path / "ledger_jobs", jobs)
     then = datetime.now(UTC) - timedelta(minutes=2)
     job = store.create(server.world.users["supervisor"].id, "registry", "大名单.csv", ".csv", then)
     store.update(job.token, then, phase="importing", rows_estimate=1000, rows_done=10)

@@ -115,9 +115,12 @@ def test_the_progress_bar_follows_a_running_job(page: Any, server: Server, tmp_p
     and the page turns into the report by itself when the job moves on."""
     from datetime import UTC, datetime
 
-    from caseflow.ledger.jobs import JobStore
+    from caseflow.db.engine import make_engine
+    from caseflow.ledger.jobs import JobStore, job_engine
 
-    store = JobStore(tmp_path / "ledger_jobs")  # beside the server's attachments folder
+    # The server's job tables (beside its SQLite file), its files beside its attachments folder.
+    jobs = job_engine(make_engine(f"sqlite:///{tmp_path / 'e2e.sqlite3'}"))
+    store = JobStore(tmp_path / "ledger_jobs", jobs)
     now = datetime.now(UTC)
     job = store.create(server.world.users["supervisor"].id, "registry", "大名单.csv", ".csv", now)
     store.report_lines(job).write_text("", encoding="utf-8")

@@ -24,10 +24,11 @@ from caseflow.kernel.idnumber import mask_id_number
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
 from caseflow.ledger.jobs import IMPORTING, STALE_AFTER, JobStore
+from web.ledger import job_store
 
 
 def store(app: Flask) -> JobStore:
-    return JobStore(Path(app.config["ATTACHMENT_DIR"]).parent / "ledger_jobs")
+    return job_store(app)
 
 
 def test_an_import_whose_worker_is_gone_is_interrupted_within_a_minute(

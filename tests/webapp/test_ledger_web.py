@@ -42,6 +42,7 @@ from caseflow.kernel.idnumber import mask_id_number
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
 from caseflow.ledger.jobs import JobStore
+from web.ledger import job_store
 
 # ---------------------------------------------------------------- helpers
 
@@ -97,7 +98,7 @@ def wait(app: Flask, token: str) -> None:
 
 
 def store(app: Flask) -> JobStore:
-    return JobStore(Path(app.config["ATTACHMENT_DIR"]).parent / "ledger_jobs")
+    return job_store(app)
 
 
 def upload(client: FlaskClient, path: Path, kind: str, preset: str = "") -> Any:

@@ -1,26 +1,32 @@
-"""The pieces behind the ledger upload pages that need no database: job state files, mapping
+"""The pieces behind the ledger upload pages: job state (in a SQLite file of its own), mapping
 checks, header sniffing, masking of ID numbers in report messages."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from ledger_support import REGISTRY_HEADER, pid, write_csv, write_xlsx
 
+from caseflow.db.engine import make_engine
 from caseflow.kernel.idnumber import mask_ids
 from caseflow.ledger.columns import PRESETS, match_header
 from caseflow.ledger.dryrun import sniff_header
-from caseflow.ledger.jobs import STALE_AFTER, JobNotFound, JobStore
+from caseflow.ledger.jobs import STALE_AFTER, JobNotFound, JobStore, job_engine
 from caseflow.ledger.reader import EmptyFile, UnreadableFile
 from caseflow.ledger.saved_presets import check_mapping, preset_for
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
+def make_store(tmp_path: Path) -> JobStore:
+    return JobStore(tmp_path / "cache", job_engine(make_engine(f"sqlite:///{tmp_path / 'db'}")))
+
+
 def test_job_state_round_trip_owner_and_tokens(tmp_path: Path) -> None:
-    store = JobStore(tmp_path)
+    store = make_store(tmp_path)
     job = store.create(7, "registry", "名单.csv", ".csv", NOW)
     assert store.load(job.token, 7).file_name == "名单.csv"
     with pytest.raises(JobNotFound):
@@ -46,13 +52,18 @@ def test_job_state_round_trip_owner_and_tokens(tmp_path: Path) -> None:
     assert [j.token for j in store.recent(7)] == [job.token] and store.recent(8) == []
 
 
-def test_discard_keeps_only_the_state(tmp_path: Path) -> None:
-    store = JobStore(tmp_path)
+def test_files_travel_through_the_database_and_discard_keeps_only_the_state(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
     job = store.create(1, "deaths", "d.csv", ".csv", NOW)
     store.source(job).write_text("x", encoding="utf-8")
+    store.keep_file(job, store.source(job))
     store.report_lines(job).write_text("{}", encoding="utf-8")
+    store.keep_file(job, store.report_lines(job))
+    shutil.rmtree(store.folder(job.token))  # another server: its files come from the database
+    assert store.source(job).read_text(encoding="utf-8") == "x"
     store.discard_files(job)
-    assert [p.name for p in store.folder(job.token).iterdir()] == ["job.json"]
+    assert not store.source(job).exists() and not store.report_lines(job).exists()
+    assert store.load(job.token).file_name == "d.csv"  # the state stays
 
 
 def test_mapping_checks() -> None:
@@ -97,7 +108,7 @@ def test_ids_in_messages_are_masked() -> None:
 
 
 def test_claim_once_and_prune_abandoned_uploads(tmp_path: Path) -> None:
-    store = JobStore(tmp_path)
+    store = make_store(tmp_path)
     old = store.create(1, "registry", "old.csv", ".csv", NOW)
     busy = store.create(1, "registry", "busy.csv", ".csv", NOW)
     store.update(busy.token, NOW, phase="importing")
