@@ -114,3 +114,24 @@ def test_other_roles_and_other_townships_cannot_correct(
         data={"left_on": "2026-03-01", "reason": "death"},
     )
     assert response.status_code == 404
+
+
+def test_removing_a_member_of_a_household_in_payment_says_a_review_was_opened(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    from support import T0
+    from walker import Walker
+
+    from caseflow.workflow.registry import registry
+
+    hh = world.household(size=3)
+    Walker(world, T0).walk_household(hh.id, registry().workflow("dibao"), "approved")
+    child = hh.members[2]
+    auth.login("clerk")
+    done = client.post(
+        f"/desk/households/{hh.id}/members/{child.id}/remove",
+        data={"left_on": "2026-03-01", "reason": "moved_out"},
+        follow_redirects=True,
+    )
+    text = done.get_data(as_text=True)
+    assert "本户在保，家庭情况变化已转入复核" in text and "查看复核案件" in text

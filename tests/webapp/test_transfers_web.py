@@ -61,3 +61,24 @@ def test_a_window_asks_and_the_district_approves(
     auth.login("clerk")
     page = client.get(f"/desk/households/{here.id}").get_data(as_text=True)
     assert person.name in page and "成员迁入" in page
+
+
+def test_registration_of_a_person_registered_elsewhere_points_to_the_transfer(
+    client: FlaskClient, auth: AuthActions, scene: Scene, world: World
+) -> None:
+    there = world.household(unit=world.other_township)
+    auth.login("clerk")
+    response = client.post(
+        "/desk/households/new",
+        data={
+            "rows": "1",
+            "org_unit_id": str(world.village.id),
+            "members-0-name": there.members[0].name,
+            "members-0-id_number": there.members[0].id_number,
+            "members-0-relation": "户主",
+        },
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "已在其他乡镇登记" in text
+    assert 'id="transfer-hint"' in text and "申请迁入" in text
+    assert "文昌镇" not in text
