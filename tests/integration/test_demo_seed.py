@@ -26,7 +26,7 @@ from caseflow.kernel.contact import normalise_phone
 from caseflow.kernel.idnumber import parse_id_number
 from caseflow.kernel.roles import Role
 from caseflow.payments import entitlements
-from caseflow.payments.models import PaymentRoll
+from caseflow.payments.models import PaymentRoll, RollRow
 from caseflow.payments.reconcile import reconcile
 from caseflow.seed.demo import DEMO_PASSWORD, overdue_cases, seed_demo
 from caseflow.workflow.registry import registry
@@ -150,6 +150,45 @@ def check_money_is_one_chain(session: Session) -> None:
     assert result.differences == [], [d.line_zh() for d in result.differences]
 
 
+def check_supplementary_roll(session: Session) -> None:
+    """The demo shows a 补发名单: a supplement for next month paying the 低保 case the district
+    approved after its township's roll for that month was checked, and nothing else."""
+    (supplement,) = session.scalars(select(PaymentRoll).where(PaymentRoll.supplement_no == 1))
+    regular = session.scalar(
+        select(PaymentRoll).where(
+            PaymentRoll.township_id == supplement.township_id,
+            PaymentRoll.month == supplement.month,
+            PaymentRoll.supplement_no == 0,
+        )
+    )
+    assert regular is not None
+    states = dict(
+        session.execute(
+            select(Case.id, Case.state).where(Case.id.in_([regular.case_id, supplement.case_id]))
+        ).all()
+    )
+    assert (states[regular.case_id], states[supplement.case_id]) == ("checked", "prepared")
+    paid = session.scalars(select(RollRow.case_id).where(RollRow.roll_id == supplement.id)).all()
+    (late,) = set(paid)
+    approved = session.scalar(
+        select(CaseEvent.at).where(CaseEvent.case_id == late, CaseEvent.trigger == "approve")
+    )
+    checked = session.scalar(
+        select(CaseEvent.at).where(
+            CaseEvent.case_id == regular.case_id, CaseEvent.trigger == "check"
+        )
+    )
+    assert approved is not None and checked is not None and approved >= checked
+    on_regular = session.scalars(select(RollRow.case_id).where(RollRow.roll_id == regular.id))
+    assert late not in set(on_regular)
+    binhe = session.scalar(
+        select(PaymentRoll.id)
+        .join(OrgUnit, OrgUnit.id == PaymentRoll.township_id)
+        .where(OrgUnit.code == "640502100", PaymentRoll.supplement_no == 0)
+    )
+    assert binhe is not None  # the 滨河镇 roll of the demo's first steps is still there
+
+
 def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
     assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
@@ -159,6 +198,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_households(session)
     check_special_routes(session)
     check_money_is_one_chain(session)
+    check_supplementary_roll(session)
     offices = session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))
     ).all()
