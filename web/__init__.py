@@ -63,6 +63,7 @@ def blueprints() -> list[Blueprint]:
         payments,  # 发放名册 (monthly roll, risk checks, bank files)
         queue,  # 待办 (queue, claim, batch sign-off)
         reconcile,  # 发放核对 (rolls against the entitlement history)
+        reports,  # 统计报表 (户1人保, C类, 分类施保, 对象变动; Excel)
         reviews,  # 复核计划
         standard_rise,  # 提标名单
         supervise,  # 督办 board
@@ -86,6 +87,7 @@ def blueprints() -> list[Blueprint]:
             institutions,
             health,
             transfers,
+            reports,  # the district's routine (统计报表)
         )
     ]
 

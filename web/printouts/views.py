@@ -14,9 +14,11 @@ from flask.typing import ResponseReturnValue
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments.entitlements import granted_entitlement
 from caseflow.payments.models import KIND_LABELS
+from caseflow.payments.months import month_label, month_of
 from caseflow.read.decisions import DECISION_KINDS
 from caseflow.read.printouts import CaseNotice, case_notice, publicity_list
 from caseflow.read.roll_print import roll_print
+from caseflow.read.standing_publicity import standing_list
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from web import db
@@ -202,6 +204,38 @@ def publicity(org_code: str) -> ResponseReturnValue:
 @roles_required(CASEWORK_ROLES)
 def publicity_pdf(org_code: str) -> ResponseReturnValue:
     return _pdf(_publicity(org_code)[0])
+
+
+@bp.get("/standing")
+@roles_required(CASEWORK_ROLES)
+def standing_index() -> ResponseReturnValue:
+    """Choose the village or township whose standing publicity (长期公示) to print."""
+    units = units_in_reach(db.session(), current_actor(), ("township", "village"))
+    return render_template("print/standing_index.html", units=units)
+
+
+def _standing(org_code: str) -> tuple[Printout, str]:
+    """长期公示: 低保 and 特困 recipients in payment this month; names masked. With the code."""
+    now = db.now()
+    found = standing_list(db.session(), current_actor(), org_code, month_of(now))
+    unit, today = found.unit, to_local(now).date()
+    ctx: dict[str, object] = {"doc": found, "month": month_label(found.month), "today": today}
+    stamp = found.month.replace("-", "")
+    title = f"低保特困长期公示-{unit.name}-{stamp}"
+    return Printout("print/standing.html", ctx, title, f"standing-{unit.code}-{stamp}"), unit.code
+
+
+@bp.get("/standing/<org_code>")
+@roles_required(CASEWORK_ROLES)
+def standing(org_code: str) -> ResponseReturnValue:
+    doc, code = _standing(org_code)
+    return _html(doc, url_for("printouts.standing_pdf", org_code=code))
+
+
+@bp.get("/standing/<org_code>.pdf")
+@roles_required(CASEWORK_ROLES)
+def standing_pdf(org_code: str) -> ResponseReturnValue:
+    return _pdf(_standing(org_code)[0])
 
 
 def _part() -> int:

@@ -1,0 +1,74 @@
+"""The district-routine routes of the access matrix (tests/webapp/test_access.py): standing
+publicity, reports. A scoped route names the side's township, so staff of the other township
+get 404 (the unit is outside their reach) and district staff see both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pdfsupport import PDF_OK
+from support import World
+from websupport import Side
+
+from web.reports import REPORT_ROLES
+from web.security import CASEWORK_ROLES
+
+CASEWORK = set(CASEWORK_ROLES)
+REPORTS = set(REPORT_ROLES)
+
+
+def _code(w: World, s: Side) -> str:
+    return s.household.org_path.strip("/").split("/")[1]
+
+
+def _fixed(url: str) -> Callable[[World, Side], str]:
+    return lambda w, s: url
+
+
+def routine_routes(route: Callable[..., Any]) -> list[Any]:
+    """Route rows for test_access.ROUTES."""
+    return [
+        route("printouts.standing_index", "GET", _fixed("/print/standing"), CASEWORK, False),
+        route("printouts.standing", "GET", lambda w, s: f"/print/standing/{_code(w, s)}", CASEWORK),
+        route(
+            "printouts.standing_pdf",
+            "GET",
+            lambda w, s: f"/print/standing/{_code(w, s)}.pdf",
+            CASEWORK,
+            ok=PDF_OK,
+        ),
+        route("reports.index", "GET", _fixed("/reports"), REPORTS, False),
+        route("reports.single_covered", "GET", _fixed("/reports/single-covered"), REPORTS, False),
+        route(
+            "reports.single_covered_xlsx",
+            "GET",
+            _fixed("/reports/single-covered.xlsx"),
+            REPORTS,
+            False,
+        ),
+        route("reports.class_c", "GET", _fixed("/reports/class-c"), REPORTS, False),
+        route("reports.class_c_xlsx", "GET", _fixed("/reports/class-c.xlsx"), REPORTS, False),
+        route(
+            "reports.classified",
+            "GET",
+            _fixed("/reports/classified?from=2026-01&to=2026-03"),
+            REPORTS,
+            False,
+        ),
+        route(
+            "reports.classified_xlsx",
+            "GET",
+            _fixed("/reports/classified.xlsx?from=2026-01&to=2026-03"),
+            REPORTS,
+            False,
+        ),
+        route("reports.changes", "GET", _fixed("/reports/changes?month=2026-03"), REPORTS, False),
+        route(
+            "reports.changes_xlsx",
+            "GET",
+            _fixed("/reports/changes.xlsx?month=2026-03"),
+            REPORTS,
+            False,
+        ),
+    ]
