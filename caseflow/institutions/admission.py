@@ -244,7 +244,9 @@ def _placement(
         "admission_case_id": ctx.case.id,
     }
     if inst is not None:
-        basis.update(institution_id=inst.id, institution=inst.name, bed_no=bed_no)
+        resident = ctx.session.get(Member, adm.member_id)
+        name = resident.name if resident is not None else ""
+        basis.update(institution_id=inst.id, institution=inst.name, bed_no=bed_no, resident=name)
     entitlements.record(
         ctx.session,
         tekun_case,

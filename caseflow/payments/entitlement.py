@@ -162,8 +162,9 @@ def _placement_note(version: Entitlement) -> str:
     """What an institution's line pays: basic living and the care of the resident's level."""
     parts = version.components or {}
     basic, care = int(parts.get("basic", 0)), int(parts.get("care", 0))
+    resident, place = version.basis.get("resident", ""), version.basis.get("institution", "")
     return (
-        f"集中供养：{version.basis.get('institution', '')}代收，"
+        f"集中供养（{resident}）：{place}代收，"
         f"基本生活费 {format_yuan(basic)} 元 + 照料护理费 {format_yuan(care)} 元"
     )[:300]
 

@@ -211,8 +211,10 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
     seeder = _CaseSeeder(session, reg, staff, homes, data, rng, now)
     for plan in case_plans(reg, data, rng, households):
         seeder.run(plan)
+    from caseflow.seed.institutions import seed_institutions  # 集中供养: institutions, beds
     from caseflow.seed.roll import prepare_demo_roll  # a roll for the payments page
 
+    seed_institutions(session, now)
     prepare_demo_roll(session, now)
     return demo_summary(session, now, data)
 

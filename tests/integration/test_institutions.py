@@ -28,7 +28,7 @@ from caseflow.engine.fire import fire
 from caseflow.engine.plugins import GUARDS, Guard
 from caseflow.institutions.admission import propose_admission
 from caseflow.institutions.beds import BedTaken
-from caseflow.institutions.models import Admission, BedOccupancy
+from caseflow.institutions.models import Admission, BedOccupancy, Institution
 from caseflow.institutions.records import save_institution
 from caseflow.kernel.errors import GuardFailed, PayloadInvalid, PermissionDenied
 from caseflow.payments.entitlements import amount_in, latest, versions_of
@@ -323,3 +323,14 @@ def test_institution_records_are_checked_field_by_field_and_logged(world: World)
     )
     actions = s.scalars(select(AdminEvent.action).order_by(AdminEvent.id)).all()
     assert actions[-2:] == ["institution_created", "institution_changed"]
+
+
+def test_demo_district_has_institutions_residents_and_waiting_admissions(session: Session) -> None:
+    from caseflow.seed.demo import seed_demo
+
+    seed_demo(session, households=40, now=at(2026, 11, 20))
+    assert session.scalar(select(func.count()).select_from(Institution)) == 3
+    states = sorted(session.scalars(select(Case.state).where(Case.case_type == "admission")).all())
+    assert {"in_care", "proposed"} <= set(states)
+    paid = session.scalars(select(RollRow).where(RollRow.institution_id.is_not(None))).all()
+    assert paid and all(r.bank_account.startswith("62284800001") for r in paid)

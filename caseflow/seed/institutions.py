@@ -1,0 +1,111 @@
+"""The demo's institutional care: three institutions entered by the district's admin, some 特困
+persons admitted (through fire, as staff would), one admission waiting for the institution's
+bed and one waiting for the district. Telephones and accounts are made up."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.db.models import Case, OrgUnit, User, UserRole
+from caseflow.engine.fire import fire
+from caseflow.institutions.admission import propose_admission
+from caseflow.institutions.records import save_institution
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.contact import district_banks
+from caseflow.kernel.roles import Role
+from caseflow.read.occupancy import candidates
+
+# (name, kind, township code, licensed beds, capacity 全自理/半失能/全失能, phone, account)
+INSTITUTIONS = (
+    ("滨河镇敬老院", "敬老院", "640502100", 20, (20, 12, 6), "0955-7011001", "6228480000100001"),
+    (
+        "沙坡头区中心敬老院",
+        "供养服务机构",
+        "640502101",
+        40,
+        (40, 30, 15),
+        "0955-7011002",
+        "6228480000100002",
+    ),
+    ("香山乡敬老院", "敬老院", "640502200", 10, (10, 6, 2), "0955-7011003", "6228480000100003"),
+)
+# Where each placed person's admission is left, in order: as few 特困 persons as the demo has,
+# it still shows a resident, one waiting for a bed and one waiting for the district.
+STEPS = ("in_care", "proposed", "district_review", "in_care", "in_care")
+
+
+def _actor(session: Session, role: Role, path_prefix: str) -> Actor | None:
+    """The first active user with `role` whose unit lies on `path_prefix`'s branch."""
+    rows = session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(UserRole.role == role.value, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    for user in rows:
+        if path_prefix.startswith(user.org_unit.path):
+            return Actor.from_user(user)
+    return None
+
+
+def seed_institutions(session: Session, now: datetime) -> int:
+    """Enter the institutions and place the first 特困 persons; returns how many admissions."""
+    district = session.scalar(select(OrgUnit).where(OrgUnit.level == "district"))
+    admin = _actor(session, Role.ADMIN, district.path) if district else None
+    approver = _actor(session, Role.DISTRICT_APPROVER, district.path) if district else None
+    if admin is None or approver is None or district is None:
+        return 0
+    bank = district_banks()[0]
+    created = now - timedelta(days=40)
+    places = {}
+    for name, kind, code, beds, (own, partial, full), phone, account in INSTITUTIONS:
+        typed = {
+            "name": name,
+            "kind": kind,
+            "township": code,
+            "licensed_beds": str(beds),
+            "capacity_self_care": str(own),
+            "capacity_partial": str(partial),
+            "capacity_full": str(full),
+            "phone": phone,
+            "account_name": name,
+            "bank_name": bank,
+            "bank_account": account,
+            "active": "1",
+        }
+        places[code] = save_institution(session, admin, typed, created)
+    central = places["640502101"]
+    # 滨河镇's first, so the demo's roll (滨河镇, next month) shows an institution's line.
+    people = sorted(
+        candidates(session, approver),
+        key=lambda p: _township_code(session, p.tekun_case_id) != "640502100",
+    )
+    opened = 0
+    for n, (person, step) in enumerate(zip(people, STEPS, strict=False)):
+        township_code = _township_code(session, person.tekun_case_id)
+        reviewer = _actor(session, Role.TOWNSHIP_REVIEWER, f"/{district.code}/{township_code}/")
+        if reviewer is None:
+            continue
+        inst = places.get(township_code, central)
+        # After every seeded approval, so the placement is the newest entitlement version.
+        when = now - timedelta(days=2) + timedelta(hours=n)
+        ground = "unable_alone" if person.care_level in ("full", "partial") else "chosen"
+        case = propose_admission(session, reviewer, person.member_id, inst.id, ground, when)
+        opened += 1
+        if step == "proposed":  # waits for the institution to confirm a bed
+            continue
+        bed = {"bed_no": n + 1, "confirmed_by": "院长（演示）"}
+        fire(session, case.id, "confirm_bed", reviewer, when + timedelta(hours=2), bed)
+        if step == "in_care":
+            fire(session, case.id, "approve_admission", approver, when + timedelta(hours=3))
+    return opened
+
+
+def _township_code(session: Session, case_id: int) -> str:
+    path = session.scalar(select(Case.org_path).where(Case.id == case_id)) or ""
+    parts = path.strip("/").split("/")
+    return parts[1] if len(parts) > 1 else ""
