@@ -137,6 +137,19 @@ def record(
     return version
 
 
+# Where a 集中供养 version's money goes (caseflow.institutions writes it on admission): every later
+# version written from the terms in force (a review's adjustment, 渐退, 提标) keeps it, until 出院
+# or a death writes the next placement.
+PLACEMENT_KEYS = ("setting", "institution_id", "institution", "bed_no", "resident")
+
+
+def placement_of(version: Entitlement) -> dict[str, Any]:
+    """The institution a version pays (集中供养), as basis keys; empty for a person at home."""
+    if not version.basis.get("institution_id"):
+        return {}
+    return {k: version.basis[k] for k in PLACEMENT_KEYS if k in version.basis}
+
+
 def months_between(first: str, last: str) -> list[str]:
     """`first` … `last` inclusive ("YYYY-MM"); empty when first > last."""
     out: list[str] = []

@@ -355,7 +355,7 @@ def adjust_entitlement(ctx: EffectContext) -> None:
             care_level=computed.care_level,
             policy_effective_from=computed.config.effective_from,
             standard_fen=computed.config.dibao_standard_fen,
-            basis={**computed.basis, "reason": reason},
+            basis={**computed.basis, **entitlements.placement_of(change.current), "reason": reason},
         )
 
 
@@ -431,7 +431,12 @@ def gradual_exit_entitlement(ctx: EffectContext) -> None:
                 covered_member_ids=current.covered_member_ids,
                 aid_class=current.aid_class,
                 care_level=current.care_level,
-                basis={"percent": percent, "months": months, "until": add_months(start, months)},
+                basis={
+                    **entitlements.placement_of(current),
+                    "percent": percent,
+                    "months": months,
+                    "until": add_months(start, months),
+                },
             )
         stop_month = add_months(start, months)
         _stop(ctx, target, stop_month, "approve_gradual_exit", current.covered_member_ids)

@@ -22,9 +22,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from support import World
+from walker import Walker, shortest_path
 
 from caseflow.db.models import AdminEvent, Case, CaseEvent
-from caseflow.engine.fire import fire
+from caseflow.engine.fire import fire, open_case
 from caseflow.engine.plugins import GUARDS, Guard
 from caseflow.institutions.admission import propose_admission
 from caseflow.institutions.beds import BedTaken
@@ -35,6 +36,7 @@ from caseflow.payments.entitlements import amount_in, latest, versions_of
 from caseflow.payments.models import PLACEMENT, STOP, RollRow
 from caseflow.payments.reconcile import reconcile
 from caseflow.payments.roll import prepare_roll
+from caseflow.workflow.registry import registry
 
 
 def _live_beds(s: Session, inst_id: int) -> list[int]:
@@ -334,3 +336,21 @@ def test_demo_district_has_institutions_residents_and_waiting_admissions(session
     assert {"in_care", "proposed"} <= set(states)
     paid = session.scalars(select(RollRow).where(RollRow.institution_id.is_not(None))).all()
     assert paid and all(r.bank_account.startswith("62284800001") for r in paid)
+
+
+def test_a_review_of_a_resident_keeps_paying_the_institution(world: World) -> None:
+    s = world.session
+    tekun, person = tekun_person(world)
+    inst = make_institution(world)
+    admit(world, person, inst, 1, at(2026, 4, 1))
+    walker = Walker(world, at(2026, 6, 1, 9))
+    assert tekun.household_id is not None
+    rev = open_case(s, "review", tekun.household_id, world.actor("reviewer"), walker.tick())
+    for t in shortest_path(registry().workflow("review"), "township_review"):
+        walker.step(rev, t)
+    payload = {"reason": "自理能力复核", "covered_members": [person.id], "aid_class": "A"}
+    fire(s, rev.id, "propose_adjustment", world.actor("reviewer"), walker.tick(), payload)
+    fire(s, rev.id, "approve_adjustment", world.actor("approver"), at(2026, 6, 20))
+    version = latest(s, tekun.id)
+    assert version is not None and version.trigger == "approve_adjustment"
+    assert (version.basis["institution_id"], version.basis["setting"]) == (inst.id, "centralised")
