@@ -4,6 +4,7 @@ the institution instead of the household."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -18,12 +19,13 @@ from institution_support import (
     tekun_person,
 )
 from payments_support import at
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from support import World
 from walker import Walker, shortest_path
 
+from caseflow.db.engine import make_session_factory
 from caseflow.db.models import AdminEvent, Case, CaseEvent
 from caseflow.engine.fire import fire, open_case
 from caseflow.engine.plugins import GUARDS, Guard
@@ -31,7 +33,12 @@ from caseflow.institutions.admission import propose_admission
 from caseflow.institutions.beds import BedTaken
 from caseflow.institutions.models import Admission, BedOccupancy, Institution
 from caseflow.institutions.records import save_institution
-from caseflow.kernel.errors import GuardFailed, PayloadInvalid, PermissionDenied
+from caseflow.kernel.errors import (
+    ConcurrencyConflict,
+    GuardFailed,
+    PayloadInvalid,
+    PermissionDenied,
+)
 from caseflow.payments.entitlements import amount_in, latest, versions_of
 from caseflow.payments.models import PLACEMENT, STOP, RollRow
 from caseflow.payments.reconcile import reconcile
@@ -354,3 +361,41 @@ def test_a_review_of_a_resident_keeps_paying_the_institution(world: World) -> No
     version = latest(s, tekun.id)
     assert version is not None and version.trigger == "approve_adjustment"
     assert (version.basis["institution_id"], version.basis["setting"]) == (inst.id, "centralised")
+
+
+def test_two_writers_confirming_one_bed_at_once_book_it_once(engine: Engine, world: World) -> None:
+    """Two townships' staff record the same bed for two people at the same moment: one booking
+    is kept, the other refused with a Chinese reason, one live row."""
+    inst = make_institution(world)
+    _, first = tekun_person(world)
+    _, second = tekun_person(world)
+    s, reviewer = world.session, world.actor("reviewer")
+    cases = [
+        propose_admission(s, reviewer, p.id, inst.id, "chosen", at(2026, 4, 1)).id
+        for p in (first, second)
+    ]
+    factory = make_session_factory(engine)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(case_id: int, who: str) -> None:
+        with factory() as session:
+            barrier.wait()
+            try:
+                payload = {"bed_no": 1, "confirmed_by": "李院长"}
+                fire(session, case_id, "confirm_bed", world.actor(who), at(2026, 4, 2), payload)
+                outcomes.append("ok")
+            except (GuardFailed, ConcurrencyConflict) as exc:
+                assert "床位" in exc.message_zh or "稍后" in exc.message_zh
+                outcomes.append("refused")
+
+    threads = [
+        threading.Thread(target=attempt, args=(cid, who))
+        for cid, who in zip(cases, ("reviewer", "leader"), strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert _live_beds(s, inst.id) == [1]
