@@ -12,6 +12,7 @@ to 分散供养; a death stops the support from the month after it (43号 第二
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, Household, Member
 from caseflow.db.scope import in_jurisdiction
-from caseflow.engine.fire import CaseFlags, create_case
-from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
+from caseflow.engine.fire import CaseFlags, create_case, fire
+from caseflow.engine.plugins import EffectContext, FireResult, GuardContext, Plugin
 from caseflow.engine.uow import UnitOfWork
 from caseflow.institutions import beds
 from caseflow.institutions.models import CARE_LEVEL_ZH, GROUNDS, Admission, Institution
-from caseflow.kernel.actors import Actor
+from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.errors import CaseflowError, PayloadInvalid
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.payments import entitlements
@@ -38,6 +39,8 @@ from caseflow.workflow.registry import Registry, registry
 
 # Guards and effects of the admission workflow, installed by caseflow.bootstrap.
 plugin = Plugin("institutions.admission")
+
+log = logging.getLogger(__name__)
 
 WORKFLOW = "admission"
 OPEN_STATES = ("proposed", "district_review", "in_care", "discharge_review")
@@ -285,6 +288,45 @@ def discharge_resident(ctx: EffectContext) -> None:
     adm = admission_of(ctx.session, ctx.case.id)
     beds.end(ctx.session, ctx.case.id, ctx.now, "discharged")
     _placement(ctx, adm, None, 0, "approve_discharge")
+
+
+@plugin.effect("release_bed_on_stop")
+def release_bed_on_stop(ctx: EffectContext) -> None:
+    """停保: the removal stopped the support; the bed is freed (no placement is written: the
+    removal's stop is the entitlement's newest word)."""
+    beds.end(ctx.session, ctx.case.id, ctx.now, "stopped")
+
+
+@plugin.after_commit
+def end_residence_on_removal(session: Session, result: FireResult) -> None:
+    """When the district decides a removal (停保), a resident of that household leaves care:
+    the admission is ended through fire(), as the system, after the decision committed. A
+    refusal (the admission moved on meanwhile) is logged and blocks nothing."""
+    if result.trigger != "approve_removal":
+        return
+    removal = session.get(Case, result.case_id)
+    if removal is None or removal.household_id is None:
+        return
+    residents = (
+        session.execute(
+            select(Case.id)
+            .join(Admission, Admission.case_id == Case.id)
+            .join(Member, Member.id == Admission.member_id)
+            .where(
+                Member.household_id == removal.household_id,
+                Case.state.in_(("in_care", "discharge_review")),
+            )
+            .order_by(Case.id)
+        )
+        .scalars()
+        .all()
+    )
+    payload = {"removal_case_no": removal.case_no}
+    for case_id in residents:
+        try:
+            fire(session, case_id, "support_stopped", SYSTEM_ACTOR, result.at, payload)
+        except CaseflowError:
+            log.exception("admission %s not ended after removal %s", case_id, result.case_id)
 
 
 @plugin.guard("died_on_not_future", needs_payload=True)

@@ -29,6 +29,7 @@ END_REASONS = {
     "discharged": "出院（转为分散供养）",
     "deceased": "死亡",
     "released": "未入住（床位释放）",
+    "stopped": "停止供养（停保）",
 }
 
 

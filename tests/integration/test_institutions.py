@@ -18,7 +18,7 @@ from institution_support import (
     second_in_line,
     tekun_person,
 )
-from payments_support import at
+from payments_support import at, walk_on
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -399,3 +399,21 @@ def test_two_writers_confirming_one_bed_at_once_book_it_once(engine: Engine, wor
         t.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert _live_beds(s, inst.id) == [1]
+
+
+def test_a_removal_of_a_resident_ends_the_residence_and_frees_the_bed(world: World) -> None:
+    s = world.session
+    tekun, person = tekun_person(world)
+    inst = make_institution(world)
+    case = admit(world, person, inst, 1, at(2026, 4, 1))
+    assert tekun.household_id is not None
+    removal = walk_on(
+        world, Walker(world, at(2026, 5, 1, 9)), "removal", tekun.household_id, "removal_notice"
+    )
+    s.refresh(case)
+    assert case.state == "support_ended" and case.is_final
+    assert _live_beds(s, inst.id) == []
+    ended = s.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert ended is not None and ended.payload == {"removal_case_no": removal.case_no}
