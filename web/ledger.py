@@ -30,6 +30,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
@@ -148,6 +149,14 @@ def job_store(app: Flask) -> JobStore:
 
 def _store() -> JobStore:
     return job_store(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@bp.record_once
+def _clean_up_jobs(state: BlueprintSetupState) -> None:
+    # On start: jobs whose worker died with the last process are marked interrupted, and no
+    # upload outlives its job.
+    app: Flask = state.app  # type: ignore[assignment]
+    job_store(app).clean_up(app.config["NOW"]())
 
 
 def _any_job(token: str) -> Job:

@@ -76,7 +76,7 @@ def _reporter(store: JobStore, token: str, clock: Clock) -> Callable[[int], None
 
 def _fail(store: JobStore, token: str, clock: Clock, message: str) -> None:
     job = store.update(token, clock(), phase=FAILED, message=message)
-    store.drop_source(job)  # nothing more will be done with it
+    store.discard_files(job)  # nothing more will be done with the upload or a partial report
 
 
 def _estimate(store: JobStore, token: str) -> int:

@@ -71,6 +71,11 @@ INTERRUPTED_LABELS = {
 }
 # Uploads nobody finished (or finished long ago) are deleted after this long.
 KEEP_FOR = timedelta(days=7)
+# An upload nobody went on with (mapped or validated, never imported) loses its file after this
+# long: a roster is personal data, and a large one fills the disk.
+ABANDONED_AFTER = timedelta(days=1)
+ABANDONED_MESSAGE = "上传后超过 1 天未导入，文件已删除"
+WAITING = frozenset({UPLOADED, VALIDATED})
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -331,7 +336,8 @@ class JobStore:
             rows = session.scalars(
                 select(BackgroundJob).where(BackgroundJob.updated_at < now - older_than)
             ).all()
-            old = [r.token for r in rows if not _job_of(r).running]
+            # A job still "running" without a beat died with its worker: it goes too.
+            old = [r.token for r in rows if not _job_of(r).running or _job_of(r).stale(now)]
         if old:
             with self._writing() as session:
                 session.execute(delete(BackgroundJobFile).where(BackgroundJobFile.token.in_(old)))
@@ -339,6 +345,34 @@ class JobStore:
             for token in old:
                 shutil.rmtree(self.folder(token), ignore_errors=True)
         return len(old)
+
+    def clean_up(self, now: datetime) -> None:
+        """What a starting server does first: a job whose worker died is marked interrupted
+        (and leaves the queue); it, a failed or cancelled job and an upload abandoned for
+        ABANDONED_AFTER keep no files, an import keeps its report but not the upload (the
+        state stays, for the record); jobs past KEEP_FOR go whole."""
+        with self._factory() as session:
+            jobs = [_job_of(r) for r in session.scalars(select(BackgroundJob))]
+            with_files = set(session.scalars(select(BackgroundJobFile.token).distinct()))
+        for job in jobs:
+            if job.stale(now):
+                nothing = "未保存任何比对结果" if job.kind == COMPARISON_JOB else "未导入任何数据"
+                message = f"{job.interrupted_label()}，{nothing}（处理进程已停止）"
+                self.update(job.token, now, phase=FAILED, message=message)
+                self.finish(job.token)
+                self.discard_files(job)
+            elif job.token not in with_files:
+                continue
+            elif job.phase in (FAILED, CANCELLED):
+                self.discard_files(job)
+            elif job.phase == IMPORTED:
+                self.drop_source(job)
+            elif job.phase in WAITING and now - datetime.fromisoformat(job.updated_at) > (
+                ABANDONED_AFTER
+            ):
+                self.discard_files(job)
+                self.update(job.token, now, phase=CANCELLED, message=ABANDONED_MESSAGE)
+        self.prune(now)
 
     def recent(self, user_id: int, limit: int = 10) -> list[Job]:
         """The user's latest jobs, newest first."""

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 
 from caseflow.kernel.errors import InputError
 from caseflow.ledger.columns import ColumnPreset, HeaderMap, HeaderNotFound, detect_header
+from caseflow.ledger.filelimits import row_problem, xlsx_problem
 
 SAMPLE_BYTES = 64 * 1024
 
@@ -148,6 +150,9 @@ def iter_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
     with path.open(encoding=encoding, newline="") as fh:
         try:
             for line_no, cells in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+                problem = row_problem(line_no, cells)
+                if problem:
+                    raise UnreadableFile(problem)
                 yield line_no, cells
         except UnicodeDecodeError as exc:
             raise _decode_failure(exc, encoding, line_no + 1) from None
@@ -175,6 +180,18 @@ BROKEN_XLSX = (
 )
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=16)
+def _bounds_problem(path: str, _mtime_ns: int, _size: int) -> str | None:
+    # Once per version of a file: an upload is opened to find its header, to estimate, to
+    # validate and to import, and the check inflates every part.
+    return xlsx_problem(Path(path))
+
+
 def _open_xlsx(path: Path) -> Any:
     with path.open("rb") as fh:
         magic = fh.read(4)
@@ -182,6 +199,9 @@ def _open_xlsx(path: Path) -> Any:
         raise EmptyFile("文件为空，没有任何内容")
     if magic != b"PK\x03\x04":
         raise UnreadableFile(NOT_XLSX)
+    problem = _bounds_problem(str(path), *_stamp(path))
+    if problem:
+        raise UnreadableFile(problem)
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a broken file
@@ -205,7 +225,11 @@ def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
             except Exception:  # a part of the zip cut off or corrupt, found while streaming
                 raise UnreadableFile(BROKEN_XLSX) from None
             row_no += 1
-            yield row_no, [cell_text(v) for v in values]
+            cells = [cell_text(v) for v in values]
+            problem = row_problem(row_no, cells)
+            if problem:
+                raise UnreadableFile(problem)
+            yield row_no, cells
     finally:
         wb.close()
 

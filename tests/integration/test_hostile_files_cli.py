@@ -183,3 +183,22 @@ def test_other_commands_answer_broken_files_in_one_line(
         assert code == 1 and "Traceback" not in output
         assert len(output.strip().splitlines()) == 1, output
     assert "编码无法识别" in output
+
+
+def test_the_cli_holds_the_same_row_limit_as_the_upload(
+    engine: Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caseflow.ledger import filelimits
+
+    monkeypatch.setattr(filelimits, "MAX_ROWS", 4)
+    rows = [
+        registry_row(f"R{i}", f"户主{i}", f"户主{i}", pid(1960, 900 + i), "户主") for i in range(5)
+    ]
+    path = tmp_path / "many.csv"
+    path.write_text(
+        "\n".join(",".join(r) for r in [REGISTRY_COLUMNS, *rows]) + "\n", encoding="utf-8"
+    )
+    before = counts(world)
+    code, output = run(engine, "ledger", "import", str(path), "--kind", "registry")
+    assert code == 1 and "超过 4 行的上限" in output.strip().splitlines()[-1], output
+    assert counts(world) == before

@@ -1,7 +1,8 @@
 """A corpus of hostile and careless roster files, generated on demand: truncated, empty and fake
 .xlsx; CSV whose encoding breaks after the first 64 KiB or whose last character is cut off; BOM
 variants, Big5, UTF-16; two-level headers; one person listed with a 15- and an 18-digit number;
-two heads of the same name in one village; formula cells.
+two heads of the same name in one village; formula cells; a 409 KB .xlsx whose one cell inflates
+to 400 MB (a zip bomb, built in a third of a second) and a cell too long to be real.
 
 Each file says what must happen to it: imported with so many rows, or refused with a message
 containing a given Chinese phrase (and nothing written).
@@ -11,8 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import random
+import struct
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from ledger_support import REGISTRY_HEADER, ROSTER_HEADER, fifteen, pid
@@ -71,6 +77,83 @@ def write_xlsx_stream(out: io.BytesIO, header: list[str], rows: list[list[object
     for row in rows:
         ws.append(row)
     wb.save(out)
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
+)
+SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
+BOMB_MIB = 400
+
+
+def _zip_bytes(members: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip written by hand from (name, raw deflate data, CRC-32, inflated size): zipfile would
+    have to inflate a bomb's 400 MB to write it."""
+    out = io.BytesIO()
+    central = io.BytesIO()
+    for name, data, crc, size in members:
+        encoded = name.encode()
+        offset = out.tell()
+        fields = (20, 0, 8, 0, 0x21, crc, len(data), size, len(encoded), 0)
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields) + encoded + data)
+        central.write(
+            struct.pack("<IH", 0x02014B50, 20)
+            + struct.pack("<HHHHHIIIHH", *fields)
+            + struct.pack("<HHHII", 0, 0, 0, 0, offset)
+            + encoded
+        )
+    start, count = out.tell(), len(members)
+    out.write(central.getvalue())
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, central.tell(), start, 0))
+    return out.getvalue()
+
+
+def _deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
+def _with_sheet(sheet: list[bytes], sheet_crc: int, sheet_size: int) -> bytes:
+    """A one-sheet workbook (openpyxl's own parts) whose sheet is the given raw deflate data."""
+    members = []
+    with zipfile.ZipFile(io.BytesIO(_workbook_bytes(["x"], []))) as base:
+        for info in base.infolist():
+            if info.filename == SHEET:
+                members.append((SHEET, b"".join(sheet), sheet_crc, sheet_size))
+            else:
+                data = base.read(info)
+                members.append((info.filename, _deflate(data), zlib.crc32(data), len(data)))
+    return _zip_bytes(members)
+
+
+@cache
+def zip_bomb_xlsx() -> bytes:
+    """About 400 KB on disk, one cell of BOMB_MIB MiB inflated: each MiB of "A" deflates to the
+    same kilobyte after a full flush, so the stream is that kilobyte repeated."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    mib = b"A" * (1 << 20)
+    head = packer.compress(SHEET_HEAD) + packer.flush(zlib.Z_FULL_FLUSH)
+    body = packer.compress(mib) + packer.flush(zlib.Z_FULL_FLUSH)
+    tail = packer.compress(SHEET_TAIL) + packer.flush()
+    crc = zlib.crc32(SHEET_HEAD)
+    for _ in range(BOMB_MIB):
+        crc = zlib.crc32(mib, crc)
+    crc = zlib.crc32(SHEET_TAIL, crc)
+    size = len(SHEET_HEAD) + BOMB_MIB * len(mib) + len(SHEET_TAIL)
+    return _with_sheet([head, body * BOMB_MIB, tail], crc, size)
+
+
+@cache
+def long_cell_xlsx() -> bytes:
+    """A cell of 700,000 varied Chinese characters (2 MB, compressing like real text, so no
+    ratio check catches it): only the cell bound does."""
+    alphabet = [chr(c) for c in range(0x4E00, 0x9FA5)]
+    text = "".join(random.Random(7).choices(alphabet, k=700_000)).encode()
+    sheet = SHEET_HEAD + text + SHEET_TAIL
+    return _with_sheet([_deflate(sheet)], zlib.crc32(sheet), len(sheet))
 
 
 def build_corpus(folder: Path) -> list[tuple[Hostile, Path]]:
@@ -171,6 +254,10 @@ def build_corpus(folder: Path) -> list[tuple[Hostile, Path]]:
     buf = io.BytesIO()
     formula_book.save(buf)
     add(Hostile("公式单元格.xlsx", "registry", None, "缺少必填项「姓名」"), buf.getvalue())
+
+    # Blow-ups: refused before openpyxl reads a byte of the sheet (bounded time and memory).
+    add(Hostile("解压炸弹.xlsx", "registry", None, "压缩比异常"), zip_bomb_xlsx())
+    add(Hostile("超长单元格.xlsx", "registry", None, "超过 32,767 个字符"), long_cell_xlsx())
     return out
 
 

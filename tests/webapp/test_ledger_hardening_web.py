@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from hostile_files import build_corpus, corpus_specs
 from ledger_support import fifteen
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from support import T0, World
-from websupport import AuthActions
+from websupport import AuthActions, make_app
 
 from caseflow.db.models import AdminEvent, PersonalDataView, RosterImport, RosterRow
 from caseflow.kernel.idnumber import mask_id_number
@@ -153,3 +153,23 @@ def test_the_worklist_has_a_tab_of_households_held_for_a_decision(
     assert result_id is not None
     shown = client.get(f"/ledger/results/{result_id.group(1)}").get_data(as_text=True)
     assert 'id="decision"' in shown and "人工判定" in shown
+
+
+def test_a_starting_server_marks_dead_jobs_and_removes_their_uploads(
+    world: World, app: Flask, engine: Engine, tmp_path: Path
+) -> None:
+    clock = app.config["NOW"]
+    jobs = store(app)
+    job = jobs.create(world.users["supervisor"].id, "registry", "名单.xlsx", ".xlsx", clock.now)
+    upload = jobs.folder(job.token) / "source.xlsx"
+    upload.write_bytes(b"PK" + b"\0" * 4096)
+    jobs.keep_file(job, upload)
+    jobs.update(job.token, clock.now, phase=IMPORTING)
+    clock.now += STALE_AFTER * 2  # the process that ran it is gone
+    restarted = make_app(engine, tmp_path, NOW=clock)
+    try:
+        after = jobs.load(job.token)
+        assert after.phase == "failed" and "导入已中断" in after.message
+        assert not jobs.source(after).exists()
+    finally:
+        restarted.extensions["caseflow_engine"].dispose()
