@@ -115,5 +115,6 @@ def test_claim_once_and_prune_abandoned_uploads(tmp_path: Path) -> None:
     fresh = store.create(1, "registry", "new.csv", ".csv", NOW + timedelta(days=7))
     assert store.claim(old, "import") and not store.claim(old, "import")
     assert store.claim(old, "validation")
+    store.beat(busy.token, NOW + timedelta(days=7))  # its worker is still at it
     assert store.prune(NOW + timedelta(days=7, seconds=1)) == 1  # not the running one
     assert {j.token for j in store.recent(1)} == {busy.token, fresh.token}
