@@ -196,4 +196,3 @@ def test_sixteen_users_mixing_pages_writes_and_api_calls_see_no_5xx(site: Site) 
     assert [s for s in statuses if s >= 500] == []
     assert signed_in == [302] * (2 * MIXED_USERS)
     assert statuses.count(200) > len(statuses) // 2  # the pages really were served
-
