@@ -28,6 +28,7 @@ def _concrete(rule: str, scene: Scene, world: World) -> str:
         "token_id": 1,  # an API token (admin page)
         "roll_id": 1,  # a payment roll (CSRF is refused before the roll is looked up)
         "member_id": scene.own.household.members[0].id,  # a correction of a member
+        "institution_id": 1,  # CSRF is refused before the institution is looked up
         "transfer_id": 1,  # a transfer request (CSRF is refused before it is looked up)
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
