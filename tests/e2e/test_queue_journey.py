@@ -49,7 +49,7 @@ def test_district_approver_batch_approves_households_of_different_sizes(
     page.click("#batch-link")
     page.wait_for_selector("#batch-choose")
     options = page.locator("#batch-choose select[name=op] option").all_inner_texts()
-    # The placeholder and the approver's four sign-offs (低保, 特困, 备案, 复核调整); no roll action.
+    # The placeholder and the approver's sign-offs (低保, 特困, 备案, 复核调整); no roll action.
     assert len(options) <= 5 and not any("发放" in o for o in options)
     page.select_option("#batch-choose select[name=op]", "dibao:approve")
     page.click("#batch-choose button:has-text('列出可办理的案件')")
