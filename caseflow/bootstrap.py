@@ -14,6 +14,7 @@ from pathlib import Path
 
 # Every table is mapped before the first query (models of the packages beside the core's).
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
+from caseflow.accounts import training_models as _training  # noqa: F401  (业务培训 records)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
 from caseflow.casework import assessments, exit_rules, notice
 from caseflow.casework import change_models as _changes  # noqa: F401  (corrections, transfers)

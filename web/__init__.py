@@ -67,6 +67,7 @@ def blueprints() -> list[Blueprint]:
         reviews,  # 复核计划
         standard_rise,  # 提标名单
         supervise,  # 督办 board
+        training,  # 业务培训 (sessions, attendance, staff not trained this year)
         transfers,  # 迁移 between townships (requested by a window, decided by the district)
     )
     from web.api import admin as api_admin  # JSON API token admin page
@@ -87,7 +88,8 @@ def blueprints() -> list[Blueprint]:
             institutions,
             health,
             transfers,
-            reports,  # the district's routine (统计报表)
+            reports,  # the district's routine (统计报表, 业务培训)
+            training,
         )
     ]
 

@@ -11,6 +11,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from caseflow.campaigns.progress import campaigns, current_stage, township_progress
+from caseflow.campaigns.rounds import (
+    HALF_LABELS,
+    RECORD_ROLES,
+    STATUS_LABELS,
+    RoundInput,
+    record_round,
+    year_status,
+)
 from caseflow.campaigns.service import (
     CREATE_ROLES,
     MAX_STAGES,
@@ -22,6 +30,7 @@ from caseflow.campaigns.service import (
 from caseflow.clock.workcal import local_date
 from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
 from caseflow.kernel.roles import Role
+from caseflow.read.units import units_in_reach
 from web import db
 from web.security import current_actor, roles_required
 
@@ -38,6 +47,8 @@ VIEW_ROLES = frozenset(
     }
 )
 FORM_ROWS = len(STANDARD_STAGES)
+ROUND_ROLES = frozenset(r.value for r in RECORD_ROLES)
+ROUND_FIELDS = ("township", "year", "half", "held_from", "held_to", "households", "note")
 
 
 @bp.app_context_processor
@@ -61,7 +72,14 @@ def index() -> ResponseReturnValue:
         )
         shown.append({"campaign": c, "stage": current_stage(c, today), "rows": rows})
     return render_template(
-        "campaigns/index.html", shown=shown, today=today, may_create=may_create(actor)
+        "campaigns/index.html",
+        shown=shown,
+        today=today,
+        may_create=may_create(actor),
+        rounds=year_status(session, actor, today.year, today),
+        half_labels=HALF_LABELS,
+        status_labels=STATUS_LABELS,
+        may_record_round=bool(current_user.roles & ROUND_ROLES),
     )
 
 
@@ -121,3 +139,36 @@ def new() -> ResponseReturnValue:
         abort(403)
     flash(f"已创建排查摸底活动「{created.name}」", "success")
     return redirect(url_for("campaigns.index"), 303)
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@roles_required(ROUND_ROLES)
+def new_round() -> ResponseReturnValue:
+    """Record a township's screening round of a half-year; every wrong field shown beside it."""
+    session, actor = db.session(), current_actor()
+    townships = units_in_reach(session, actor, ("township",))
+    today = local_date(db.now())
+    if request.method == "GET":
+        form = dict.fromkeys(ROUND_FIELDS, "")
+        form.update(year=str(today.year), half="1" if today.month <= 6 else "2")
+        if len(townships) == 1:
+            form["township"] = townships[0].code
+        return render_template(
+            "campaigns/round.html", form=form, errors={}, townships=townships, halves=HALF_LABELS
+        )
+    form = {k: request.form.get(k, "")[:600] for k in ROUND_FIELDS}
+    try:
+        row = record_round(session, actor, RoundInput(**form), db.now())
+    except PayloadInvalid as exc:
+        page = render_template(
+            "campaigns/round.html",
+            form=form,
+            errors=exc.fields,
+            townships=townships,
+            halves=HALF_LABELS,
+        )
+        return page, 400
+    except PermissionDenied:
+        abort(403)
+    flash(f"已登记 {row.year} 年{HALF_LABELS[row.half]}排查摸底", "success")
+    return redirect(url_for("campaigns.index") + "#rounds", 303)

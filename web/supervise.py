@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from caseflow.campaigns.rounds import missed_rounds
 from caseflow.engine.fire import fire
 from caseflow.inbox.supervision import SUPERVISE_TRIGGER
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
@@ -77,6 +78,7 @@ def index() -> ResponseReturnValue:
         bucket_max=_chart_scale(buckets),
         township_bars=by_township,
         township_max=_chart_scale(by_township),
+        missed_rounds=missed_rounds(db.session(), current_actor(), db.now()),
     )
 
 

@@ -1,10 +1,10 @@
-"""Tables of the screening campaigns; imported by caseflow.campaigns.* (schema: migration 0007)."""
+"""Tables of the screening campaigns and rounds (schema: migrations 0007, 0021)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db.models import Base
@@ -60,4 +60,28 @@ class CampaignEscalation(Base):
     __table_args__ = (
         UniqueConstraint("stage_id", "township_code", "level", name="uq_campaign_escalation"),
         Index("ix_campaign_escalations_township", "township_code"),
+    )
+
+
+class ScreeningRound(Base):
+    """One township's screening round (排查摸底) of one half-year, as recorded (migration 0021)."""
+
+    __tablename__ = "screening_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    org_path: Mapped[str] = mapped_column(String(200))  # the township's, for jurisdiction
+    year: Mapped[int] = mapped_column(Integer)
+    half: Mapped[int] = mapped_column(Integer)  # 1: January–June, 2: July–December
+    held_from: Mapped[date] = mapped_column(Date)
+    held_to: Mapped[date] = mapped_column(Date)
+    households_screened: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("township_id", "year", "half", name="uq_screening_round"),
+        CheckConstraint("half IN (1, 2)", name="ck_screening_round_half"),
+        Index("ix_screening_rounds_path_year", "org_path", "year"),
     )

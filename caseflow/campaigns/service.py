@@ -56,14 +56,16 @@ def parse_stages_spec(text: str) -> list[StageInput]:
     return stages
 
 
-def _date(text: str) -> date | None:
+def typed_date(text: str) -> date | None:
+    """A date typed as YYYY-MM-DD, or None."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
         return None
 
 
-def _int(text: str, low: int, high: int) -> int | None:
+def typed_int(text: str, low: int, high: int) -> int | None:
+    """A whole number typed in ASCII digits within [low, high], or None."""
     text = text.strip()
     if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         return None
@@ -91,7 +93,7 @@ def _check_stages(stages: Sequence[StageInput], errors: dict[str, str]) -> list[
         elif name in seen:
             errors[f"{key}_name"] = f"阶段名称「{name}」重复"
         seen.add(name)
-        start, end = _date(stage.starts_on), _date(stage.ends_on)
+        start, end = typed_date(stage.starts_on), typed_date(stage.ends_on)
         if start is None:
             errors[f"{key}_starts_on"] = f"第 {i} 阶段开始日期应为 年-月-日（如 2026-03-01）"
         elif previous_end is not None and start <= previous_end:
@@ -100,7 +102,7 @@ def _check_stages(stages: Sequence[StageInput], errors: dict[str, str]) -> list[
             errors[f"{key}_ends_on"] = f"第 {i} 阶段结束日期应为 年-月-日（如 2026-03-31）"
         elif start is not None and end < start:
             errors[f"{key}_ends_on"] = f"第 {i} 阶段结束日期不能早于开始日期"
-        target = _int(stage.target_percent or "100", 1, 100)
+        target = typed_int(stage.target_percent or "100", 1, 100)
         if target is None:
             errors[f"{key}_target"] = f"第 {i} 阶段目标应为 1–100 的整数（百分比）"
         elif target < previous_target:
@@ -141,7 +143,7 @@ def create_campaign(
             errors["name"] = "已有同名的排查摸底活动"
         clean = _check_stages(stages, errors)
         run_id = _run_id(session, comparison_run_id, errors)
-        days = _int(district_after_working_days or "3", 0, MAX_ESCALATION_DAYS)
+        days = typed_int(district_after_working_days or "3", 0, MAX_ESCALATION_DAYS)
         if days is None:
             errors["district_after_working_days"] = f"应为 0–{MAX_ESCALATION_DAYS} 的整数（工作日）"
         if errors:
@@ -181,7 +183,7 @@ def _run_id(session: Session, text: str, errors: dict[str, str]) -> int | None:
     text = text.strip()
     if not text:
         return None
-    run_id = _int(text, 1, 2**31 - 1)
+    run_id = typed_int(text, 1, 2**31 - 1)
     if run_id is None or session.get(ComparisonRun, run_id) is None:
         errors["comparison_run_id"] = f"比对批次「{text[:20]}」不存在"
         return None

@@ -84,6 +84,8 @@ ADMIN_ACTIONS: dict[str, str] = {
     "payment_adjustment": "调整发放名册",
     "campaign.create": "创建排查摸底活动",
     "campaign.link_run": "活动关联比对批次",
+    "screening.round": "登记排查摸底轮次",
+    "training.session": "登记业务培训",
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from caseflow.accounts.training import Untrained
 from caseflow.kernel.spreadsheet import XlsxWriter
 from caseflow.read.recipients import PROGRAMME_LABELS, InPayment
 from caseflow.read.reports import (
@@ -95,3 +96,9 @@ def changes_xlsx(found: MonthChanges) -> bytes:
     header = ["变动", "案件编号", "救助类别", "乡镇", "村", "户主", "变动内容", "本月保障金（元）"]
     body = (_change(c, found.names) for c in found.changes)
     return _book(f"{found.month}对象变动", header, body)
+
+
+def untrained_xlsx(rows: Sequence[Untrained], year: int) -> bytes:
+    """Staff who attended no training session in `year`."""
+    body = ([u.unit_name, u.display_name, u.username] for u in rows)
+    return _book(f"{year}年未参加培训", ["单位", "姓名", "账号"], body)

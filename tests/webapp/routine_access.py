@@ -1,6 +1,6 @@
 """The district-routine routes of the access matrix (tests/webapp/test_access.py): standing
-publicity, reports. A scoped route names the side's township, so staff of the other township
-get 404 (the unit is outside their reach) and district staff see both."""
+publicity, reports, screening rounds, training. A scoped route names the side's township, so
+staff of the other township get 404 (the unit is outside their reach); district staff see both."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ from pdfsupport import PDF_OK
 from support import World
 from websupport import Side
 
+from web import training
+from web.campaigns import ROUND_ROLES
 from web.reports import REPORT_ROLES
 from web.security import CASEWORK_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
 REPORTS = set(REPORT_ROLES)
+ROUNDS = set(ROUND_ROLES)
+TRAINING_VIEW = set(training.TRAINING_VIEW)
+TRAINING_RECORD = set(training.TRAINING_RECORD)
 
 
 def _code(w: World, s: Side) -> str:
@@ -71,4 +76,17 @@ def routine_routes(route: Callable[..., Any]) -> list[Any]:
             REPORTS,
             False,
         ),
+        # Empty forms: refused field by field (400), nothing written.
+        route("campaigns.new_round", "GET", _fixed("/campaigns/rounds/new"), ROUNDS, False),
+        route("campaigns.new_round", "POST", _fixed("/campaigns/rounds/new"), ROUNDS, False),
+        route("training.index", "GET", _fixed("/training?year=2026"), TRAINING_VIEW, False),
+        route(
+            "training.untrained_export",
+            "GET",
+            _fixed("/training/untrained.xlsx?year=2026"),
+            TRAINING_VIEW,
+            False,
+        ),
+        route("training.new", "GET", _fixed("/training/new"), TRAINING_RECORD, False),
+        route("training.new", "POST", _fixed("/training/new"), TRAINING_RECORD, False),
     ]
