@@ -30,8 +30,19 @@ from caseflow.workflow.registry import Registry, registry
 # township's 临时救助 approval filed with the district (备案), which reaches the district
 # approvers through their inbox, not as queue work (the case is the township's to pay). The
 # supervisor's 督办意见 (supervise_note, in every workflow) presses others' work: none of its own.
+# Voiding a mistaken intake (void_intake) corrects an error, it is no step anyone waits on. A
+# resident in centralised care (集中供养中) is a standing state, not a task: moving out and a
+# death are recorded when they happen, and never put every residence in somebody's queue.
 EXCLUDED_TRIGGERS = frozenset(
-    {"extend_deadline", "record_complaint", "acknowledge_filing", "supervise_note"}
+    {
+        "extend_deadline",
+        "record_complaint",
+        "acknowledge_filing",
+        "supervise_note",
+        "void_intake",
+        "propose_discharge",
+        "record_death",
+    }
 )
 
 

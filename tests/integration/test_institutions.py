@@ -43,6 +43,7 @@ from caseflow.payments.entitlements import amount_in, latest, versions_of
 from caseflow.payments.models import PLACEMENT, STOP, RollRow
 from caseflow.payments.reconcile import reconcile
 from caseflow.payments.roll import prepare_roll
+from caseflow.read.queue import actionable_pairs
 from caseflow.workflow.registry import registry
 
 
@@ -417,3 +418,11 @@ def test_a_removal_of_a_resident_ends_the_residence_and_frees_the_bed(world: Wor
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
     ).first()
     assert ended is not None and ended.payload == {"removal_case_no": removal.case_no}
+
+
+def test_a_residence_is_in_nobodys_queue_but_an_admission_under_way_is() -> None:
+    for roles in (["township_reviewer"], ["district_approver"], ["township_leader"]):
+        assert ("admission", "in_care") not in actionable_pairs(roles)
+    assert ("admission", "proposed") in actionable_pairs(["township_reviewer"])
+    assert ("admission", "district_review") in actionable_pairs(["district_approver"])
+    assert ("admission", "discharge_review") in actionable_pairs(["district_approver"])
