@@ -163,7 +163,7 @@ def test_thirty_sign_ins_within_two_seconds_all_succeed(site: Site) -> None:
             for i, name in enumerate(site.burst_users)
         ]
     )
-    assert max(start_times) <= BURST_SECONDS + 0.5
+    assert max(start_times) <= BURST_SECONDS + 1.0  # a busy machine wakes a thread late
     statuses = [s for b in browsers for s in b.statuses]
     assert [s for s in statuses if s >= 500] == []
     assert sorted(results.values()) == [302] * BURST  # every sign-in went through
