@@ -31,6 +31,7 @@ from websupport import AuthActions, Scene
 
 from caseflow.db.models import Case
 from caseflow.engine.fire import fire
+from caseflow.kernel.timeutil import utcnow
 from caseflow.workflow.registry import registry
 from web import create_app
 from web.printouts import pdf as web_pdf
@@ -223,10 +224,16 @@ def test_full_id_numbers_stay_masked_even_for_personal_data_roles(
 
 
 def test_case_page_links_the_pdfs_of_the_notices_issued_so_far(
-    client: FlaskClient, auth: AuthActions, scene: Scene
+    client: FlaskClient, auth: AuthActions, scene: Scene, world: World
 ) -> None:
     case_id = scene.own.case.id
     auth.login("clerk")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/print/cases/{case_id}/acceptance.pdf"' in page
+    # No one-time notice issued yet: nothing to print until it is.
+    assert f'href="/print/cases/{case_id}/missing-materials.pdf"' not in page
+    asked = {"missing_items": ["户口簿复印件"]}
+    fire(world.session, case_id, "request_materials", world.actor("clerk"), utcnow(), asked)
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     for name in ("acceptance", "missing-materials"):
         assert f'href="/print/cases/{case_id}/{name}.pdf"' in page, name
