@@ -15,7 +15,12 @@ from caseflow.engine.fire import fire
 from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
 from caseflow.kernel.money import parse_yuan
 from caseflow.kernel.roles import Role
-from caseflow.payments.adjustments import ADJUST_ROLES, add_adjustment
+from caseflow.payments.adjustments import (
+    ADJUST_ROLES,
+    add_adjustment,
+    pending_adjustments,
+    withdraw_adjustment,
+)
 from caseflow.payments.export import FINANCE_ROLES, export_roll
 from caseflow.payments.models import KIND_LABELS
 from caseflow.payments.months import month_label
@@ -47,7 +52,7 @@ PAYMENT_ROLES = frozenset(
 PREPARE_ROLES = frozenset({Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.value})
 PER_PAGE = 200
 # Transitions fired from a row or a finding of the roll page, never from the action list.
-ROW_TRIGGERS = frozenset({"remove_row", "acknowledge_finding"})
+ROW_TRIGGERS = frozenset({"remove_row", "acknowledge_finding", "withdraw_adjustment"})
 
 
 @bp.app_context_processor
@@ -82,6 +87,7 @@ def _index(status: int = 200, errors: dict[str, str] | None = None) -> ResponseR
             rolls=list_rolls(session, actor),
             townships=townships(session, actor) if may_prepare else [],
             may_prepare=may_prepare,
+            pending=pending_adjustments(session, actor) if may_prepare else [],
             errors=errors or {},
             values=request.form if request.method == "POST" else {},
             month_label=month_label,
@@ -171,6 +177,7 @@ def show(roll_id: int) -> ResponseReturnValue:
         actions=[a for a in found.actions if a.trigger not in ROW_TRIGGERS],
         may_ack="acknowledge_finding" in names,
         may_remove="remove_row" in names,
+        may_withdraw="withdraw_adjustment" in names,
         may_export=bool(actor.roles & FINANCE_ROLES) and roll.signed_at is not None,
         may_adjust=bool(actor.roles & ADJUST_ROLES) and roll.signed_at is not None,
         kind_labels=KIND_LABELS,
@@ -242,6 +249,29 @@ def adjust(roll_id: int) -> ResponseReturnValue:
         flash(exc.message_zh, "error")
         return back
     flash("已登记调整，将随本乡镇下一期名册发放", "success")
+    return back
+
+
+@bp.post("/adjustments/<int:adjustment_id>/withdraw")
+@roles_required(PREPARE_ROLES)
+def withdraw(adjustment_id: int) -> ResponseReturnValue:
+    """Withdraw an adjustment waiting for the next roll (the roll page withdraws one already in
+    a prepared roll through the roll's workflow)."""
+    back = redirect(url_for("payments.index") + "#pending", 303)
+    try:
+        withdraw_adjustment(
+            db.session(),
+            current_actor(),
+            adjustment_id,
+            request.form.get("reason", "")[:300],
+            db.now(),
+        )
+    except CaseNotFound:
+        abort(404)
+    except CaseflowError as exc:
+        flash(exc.message_zh, "error")
+        return back
+    flash("已撤回调整，以后的名册不再发放", "success")
     return back
 
 

@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 from caseflow.kernel.errors import PayloadInvalid
-from caseflow.kernel.money import parse_yuan
+from caseflow.kernel.money import check_fen, parse_yuan
 from caseflow.workflow.model import PayloadField
+
+MAX_INT = 2**31 - 1  # an INTEGER column on both databases (row ids, counts of months)
 
 
 def _text(field: PayloadField, value: Any) -> str:
@@ -36,12 +38,14 @@ def _int(_field: PayloadField, value: Any) -> int:
         raise ValueError("应为整数") from None
     if number < 0:
         raise ValueError("不能为负数")
+    if number > MAX_INT:
+        raise ValueError("数值过大")
     return number
 
 
 def _fen(_field: PayloadField, value: Any) -> int:
     # An int is already fen (from code); text is yuan as typed by a clerk.
-    fen = (
+    fen = check_fen(
         value if isinstance(value, int) and not isinstance(value, bool) else parse_yuan(str(value))
     )
     if fen < 0:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, CaseEvent
 from caseflow.db.scope import in_jurisdiction
-from caseflow.kernel.money import format_yuan
+from caseflow.kernel.errors import PayloadInvalid
+from caseflow.kernel.money import MAX_FEN, format_yuan
 from caseflow.payments.entitlements import amount_in, in_force, months_between, versions_of
 from caseflow.payments.models import (
     ADJUSTMENT,
@@ -67,18 +68,19 @@ def _in(path: str) -> Any:
     return in_jurisdiction(Case.org_path, path)
 
 
-def _live_rows(township_id: int) -> Any:
-    """Rows of the township's live rolls (roll not cancelled, row not removed)."""
+def live_roll_rows() -> Any:
+    """Rows of live rolls (roll not cancelled, row not removed), joined to roll and roll case."""
     return (
         select(RollRow)
         .join(PaymentRoll, PaymentRoll.id == RollRow.roll_id)
         .join(Case, Case.id == PaymentRoll.case_id)
-        .where(
-            PaymentRoll.township_id == township_id,
-            RollRow.removed_at.is_(None),
-            Case.state != "cancelled",
-        )
+        .where(RollRow.removed_at.is_(None), Case.state != "cancelled")
     )
+
+
+def _live_rows(township_id: int) -> Any:
+    """Rows of the township's live rolls."""
+    return live_roll_rows().where(PaymentRoll.township_id == township_id)
 
 
 def township_start(session: Session, township_id: int) -> str | None:
@@ -219,21 +221,24 @@ def one_off_lines(
     return lines
 
 
-def adjustment_lines(session: Session, township_id: int) -> list[Line]:
-    """Adjustments of this township that no live roll holds yet."""
-    taken = (
-        select(RollRow.adjustment_id)
-        .join(PaymentRoll, PaymentRoll.id == RollRow.roll_id)
-        .join(Case, Case.id == PaymentRoll.case_id)
-        .where(
-            RollRow.adjustment_id.is_not(None),
-            RollRow.removed_at.is_(None),
-            Case.state != "cancelled",
-        )
+def rolled_adjustment_ids() -> Any:
+    """Ids of the adjustments a live roll holds (roll not cancelled, row not removed)."""
+    return (
+        live_roll_rows()
+        .with_only_columns(RollRow.adjustment_id)
+        .where(RollRow.adjustment_id.is_not(None))
     )
+
+
+def adjustment_lines(session: Session, township_id: int) -> list[Line]:
+    """Adjustments of this township that no live roll holds yet and nobody withdrew."""
     rows = session.scalars(
         select(PaymentAdjustment)
-        .where(PaymentAdjustment.township_id == township_id, PaymentAdjustment.id.not_in(taken))
+        .where(
+            PaymentAdjustment.township_id == township_id,
+            PaymentAdjustment.withdrawn_at.is_(None),
+            PaymentAdjustment.id.not_in(rolled_adjustment_ids()),
+        )
         .order_by(PaymentAdjustment.id)
     ).all()
     case_types = dict(
@@ -258,6 +263,23 @@ def adjustment_lines(session: Session, township_id: int) -> list[Line]:
     ]
 
 
+def refuse_oversized(lines: list[Line]) -> None:
+    """A value stored before amounts were bounded (9×10¹⁸ fen, say) stops the roll with a
+    message naming it, instead of overflowing the roll's total."""
+    bad = [ln for ln in lines if abs(ln.amount_fen) > MAX_FEN]
+    if not bad:
+        return
+    names = "、".join(
+        f"调整 #{ln.adjustment_id}" if ln.adjustment_id else f"案件 #{ln.case_id}" for ln in bad[:5]
+    )
+    raise PayloadInvalid(
+        {
+            "month": f"{names} 的金额超出可处理范围（{format_yuan(bad[0].amount_fen)} 元），"
+            "名册未编制；请先在名册列表的「待发放的调整」中撤回，或请管理员核查"
+        }
+    )
+
+
 def lines_for(
     session: Session,
     path: str,
@@ -270,4 +292,5 @@ def lines_for(
     lines = entitlement_lines(session, path, township_id, month)
     lines += one_off_lines(session, path, township_id, month, lookback)
     lines += adjustment_lines(session, township_id)
+    refuse_oversized(lines)
     return lines

@@ -15,7 +15,7 @@ from caseflow.engine.fire import fire
 from caseflow.engine.plugins import EffectContext, FireResult, GuardContext, Plugin
 from caseflow.kernel.errors import CaseflowError
 from caseflow.kernel.timeutil import to_local
-from caseflow.payments.models import ONE_OFF, PaymentRoll, RiskFinding, RollRow
+from caseflow.payments.models import ONE_OFF, PaymentAdjustment, PaymentRoll, RiskFinding, RollRow
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import open_findings
 
@@ -86,17 +86,44 @@ def roll_totals_reconcile(ctx: GuardContext) -> str | None:
     return "名册合计与明细不符，请作废后重新编制"
 
 
+@plugin.guard("roll_adjustment_live", needs_payload=True)
+def roll_adjustment_live(ctx: GuardContext) -> str | None:
+    """The row to withdraw is a manual adjustment (补发/扣回) still in this roll."""
+    row = _row(ctx, _roll(ctx.session, ctx.case))
+    ok = row is not None and row.adjustment_id is not None
+    return None if ok else "名册中没有该调整行，或已移出"
+
+
+def _take_out(ctx: EffectContext, roll: PaymentRoll, row: RollRow, reason: str) -> None:
+    row.removed_at, row.removed_by_id = ctx.now, ctx.actor.user_id
+    row.removed_reason = reason[:300]
+    ctx.session.flush()
+    t = roll_totals(ctx.session, roll.id)
+    roll.total_fen, roll.row_count = t.total_fen, t.rows
+
+
 @plugin.effect("remove_roll_row")
 def remove_roll_row(ctx: EffectContext) -> None:
     """Take a row out of the roll (kept, marked removed, with who and why); totals follow."""
     roll = _roll(ctx.session, ctx.case)
     row = _row(ctx, roll)
     assert row is not None  # the guard checked it inside the same transaction
-    row.removed_at, row.removed_by_id = ctx.now, ctx.actor.user_id
-    row.removed_reason = str(ctx.payload.get("reason", ""))[:300]
-    ctx.session.flush()
-    t = roll_totals(ctx.session, roll.id)
-    roll.total_fen, roll.row_count = t.total_fen, t.rows
+    _take_out(ctx, roll, row, str(ctx.payload.get("reason", "")))
+
+
+@plugin.effect("withdraw_roll_adjustment")
+def withdraw_roll_adjustment(ctx: EffectContext) -> None:
+    """Withdraw the adjustment a row pays: the row leaves the roll and the adjustment is marked
+    withdrawn, so no later roll picks it up again (a removed row alone would be re-rolled)."""
+    roll = _roll(ctx.session, ctx.case)
+    row = _row(ctx, roll)
+    assert row is not None and row.adjustment_id is not None  # the guard checked it
+    reason = str(ctx.payload.get("reason", "")).strip()
+    _take_out(ctx, roll, row, f"调整已撤回：{reason}")
+    adj = ctx.session.get(PaymentAdjustment, row.adjustment_id)
+    assert adj is not None
+    adj.withdrawn_at, adj.withdrawn_by_id = ctx.now, ctx.actor.user_id
+    adj.withdrawn_reason = reason[:300]
 
 
 @plugin.effect("acknowledge_risk_finding")

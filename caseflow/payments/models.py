@@ -127,6 +127,10 @@ class PaymentAdjustment(Base):
     source: Mapped[str] = mapped_column(String(20))  # correction | standard_rise
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Withdrawn by the preparer before a roll holding it was checked: never rolled again.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 # Kinds of entitlement version: what wrote it.

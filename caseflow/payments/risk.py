@@ -14,7 +14,9 @@ from caseflow.db.models import Case, CaseEvent, Household, Member, RosterImport,
 from caseflow.kernel.idnumber import mask_account, mask_id_number
 from caseflow.kernel.money import format_yuan
 from caseflow.ledger.kinds import OTHER_LISTS
+from caseflow.payments.adjustment_bounds import month_record
 from caseflow.payments.models import (
+    ADJUSTMENT,
     ADVANCE,
     GRADUAL,
     MONTHLY,
@@ -33,6 +35,7 @@ CHECK_LABELS = {
     "external_list": "在死亡/服刑/迁出名单上",
     "amount_bounds": "金额超出规则集范围",
     "staff_relative_visit": "近亲属备案案件无区级入户核查记录",
+    "large_adjustment": "调整金额较大",
 }
 
 
@@ -224,6 +227,33 @@ def staff_relative_visit(session: Session, roll_id: int, _rs: dict[str, RuleSet]
     ]
 
 
+def large_adjustment(session: Session, roll_id: int, rs: dict[str, RuleSet]) -> list[Finding]:
+    """A manual adjustment (补发/扣回) above the share of its month's amount that the roll's
+    rule set names (`payment_adjustment_large_percent`)."""
+    rows = session.execute(
+        select(RollRow.id, RollRow.household_id, RollRow.case_id, RollRow.for_month)
+        .add_columns(RollRow.amount_fen, Case.ruleset_key)
+        .join(PaymentRoll, PaymentRoll.id == RollRow.roll_id)
+        .join(Case, Case.id == PaymentRoll.case_id)
+        .where(_live(roll_id), RollRow.kind == ADJUSTMENT)
+    ).all()
+    found = []
+    for row_id, hid, case_id, month, amount, rs_key in rows:
+        percent = int(rs[rs_key].params["payment_adjustment_large_percent"])
+        due = month_record(session, hid, case_id, month).due_fen
+        if abs(amount) * 100 > percent * due:
+            found.append(
+                Finding(
+                    row_id,
+                    hid,
+                    "large_adjustment",
+                    f"{month} 调整 {format_yuan(amount)} 元，超过该月应发 {format_yuan(due)} 元的 "
+                    f"{percent}%（{rs[rs_key].label}）",
+                )
+            )
+    return found
+
+
 CHECKS: list[Callable[[Session, int, dict[str, RuleSet]], list[Finding]]] = [
     shared_account,
     two_households,
@@ -231,6 +261,7 @@ CHECKS: list[Callable[[Session, int, dict[str, RuleSet]], list[Finding]]] = [
     external_list,
     amount_bounds,
     staff_relative_visit,
+    large_adjustment,
 ]
 
 

@@ -82,6 +82,7 @@ ADMIN_ACTIONS: dict[str, str] = {
     "roster_exported": "导出低保/特困名单",
     "roll_export": "导出银行代发文件",
     "payment_adjustment": "调整发放名册",
+    "payment_adjustment_withdrawn": "撤回发放调整",
     "campaign.create": "创建排查摸底活动",
     "campaign.link_run": "活动关联比对批次",
     "screening.round": "登记排查摸底轮次",

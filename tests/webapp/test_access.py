@@ -28,7 +28,7 @@ from caseflow.db.models import Notification, OrgUnit, PolicyRecord
 from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.payments.adjustments import ADJUST_ROLES
 from caseflow.payments.export import FINANCE_ROLES
-from caseflow.payments.models import PaymentRoll
+from caseflow.payments.models import PaymentAdjustment, PaymentRoll
 from caseflow.payments.rise import RISE_ROLES
 from caseflow.payments.roll import prepare_roll
 from caseflow.read.audit_search import AUDIT_ROLES
@@ -145,6 +145,32 @@ def _roll(path: str) -> Callable[[World, Side], str]:
         return path.format(roll=found[0], case=found[1])
 
     return url
+
+
+def _adjustment(w: World, s: Side) -> str:
+    """Withdrawing an adjustment of the side's household that waits for a roll (written
+    directly: the matrix is about who reaches it, not about the amount)."""
+    w.session.rollback()
+    found = w.session.scalars(
+        select(PaymentAdjustment.id).where(PaymentAdjustment.household_id == s.household.id)
+    ).first()
+    if found is None:
+        township = w.session.scalars(select(OrgUnit.id).where(OrgUnit.code == _code(w, s))).one()
+        adj = PaymentAdjustment(
+            township_id=township,
+            household_id=s.household.id,
+            case_id=None,
+            for_month="2026-03",
+            amount_fen=100,
+            reason="矩阵测试",
+            source="correction",
+            created_at=T0,
+            created_by_id=None,
+        )
+        w.session.add(adj)
+        w.session.commit()
+        found = adj.id
+    return f"/payments/adjustments/{found}/withdraw"
 
 
 def _notification(w: World, s: Side) -> str:
@@ -425,6 +451,7 @@ ROUTES = [
     Route("payments.roll_by_case", "GET", _roll("/payments/case/{case}"), PAYMENTS, ok=_303),
     Route("payments.fire_view", "POST", _roll("/payments/{roll}/fire/check"), PAYMENTS),
     Route("payments.adjust", "POST", _roll("/payments/{roll}/adjust"), ADJUST, ok=_303),
+    Route("payments.withdraw", "POST", _adjustment, PREPARE, data=(("reason", "x"),), ok=_303),
     # Not signed yet: finance is sent back to the roll page with the reason.
     Route("payments.export", "GET", _roll("/payments/{roll}/export.csv"), FINANCE, ok=_303),
     Route("printouts.roll", "GET", _roll("/print/rolls/{roll}"), PAYMENTS),

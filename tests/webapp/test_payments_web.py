@@ -291,3 +291,75 @@ def test_a_supplement_for_a_late_approval_through_the_prepare_form(
         data={"township": "640502100", "month": "2026-04", "kind": "supplement"},
     )
     assert again.status_code == 400 and "尚未审核" in again.get_data(as_text=True)
+
+
+def _signed_one_row_roll(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> tuple[PaymentRoll, RollRow]:
+    """April's roll of one household (200 元 a month), checked and signed (finance left signed
+    in), and its row."""
+    approve(world, at(2026, 3, 10), amount=20000)
+    auth.login("reviewer")
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-04"})
+    roll = _roll(world)
+    row = world.session.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).one()
+    auth.logout()
+    auth.login("leader")
+    _fire(client, roll.id, "check")
+    auth.logout()
+    auth.login("finance")
+    _fire(client, roll.id, "sign")
+    return roll, row
+
+
+def test_adjustments_through_the_forms_are_bounded_and_withdrawn_before_the_check(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    roll, row = _signed_one_row_roll(world, client, auth)
+    for amount, message in (
+        ("100000000", "补发不能超过该月按保障记录应发的金额"),
+        ("90000000000000000", "金额超出可处理范围"),
+        ("1e308", "金额超出可处理范围"),
+        ("NaN", "金额格式不正确"),
+    ):
+        posted = client.post(
+            f"/payments/{roll.id}/adjust",
+            data={"row_id": str(row.id), "amount": amount, "reason": "补发", "direction": "pay"},
+        )
+        assert posted.status_code == 303
+        assert message in client.get(f"/payments/{roll.id}").get_data(as_text=True), amount
+    for amount in ("120", "30"):
+        client.post(
+            f"/payments/{roll.id}/adjust",
+            data={
+                "row_id": str(row.id),
+                "amount": amount,
+                "reason": "银行退回",
+                "direction": "pay",
+            },
+        )
+    auth.logout()
+    auth.login("reviewer")
+    page = client.get("/payments/").get_data(as_text=True)
+    pending = re.findall(r'data-adjustment-id="(\d+)"', page)
+    assert len(pending) == 2 and "待发放的调整" in page
+    withdrawn = client.post(f"/payments/adjustments/{pending[1]}/withdraw", data={"reason": ""})
+    assert withdrawn.status_code == 303
+    assert "请填写撤回理由" in client.get("/payments/").get_data(as_text=True)
+    client.post(f"/payments/adjustments/{pending[1]}/withdraw", data={"reason": "重复登记"})
+    assert (
+        re.findall(r'data-adjustment-id="(\d+)"', client.get("/payments/").get_data(as_text=True))
+        == pending[:1]
+    )
+    client.post("/payments/prepare", data={"township": "640502100", "month": "2026-05"})
+    may = _roll(world)
+    body = client.get(f"/payments/{may.id}").get_data(as_text=True)
+    assert "调整金额较大" in body  # 120 元 of a 200 元 month is above 50 %
+    adj_row = world.session.scalars(
+        select(RollRow).where(RollRow.roll_id == may.id, RollRow.kind == "adjustment")
+    ).one()
+    assert f'data-withdraw="{adj_row.adjustment_id}"' in body
+    _fire(client, may.id, "withdraw_adjustment", p_row_id=str(adj_row.id), p_reason="核实无误")
+    world.session.rollback()
+    assert world.session.get(PaymentRoll, may.id).total_fen == 20000  # type: ignore[union-attr]
+    assert "data-withdraw=" not in client.get(f"/payments/{may.id}").get_data(as_text=True)
