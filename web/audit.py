@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from caseflow.casework.personal_data import may_see_names
 from caseflow.kernel.timeutil import to_local
 from caseflow.read.audit_search import (
     ADMIN_ACTIONS,
@@ -20,6 +21,7 @@ from caseflow.read.audit_search import (
     AuditFilters,
     case_event_actions,
     export_csv,
+    refused_filters,
     search,
 )
 from web import db
@@ -62,6 +64,7 @@ def _parse() -> tuple[str, AuditFilters, dict[str, str], dict[str, str]]:
         since=days["since"],
         until=days["until"],
     )
+    errors.update(refused_filters(current_actor(), filters))
     return kind, filters, raw, errors
 
 
@@ -90,6 +93,7 @@ def index() -> ResponseReturnValue:
         url=url,
         actions=case_event_actions(),
         admin_actions=ADMIN_ACTIONS,
+        household_hint="家庭编号或户主姓名" if may_see_names(current_actor()) else "家庭编号",
     )
     return body, 400 if errors else 200
 

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from caseflow.accounts.signin import Identity, signed_in
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.roles import Role
+from caseflow.kernel.roles import CASEWORK_ROLES as CASEWORK_ROLE_NAMES
 from caseflow.read.units import region_of_actor
 from web import db
 from web.forms import parse_row_id
@@ -27,7 +27,7 @@ csrf = CSRFProtect()
 # The only endpoints reachable without signing in (and the load balancer's probes).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz", "health.readyz"})
 # Everyone who works on cases; the admin manages accounts only and sees no personal data.
-CASEWORK_ROLES = frozenset(r.value for r in Role) - {Role.ADMIN.value, Role.SYSTEM.value}
+CASEWORK_ROLES = CASEWORK_ROLE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_IDLE_MINUTES = 30

@@ -12,7 +12,7 @@ from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
-from caseflow.kernel.roles import PERSONAL_DATA_ROLES
+from caseflow.kernel.roles import CASEWORK_ROLES, PERSONAL_DATA_ROLES
 
 FIELDS = {"id_number": "身份证号", "bank_account": "银行账号"}
 
@@ -20,6 +20,12 @@ FIELDS = {"id_number": "身份证号", "bank_account": "银行账号"}
 def may_view_full(actor: Actor) -> bool:
     """True when one of the actor's roles needs full personal data for its work."""
     return bool(actor.roles & {r.value for r in PERSONAL_DATA_ROLES})
+
+
+def may_see_names(actor: Actor) -> bool:
+    """True when the actor works on cases: applicants' names are part of that work (the admin,
+    who manages accounts only, reads none)."""
+    return bool(actor.roles & CASEWORK_ROLES)
 
 
 def reveal(

@@ -44,3 +44,7 @@ ROLE_NAMES: frozenset[str] = frozenset(r.value for r in Role)
 PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(
     {Role.CLERK, Role.INVESTIGATOR, Role.DISTRICT_FINANCE, Role.DISTRICT_APPROVER}
 )
+
+# Roles that work on cases and so read applicants' names; the admin manages accounts only and
+# sees no personal data (names in the audit trail are masked for it, as ID numbers are).
+CASEWORK_ROLES: frozenset[str] = ROLE_NAMES - {Role.ADMIN.value, Role.SYSTEM.value}

@@ -10,15 +10,16 @@ UTF-8 with a byte-order mark, so that Excel in Chinese opens it without garbling
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from caseflow.casework.personal_data import FIELDS
+from caseflow.casework.personal_data import FIELDS, may_see_names
 from caseflow.clock.workcal import start_of_local_day
 from caseflow.db.models import (
     AdminEvent,
@@ -32,6 +33,7 @@ from caseflow.db.models import (
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.events import EVENT_LABELS, event_label
 from caseflow.kernel.actors import Actor
+from caseflow.kernel.idnumber import mask_ids, mask_name
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.spreadsheet import CsvWriter
@@ -327,6 +329,44 @@ def _view_rows(result: Iterable[Any]) -> Iterator[PersonalViewRow]:
         )
 
 
+# A head of household named in an admin-log subject (the duplicate override writes one).
+_HEAD_IN_SUBJECT = re.compile(r"(户主\s*)([^\s（(·]+)")
+
+
+def _private(actor: Actor) -> Callable[[Row], Row]:
+    """What the actor may read of a row: ID numbers quoted in free text always masked (a full
+    view belongs on the case page, where it is logged); applicants' names masked for roles that
+    work on no case (the admin)."""
+    names = may_see_names(actor)
+
+    def name(text: str) -> str:
+        return text if names else mask_name(text)
+
+    def subject(text: str) -> str:
+        text = mask_ids(text)
+        if names:
+            return text
+        return _HEAD_IN_SUBJECT.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
+
+    def private(row: Row) -> Row:
+        if isinstance(row, CaseEventRow):
+            return row if names else replace(row, head_name=name(row.head_name))
+        if isinstance(row, AdminEventRow):
+            return replace(row, subject=subject(row.subject))
+        return replace(row, head_name=name(row.head_name), purpose=mask_ids(row.purpose))
+
+    return private
+
+
+def refused_filters(actor: Actor, filters: AuditFilters) -> dict[str, str]:
+    """Filters the actor may not use: a role that reads no names finds households by number
+    only (a search by name would tell whether someone is in the records)."""
+    text = filters.household
+    if text and not (text.isdigit() and len(text) <= 9) and not may_see_names(actor):
+        return {"household": "您的角色只能按家庭编号查询"}
+    return {}
+
+
 _QUERIES: dict[str, tuple[Callable[[Actor, AuditFilters], Any], Callable[[Any], Iterator[Any]]]] = {
     CASE_EVENTS: (_case_events_select, _case_event_rows),
     ADMIN_EVENTS: (_admin_events_select, _admin_event_rows),
@@ -353,7 +393,9 @@ def search(
     )
     page = max(1, page)
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return AuditPage(list(convert(result)), total, page, per_page, kind=kind)
+    private = _private(actor)
+    rows = [private(row) for row in convert(result)]
+    return AuditPage(rows, total, page, per_page, kind=kind)
 
 
 # --- CSV export ---------------------------------------------------------------------------------
@@ -405,6 +447,7 @@ def export_csv(session: Session, actor: Actor, kind: str, filters: AuditFilters)
     writer = CsvWriter(out)  # BOM, and formula-like cells made plain text
     writer.writerow([name for name, _ in columns])
     result = session.execute(build(actor, filters).limit(EXPORT_LIMIT))
-    for row in convert(result):
+    private = _private(actor)
+    for row in map(private, convert(result)):
         writer.writerow([str(get(row)) for _, get in columns])
     return out.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,11 @@ from websupport import HASH, AuthActions, make_app
 
 from caseflow.casework.personal_data import reveal
 from caseflow.db.engine import make_session_factory
-from caseflow.db.models import Case, Member, Notification, OrgUnit
+from caseflow.db.models import Case, Household, Member, Notification, OrgUnit
+from caseflow.engine.audit import append_admin_event
 from caseflow.engine.fire import open_case
 from caseflow.inbox.read import unread_count
+from caseflow.kernel.idnumber import make_id_number
 from caseflow.timer.sweep import sweep
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=SH)
@@ -387,3 +389,47 @@ def test_inbox_shows_one_line_per_case_and_marks_the_case_read(
     assert opened.headers["Location"].endswith(f"/cases/{cases.very_late.id}")
     # Another user's case notifications are as missing as none at all.
     assert client.post(f"/inbox/cases/{cases.other.id}/read").status_code == 404
+
+
+def test_the_admin_reads_the_audit_trail_without_applicants_names_or_id_numbers(
+    client: FlaskClient, auth: AuthActions, world: World, cases: Cases
+) -> None:
+    _reveal(world, cases.late, "clerk")
+    world.session.rollback()
+    head = world.session.get(Household, cases.late.household_id)
+    assert head is not None and len(head.head_name) >= 2
+    id_number = make_id_number("640502", date(1960, 5, 1), 17)
+    append_admin_event(
+        world.session,
+        actor_id=world.users["supervisor"].id,
+        action="duplicate_override",
+        subject=f"户主 {head.head_name}（家庭 {head.id}）· {id_number}",
+        payload={},
+        at=NOW,
+    )
+    world.session.commit()
+    masked_name = head.head_name[0] + "*" * (len(head.head_name) - 1)
+    auth.login("admin")
+    pages = [
+        client.get(f"/audit?kind={kind}").get_data(as_text=True)
+        for kind in ("case_events", "personal_views", "admin_events")
+    ] + [
+        client.get(f"/audit/export.csv?kind={kind}").get_data(as_text=True)
+        for kind in ("case_events", "personal_views", "admin_events")
+    ]
+    for body in pages:
+        assert head.head_name not in body and id_number not in body
+    assert masked_name in pages[0] and masked_name in pages[4] and masked_name in pages[5]
+    assert "640502********" in pages[2]
+    by_name = client.get(f"/audit?kind=case_events&household={head.head_name}")
+    assert by_name.status_code == 400
+    assert "您的角色只能按家庭编号查询" in by_name.get_data(as_text=True)
+    assert client.get(f"/audit/export.csv?household={head.head_name}").status_code == 400
+    by_number = client.get(f"/audit?kind=case_events&household={head.id}")
+    assert by_number.status_code == 200 and cases.late.case_no in by_number.get_data(as_text=True)
+    auth.logout()
+    auth.login("supervisor")  # works on cases: reads the names, never a quoted ID number
+    events = client.get("/audit?kind=case_events").get_data(as_text=True)
+    assert head.head_name in events
+    log = client.get("/audit?kind=admin_events").get_data(as_text=True)
+    assert f"户主 {head.head_name}" in log and id_number not in log
