@@ -87,12 +87,6 @@ def mask_ids(text: str) -> str:
     return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the surname's first character only."""
-    name = name.strip()
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
-
-
 def mask_account(value: str) -> str:
     """Bank account: last four digits only."""
     return "*" * max(len(value) - 4, 0) + value[-4:]

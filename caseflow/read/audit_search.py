@@ -33,7 +33,8 @@ from caseflow.db.models import (
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.events import EVENT_LABELS, event_label
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.idnumber import mask_ids, mask_name
+from caseflow.kernel.idnumber import mask_ids
+from caseflow.kernel.names import mask_name
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.spreadsheet import CsvWriter
