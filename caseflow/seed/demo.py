@@ -213,9 +213,12 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
         seeder.run(plan)
     from caseflow.seed.institutions import seed_institutions  # 集中供养: institutions, beds
     from caseflow.seed.roll import prepare_demo_roll  # a roll for the payments page
+    from caseflow.seed.routine import seed_rounds, seed_training  # 排查摸底 rounds, 业务培训
 
     seed_institutions(session, now)
     prepare_demo_roll(session, now)
+    seed_rounds(session, now)
+    seed_training(session, now)
     return demo_summary(session, now, data)
 
 

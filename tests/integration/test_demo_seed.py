@@ -189,6 +189,21 @@ def check_supplementary_roll(session: Session) -> None:
     assert binhe is not None  # the 滨河镇 roll of the demo's first steps is still there
 
 
+def check_routine(session: Session) -> None:
+    """Screening rounds and training: 香山乡 missed its latest round; liaisons are untrained."""
+    from caseflow.accounts.training import untrained
+    from caseflow.campaigns.rounds import missed_rounds
+    from caseflow.kernel.actors import Actor
+
+    supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+    assert supervisor is not None
+    actor = Actor.from_user(supervisor)
+    missed = missed_rounds(session, actor, NOW)
+    assert [(m.code, m.year, m.half) for m in missed] == [("640502200", 2026, 1)]
+    names = {u.username for u in untrained(session, actor, 2026)}
+    assert "binhe_liaison" in names and "binhe_clerk" not in names
+
+
 def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
     assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
@@ -199,6 +214,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_special_routes(session)
     check_money_is_one_chain(session)
     check_supplementary_roll(session)
+    check_routine(session)
     offices = session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))
     ).all()
