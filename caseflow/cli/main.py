@@ -16,6 +16,7 @@ from caseflow.cli.calendar import calendar
 from caseflow.cli.campaign import campaign
 from caseflow.cli.config import config_group
 from caseflow.cli.helpers import ChineseErrors, cli_session, ready_engine
+from caseflow.cli.institutions import institutions
 from caseflow.cli.ledger import ledger
 from caseflow.cli.logs import configure_logging
 from caseflow.cli.payments import payments
@@ -115,6 +116,7 @@ for group in (
     backup_command,
     restore_command,
     worker_command,
+    institutions,
 ):
     main.add_command(group)
 localise_tree(main)

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from institution_support import (
     INSTITUTION_ACCOUNT,
     admit,
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from support import World
 from walker import Walker, shortest_path
 
+from caseflow.cli.main import main
 from caseflow.db.engine import make_session_factory
 from caseflow.db.models import AdminEvent, Case, CaseEvent
 from caseflow.engine.fire import fire, open_case
@@ -426,3 +428,28 @@ def test_a_residence_is_in_nobodys_queue_but_an_admission_under_way_is() -> None
     assert ("admission", "proposed") in actionable_pairs(["township_reviewer"])
     assert ("admission", "district_review") in actionable_pairs(["district_approver"])
     assert ("admission", "discharge_review") in actionable_pairs(["district_approver"])
+
+
+def test_the_cli_prints_occupancy_and_priority_within_the_users_reach(
+    engine: Engine, world: World
+) -> None:
+    inst = make_institution(world)
+    _, resident = tekun_person(world)
+    _, waiting = tekun_person(world)
+    admit(world, resident, inst, 1, at(2026, 4, 1))
+    url = engine.url.render_as_string(hide_password=False)
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, list(args), env={"CASEFLOW_DATABASE_URL": url})
+        return result.exit_code, result.output
+
+    code, out = run("institutions", "occupancy", "--user", "reviewer")
+    assert code == 0, out
+    assert "滨河镇敬老院（滨河镇）：核定 2 张，已入住 1，已预留 0，空余 1" in out
+    assert "半失能 1/2" in out
+    code, out = run("institutions", "priority", "--user", "reviewer")
+    assert code == 0 and f"{waiting.name}（示例村，半失能）：尚未申请集中供养" in out
+    code, out = run("institutions", "priority", "--user", "other_reviewer")
+    assert code == 0 and "没有正在分散供养的失能、半失能特困人员" in out
+    code, out = run("institutions", "occupancy", "--user", "nobody")
+    assert code == 1 and "用户不存在或已停用：nobody" in out
