@@ -16,7 +16,7 @@ from pathlib import Path
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
 from caseflow.accounts import training_models as _training  # noqa: F401  (业务培训 records)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
-from caseflow.casework import assessments, exit_rules, notice
+from caseflow.casework import assessments, exit_rules, home_visit, means, notice
 from caseflow.casework import change_models as _changes  # noqa: F401  (corrections, transfers)
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
@@ -38,6 +38,8 @@ PLUGINS = (
     assessments.plugin,  # means test, 特困 and 临时救助 assessments and the guards that read them
     exit_rules.plugin,  # 渐退期 only when income from work lifted the household over the standard
     notice.plugin,  # 一次性告知: issued once, never asking for an item marked received
+    means.plugin,  # the household's incomes, assets and deductible expenses, line by line
+    home_visit.plugin,  # visit dates never in the future; a mistaken one corrected with a reason
     sendback.plugin,  # 退回: tell whoever picks the case up again
     filing.plugin,  # 备案: a township's temporary-assistance approval shown to the district
     supervision.plugin,  # 督办意见: a note on an overdue case, told to whoever holds it

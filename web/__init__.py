@@ -60,6 +60,7 @@ def blueprints() -> list[Blueprint]:
         inbox,  # 消息
         institutions,  # 集中供养 (供养机构, beds, occupancy, 入院 proposals)
         ledger,  # 台账比对 (roster upload, comparison worklist)
+        means,  # 入户调查：家庭收入、财产和支出 (the means lines of a case's household)
         payments,  # 发放名册 (monthly roll, risk checks, bank files)
         queue,  # 待办 (queue, claim, batch sign-off)
         reconcile,  # 发放核对 (rolls against the entitlement history)
@@ -74,7 +75,20 @@ def blueprints() -> list[Blueprint]:
     from web.api import views as api  # JSON API /api/v1 (bearer tokens)
     from web.printouts import views as printouts  # printed notices, PDFs
 
-    areas = (auth, desk, cases, printouts, admin, queue, supervise, inbox, audit, api, api_admin)
+    areas = (
+        auth,
+        desk,
+        cases,
+        means,
+        printouts,
+        admin,
+        queue,
+        supervise,
+        inbox,
+        audit,
+        api,
+        api_admin,
+    )
     money = (payments, standard_rise, reconcile)
     return [
         area.bp

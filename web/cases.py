@@ -109,6 +109,10 @@ def fire_view(case_id: int, trigger: str) -> ResponseReturnValue:
     if parse_row_id(raw_version) is None:
         flash("页面已过期，请刷新后重试", "error")
         return redirect(url_for("cases.show", case_id=case_id), 303)
+    t = registry().workflow(case.workflow_key).transition_for(case.state, trigger[:40])
+    if t is not None and any(f.type == "records" for f in t.payload):
+        # Lines are posted by their own form; a bare post would record an empty household.
+        return redirect(url_for("means.form", case_id=case_id), 303)
     payload = _payload(case.workflow_key, case.state, trigger[:40])
     label = registry().workflow(case.workflow_key).label_of(trigger)
     try:

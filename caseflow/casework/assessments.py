@@ -20,6 +20,7 @@ from caseflow.casework.facts_adapter import (
     load_household,
     member_facts,
 )
+from caseflow.casework.means import explained_lines
 from caseflow.db.models import Assessment, Case, CaseEvent, Household, OrgUnit
 from caseflow.db.record import CaseView
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
@@ -132,6 +133,7 @@ def record_means_test(ctx: EffectContext) -> None:
             "cap_fen": amount.cap_fen,
             "household_size": facts.size,
             "single_person_candidates": [by_number[i] for i in route.candidates] if single else [],
+            "lines": explained_lines(household, config),
         },
     )
 

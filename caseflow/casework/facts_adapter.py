@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session, joinedload
 
 from caseflow.db.models import Household, Member
 from caseflow.engine.uow import memoized
-from caseflow.policy.facts import Asset, HouseholdFacts, Income, MemberFacts
+from caseflow.policy.facts import Asset, Expense, HouseholdFacts, Income, MemberFacts
 
 
 def member_facts(member: Member) -> MemberFacts:
-    """The facts of one member, incomes and assets included."""
+    """The facts of one member, incomes, assets and deductible expenses included."""
     return MemberFacts(
         id_number=member.id_number,
         name=member.name,
@@ -26,6 +26,7 @@ def member_facts(member: Member) -> MemberFacts:
         ),
         is_student=member.is_student,
         disability_type=member.disability_type,  # type: ignore[arg-type]
+        expenses=tuple(Expense(e.kind, e.monthly_fen) for e in member.expenses),
     )
 
 
@@ -43,6 +44,7 @@ def _load(session: Session, household_id: int | None) -> Household:
         options=[
             joinedload(Household.members).joinedload(Member.incomes),
             joinedload(Household.members).joinedload(Member.assets),
+            joinedload(Household.members).joinedload(Member.expenses),
         ],
     )
     assert household is not None  # cases about a household always have one

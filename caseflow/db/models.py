@@ -160,11 +160,31 @@ class Member(Base):
     left_reason: Mapped[str | None] = mapped_column(String(20))
 
     household: Mapped[Household] = relationship(back_populates="members")
-    incomes: Mapped[list[MemberIncome]] = relationship(cascade="all, delete-orphan")
-    assets: Mapped[list[MemberAsset]] = relationship(cascade="all, delete-orphan")
+    incomes: Mapped[list[MemberIncome]] = relationship(
+        cascade="all, delete-orphan", order_by="MemberIncome.id"
+    )
+    assets: Mapped[list[MemberAsset]] = relationship(
+        cascade="all, delete-orphan", order_by="MemberAsset.id"
+    )
+    expenses: Mapped[list[MemberExpense]] = relationship(
+        cascade="all, delete-orphan", order_by="MemberExpense.id"
+    )
 
 
-class MemberIncome(Base):
+class MeansEvidence:
+    """What every income, asset and expense line carries (migration 0013): the 核对 result, the
+    document it rests on, the day it describes and who recorded it. Lines stored before 0013
+    hold the defaults ("未记录" check, no date, no recorder)."""
+
+    # declared | verified | adjusted | pending | unknown: caseflow.casework.means.CHECK_RESULT_ZH
+    check_result: Mapped[str] = mapped_column(String(20), default="unknown")
+    evidence: Mapped[str] = mapped_column(String(200), default="")
+    as_of: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None]
+
+
+class MemberIncome(MeansEvidence, Base):
     __tablename__ = "member_incomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,9 +194,10 @@ class MemberIncome(Base):
     # caseflow.policy.facts.INCOME_SOURCE_ZH; which ones are excluded is dated policy).
     source: Mapped[str] = mapped_column(String(20))
     monthly_fen: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(200), default="")  # e.g. 种植玉米 10 亩
 
 
-class MemberAsset(Base):
+class MemberAsset(MeansEvidence, Base):
     __tablename__ = "member_assets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,6 +207,19 @@ class MemberAsset(Base):
     )  # deposit|financial|vehicle|work_vehicle|housing|...
     value_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     employs_others: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MemberExpense(MeansEvidence, Base):
+    """A monthly spending the district's rules may deduct from household income (因病、因残、
+    因学的刚性支出, 必要的就业成本: 民发〔2021〕57号 第十三条 last paragraph)."""
+
+    __tablename__ = "member_expenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # caseflow.policy.facts.EXPENSE_KIND_ZH
+    monthly_fen: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(String(200), default="")
 
 

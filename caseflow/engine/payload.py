@@ -98,6 +98,30 @@ def _members(_field: PayloadField, value: Any) -> list[int]:
     return sorted(ids)
 
 
+MAX_RECORDS = 300  # lines of one household's means record; far beyond any real household
+MAX_RECORD_TEXT = 300
+
+
+def _records(_field: PayloadField, value: Any) -> list[dict[str, Any]]:
+    # Only the shape is the engine's business (a list of flat, JSON-ready rows); what a row
+    # means is checked by the transition's guard (caseflow.casework.means).
+    if not isinstance(value, list | tuple):
+        raise ValueError("应为多行记录")
+    if len(value) > MAX_RECORDS:
+        raise ValueError(f"最多 {MAX_RECORDS} 行")
+    rows: list[dict[str, Any]] = []
+    for row in value:
+        if not isinstance(row, Mapping) or not all(isinstance(k, str) for k in row):
+            raise ValueError("每一行应为字段与值的对应")
+        for item in row.values():
+            if item is not None and not isinstance(item, str | int | bool):
+                raise ValueError("字段值应为文字、数字或是否")
+            if isinstance(item, str) and len(item) > MAX_RECORD_TEXT:
+                raise ValueError(f"每项不能超过 {MAX_RECORD_TEXT} 个字")
+        rows.append(dict(row))
+    return rows
+
+
 _PARSERS: dict[str, Callable[[PayloadField, Any], Any]] = {
     "text": _text,
     "date": _date,
@@ -107,6 +131,7 @@ _PARSERS: dict[str, Callable[[PayloadField, Any], Any]] = {
     "choice": _choice,
     "list": _list,
     "members": _members,
+    "records": _records,
 }
 
 

@@ -17,7 +17,8 @@ from caseflow.policy.explain import Decision, RuleResult, make_decision, yuan
 from caseflow.policy.facts import HouseholdFacts, MemberFacts
 from caseflow.policy.means_test import (
     SINGLE_PERSON_BASIS,
-    per_capita_monthly_income_fen,
+    assessed_per_capita_fen,
+    own_assessed_income_fen,
     single_person_route,
 )
 
@@ -116,10 +117,10 @@ def compute_amount(
     )
     if method == "gap":
         if single:
-            per_capita = covered[0].counted_income_fen(config.excluded_income)
+            per_capita = own_assessed_income_fen(covered[0], config)
             income_label = f"{covered[0].name} 本人月收入"
         else:
-            per_capita = per_capita_monthly_income_fen(household, config.excluded_income)
+            per_capita = assessed_per_capita_fen(household, config)
             income_label = "人均月收入"
         gap = max(0, standard - per_capita)
         base = gap * n

@@ -19,7 +19,7 @@ import yaml
 from caseflow.kernel.errors import CaseflowError, DefinitionError
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.yamlio import clean, line_of, load_with_lines
-from caseflow.policy.facts import IncomeSource
+from caseflow.policy.facts import EXPENSE_KIND_ZH, IncomeSource
 
 AmountMethod = Literal["gap", "class"]
 TopUpRule = Literal["highest", "sum"]
@@ -178,6 +178,20 @@ class TemporaryRules:
     programme_household_raise_percent: int = 0
 
 
+# 民发〔2021〕57号 第十三条, last paragraph (verified, workflows/rulesets/sources.md §2): the
+# national text allows the deduction "按规定" and names no items or amounts: none by default.
+DEDUCTION_BASIS = "民发〔2021〕57号 第十三条"
+
+
+@dataclass(frozen=True)
+class Deductions:
+    """Spending deducted from household income before the per-capita comparison: which kinds
+    (codes of caseflow.policy.facts.EXPENSE_KIND_ZH) and the household's monthly cap."""
+
+    kinds: frozenset[str] = frozenset()
+    monthly_cap_fen: int | None = None  # the household's total per month; None = no cap
+
+
 @dataclass(frozen=True)
 class PolicyConfig:
     """The configuration of one region from `effective_from` until the next one starts."""
@@ -200,6 +214,8 @@ class PolicyConfig:
     edge_multiple: Decimal = Decimal("1.5")
     # 渐退期 at most this many months (民发〔2022〕83号 一(三) "原则上不超过6个月").
     gradual_exit_max_months: int = 6
+    # Deductible spending (57号 第十三条 last paragraph); none unless the region configures it.
+    deductions: Deductions = Deductions()
 
     def describe_zh(self) -> str:
         """E.g. "640502 2026-01-01 起施行的标准（示例数值，待管理员确认）"."""
@@ -438,6 +454,7 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
         excluded_income=reader.codes("excluded_income", _INCOME_ORDER, DIBAO_EXCLUDED_INCOME),
         edge_multiple=reader.decimal("edge_multiple", minimum=Decimal(1), default="1.5"),
         gradual_exit_max_months=reader.count("gradual_exit_max_months", default=6),
+        deductions=_read_deductions(reader),
     )
     if config.dibao_standard_fen == 0:
         reader.fail("dibao_standard_fen", "低保标准不能为 0")
@@ -451,6 +468,19 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
         )
     reader.finish()
     return config
+
+
+def _read_deductions(reader: _Reader) -> Deductions:
+    if reader._get("deductions", None) is None:
+        return Deductions()
+    ded = reader.child("deductions")
+    kinds = ded._get("kinds", [])
+    options = tuple(EXPENSE_KIND_ZH)
+    if not isinstance(kinds, list) or any(k not in options for k in kinds):
+        ded.fail("kinds", f"必须是支出类别列表（可选：{' / '.join(options)}），实际为 {kinds!r}")
+    result = Deductions(frozenset(kinds), ded.optional_fen("monthly_cap_fen"))
+    ded.finish()
+    return result
 
 
 def _yuan(fen: int) -> str:
@@ -549,6 +579,16 @@ def config_to_dict(config: PolicyConfig) -> dict[str, Any]:
         "excluded_income": ordered_income_codes(config.excluded_income),
         "edge_multiple": _decimal_text(config.edge_multiple),
         "gradual_exit_max_months": config.gradual_exit_max_months,
+        **_deductions_dict(config.deductions),
+    }
+
+
+def _deductions_dict(deductions: Deductions) -> dict[str, Any]:
+    if not deductions.kinds:
+        return {}
+    kinds = [k for k in EXPENSE_KIND_ZH if k in deductions.kinds]
+    return {
+        "deductions": {"kinds": kinds, **_optional("monthly_cap_fen", deductions.monthly_cap_fen)}
     }
 
 

@@ -70,6 +70,16 @@ ASSET_KIND_ZH: dict[str, str] = {
     "housing": "住房",
     "business": "经营实体",
 }
+# Spending the district's rules may deduct from household income (民发〔2021〕57号 第十三条,
+# last paragraph: "因残疾、患重病等增加的刚性支出、必要的就业成本等…可按规定适当扣减"); which
+# kinds a region deducts, and up to how much, is dated configuration (PolicyConfig.deductions).
+EXPENSE_KIND_ZH: dict[str, str] = {
+    "medical": "因病医疗刚性支出",
+    "disability": "因残康复护理刚性支出",
+    "education": "因学教育刚性支出",
+    "employment": "必要的就业成本",
+}
+EXPENSE_KINDS: frozenset[str] = frozenset(EXPENSE_KIND_ZH)
 LABOUR_ZH: dict[str, str] = {"full": "有劳动能力", "partial": "部分劳动能力", "none": "无劳动能力"}
 HEALTH_ZH: dict[str, str] = {"healthy": "健康", "chronic": "慢性病", "serious_illness": "大病"}
 # Disability types of the 残疾人证 (GB/T 26341), stored as codes.
@@ -126,6 +136,19 @@ class Asset:
 
 
 @dataclass(frozen=True)
+class Expense:
+    """One monthly spending of a member that the rules may deduct, in fen."""
+
+    kind: str
+    monthly_fen: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXPENSE_KINDS:
+            raise FactsError(f"支出类别无效：{self.kind!r}")
+        _require_fen(self.monthly_fen, "月支出")
+
+
+@dataclass(frozen=True)
 class MemberFacts:
     """One household member as recorded by the investigator."""
 
@@ -141,6 +164,7 @@ class MemberFacts:
     is_student: bool = False
     has_supporter_able_to_pay: bool = False
     disability_type: DisabilityType | None = None  # 残疾类别 of the 残疾人证; None = not recorded
+    expenses: tuple[Expense, ...] = ()  # spending the district's rules may deduct
 
     def __post_init__(self) -> None:
         if not self.id_number:
@@ -159,8 +183,8 @@ class MemberFacts:
             label = DISABILITY_TYPE_ZH[kind]
             raise FactsError(f"{self.name} 登记了残疾类别（{label}）但没有残疾等级")
         # Lists would make the frozen value mutable (and unhashable); insist on tuples.
-        if not isinstance(self.incomes, tuple) or not isinstance(self.assets, tuple):
-            raise FactsError(f"{self.name} 的收入和财产必须是元组")
+        if not all(isinstance(x, tuple) for x in (self.incomes, self.assets, self.expenses)):
+            raise FactsError(f"{self.name} 的收入、财产和支出必须是元组")
 
     def age_on(self, day: date) -> int:
         """Completed years of age on `day`."""

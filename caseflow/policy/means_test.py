@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from caseflow.policy.config import PolicyConfig, PolicyTable, ceil_fen, ordered_income_codes
+from caseflow.policy.config import (
+    DEDUCTION_BASIS,
+    PolicyConfig,
+    PolicyTable,
+    ceil_fen,
+    ordered_income_codes,
+)
 from caseflow.policy.explain import Decision, RuleResult, make_decision, yuan
-from caseflow.policy.facts import INCOME_SOURCE_ZH, HouseholdFacts, MemberFacts
+from caseflow.policy.facts import EXPENSE_KIND_ZH, INCOME_SOURCE_ZH, HouseholdFacts, MemberFacts
 
 MT_INCOME = "MT-INCOME"
 MT_FINANCIAL = "MT-FINANCIAL"
@@ -53,6 +59,65 @@ def excluded_income_zh(members: Iterable[MemberFacts], excluded: Collection[str]
     return f"不计入：{parts}"
 
 
+@dataclass(frozen=True)
+class Deduction:
+    """The spending deducted from income: what was recorded, what the rules allow (before the
+    cap) and what is deducted (after it), per kind in the order of EXPENSE_KIND_ZH."""
+
+    recorded_fen: int
+    allowed_fen: int
+    deducted_fen: int
+    by_kind: tuple[tuple[str, int], ...]  # allowed kinds with their recorded totals
+    cap_fen: int | None
+
+
+def deduction(members: Iterable[MemberFacts], config: PolicyConfig) -> Deduction:
+    """The deductible spending of `members` under `config` (民发〔2021〕57号 第十三条 last
+    paragraph: only the kinds the region names, up to its monthly cap for the household)."""
+    people = tuple(members)
+    rules = config.deductions
+    totals: dict[str, int] = {}
+    for m in people:
+        for e in m.expenses:
+            totals[e.kind] = totals.get(e.kind, 0) + e.monthly_fen
+    allowed = [(k, totals[k]) for k in EXPENSE_KIND_ZH if k in totals and k in rules.kinds]
+    allowed_fen = sum(v for _, v in allowed)
+    cap = rules.monthly_cap_fen
+    deducted = allowed_fen if cap is None else min(allowed_fen, cap)
+    return Deduction(sum(totals.values()), allowed_fen, deducted, tuple(allowed), cap)
+
+
+def assessed_income_fen(household: HouseholdFacts, config: PolicyConfig) -> int:
+    """The household's monthly income as the means test counts it: without the excluded
+    categories, less the deductible spending (never below 0)."""
+    counted = household.counted_income_fen(config.excluded_income)
+    return max(counted - deduction(household.members, config).deducted_fen, 0)
+
+
+def assessed_per_capita_fen(household: HouseholdFacts, config: PolicyConfig) -> int:
+    """assessed_income_fen ÷ members, rounded half up (the figure compared with the standard)."""
+    return _divide_half_up(assessed_income_fen(household, config), household.size)
+
+
+def own_assessed_income_fen(member: MemberFacts, config: PolicyConfig) -> int:
+    """One member's counted income less that member's own deductible spending (单人保)."""
+    counted = member.counted_income_fen(config.excluded_income)
+    return max(counted - deduction((member,), config).deducted_fen, 0)
+
+
+def deduction_zh(ded: Deduction) -> str:
+    """ "扣减：因病医疗刚性支出 300.00 元（上限 …）" or why nothing recorded was deducted."""
+    if not ded.recorded_fen:
+        return ""
+    if not ded.allowed_fen:
+        return f"登记的支出 {yuan(ded.recorded_fen)} 不属于本标准规定的扣减项目，未扣减"
+    parts = "、".join(f"{EXPENSE_KIND_ZH[k]} {yuan(v)}" for k, v in ded.by_kind)
+    text = f"扣减：{parts}"
+    if ded.deducted_fen < ded.allowed_fen:
+        text += f"，超过每月扣减上限 {yuan(ded.cap_fen or 0)}，按上限扣减"
+    return text + f"，依据{DEDUCTION_BASIS}"
+
+
 def per_capita_fen(total_fen: int, size: int) -> int:
     """`total_fen` ÷ `size`, rounded half up to whole fen (the means test's rounding)."""
     return _divide_half_up(total_fen, size)
@@ -69,17 +134,23 @@ def income_result(household: HouseholdFacts, config: PolicyConfig) -> RuleResult
     configuration excludes (57号 第十三条) are not counted, and are listed."""
     excluded = config.excluded_income
     counted = household.counted_income_fen(excluded)
-    per_capita = per_capita_monthly_income_fen(household, excluded)
+    ded = deduction(household.members, config)
+    net = assessed_income_fen(household, config)
+    per_capita = assessed_per_capita_fen(household, config)
     standard = config.dibao_standard_fen
     passed = per_capita < standard
     sign = "<" if passed else "≥"
+    less = f" − 扣减 {yuan(ded.deducted_fen)} = {yuan(net)}" if ded.deducted_fen else ""
     detail = (
-        f"家庭月收入 {yuan(counted)} ÷ {household.size} 人 = "
+        f"家庭月收入 {yuan(counted)}{less} ÷ {household.size} 人 = "
         f"人均月收入 {yuan(per_capita)} {sign} 标准 {yuan(standard)}"
     )
     left_out = excluded_income_zh(household.members, excluded)
     if left_out:
         detail += f"（{left_out}，依据{EXCLUDED_INCOME_BASIS}）"
+    deducted = deduction_zh(ded)
+    if deducted:
+        detail += f"（{deducted}）"
     return RuleResult(
         code=MT_INCOME,
         label_zh="家庭人均月收入",
@@ -91,6 +162,7 @@ def income_result(household: HouseholdFacts, config: PolicyConfig) -> RuleResult
             "household_size": household.size,
             "per_capita_fen": per_capita,
             "standard_fen": standard,
+            "deducted_fen": ded.deducted_fen,
         },
     )
 
@@ -127,7 +199,7 @@ def single_person_route(household: HouseholdFacts, config: PolicyConfig) -> Sing
     must have a ground (`single_person_ground`) and own counted income below the standard.
     """
     standard = config.dibao_standard_fen
-    per_capita = per_capita_monthly_income_fen(household, config.excluded_income)
+    per_capita = assessed_per_capita_fen(household, config)
     # per_capita < multiple × standard ⟺ per_capita < ⌈multiple × standard⌉ for whole fen.
     limit = ceil_fen(config.edge_multiple * Decimal(standard))
     property_ok = all(r.passed for r in property_results(household.members, config))
@@ -145,7 +217,7 @@ def single_person_route(household: HouseholdFacts, config: PolicyConfig) -> Sing
     else:
         for m in household.sorted_members():
             ground = single_person_ground(m)
-            own = m.counted_income_fen(config.excluded_income)
+            own = own_assessed_income_fen(m, config)
             if ground is None:
                 continue
             if own >= standard:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # `members`: ids of members of the case's household (which ones is a guard's question).
-PAYLOAD_TYPES = frozenset({"text", "date", "int", "fen", "bool", "choice", "list", "members"})
+# `records`: rows of flat fields (a household's means lines); their meaning is a guard's question.
+PAYLOAD_TYPES = frozenset(
+    {"text", "date", "int", "fen", "bool", "choice", "list", "members", "records"}
+)
 
 
 @dataclass(frozen=True)

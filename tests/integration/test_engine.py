@@ -372,7 +372,8 @@ def test_available_transitions_match_what_fire_accepts(world: World) -> None:
     case = walker.to_state(wf, "investigating")
     inv = world.actor("inv1")
     names = {a.trigger for a in available_transitions(world.session, case, inv, T0)}
-    assert names == {"sign_home_visit", "record_assessment"}  # submit waits for signatures
+    # submit waits for signatures; no visit date to correct before the first signature
+    assert names == {"sign_home_visit", "record_assessment", "record_household_means"}
     blocked = available_transitions(world.session, case, inv, T0, include_blocked=True)
     reasons = {a.trigger: a.blocked_reason for a in blocked}
     assert reasons["submit_investigation"] and "两名" in reasons["submit_investigation"]

@@ -66,7 +66,7 @@ def test_a_relative_declared_after_the_case_opened_may_not_sign_the_home_visit(
     case = walker.to_state(registry().workflow(key), "investigating")
     assert not case.flag_staff_relative and case.household is not None
     world.declare_relative(case.household, "inv1")
-    visit = {"visit_date": "2026-03-03", "findings": "属实"}
+    visit = {"visit_date": "2026-03-02", "findings": "属实"}
     with pytest.raises(PermissionDenied, match="回避"):
         fire(world.session, case.id, "sign_home_visit", world.actor("inv1"), walker.tick(), visit)
     assert available_transitions(world.session, case, world.actor("inv1"), walker.now) == []

@@ -12,6 +12,7 @@ from sqlalchemy.orm import object_session
 from support import SH, World
 
 from caseflow.casework.assessments import latest_assessment
+from caseflow.casework.home_visit import recorded_visit_date
 from caseflow.clock.deadlines import LEVEL_OVERDUE
 from caseflow.db.models import Case, Member, MemberIncome
 from caseflow.engine.fire import fire, open_case
@@ -60,6 +61,7 @@ def sample_value(field: PayloadField, members: list[int] | None = None) -> Any:
         "bool": True,
         "choice": field.choices[0] if field.choices else "",
         "list": [field.choices[0]] if field.choices else ["户口簿复印件"],
+        "records": [],  # a household with nothing to declare
     }[field.type]
 
 
@@ -73,7 +75,17 @@ def sample_payload(t: TransitionDef, case: Case | None = None) -> dict[str, Any]
             payload.pop(name, None)
     if case is not None and "care_level_matches_assessment" in t.guards:
         payload["care_level"] = assessed_care_label(case)
+    if case is not None and "visit_date_differs" in t.guards:
+        payload["visit_date"] = corrected_visit_date(case)
     return payload
+
+
+def corrected_visit_date(case: Case) -> str:
+    """A day before the case's recorded visit date (a correction must change it)."""
+    session = object_session(case)
+    assert session is not None
+    recorded = recorded_visit_date(session, case.id) or date(2026, 3, 2)
+    return (recorded - timedelta(days=1)).isoformat()
 
 
 def assessed_care_label(case: Case) -> str:
@@ -143,7 +155,12 @@ class Walker:
         publicity period gone by, a 低保 household whose wages lifted it over the standard."""
         if "publicity_period_elapsed" in t.guards:
             self.now += PUBLICITY_RUNS_OUT
-        if "two_investigators_signed" in t.guards:
+        signable = (
+            registry().workflow(case.workflow_key).transition_for(case.state, "sign_home_visit")
+        )
+        if "two_investigators_signed" in t.guards or (
+            "home_visit_on_record" in t.guards and signable
+        ):
             self.sign_twice(case)
         if "assessment_recorded" in t.guards:
             self.record_assessment(case)
@@ -205,14 +222,16 @@ class Walker:
         sign = wf.transition_for(case.state, "sign_home_visit")
         assert sign is not None
         for user in ("inv1", "inv2"):
+            at = self.tick()  # the visit took place that day (a later one is refused)
+            visit = {**sample_payload(sign), "visit_date": at.date().isoformat()}
             with contextlib.suppress(GuardFailed):  # already signed in this visit
                 fire(
                     self.world.session,
                     case.id,
                     "sign_home_visit",
                     self.world.actor(user),
-                    self.tick(),
-                    sample_payload(sign),
+                    at,
+                    visit,
                 )
 
     def open(self, wf: WorkflowDef, *, minor: bool = False) -> Case:

@@ -38,6 +38,7 @@ from web.desk import INTAKE_ROLES
 from web.institutions import EDIT_ROLES as INSTITUTION_EDIT_ROLES
 from web.institutions import PROPOSE_ROLES as ADMISSION_PROPOSE_ROLES
 from web.institutions import VIEW_ROLES as INSTITUTION_VIEW_ROLES
+from web.means import MEANS_ROLES
 from web.payments import PAYMENT_ROLES, PREPARE_ROLES
 from web.reconcile import RECONCILE_ROLES
 from web.reviews import REVIEW_PLAN_ROLES
@@ -73,6 +74,7 @@ CAMPAIGN_CREATE = {r.value for r in CAMPAIGN_CREATE_ROLES}
 INSTITUTION_VIEW = set(INSTITUTION_VIEW_ROLES)
 INSTITUTION_EDIT = set(INSTITUTION_EDIT_ROLES)
 ADMISSION_PROPOSE = set(ADMISSION_PROPOSE_ROLES)
+MEANS = set(MEANS_ROLES)
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,9 @@ ROUTES = [
         "cases.reveal_view", "POST", _case("/reveal"), PERSONAL, data=(("field", "bank_account"),)
     ),
     Route("cases.upload", "POST", _case("/attachments"), CASEWORK),
+    # The means form: a case not in an investigation sends the investigator back (303).
+    Route("means.form", "GET", _case("/means"), MEANS, ok=frozenset({200, 303})),
+    Route("means.save", "POST", _case("/means"), MEANS, ok=frozenset({200, 303, 400})),
     Route(
         "cases.attachment",
         "GET",

@@ -152,8 +152,8 @@ def test_whole_dibao_decision_with_printouts(
     case_id = scene.own.case.id
     steps: list[tuple[str, str, dict[str, str]]] = [
         ("clerk", "start_investigation", {}),
-        ("inv1", "sign_home_visit", {"visit_date": "2026-03-03", "findings": "家中困难"}),
-        ("inv2", "sign_home_visit", {"visit_date": "2026-03-03", "findings": "属实"}),
+        ("inv1", "sign_home_visit", {"visit_date": "2026-03-02", "findings": "家中困难"}),
+        ("inv2", "sign_home_visit", {"visit_date": "2026-03-02", "findings": "属实"}),
         ("inv1", "record_assessment", {}),
         ("inv1", "submit_investigation", {"summary": "符合条件"}),
         ("reviewer", "start_publicity", {"place": "示例村村务公开栏"}),

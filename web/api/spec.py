@@ -152,7 +152,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "name": _STR,
             "label": _STR,
-            "type": {"enum": ["text", "date", "int", "fen", "bool", "choice", "list"]},
+            "type": {
+                "enum": [
+                    "text",
+                    "date",
+                    "int",
+                    "fen",
+                    "bool",
+                    "choice",
+                    "list",
+                    "members",
+                    "records",
+                ]
+            },
             "required": _BOOL,
             "choices": {"type": "array", "items": _STR},
         }
