@@ -49,6 +49,7 @@ from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ, require_aware, to_local, utcnow
 from caseflow.policy.store import load_policy_file, policy_table
 from caseflow.policy.temporary import advance_cap_fen
+from caseflow.seed.means import demo_records
 from caseflow.workflow.model import PayloadField, StateDef, TransitionDef, WorkflowDef
 from caseflow.workflow.registry import Registry, registry
 from caseflow.workflow.rulesets import DeadlineRule, RuleSet, select_ruleset
@@ -109,6 +110,7 @@ DECISION_TRIGGERS = frozenset(
 )
 # Internal transitions that record the assessment a case needs before it leaves verify.
 ASSESSMENT_TRIGGERS = ("record_assessment", "record_self_care")
+MEANS_TRIGGER = "record_household_means"  # the home visit's income, asset and expense lines
 # 临时救助 causes whose cap exceeds the township's ceiling (the district route needs one).
 LARGE_CAUSES = ("因病", "因灾")
 SELF_CARE_ITEMS = ("吃饭", "穿衣", "上下床", "如厕", "室内行走", "洗澡")
@@ -651,6 +653,7 @@ class _CaseContext:
     repeat: bool = False
     requested: int | None = None  # yuan
     choices: dict[str, str] = field(default_factory=dict)
+    covered_ids: list[int] = field(default_factory=list)  # 单人保: the one member covered
 
 
 def _span(rule: DeadlineRule) -> timedelta:
@@ -770,12 +773,18 @@ class _CaseSeeder:
         return steps
 
     def assessment(self, wf: WorkflowDef, state: str) -> list[Step]:
-        """The assessment (means test or 特困 self-care) recorded before leaving verify."""
+        """The household's means (line by line, with evidence) and the assessment (means test or
+        特困 self-care) recorded before leaving verify; a means record that runs the means test
+        itself needs no separate one."""
+        means = wf.transition_for(state, MEANS_TRIGGER)
+        steps = [Step(means, state)] if means is not None else []
+        if means is not None and "record_means_test" in means.effects:
+            return steps
         for trigger in ASSESSMENT_TRIGGERS:
             t = wf.transition_for(state, trigger)
             if t is not None:
-                return [Step(t, state)]
-        return []
+                return [*steps, Step(t, state)]
+        return steps
 
     def signatures(self, wf: WorkflowDef, state: str, home: Home, count: int) -> list[Step]:
         """Home-visit signatures by `count` different investigators of the township."""
@@ -996,6 +1005,8 @@ class _CaseSeeder:
         if f.name in ("in_kind", "in_kind_value_fen"):
             return None  # the demo's temporary assistance is paid in cash
         day = to_local(at).date()
+        if f.type == "records":
+            return self.means_records(ctx, day)
         if f.type == "date":
             return day + timedelta(days=7) if f.name == "hearing_date" else day
         if f.type == "fen":
@@ -1064,13 +1075,31 @@ class _CaseSeeder:
         cls = row.aid_class if row is not None and row.aid_class else self.rng.choice("ABC")
         ctx.aid_class = cls
         ctx.covered = size if cls == "A" or size == 1 else self.rng.randint(2, size)
+        alone = row.result.get("single_person_candidates") if row is not None else None
+        if alone:  # 单人保: the one member the means test admits alone
+            ctx.covered_ids, ctx.covered = [int(alone[0])], 1
 
     def covered_members(self, ctx: _CaseContext) -> list[int]:
         """The covered persons as members: the head first, then the others in age order."""
         members = self.session.scalars(
             select(Member).where(Member.household_id == ctx.home.id).order_by(Member.id)
         ).all()
-        return [m.id for m in members][: ctx.covered]
+        return ctx.covered_ids or [m.id for m in members][: ctx.covered]
+
+    def means_records(self, ctx: _CaseContext, day: date) -> list[dict[str, Any]]:
+        """The home visit's lines (caseflow.seed.means): a refused 低保 case gets the car that
+        excludes it; about half the 因病 households approved get earnings that make them
+        低保边缘 households with the ill member covered alone (单人保)."""
+        household = self.session.get(Household, ctx.home.id, populate_existing=True)
+        assert household is not None
+        dibao = ctx.wf.key == "dibao"
+        refuse = dibao and "refuse" in ctx.triggers
+        edge = dibao and ctx.home.profile == "ill" and "approve" in ctx.triggers
+        standard = policy_table(self.session, AREA_CODE).in_force(day).dibao_standard_fen
+        chosen = edge and not refuse and self.rng.random() < 0.5
+        return demo_records(
+            household, self.rng, day, refuse=refuse, edge_standard_fen=standard if chosen else None
+        )
 
     def latest_assessment(self, case_id: int) -> Assessment | None:
         """The newest assessment recorded on the case."""

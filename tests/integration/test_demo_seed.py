@@ -11,10 +11,12 @@ from support import SH
 
 from caseflow.accounts.orgs import TOWNSHIPS
 from caseflow.db.models import (
+    Assessment,
     Case,
     CaseEvent,
     Household,
     Member,
+    MemberIncome,
     OrgUnit,
     RelativeDeclaration,
     User,
@@ -204,6 +206,25 @@ def check_routine(session: Session) -> None:
     assert "binhe_liaison" in names and "binhe_clerk" not in names
 
 
+def check_means_spread(session: Session) -> None:
+    """The investigators' lines carry evidence, and the 低保 means tests computed from them
+    give every class, ineligible households and a member covered alone (单人保)."""
+    latest = select(func.max(Assessment.id)).where(Assessment.kind == "means_test")
+    rows = session.execute(
+        select(Assessment.outcome, Assessment.aid_class, Assessment.result)
+        .join(Case, Case.id == Assessment.case_id)
+        .where(Case.case_type == "dibao", Assessment.id.in_(latest.group_by(Assessment.case_id)))
+    ).all()
+    assert {c for outcome, c, _ in rows if outcome == "eligible"} >= {"A", "B", "C"}
+    assert any(outcome == "ineligible" for outcome, _, _ in rows)
+    assert any(result.get("single_person_candidates") for _, _, result in rows)
+    lines = [line for _, _, result in rows for line in result.get("lines", [])]
+    assert any(x["section"] == "支出" and x["treatment"].startswith("扣减") for x in lines)
+    assert any(x["check"] == "信息核对一致" and x["evidence"] for x in lines)
+    checked = select(func.count()).where(MemberIncome.check_result != "unknown")
+    assert session.scalar(checked)
+
+
 def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
     assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
@@ -215,6 +236,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_money_is_one_chain(session)
     check_supplementary_roll(session)
     check_routine(session)
+    check_means_spread(session)
     offices = session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))
     ).all()
