@@ -16,7 +16,7 @@ from caseflow.db.models import Case, OrgUnit
 from caseflow.engine.plugins import GuardContext, Plugin
 from caseflow.kernel.timeutil import to_local
 from caseflow.policy.explain import yuan
-from caseflow.policy.means_test import per_capita_fen, per_capita_monthly_income_fen
+from caseflow.policy.means_test import assessed_income_fen, per_capita_fen
 from caseflow.policy.store import policy_table, region_of
 
 # Guards, effects and hooks of this module, installed by caseflow.bootstrap.
@@ -51,15 +51,16 @@ def income_rose_through_work(ctx: GuardContext) -> str | None:
     config = policy_table(session, region_of(unit.code)).in_force(day)
     facts = household_facts(household)
     standard = config.dibao_standard_fen
-    excluded = config.excluded_income
-    per_capita = per_capita_monthly_income_fen(facts, excluded)
+    # As the means test counts it: excluded categories left out, deductible spending deducted.
+    assessed = assessed_income_fen(facts, config)
+    per_capita = per_capita_fen(assessed, facts.size)
     if per_capita < standard:
         return (
             f"家庭人均月收入 {yuan(per_capita)} 仍低于低保标准 {yuan(standard)}，"
             f"不属于就业后收入超过标准的情形，不适用渐退期（{GRADUAL_EXIT_BASIS}）"
         )
     work = sum(m.work_income_fen() for m in facts.members)
-    without_work = per_capita_fen(facts.counted_income_fen(excluded) - work, facts.size)
+    without_work = per_capita_fen(max(assessed - work, 0), facts.size)
     if work == 0 or without_work >= standard:
         return (
             f"家庭收入超过低保标准并非来自就业（工资性、经营性收入 {yuan(work)}；"
