@@ -135,6 +135,8 @@ def save(case_id: int) -> ResponseReturnValue:
     if add_for:
         rows.append(_blank_row(add_for[:12], to_local(db.now()).date().isoformat()))
         return _render(case, rows, {})
+    if not request.form.get("save"):  # only the save button records (a record replaces all)
+        return _render(case, rows, {})
     version = parse_row_id(request.form.get("expected_version"))
     try:
         record_means(session, case, actor, db.now(), rows, expected_version=version)
@@ -147,5 +149,5 @@ def save(case_id: int) -> ResponseReturnValue:
     except CaseflowError as exc:
         flash(exc.message_zh, "error")
         return _render(case, rows, {}, 400)
-    flash("已保存家庭收入、财产和支出，核对结果已按录入的项目重新计算", "success")
+    flash("已保存家庭收入、财产和支出（本次录入替换此前的全部项目）", "success")
     return redirect(url_for("cases.show", case_id=case_id, _anchor="assessments"), 303)
