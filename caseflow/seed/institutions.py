@@ -15,6 +15,7 @@ from caseflow.institutions.admission import propose_admission
 from caseflow.institutions.records import save_institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.contact import district_banks
+from caseflow.kernel.errors import PermissionDenied
 from caseflow.kernel.roles import Role
 from caseflow.read.occupancy import candidates
 
@@ -39,6 +40,11 @@ STEPS = ("in_care", "proposed", "district_review", "in_care", "in_care")
 
 def _actor(session: Session, role: Role, path_prefix: str) -> Actor | None:
     """The first active user with `role` whose unit lies on `path_prefix`'s branch."""
+    return next(iter(_actors(session, role, path_prefix)), None)
+
+
+def _actors(session: Session, role: Role, path_prefix: str) -> list[Actor]:
+    """Every active user with `role` whose unit lies on `path_prefix`'s branch, by id."""
     rows = session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -46,10 +52,7 @@ def _actor(session: Session, role: Role, path_prefix: str) -> Actor | None:
         .where(UserRole.role == role.value, User.active.is_(True))
         .order_by(User.id)
     ).all()
-    for user in rows:
-        if path_prefix.startswith(user.org_unit.path):
-            return Actor.from_user(user)
-    return None
+    return [Actor.from_user(u) for u in rows if path_prefix.startswith(u.org_unit.path)]
 
 
 def seed_institutions(session: Session, now: datetime) -> int:
@@ -101,8 +104,23 @@ def seed_institutions(session: Session, now: datetime) -> int:
         bed = {"bed_no": n + 1, "confirmed_by": "院长（演示）"}
         fire(session, case.id, "confirm_bed", reviewer, when + timedelta(hours=2), bed)
         if step == "in_care":
-            fire(session, case.id, "approve_admission", approver, when + timedelta(hours=3))
+            _approve(
+                session, case.id, _actors(session, Role.DISTRICT_APPROVER, district.path), when
+            )
     return opened
+
+
+def _approve(session: Session, case_id: int, approvers: list[Actor], when: datetime) -> None:
+    """Approve with the first approver who may: one who is a declared near relative of the
+    household (近亲属备案) must step aside, and a colleague approves."""
+    refused: list[str] = []
+    for approver in approvers:
+        try:
+            fire(session, case_id, "approve_admission", approver, when + timedelta(hours=3))
+            return
+        except PermissionDenied as exc:
+            refused.append(str(exc))
+    raise RuntimeError(f"demo admission {case_id}: no approver may approve: {refused}")
 
 
 def _township_code(session: Session, case_id: int) -> str:
