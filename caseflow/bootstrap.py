@@ -25,6 +25,8 @@ from caseflow.inbox import filing, new_work, sendback, supervision
 from caseflow.institutions import admission
 from caseflow.institutions import models as _institutions  # noqa: F401  (institutions, beds)
 from caseflow.ledger import job_models as _jobs  # noqa: F401  (background jobs, their files)
+from caseflow.oversight import complaints, spot_checks
+from caseflow.oversight import models as _oversight  # noqa: F401  (spot checks, complaints)
 from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
@@ -49,6 +51,8 @@ PLUGINS = (
     payments.plugin,  # the roll's guards and effects; signed one-offs recorded as paid
     reviews.plugin,  # review schedules kept by approvals, outcomes and removals
     admission.plugin,  # 入院: beds confirmed, admissions, moving out, death (集中供养)
+    spot_checks.plugin,  # 抽查: the district's visit signed, findings, review or removal opened
+    complaints.plugin,  # 投诉举报: a 低保 decision waits for the district's visit
 )
 
 

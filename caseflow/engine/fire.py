@@ -374,6 +374,8 @@ _TYPE_PREFIX = {
     "roll": "FF",
     "rise": "TB",
     "admission": "RY",
+    "spot_check": "CC",
+    "complaint": "TS",
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from ledger_access import ledger_routes
+from oversight_access import oversight_routes
 from pdfsupport import PDF_OK
 from routine_access import routine_routes
 from sqlalchemy import select
@@ -488,6 +489,7 @@ ROUTES = [
 ROUTES += ledger_routes(Route)  # 台账比对 (tests/webapp/ledger_access.py)
 ROUTES += _institution_routes()  # 集中供养
 ROUTES += routine_routes(Route)  # 长期公示, 统计报表 (tests/webapp/routine_access.py)
+ROUTES += oversight_routes(Route)  # 抽查, 投诉举报 (tests/webapp/oversight_access.py)
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
 USERS = [
     "clerk",

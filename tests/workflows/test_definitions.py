@@ -61,6 +61,8 @@ def test_repository_definitions_all_load() -> None:
         "roll",
         "rise",
         "admission",
+        "spot_check",
+        "complaint",
     }
     for wf in reg.workflows.values():
         assert wf.initial.name in wf.states

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
         "caseflow.institutions",
     },
     {"caseflow.read"},
+    {"caseflow.oversight"},  # the district's supervision reads who is in payment (read)
     {"caseflow.timer", "caseflow.cli", "caseflow.seed", "caseflow.bootstrap"},
     {"web"},
 ]

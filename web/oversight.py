@@ -1,0 +1,110 @@
+"""督查: the district's spot checks (the draw, the per-township report, the sampled cases) and
+complaints (intake and list). The spot-check and complaint cases' later steps are transitions
+on the case page (fire()).
+
+Views parse, call one core function, render: the draw in caseflow.oversight.spot_checks, the
+intake in caseflow.oversight.complaints, the pages' numbers in caseflow.oversight.report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from caseflow.kernel.errors import PayloadInvalid
+from caseflow.kernel.roles import Role
+from caseflow.oversight import report
+from caseflow.oversight.complaints import FIELDS, receive_complaint
+from caseflow.oversight.models import CHANNELS
+from caseflow.oversight.spot_checks import DRAW_ROLES, draw_size, draw_spot_checks
+from web import db
+from web.security import current_actor, roles_required
+
+bp = Blueprint("oversight", __name__)
+# Spot checks are read by the district that draws them and by the townships whose cases were
+# drawn (their own only: jurisdiction in SQL).
+SPOT_VIEW_ROLES = DRAW_ROLES | {Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.value}
+# Complaints are received at the window (clerk) or by the district (the workflow's open roles).
+INTAKE_ROLES = frozenset(
+    r.value for r in (Role.CLERK, Role.TOWNSHIP_REVIEWER, Role.DISTRICT_APPROVER, Role.SUPERVISOR)
+)
+COMPLAINT_VIEW_ROLES = INTAKE_ROLES | {Role.TOWNSHIP_LEADER.value}
+
+
+@bp.app_context_processor
+def _nav() -> dict[str, Any]:
+    roles = current_user.roles if current_user.is_authenticated else frozenset()
+    return {
+        "nav_spot_checks": bool(roles & SPOT_VIEW_ROLES),
+        "nav_complaints": bool(roles & COMPLAINT_VIEW_ROLES),
+    }
+
+
+@bp.get("/spot-checks")
+@roles_required(SPOT_VIEW_ROLES)
+def spot_checks() -> ResponseReturnValue:
+    """The report per township, the sampled cases and (for the district) the draws."""
+    session, actor, now = db.session(), current_actor(), db.now()
+    may_draw = bool(DRAW_ROLES & actor.roles)
+    return render_template(
+        "oversight/spot_checks.html",
+        lines=report.township_report(session, actor, now),
+        sampled=report.sampled_cases(session, actor, now),
+        draws=report.draws(session, actor) if may_draw else [],
+        may_draw=may_draw,
+    )
+
+
+def _draw_form(form: dict[str, str], errors: dict[str, str]) -> str:
+    return render_template("oversight/draw.html", form=form, errors=errors)
+
+
+@bp.route("/spot-checks/draw", methods=["GET", "POST"])
+@roles_required(DRAW_ROLES)
+def draw() -> ResponseReturnValue:
+    """Draw the sample: the rate (empty: each township's rule set) and an optional seed."""
+    if request.method == "GET":
+        return _draw_form({}, {})
+    form = {k: request.form.get(k, "") for k in ("rate", "seed")}
+    try:
+        row = draw_spot_checks(db.session(), current_actor(), form["rate"], form["seed"], db.now())
+    except PayloadInvalid as exc:
+        return _draw_form(form, exc.fields), 400
+    flash(f"已抽取 {draw_size(row)} 件（随机种子 {row.seed}），已为每件建立抽查案件", "success")
+    return redirect(url_for("oversight.spot_checks"), 303)
+
+
+@bp.get("/complaints")
+@roles_required(COMPLAINT_VIEW_ROLES)
+def complaints() -> ResponseReturnValue:
+    """Complaints in reach, open first."""
+    actor = current_actor()
+    lines = report.complaints(db.session(), actor, db.now())
+    may_add = bool(INTAKE_ROLES & actor.roles)
+    return render_template("oversight/complaints.html", lines=lines, may_add=may_add)
+
+
+def _complaint_form(form: dict[str, str], errors: dict[str, str]) -> str:
+    return render_template(
+        "oversight/complaint_form.html", form=form, errors=errors, channels=CHANNELS
+    )
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@roles_required(INTAKE_ROLES)
+def new_complaint() -> ResponseReturnValue:
+    """Register a complaint about a case (by its number) or a household (from its page)."""
+    if request.method == "GET":
+        form = {"household_id": request.args.get("household", ""), "case_no": ""}
+        form["case_no"] = request.args.get("case_no", "")
+        return _complaint_form(form, {})
+    form = {k: request.form.get(k, "") for k in FIELDS}
+    try:
+        case = receive_complaint(db.session(), current_actor(), form, db.now())
+    except PayloadInvalid as exc:
+        return _complaint_form(form, exc.fields), 400
+    flash(f"已登记投诉举报 {case.case_no}", "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)
