@@ -37,6 +37,7 @@ from caseflow.kernel.roles import PERSONAL_DATA_ROLES
 from caseflow.read.case_page import build_page, load_case
 from caseflow.read.cases_list import STATUS_LABELS, STATUSES, find_cases
 from caseflow.read.queue import QueueFilters, queue_page
+from caseflow.read.registry_status import registry_status
 from caseflow.workflow.registry import registry
 from web import db
 from web.forms import parse_row_id, payload_from_form
@@ -82,7 +83,8 @@ def _render(case_id: int, status: int = 200, **extra: Any) -> ResponseReturnValu
     extra.setdefault("errors", {})
     extra.setdefault("values", {})
     extra.setdefault("revealed", {})
-    return render_template("cases/case.html", page=page, **extra), status
+    rs = registry_status(session, case.household_id)
+    return render_template("cases/case.html", page=page, rs=rs, **extra), status
 
 
 @bp.get("/<int:case_id>")

@@ -42,6 +42,7 @@ from caseflow.kernel.roles import Role
 from caseflow.read.cases_list import find_cases, looks_like_case_no
 from caseflow.read.household_history import history_rows
 from caseflow.read.household_page import household_page
+from caseflow.read.registry_status import registry_status, registry_statuses
 from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from web import db
@@ -71,7 +72,8 @@ def search() -> ResponseReturnValue:
         if looks_like_case_no(q)
         else []
     )
-    return render_template("desk/search.html", q=q, hits=hits, cases=cases)
+    registry = registry_statuses(db.session(), [hit.household.id for hit in hits])
+    return render_template("desk/search.html", q=q, hits=hits, cases=cases, registry=registry)
 
 
 def member_input(i: int) -> MemberInput:
@@ -160,6 +162,7 @@ def _household_page(household_id: int, **extra: Any) -> str:
         health=HEALTH,
         disability_types=DISABILITY_TYPES,
         history=history_rows(db.session(), actor, household_id),
+        rs=registry_status(db.session(), page.household.id),
         errors=extra.pop("errors", {}),
         **extra,
     )

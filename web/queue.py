@@ -39,6 +39,7 @@ from caseflow.read.queue import (
     actionable_pairs,
     queue_page,
 )
+from caseflow.read.registry_status import registry_statuses
 from caseflow.read.units import units_in_reach, villages_by_township
 from caseflow.workflow.registry import registry
 from web import db
@@ -117,6 +118,7 @@ def index() -> ResponseReturnValue:
         "queue/index.html",
         page=page,
         rows=_row_views(page.rows, {u.code: u.name for u in townships}, now),
+        registry=registry_statuses(session, [r.household_id for r in page.rows if r.household_id]),
         args=args,
         tab=args["tab"] if args["tab"] in TABS else "all",
         townships=townships,

@@ -138,6 +138,7 @@ class QueueRow:
     flag_staff_relative: bool
     assignee_id: int | None
     assignee_name: str | None
+    household_id: int | None = None  # for the registry status beside the head's name
 
     @property
     def township_code(self) -> str:
@@ -535,6 +536,7 @@ def queue_select(actor: Actor, now: datetime, filters: QueueFilters, *, sqlite: 
             Case.flag_staff_relative,
             Case.assignee_id,
             User.display_name,
+            Case.household_id,
         )
         # Outer: a township's payment roll (and a 提标 case) has no household, and the counts
         # include it — the list must show every case it counts.

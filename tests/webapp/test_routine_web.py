@@ -1,6 +1,7 @@
-"""The district-routine pages: the training form's field-by-field Chinese errors and the report
-of staff not trained, the screening rounds on the campaigns page and the board's flag for a
-missed round, and a report's Excel download."""
+"""The district-routine pages and the registry status at the desk: the training form's
+field-by-field Chinese errors and the report of staff not trained, the screening rounds on the
+campaigns page and the board's flag for a missed round, a report's Excel download, and the
+poverty-registry standing beside a household at the desk, on the case page and in the queue."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import io
 
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from registry_support import registry_with
 from sqlalchemy import func, select
 from support import World
-from websupport import AuthActions
+from websupport import AuthActions, Scene
 
 from caseflow.accounts.training_models import TrainingAttendance, TrainingSession
 from caseflow.campaigns.models import ScreeningRound
@@ -95,3 +97,20 @@ def test_classified_report_downloads_as_a_workbook_and_a_bad_month_is_a_chinese_
     assert header[:5] == ("月份", "乡镇", "A类户数", "A类人数", "A类金额（元）")
     bad = client.get("/reports/changes?month=2026-13")
     assert bad.status_code == 400 and "月份格式应为" in bad.get_data(as_text=True)
+
+
+def test_registry_status_at_the_desk_on_the_case_page_and_in_the_queue(
+    world: World, scene: Scene, client: FlaskClient, auth: AuthActions
+) -> None:
+    own = scene.own
+    registry_with(
+        world, [(own.household, "一般贫困户", "因病", {})], category={own.household.id: "C1"}
+    )
+    auth.login("clerk")
+    found = client.get("/desk/?q=王大明").get_data(as_text=True)
+    assert "脱贫户·因病" in found
+    household = client.get(f"/desk/households/{own.household.id}").get_data(as_text=True)
+    assert "脱贫户·因病" in household and "上次比对 C1" in household
+    assert "脱贫户·因病" in client.get(f"/cases/{own.case.id}").get_data(as_text=True)
+    queue = client.get("/queue/").get_data(as_text=True)
+    assert own.case.case_no in queue and "脱贫户·因病" in queue
