@@ -102,25 +102,35 @@ def seed_institutions(session: Session, now: datetime) -> int:
         if step == "proposed":  # waits for the institution to confirm a bed
             continue
         bed = {"bed_no": n + 1, "confirmed_by": "院长（演示）"}
-        fire(session, case.id, "confirm_bed", reviewer, when + timedelta(hours=2), bed)
+        township = [
+            *_actors(session, Role.TOWNSHIP_REVIEWER, f"/{district.code}/{township_code}/"),
+            *_actors(session, Role.TOWNSHIP_LEADER, f"/{district.code}/{township_code}/"),
+        ]
+        _fire_first(session, case.id, "confirm_bed", township, when + timedelta(hours=2), bed)
         if step == "in_care":
-            _approve(
-                session, case.id, _actors(session, Role.DISTRICT_APPROVER, district.path), when
-            )
+            approvers = _actors(session, Role.DISTRICT_APPROVER, district.path)
+            _fire_first(session, case.id, "approve_admission", approvers, when + timedelta(hours=3))
     return opened
 
 
-def _approve(session: Session, case_id: int, approvers: list[Actor], when: datetime) -> None:
-    """Approve with the first approver who may: one who is a declared near relative of the
-    household (近亲属备案) must step aside, and a colleague approves."""
+def _fire_first(
+    session: Session,
+    case_id: int,
+    trigger: str,
+    actors: list[Actor],
+    when: datetime,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """Fire as the first colleague who may: one who is a declared near relative of the
+    household (近亲属备案) must step aside, and a colleague acts."""
     refused: list[str] = []
-    for approver in approvers:
+    for actor in actors:
         try:
-            fire(session, case_id, "approve_admission", approver, when + timedelta(hours=3))
+            fire(session, case_id, trigger, actor, when, payload)
             return
         except PermissionDenied as exc:
             refused.append(str(exc))
-    raise RuntimeError(f"demo admission {case_id}: no approver may approve: {refused}")
+    raise RuntimeError(f"demo admission {case_id}: nobody may {trigger}: {refused}")
 
 
 def _township_code(session: Session, case_id: int) -> str:
