@@ -40,6 +40,7 @@ def _nav() -> dict[str, Any]:
     return {
         "nav_spot_checks": bool(roles & SPOT_VIEW_ROLES),
         "nav_complaints": bool(roles & COMPLAINT_VIEW_ROLES),
+        "may_complain": bool(roles & INTAKE_ROLES),
     }
 
 
