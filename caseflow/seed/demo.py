@@ -214,6 +214,7 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
     for plan in case_plans(reg, data, rng, households):
         seeder.run(plan)
     from caseflow.seed.institutions import seed_institutions  # 集中供养: institutions, beds
+    from caseflow.seed.oversight import seed_oversight  # 抽查 with a finding, a complaint
     from caseflow.seed.roll import prepare_demo_roll  # a roll for the payments page
     from caseflow.seed.routine import seed_rounds, seed_training  # 排查摸底 rounds, 业务培训
 
@@ -221,6 +222,7 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
     prepare_demo_roll(session, now)
     seed_rounds(session, now)
     seed_training(session, now)
+    seed_oversight(session, now)
     return demo_summary(session, now, data)
 
 

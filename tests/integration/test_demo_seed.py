@@ -206,6 +206,34 @@ def check_routine(session: Session) -> None:
     assert "binhe_liaison" in names and "binhe_clerk" not in names
 
 
+def check_oversight(session: Session) -> None:
+    """A spot-check draw with its seed, one finding sent to a review, one complaint that holds
+    back a 低保 approval until the district has visited."""
+    from caseflow.db.record import record_of
+    from caseflow.engine.plugins import GuardContext
+    from caseflow.kernel.actors import SYSTEM_ACTOR
+    from caseflow.oversight.complaints import complaint_visit_done
+    from caseflow.oversight.models import Complaint, SpotCheck, SpotCheckDraw
+
+    draw = session.scalars(select(SpotCheckDraw)).one()
+    assert draw.seed == 20261120 and draw.rate_bp == 3000
+    findings = dict(
+        session.execute(
+            select(SpotCheck.finding, SpotCheck.follow_up_case_id).where(
+                SpotCheck.finding.is_not(None)
+            )
+        ).all()
+    )
+    review = session.get(Case, findings["amount_wrong"])
+    assert "correct" in findings and review is not None and review.case_type == "review"
+    complaint = session.scalars(select(Complaint)).one()
+    subject = session.get(Case, complaint.subject_case_id)
+    assert subject is not None and subject.state == "district_review"
+    rules = registry().rulesets[subject.ruleset_key]
+    ctx = GuardContext(session, record_of(subject), SYSTEM_ACTOR, NOW, rules, None)
+    assert "区级入户核查" in (complaint_visit_done(ctx) or "")
+
+
 def check_means_spread(session: Session) -> None:
     """The investigators' lines carry evidence, and the 低保 means tests computed from them
     give every class, ineligible households and a member covered alone (单人保)."""
@@ -236,6 +264,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_money_is_one_chain(session)
     check_supplementary_roll(session)
     check_routine(session)
+    check_oversight(session)
     check_means_spread(session)
     offices = session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))

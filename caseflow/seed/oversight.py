@@ -1,0 +1,74 @@
+"""The demo's supervision: the district's spot-check draw (30 %, a recorded seed) with one
+sampled case found correct and one whose amount was wrong, sent to a review; and a complaint at
+a township's window about a 低保 case waiting for the district, which now needs the district's
+own home visit before it can be approved. Everything through the core functions and fire."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.db.models import Case, OrgUnit
+from caseflow.engine.fire import fire
+from caseflow.kernel.errors import CaseflowError
+from caseflow.kernel.roles import Role
+from caseflow.oversight.complaints import receive_complaint
+from caseflow.oversight.models import SpotCheck
+from caseflow.oversight.spot_checks import draw_spot_checks
+from caseflow.seed.institutions import _actor
+
+DEMO_SEED = 20261120  # the demo's draw can be redone with this seed
+
+
+def seed_oversight(session: Session, now: datetime) -> int:
+    """Draw, check two sampled cases, register a complaint; returns the spot checks drawn."""
+    district = session.scalar(select(OrgUnit).where(OrgUnit.level == "district"))
+    supervisor = _actor(session, Role.SUPERVISOR, district.path) if district else None
+    if supervisor is None:
+        return 0
+    drawn_at = now - timedelta(days=10)
+    try:
+        draw = draw_spot_checks(session, supervisor, "30", str(DEMO_SEED), drawn_at)
+    except CaseflowError:
+        return 0  # nothing in payment to sample
+    spots = session.scalars(
+        select(SpotCheck.case_id)
+        .where(SpotCheck.draw_id == draw.id)
+        .order_by(SpotCheck.reason != "random", SpotCheck.id)
+    ).all()
+    steps = (
+        ("record_problem", {"finding": "保障金额有误", "detail": "子女务工收入未计入"}),
+        ("confirm_correct", {"note": "家庭情况与申报一致"}),
+    )
+    for i, (case_id, (trigger, payload)) in enumerate(zip(spots, steps, strict=False)):
+        at = drawn_at + timedelta(days=2 + i, hours=1)
+        visit = {"visit_date": at.date().isoformat(), "findings": "区级入户核查，已拍照留存"}
+        fire(session, case_id, "sign_home_visit", supervisor, at, visit)
+        fire(session, case_id, trigger, supervisor, at + timedelta(minutes=30), payload)
+        if trigger == "record_problem":
+            reason = {"reason": "按实际收入重新核定保障金额"}
+            fire(session, case_id, "refer_review", supervisor, at + timedelta(hours=1), reason)
+    _complaint(session, now)
+    return len(spots)
+
+
+def _complaint(session: Session, now: datetime) -> None:
+    """A complaint at the window about a 低保 case the district has still to decide."""
+    waiting = session.scalar(
+        select(Case)
+        .where(Case.workflow_key == "dibao", Case.state == "district_review")
+        .order_by(Case.id)
+        .limit(1)
+    )
+    clerk = _actor(session, Role.CLERK, waiting.org_path) if waiting is not None else None
+    if waiting is None or clerk is None:
+        return
+    form = {
+        "case_no": waiting.case_no,
+        "channel": "desk",
+        "complainant": "村民（匿名）",
+        "content": "反映该户家中有营运车辆未申报",
+    }
+    receive_complaint(session, clerk, form, now - timedelta(days=1))
