@@ -20,6 +20,7 @@ from caseflow.oversight import report
 from caseflow.oversight.complaints import FIELDS, receive_complaint
 from caseflow.oversight.models import CHANNELS
 from caseflow.oversight.spot_checks import DRAW_ROLES, draw_size, draw_spot_checks
+from caseflow.read.recipients import place_names
 from web import db
 from web.security import current_actor, roles_required
 
@@ -55,6 +56,7 @@ def spot_checks() -> ResponseReturnValue:
         lines=report.township_report(session, actor, now),
         sampled=report.sampled_cases(session, actor, now),
         draws=report.draws(session, actor) if may_draw else [],
+        places=place_names(session, actor) if may_draw else {},
         may_draw=may_draw,
     )
 
