@@ -15,10 +15,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from caseflow.casework.facts_adapter import household_facts, load_household
-from caseflow.db.models import Case, Household, Member, MemberAsset, MemberExpense, MemberIncome
+from caseflow.db.models import (
+    Case,
+    Household,
+    Member,
+    MemberAsset,
+    MemberExpense,
+    MemberIncome,
+    User,
+)
 from caseflow.engine.fire import fire
 from caseflow.engine.plugins import EffectContext, GuardContext, Plugin
 from caseflow.kernel.actors import Actor
@@ -330,6 +339,23 @@ def record_means(
     )
 
 
+def _recorded(household: Household, lines: Sequence[Line]) -> list[str]:
+    """Who recorded each line and when ("张三 2026-03-02 10:15"; "" for lines stored before
+    the means record existed)."""
+    session = object_session(household)
+    ids = {line.recorded_by_id for line in lines if line.recorded_by_id is not None}
+    names: dict[int, str] = {}
+    if ids and session is not None:
+        found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+        names = {uid: name for uid, name in found}
+    return [
+        f"{names.get(line.recorded_by_id or 0, '')} {to_local(line.recorded_at):%Y-%m-%d %H:%M}"
+        if line.recorded_at is not None
+        else ""
+        for line in lines
+    ]
+
+
 def explained_lines(household: Household, config: PolicyConfig) -> list[dict[str, Any]]:
     """Every stored line with its treatment under `config` and its evidence, JSON-ready (kept
     with the assessment, so the explanation stays as it was decided)."""
@@ -337,7 +363,7 @@ def explained_lines(household: Household, config: PolicyConfig) -> list[dict[str
     # The order means_lines walks too: members, then their incomes, assets and expenses.
     stored = [line for m in household.members for s in SECTIONS for line in _lines(m, s)]
     rows = []
-    for t, line in zip(treated, stored, strict=True):
+    for t, line, recorded in zip(treated, stored, _recorded(household, stored), strict=True):
         rows.append(
             {
                 "member": t.member,
@@ -349,6 +375,7 @@ def explained_lines(household: Household, config: PolicyConfig) -> list[dict[str
                 "check": CHECK_RESULT_ALL_ZH.get(line.check_result, line.check_result),
                 "evidence": line.evidence,
                 "as_of": line.as_of.isoformat() if line.as_of else "",
+                "recorded": recorded,
             }
         )
     return rows
@@ -357,23 +384,24 @@ def explained_lines(household: Household, config: PolicyConfig) -> list[dict[str
 def stored_rows(household: Household) -> list[dict[str, Any]]:
     """The household's lines as the form's rows (what `check_records` reads back): members in
     order, then their incomes, assets and expenses in recorded order."""
+    stored = [(m, s, line) for m in household.members for s in SECTIONS for line in _lines(m, s)]
+    recorded = _recorded(household, [line for _, _, line in stored])
     rows = []
-    for member in household.members:
-        for section in SECTIONS:
-            for line in _lines(member, section):
-                kind, amount, check, evidence, when, note, flag = _content(line)
-                rows.append(
-                    {
-                        "id": str(line.id),
-                        "member_id": str(member.id),
-                        "section": section,
-                        "kind": kind,
-                        "amount": format_yuan(amount),
-                        "check": check if check in CHECK_RESULT_ZH else "",
-                        "evidence": evidence,
-                        "as_of": when or "",
-                        "note": note,
-                        "employs_others": "on" if flag else "",
-                    }
-                )
+    for (member, section, line), by in zip(stored, recorded, strict=True):
+        kind, amount, check, evidence, when, note, flag = _content(line)
+        rows.append(
+            {
+                "id": str(line.id),
+                "member_id": str(member.id),
+                "section": section,
+                "kind": kind,
+                "amount": format_yuan(amount),
+                "check": check if check in CHECK_RESULT_ZH else "",
+                "evidence": evidence,
+                "as_of": when or "",
+                "note": note,
+                "employs_others": "on" if flag else "",
+                "recorded": by,  # shown on the form, never read back
+            }
+        )
     return rows

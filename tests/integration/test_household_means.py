@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from support import T0, World
+from support import SH, T0, World
 from walker import Walker
 
 from caseflow.casework.assessments import latest_assessment
@@ -98,6 +98,9 @@ def test_lines_are_stored_with_their_evidence_and_the_means_test_computes_from_t
         ("家人1", "城乡居民基本养老保险基础养老金", "不计入", "信息核对一致"),
         ("家人1", "因病医疗刚性支出", "扣减 200.00 元", "信息核对一致"),
     ]
+    recorder = world.users["inv1"].display_name
+    stamp = f"{recorder} {now.astimezone(SH):%Y-%m-%d %H:%M}"
+    assert {x["recorded"] for x in assessment.result["lines"]} == {stamp}
 
 
 def test_a_new_record_replaces_every_line_and_the_audit_keeps_both(world: World) -> None:

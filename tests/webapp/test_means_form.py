@@ -136,6 +136,7 @@ def test_saved_lines_are_assessed_line_by_line_on_the_case_page(
     # The form shows the saved lines again, each with its id (a new save replaces them).
     form = client.get(f"/cases/{case_id}/means").get_data(as_text=True)
     assert form.count('-id" value="') == 3 and 'value="1200.00"' in form
+    assert form.count(f"录入：{world.users['inv1'].display_name} ") == 3
     assert _incomes(world) == 2
 
 
