@@ -30,6 +30,7 @@ from caseflow.casework.materials import (
     written_request,
 )
 from caseflow.casework.overrides import Grant, usable_grant
+from caseflow.casework.priority import priority_from_facts
 from caseflow.db.models import Case
 from caseflow.engine.fire import CaseFlags, fire, open_case
 from caseflow.engine.payload import validate_payload
@@ -160,7 +161,11 @@ def start_case(
     relative = has_relative_declaration(session, household.id)
     if relative:
         extra["staff_relative_declared"] = True
-    flags = CaseFlags(req.illness, req.disability, req.sudden, staff_relative=relative)
+    facts = priority_from_facts(household)
+    if facts.reasons:
+        extra["priority_from_facts"] = facts.reasons
+    illness, disability = req.illness or facts.illness, req.disability or facts.disability
+    flags = CaseFlags(illness, disability, req.sudden, staff_relative=relative)
     for attempt in range(OPEN_ATTEMPTS):
         try:
             result = _open_and_route(

@@ -547,12 +547,15 @@ def queue_select(actor: Actor, now: datetime, filters: QueueFilters, *, sqlite: 
             *_base_conditions(actor, pairs, filters, ordered=sqlite, postgres=not sqlite),
             *_tab_conditions(actor, now, filters),
         )
-        # Due date ascending puts every overdue case (due_at < now) ahead of the rest; paused
-        # cases (no due date) come last. `(due_at IS NULL), due_at` matches ix_cases_queue_due.
+        # The ordering rule (README, "The queue's order"): overdue cases first, most overdue
+        # first; then the priority groups of the plan (因大病 / 因重残 / 因突发事件) by due date,
+        # ahead of every other case not yet overdue; then the rest by due date; paused cases
+        # (no due date) last. Priority is a rank, not a tie-break: a priority case due next
+        # week comes before an ordinary one due tomorrow — but never before an overdue one.
         .order_by(
             Case.due_at.is_(None),
+            case((Case.due_at < now, 0), (priority, 1), else_=2),
             Case.due_at,
-            case((priority, 0), else_=1),
             Case.id,
         )
     )

@@ -71,18 +71,21 @@ def test_actionable_pairs_come_from_the_definitions() -> None:
     assert not [p for p in actionable_pairs(["clerk"]) if p[1] in ("approved", "rejected")]
 
 
-def test_order_overdue_first_then_due_date_then_priority(world: World) -> None:
+def test_order_overdue_first_then_priority_groups_then_due_date(world: World) -> None:
     session = world.session
-    a, b, c, d, e = _district_review(world, 5)
+    a, b, c, d, e, f, g = _district_review(world, 7)
     _set(session, a.id, due_at=NOW + timedelta(days=3))
     _set(session, b.id, due_at=NOW - timedelta(days=1))  # overdue
     _set(session, c.id, due_at=None)  # paused: last
     _set(session, d.id, due_at=NOW + timedelta(days=3), flag_illness=True)  # same due, priority
     _set(session, e.id, due_at=NOW - timedelta(days=5))  # most overdue
+    # Priority moves a case up, not only among equals: due in 9 days, ahead of one due in 1 day.
+    _set(session, f.id, due_at=NOW + timedelta(days=9), flag_sudden=True)
+    _set(session, g.id, due_at=NOW + timedelta(days=1))
     page = queue_page(session, world.actor("approver"), NOW)
-    assert _ids(page) == [e.id, b.id, d.id, a.id, c.id]
+    assert _ids(page) == [e.id, b.id, d.id, f.id, g.id, a.id, c.id]
     assert page.rows[0].overdue(NOW) and not page.rows[2].overdue(NOW)
-    assert page.total == 5 and page.counts.all == 5 and page.counts.overdue == 2
+    assert page.total == 7 and page.counts.all == 7 and page.counts.overdue == 2
 
 
 def test_paging(world: World) -> None:
