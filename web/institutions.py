@@ -26,7 +26,9 @@ from caseflow.kernel.contact import district_banks
 from caseflow.kernel.errors import PayloadInvalid
 from caseflow.kernel.roles import Role
 from caseflow.read.occupancy import (
+    Placement,
     candidates,
+    case_placement,
     institution_choices,
     occupancy,
     overview,
@@ -61,6 +63,13 @@ PROPOSE_ROLES = frozenset({Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.va
 def _nav() -> dict[str, Any]:
     roles = current_user.roles if current_user.is_authenticated else frozenset()
     return {"nav_institutions": bool(roles & VIEW_ROLES)}
+
+
+@bp.app_template_global()
+def placement(case: Any) -> Placement | None:
+    # `case` is the case page's own record; typed loosely because views never name ORM classes.
+    """The institution and bed of an admission case, or where a 特困 case's person lives."""
+    return case_placement(db.session(), current_actor(), case)
 
 
 @bp.get("")

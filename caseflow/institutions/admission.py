@@ -43,9 +43,6 @@ plugin = Plugin("institutions.admission")
 log = logging.getLogger(__name__)
 
 WORKFLOW = "admission"
-OPEN_STATES = ("proposed", "district_review", "in_care", "discharge_review")
-# Priority for centralised care: those the assessment found unable to live alone.
-PRIORITY_LEVELS = ("full", "partial")
 
 
 @dataclass(frozen=True)
@@ -60,10 +57,6 @@ class Candidate:
     @property
     def care_level(self) -> str:
         return self.entitlement.care_level or "self_care"
-
-    @property
-    def centralised(self) -> bool:
-        return self.entitlement.basis.get("setting") == "centralised"
 
 
 def _member_in_reach(session: Session, actor: Actor, member_id: int) -> Member | None:

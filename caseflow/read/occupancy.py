@@ -344,3 +344,47 @@ def institution_choices(session: Session) -> list[Choice]:
         free = max(0, inst.licensed_beds - taken)
         out.append(Choice(inst.id, f"{inst.name}（{township}，空余床位 {free} 张）"))
     return out
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a 特困 person lives in centralised care, for the case page."""
+
+    institution_id: int
+    institution: str
+    bed_no: int | None
+    care_label: str
+    admitted: bool
+    admission_case_id: int
+
+
+def case_placement(session: Session, actor: Actor, case: Case) -> Placement | None:
+    """An admission case's institution and bed, or the residence of a 特困 case's person
+    (None for other cases, or a person at home). Jurisdiction: the case's own (already checked
+    by the page) and the institution's row is read by id only."""
+    if case.case_type not in ("admission", "tekun") or not actor.may_see(case.org_path):
+        return None
+    stmt = (
+        select(Admission, Institution.name, BedOccupancy)
+        .join(Institution, Institution.id == Admission.institution_id)
+        .outerjoin(
+            BedOccupancy,
+            (BedOccupancy.admission_case_id == Admission.case_id) & BedOccupancy.ended_at.is_(None),
+        )
+    )
+    if case.case_type == "admission":
+        stmt = stmt.where(Admission.case_id == case.id)
+    else:
+        stmt = stmt.where(Admission.tekun_case_id == case.id, BedOccupancy.id.is_not(None))
+    found = session.execute(stmt.order_by(Admission.id.desc()).limit(1)).first()
+    if found is None:
+        return None
+    adm, name, bed = found
+    return Placement(
+        adm.institution_id,
+        name,
+        bed.bed_no if bed is not None else None,
+        CARE_LEVEL_ZH[adm.care_level],
+        bed is not None and bed.admitted_at is not None,
+        adm.case_id,
+    )

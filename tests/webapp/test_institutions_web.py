@@ -76,10 +76,13 @@ def test_occupancy_and_priority_pages_stay_inside_the_township(
     elsewhere = make_institution(
         world, name="文昌镇敬老院", township=world.other_township.code, account_name="文昌镇敬老院"
     )
-    _, resident = tekun_person(world)
+    tekun, resident = tekun_person(world)
     _, waiting = tekun_person(world)
-    admit(world, resident, inst, 3, at(2026, 4, 1))
+    admission = admit(world, resident, inst, 3, at(2026, 4, 1))
     auth.login("reviewer")
+    for case_id in (tekun.id, admission.id):
+        case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert 'id="placement"' in case_page and "第 3 号床位（已入住）" in case_page
     page = client.get(f"/institutions/{inst.id}").get_data(as_text=True)
     assert 'id="in-use">1<' in page and 'id="free">2<' in page
     assert 'data-bed="3"' in page and resident.name in page
