@@ -558,6 +558,8 @@ def load_overrides_yaml(path: str | Path) -> tuple[list[DayOverride], set[int]]:
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise OverrideFileError(f"{path}{line}: not valid YAML: {problem}") from None
+    except RecursionError:  # "[[[[…": PyYAML parses nesting by recursion
+        raise OverrideFileError(f"{path}: not valid YAML: 嵌套层数过深") from None
     if root is None:
         return [], set()
     blocks = root.value if isinstance(root, yaml.SequenceNode) else [root]

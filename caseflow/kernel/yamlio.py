@@ -49,6 +49,9 @@ def load_text_with_lines(text: str, source: str = "<text>") -> Any:
         raise DefinitionError(f"文件格式错误：{detail}", detail) from exc
     except ValueError as exc:  # PyYAML builds dates itself and fails on 2025-13-01 without a line
         raise DefinitionError(f"文件格式错误：{source}: {exc}", f"{source}: {exc}") from exc
+    except RecursionError:  # "[[[[…": PyYAML parses nesting by recursion
+        detail = f"{source}: nested too deeply"
+        raise DefinitionError(f"文件格式错误：{source}: 嵌套层数过深", detail) from None
 
 
 def line_of(mapping: Any, key: str | None = None) -> int:

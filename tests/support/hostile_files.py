@@ -186,6 +186,13 @@ def build_corpus(folder: Path) -> list[tuple[Hostile, Path]]:
     cut = (text.rstrip("\r\n") + "，备注").encode("utf-8")[:-1]
     add(Hostile("末尾截断.csv", "registry", None, "末尾不完整"), cut)
 
+    # One cell over the csv module's 128 KiB field limit (a pasted document, say).
+    long_cell = [list(r) for r in good]
+    long_cell[1][0] = "长" * (140 * 1024)
+    add(
+        Hostile("超长单元格.csv", "registry", None, "单元格内容过长"),
+        _csv_text(REGISTRY_COLUMNS, long_cell).encode("utf-8"),
+    )
     add(Hostile("UTF8带BOM.csv", "registry", 3), text.encode("utf-8-sig"))
     add(
         Hostile("UTF16带BOM.csv", "registry", 3),
