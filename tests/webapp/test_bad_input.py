@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from support import World
+from support import T0, World
 from websupport import AuthActions
 
 from caseflow.db.models import Case, Household, Member
@@ -99,3 +100,43 @@ def test_bad_ids_in_urls(client: FlaskClient, auth: AuthActions) -> None:
         assert client.get(url).status_code == 404, url
     response = client.post("/cases/1/reveal", data={"field": "password"})
     assert response.status_code in {400, 404}
+
+
+def test_overflowing_and_not_a_number_values_get_a_chinese_message(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    """The API's fire body and a form's amount, month and row id: 400 (or the form's field
+    error) in Chinese, never a value the database is asked to store."""
+    from caseflow.accounts.api_tokens import create_token
+    from caseflow.engine.fire import open_case
+
+    household = world.household()
+    case = open_case(world.session, "dibao", household.id, world.actor("clerk"), T0)
+    issued = create_token(
+        world.session,
+        user_id=world.users["clerk"].id,
+        org_code=world.township.code,
+        name="测试",
+        days=30,
+        now=T0,
+        created_by_id=None,
+    )
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    for version in ("1e308", "NaN", "Infinity", str(2**64), "-1"):
+        response = client.post(
+            f"/api/v1/cases/{case.id}/transitions",
+            data=f'{{"trigger": "withdraw", "version": {version}, "payload": {{}}}}',
+            headers=headers,
+            content_type="application/json",
+        )
+        assert response.status_code == 400, (version, response.status_code)
+        message = response.get_json()["message"]
+        assert re.search(r"[\u4e00-\u9fff]", message), (version, message)
+    auth.login("reviewer")
+    for month in ("9999-99", "2026-1e308", "NaN"):
+        refused = client.post("/payments/prepare", data={"township": "640502100", "month": month})
+        assert refused.status_code == 400 and "月份格式应为 YYYY-MM" in refused.get_data(
+            as_text=True
+        )
+    assert client.get("/payments/99999999999999999999").status_code == 404
+    assert client.get("/payments/?page=1e308").status_code == 200
