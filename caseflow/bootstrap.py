@@ -25,7 +25,7 @@ from caseflow.inbox import filing, new_work, sendback, supervision
 from caseflow.institutions import admission
 from caseflow.institutions import models as _institutions  # noqa: F401  (institutions, beds)
 from caseflow.ledger import job_models as _jobs  # noqa: F401  (background jobs, their files)
-from caseflow.oversight import complaints, spot_checks
+from caseflow.oversight import complaints, recovery, spot_checks
 from caseflow.oversight import models as _oversight  # noqa: F401  (spot checks, complaints)
 from caseflow.payments import grants, rise
 from caseflow.payments import hooks as payments
@@ -53,6 +53,7 @@ PLUGINS = (
     admission.plugin,  # 入院: beds confirmed, admissions, moving out, death (集中供养)
     spot_checks.plugin,  # 抽查: the district's visit signed, findings, review or removal opened
     complaints.plugin,  # 投诉举报: a 低保 decision waits for the district's visit
+    recovery.plugin,  # 追回: never more than overpaid, repayments within the balance
 )
 
 

@@ -18,7 +18,9 @@ from caseflow.kernel.errors import PayloadInvalid
 from caseflow.kernel.roles import Role
 from caseflow.oversight import report
 from caseflow.oversight.complaints import FIELDS, receive_complaint
-from caseflow.oversight.models import CHANNELS
+from caseflow.oversight.models import CAUSES, CHANNELS
+from caseflow.oversight.recovery import FIELDS as RECOVERY_FIELDS
+from caseflow.oversight.recovery import propose_recovery
 from caseflow.oversight.spot_checks import DRAW_ROLES, draw_size, draw_spot_checks
 from caseflow.read.recipients import place_names
 from web import db
@@ -33,6 +35,12 @@ INTAKE_ROLES = frozenset(
     r.value for r in (Role.CLERK, Role.TOWNSHIP_REVIEWER, Role.DISTRICT_APPROVER, Role.SUPERVISOR)
 )
 COMPLAINT_VIEW_ROLES = INTAKE_ROLES | {Role.TOWNSHIP_LEADER.value}
+# Recoveries are proposed by the township's reviewers or the district (the workflow's open
+# roles), read also by leaders and by district finance (who records repayments).
+RECOVERY_ROLES = frozenset(
+    r.value for r in (Role.TOWNSHIP_REVIEWER, Role.DISTRICT_APPROVER, Role.SUPERVISOR)
+)
+RECOVERY_VIEW_ROLES = RECOVERY_ROLES | {Role.TOWNSHIP_LEADER.value, Role.DISTRICT_FINANCE.value}
 
 
 @bp.app_context_processor
@@ -42,6 +50,7 @@ def _nav() -> dict[str, Any]:
         "nav_spot_checks": bool(roles & SPOT_VIEW_ROLES),
         "nav_complaints": bool(roles & COMPLAINT_VIEW_ROLES),
         "may_complain": bool(roles & INTAKE_ROLES),
+        "nav_recoveries": bool(roles & RECOVERY_VIEW_ROLES),
     }
 
 
@@ -110,4 +119,33 @@ def new_complaint() -> ResponseReturnValue:
     except PayloadInvalid as exc:
         return _complaint_form(form, exc.fields), 400
     flash(f"已登记投诉举报 {case.case_no}", "success")
+    return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+@bp.get("/recoveries")
+@roles_required(RECOVERY_VIEW_ROLES)
+def recoveries() -> ResponseReturnValue:
+    """Recovery cases in reach: overpaid, decided, repaid, balance."""
+    actor = current_actor()
+    lines = report.recoveries(db.session(), actor)
+    may_add = bool(RECOVERY_ROLES & actor.roles)
+    return render_template("oversight/recoveries.html", lines=lines, may_add=may_add)
+
+
+def _recovery_form(form: dict[str, str], errors: dict[str, str]) -> str:
+    return render_template("oversight/recovery_form.html", form=form, errors=errors, causes=CAUSES)
+
+
+@bp.route("/recoveries/new", methods=["GET", "POST"])
+@roles_required(RECOVERY_ROLES)
+def new_recovery() -> ResponseReturnValue:
+    """Propose a recovery: the case, the months overpaid, what was due each month, the cause."""
+    if request.method == "GET":
+        return _recovery_form({"case_no": request.args.get("case_no", "")}, {})
+    form = {k: request.form.get(k, "") for k in RECOVERY_FIELDS}
+    try:
+        case = propose_recovery(db.session(), current_actor(), form, db.now())
+    except PayloadInvalid as exc:
+        return _recovery_form(form, exc.fields), 400
+    flash(f"已提出追回 {case.case_no}，待区级决定", "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)

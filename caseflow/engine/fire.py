@@ -376,6 +376,7 @@ _TYPE_PREFIX = {
     "admission": "RY",
     "spot_check": "CC",
     "complaint": "TS",
+    "recovery": "ZH",
 }
 
 

@@ -10,10 +10,10 @@ what it is about — a household, and a case where the complainant named one.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.db.models import Base
@@ -83,3 +83,42 @@ class Complaint(Base):
     contact: Mapped[str] = mapped_column(String(50), default="")
     content: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
+
+
+# Why money is recovered (社会救助暂行办法 第六十八条: 以虚报、隐瞒、伪造等手段骗取 — 追回; an
+# overpayment by the office's own error is recovered too, 待核实 which procedure applies).
+CAUSES = {"fraud": "虚报、隐瞒、伪造骗取", "error": "工作差错多发"}
+
+
+class Recovery(Base):
+    """A 追回 case's facts: the months overpaid and by how much, from the entitlement history."""
+
+    __tablename__ = "recoveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    source_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    cause: Mapped[str] = mapped_column(String(20))
+    from_month: Mapped[str] = mapped_column(String(7))
+    to_month: Mapped[str] = mapped_column(String(7))
+    # What should have been paid each month (0: not eligible at all).
+    due_monthly_fen: Mapped[int]
+    overpaid_fen: Mapped[int]
+    # Per month: [month, paid fen, overpaid fen].
+    months: Mapped[list[Any]] = mapped_column(JSON)
+    decided_fen: Mapped[int | None]
+
+
+class RecoveryPayment(Base):
+    """One repayment received."""
+
+    __tablename__ = "recovery_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recovery_id: Mapped[int] = mapped_column(ForeignKey("recoveries.id"), index=True)
+    paid_on: Mapped[date]
+    amount_fen: Mapped[int]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_recovery_payments_positive"),)

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, aliased
 from caseflow.db.models import Case, Deadline, Household
 from caseflow.db.scope import in_jurisdiction
 from caseflow.kernel.actors import Actor
-from caseflow.oversight.models import CHANNELS, FINDINGS, REASONS, Complaint, SpotCheck
+from caseflow.oversight.models import (
+    CHANNELS,
+    FINDINGS,
+    REASONS,
+    Complaint,
+    Recovery,
+    RecoveryPayment,
+    SpotCheck,
+)
 from caseflow.oversight.models import SpotCheckDraw as SpotCheckDraw
 from caseflow.read.recipients import place_names
 from caseflow.workflow.registry import registry
@@ -171,4 +179,57 @@ def complaints(session: Session, actor: Actor, now: datetime) -> list[ComplaintL
             overdue=bool(late) and not c.is_final,
         )
         for c, row, head, subject_no, late in rows
+    ]
+
+
+@dataclass(frozen=True)
+class RecoveryLine:
+    case_id: int
+    case_no: str
+    state_label: str
+    source_case_id: int
+    source_case_no: str
+    head_name: str
+    period: str
+    overpaid_fen: int
+    decided_fen: int | None
+    repaid_fen: int
+
+    @property
+    def balance_fen(self) -> int:
+        return (self.decided_fen or 0) - self.repaid_fen
+
+
+def recoveries(session: Session, actor: Actor) -> list[RecoveryLine]:
+    """Recovery cases in reach with what was decided, repaid and is left, open ones first."""
+    source = aliased(Case)
+    paid = (
+        select(func.coalesce(func.sum(RecoveryPayment.amount_fen), 0))
+        .where(RecoveryPayment.recovery_id == Recovery.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Case, Recovery, source.case_no, Household.head_name, paid)
+        .join(Recovery, Recovery.case_id == Case.id)
+        .join(source, source.id == Recovery.source_case_id)
+        .join(Household, Household.id == Case.household_id)
+        .where(in_jurisdiction(Case.org_path, actor))
+        .order_by(Case.is_final, Case.id.desc())
+        .limit(LIMIT)
+    ).all()
+    wf = registry().workflow("recovery")
+    return [
+        RecoveryLine(
+            case_id=c.id,
+            case_no=c.case_no,
+            state_label=wf.states[c.state].label,
+            source_case_id=r.source_case_id,
+            source_case_no=source_no,
+            head_name=head,
+            period=f"{r.from_month} 至 {r.to_month}",
+            overpaid_fen=r.overpaid_fen,
+            decided_fen=r.decided_fen,
+            repaid_fen=int(repaid or 0),
+        )
+        for c, r, source_no, head, repaid in rows
     ]

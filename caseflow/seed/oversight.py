@@ -1,5 +1,6 @@
 """The demo's supervision: the district's spot-check draw (30 %, a recorded seed) with one
-sampled case found correct and one whose amount was wrong, sent to a review; and a complaint at
+sampled case found correct and one whose amount was wrong, sent to a review, its overpayment
+recovered (decided, partly repaid); and a complaint at
 a township's window about a 低保 case waiting for the district, which now needs the district's
 own home visit before it can be approved. Everything through the core functions and fire."""
 
@@ -12,12 +13,18 @@ from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case, OrgUnit
 from caseflow.engine.fire import fire
-from caseflow.kernel.errors import CaseflowError
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseflowError, PermissionDenied
+from caseflow.kernel.money import format_yuan
 from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import to_local
 from caseflow.oversight.complaints import receive_complaint
 from caseflow.oversight.models import SpotCheck
+from caseflow.oversight.recovery import propose_recovery, recovery_of
 from caseflow.oversight.spot_checks import draw_spot_checks
-from caseflow.seed.institutions import _actor
+from caseflow.payments.entitlements import amount_in, versions_of
+from caseflow.payments.months import add_months
+from caseflow.seed.institutions import _actor, _actors
 
 DEMO_SEED = 20261120  # the demo's draw can be redone with this seed
 
@@ -50,8 +57,50 @@ def seed_oversight(session: Session, now: datetime) -> int:
         if trigger == "record_problem":
             reason = {"reason": "按实际收入重新核定保障金额"}
             fire(session, case_id, "refer_review", supervisor, at + timedelta(hours=1), reason)
+            _recovery(session, case_id, supervisor, at + timedelta(hours=2))
     _complaint(session, now)
     return len(spots)
+
+
+def _recovery(session: Session, spot_case_id: int, supervisor: Actor, at: datetime) -> None:
+    """The wrong amount found: 50 yuan a month overpaid (up to the last three months), decided by
+    the district and partly repaid (the balance shows on /recoveries)."""
+    spot = session.scalar(select(SpotCheck).where(SpotCheck.case_id == spot_case_id))
+    source = session.get(Case, spot.subject_case_id) if spot is not None else None
+    district = session.scalar(select(OrgUnit).where(OrgUnit.level == "district"))
+    approvers = _actors(session, Role.DISTRICT_APPROVER, district.path) if district else []
+    if source is None or not approvers:
+        return
+    last = to_local(at).strftime("%Y-%m")
+    versions = versions_of(session, [source.id])[source.id]
+    paid = amount_in(versions, last)
+    first = max(add_months(last, -2), min((v.effective_month for v in versions), default=last))
+    form = {
+        "case_no": source.case_no,
+        "from_month": first,
+        "to_month": last,
+        "due_monthly": format_yuan(max(paid - 5000, 0)),
+        "cause": "error",
+    }
+    try:
+        case = propose_recovery(session, supervisor, form, at)
+    except CaseflowError:
+        return  # nothing paid yet in those months
+    row = recovery_of(session, case.id)
+    decision = {"amount_fen": row.overpaid_fen, "reasons": "抽查发现务工收入未计入，多发部分追回"}
+    for approver in approvers:  # a declared near relative of the household steps aside
+        try:
+            fire(session, case.id, "decide_recovery", approver, at + timedelta(hours=1), decision)
+            break
+        except PermissionDenied:
+            continue
+    else:
+        return  # every approver is a near relative: the decision waits
+    repayment = {
+        "amount_fen": min(5000, row.overpaid_fen),
+        "paid_on": to_local(at).date().isoformat(),
+    }
+    fire(session, case.id, "record_repayment", approver, at + timedelta(hours=2), repayment)
 
 
 def _complaint(session: Session, now: datetime) -> None:

@@ -213,7 +213,8 @@ def check_oversight(session: Session) -> None:
     from caseflow.engine.plugins import GuardContext
     from caseflow.kernel.actors import SYSTEM_ACTOR
     from caseflow.oversight.complaints import complaint_visit_done
-    from caseflow.oversight.models import Complaint, SpotCheck, SpotCheckDraw
+    from caseflow.oversight.models import Complaint, Recovery, SpotCheck, SpotCheckDraw
+    from caseflow.oversight.recovery import balance
 
     draw = session.scalars(select(SpotCheckDraw)).one()
     assert draw.seed == 20261120 and draw.rate_bp == 3000
@@ -226,6 +227,9 @@ def check_oversight(session: Session) -> None:
     )
     review = session.get(Case, findings["amount_wrong"])
     assert "correct" in findings and review is not None and review.case_type == "review"
+    recovery = session.scalars(select(Recovery)).one()
+    assert recovery.decided_fen == recovery.overpaid_fen > 0
+    assert balance(session, recovery) == recovery.overpaid_fen - 5000
     complaint = session.scalars(select(Complaint)).one()
     subject = session.get(Case, complaint.subject_case_id)
     assert subject is not None and subject.state == "district_review"

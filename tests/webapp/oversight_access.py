@@ -1,13 +1,19 @@
-"""The supervision routes of the access matrix (tests/webapp/test_access.py): spot checks and
-complaints. Lists are filtered in SQL (township staff see their own township's rows: checked in
-tests/webapp/test_oversight_web.py); forms are posted with bad input, refused with 400."""
+"""The supervision routes of the access matrix (tests/webapp/test_access.py): spot checks,
+complaints and recoveries. Lists are filtered in SQL (township staff see their own township's
+rows: tests/webapp/test_oversight_web.py); forms are posted with bad input, refused with 400."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from web.oversight import COMPLAINT_VIEW_ROLES, INTAKE_ROLES, SPOT_VIEW_ROLES
+from web.oversight import (
+    COMPLAINT_VIEW_ROLES,
+    INTAKE_ROLES,
+    RECOVERY_ROLES,
+    RECOVERY_VIEW_ROLES,
+    SPOT_VIEW_ROLES,
+)
 from web.oversight import DRAW_ROLES as DRAW
 
 
@@ -41,6 +47,27 @@ def oversight_routes(route: Callable[..., Any]) -> list[Any]:
             "POST",
             lambda w, s: "/complaints/new",
             set(INTAKE_ROLES),
+            False,
+        ),
+        route(
+            "oversight.recoveries",
+            "GET",
+            lambda w, s: "/recoveries",
+            set(RECOVERY_VIEW_ROLES),
+            False,
+        ),
+        route(
+            "oversight.new_recovery",
+            "GET",
+            lambda w, s: "/recoveries/new",
+            set(RECOVERY_ROLES),
+            False,
+        ),
+        route(
+            "oversight.new_recovery",
+            "POST",
+            lambda w, s: "/recoveries/new",
+            set(RECOVERY_ROLES),
             False,
         ),
     ]

@@ -12,7 +12,7 @@ from support import World
 from websupport import AuthActions, Clock
 
 from caseflow.db.models import Case
-from caseflow.oversight.models import Complaint, SpotCheck, SpotCheckDraw
+from caseflow.oversight.models import Complaint, Recovery, SpotCheck, SpotCheckDraw
 
 
 def test_the_district_draws_and_the_township_sees_its_own_sample(
@@ -71,3 +71,39 @@ def test_a_complaint_is_registered_at_the_window_with_errors_field_by_field(
     auth.logout()
     auth.login("other_clerk")
     assert case.case_no not in client.get("/complaints").get_data(as_text=True)
+
+
+def test_a_recovery_is_proposed_with_errors_field_by_field_and_listed_with_its_balance(
+    world: World, app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    source = approve(world, at(2026, 3, 20))
+    app.config["NOW"] = Clock(at(2026, 7, 10))
+    auth.login("reviewer")
+    bad = client.post(
+        "/recoveries/new",
+        data={"case_no": source.case_no, "from_month": "2026-06", "to_month": "2026-04"},
+    )
+    text = bad.get_data(as_text=True)
+    assert (
+        bad.status_code == 400 and "截止月份不能早于起始月份" in text and "请选择追回原因" in text
+    )
+    world.session.rollback()
+    assert world.session.scalar(select(func.count()).select_from(Recovery)) == 0
+    sent = client.post(
+        "/recoveries/new",
+        data={
+            "case_no": source.case_no,
+            "from_month": "2026-04",
+            "to_month": "2026-05",
+            "due_monthly": "",
+            "cause": "fraud",
+        },
+    )
+    assert sent.status_code == 303
+    world.session.rollback()
+    row = world.session.scalars(select(Recovery)).one()
+    listed = client.get("/recoveries").get_data(as_text=True)
+    assert f'data-case-id="{row.case_id}"' in listed and "已提出，待区级决定" in listed
+    auth.logout()
+    auth.login("other_reviewer")
+    assert f'data-case-id="{row.case_id}"' not in client.get("/recoveries").get_data(as_text=True)

@@ -63,6 +63,7 @@ def test_repository_definitions_all_load() -> None:
         "admission",
         "spot_check",
         "complaint",
+        "recovery",
     }
     for wf in reg.workflows.values():
         assert wf.initial.name in wf.states

@@ -1,4 +1,4 @@
-"""supervision: spot-check draws and samples, complaints
+"""supervision: spot-check draws and samples, complaints, recoveries
 
 Revision ID: 0022
 Revises: 0021
@@ -10,6 +10,9 @@ None for the rule sets' rates, per-township populations and sample) so it can be
 `spot_checks` links each sampled case to the spot-check case opened for it, with why it was
 sampled, the finding and the follow-up case; `complaints` holds a complaint's facts (channel,
 complainant, content, the household and the case it is about) beside its complaint case.
+`recoveries` holds a 追回 case's overpaid months and amount (computed from the entitlement
+history), the amount decided and the cause; `recovery_payments` each repayment recorded (the
+balance is the decided amount less their sum).
 """
 
 import sqlalchemy as sa
@@ -63,9 +66,36 @@ def upgrade() -> None:
     )
     op.create_index("ix_complaints_household_id", "complaints", ["household_id"])
     op.create_index("ix_complaints_subject_case_id", "complaints", ["subject_case_id"])
+    op.create_table(
+        "recoveries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=False, unique=True),
+        sa.Column("source_case_id", sa.Integer(), sa.ForeignKey("cases.id"), nullable=False),
+        sa.Column("cause", sa.String(length=20), nullable=False),
+        sa.Column("from_month", sa.String(length=7), nullable=False),
+        sa.Column("to_month", sa.String(length=7), nullable=False),
+        sa.Column("due_monthly_fen", sa.Integer(), nullable=False),
+        sa.Column("overpaid_fen", sa.Integer(), nullable=False),
+        sa.Column("months", sa.JSON(), nullable=False),
+        sa.Column("decided_fen", sa.Integer()),
+    )
+    op.create_index("ix_recoveries_source_case_id", "recoveries", ["source_case_id"])
+    op.create_table(
+        "recovery_payments",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("recovery_id", sa.Integer(), sa.ForeignKey("recoveries.id"), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), sa.ForeignKey("users.id")),
+        sa.Column("recorded_at", UTC_DT, nullable=False),
+        sa.CheckConstraint("amount_fen > 0", name="ck_recovery_payments_positive"),
+    )
+    op.create_index("ix_recovery_payments_recovery_id", "recovery_payments", ["recovery_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("recovery_payments")
+    op.drop_table("recoveries")
     op.drop_table("complaints")
     op.drop_table("spot_checks")
     op.drop_table("spot_check_draws")
