@@ -30,6 +30,7 @@ def _concrete(rule: str, scene: Scene, world: World) -> str:
         "member_id": scene.own.household.members[0].id,  # a correction of a member
         "institution_id": 1,  # CSRF is refused before the institution is looked up
         "transfer_id": 1,  # a transfer request (CSRF is refused before it is looked up)
+        "adjustment_id": 1,  # a registered adjustment (withdrawn only after the CSRF check)
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 
