@@ -8,6 +8,7 @@ intake in caseflow.oversight.complaints, the pages' numbers in caseflow.oversigh
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from flask_login import current_user
 from caseflow.kernel.errors import PayloadInvalid
 from caseflow.kernel.roles import Role
 from caseflow.oversight import report
+from caseflow.oversight.accountability import KINDS, accountability
 from caseflow.oversight.complaints import FIELDS, receive_complaint
 from caseflow.oversight.models import CAUSES, CHANNELS
 from caseflow.oversight.recovery import FIELDS as RECOVERY_FIELDS
@@ -40,6 +42,8 @@ COMPLAINT_VIEW_ROLES = INTAKE_ROLES | {Role.TOWNSHIP_LEADER.value}
 RECOVERY_ROLES = frozenset(
     r.value for r in (Role.TOWNSHIP_REVIEWER, Role.DISTRICT_APPROVER, Role.SUPERVISOR)
 )
+# The accountability report: the district, and township leaders for their own township.
+ACCOUNTABILITY_ROLES = DRAW_ROLES | {Role.TOWNSHIP_LEADER.value}
 RECOVERY_VIEW_ROLES = RECOVERY_ROLES | {Role.TOWNSHIP_LEADER.value, Role.DISTRICT_FINANCE.value}
 
 
@@ -51,6 +55,7 @@ def _nav() -> dict[str, Any]:
         "nav_complaints": bool(roles & COMPLAINT_VIEW_ROLES),
         "may_complain": bool(roles & INTAKE_ROLES),
         "nav_recoveries": bool(roles & RECOVERY_VIEW_ROLES),
+        "nav_accountability": bool(roles & ACCOUNTABILITY_ROLES),
     }
 
 
@@ -149,3 +154,35 @@ def new_recovery() -> ResponseReturnValue:
         return _recovery_form(form, exc.fields), 400
     flash(f"已提出追回 {case.case_no}，待区级决定", "success")
     return redirect(url_for("cases.show", case_id=case.id), 303)
+
+
+def _day(name: str, default: date) -> tuple[date, str]:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default, ""
+    try:
+        return date.fromisoformat(text), ""
+    except ValueError:
+        return default, "日期格式应为 2026-01-31"
+
+
+@bp.get("/accountability")
+@roles_required(ACCOUNTABILITY_ROLES)
+def accountability_report() -> ResponseReturnValue:
+    """Counts per township and staff member for a period (default: this year so far)."""
+    today = db.now().date()
+    first, bad_from = _day("from", date(today.year, 1, 1))
+    last, bad_to = _day("to", today)
+    errors = {k: v for k, v in (("from", bad_from), ("to", bad_to)) if v}
+    if not errors and first > last:
+        errors["to"] = "结束日期不能早于开始日期"
+    data = accountability(db.session(), current_actor(), first, last) if not errors else None
+    page = render_template(
+        "oversight/accountability.html",
+        data=data,
+        kinds=KINDS,
+        first=first,
+        last=last,
+        errors=errors,
+    )
+    return (page, 400) if errors else page

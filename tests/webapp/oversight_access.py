@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from web.oversight import (
+    ACCOUNTABILITY_ROLES,
     COMPLAINT_VIEW_ROLES,
     INTAKE_ROLES,
     RECOVERY_ROLES,
@@ -68,6 +69,13 @@ def oversight_routes(route: Callable[..., Any]) -> list[Any]:
             "POST",
             lambda w, s: "/recoveries/new",
             set(RECOVERY_ROLES),
+            False,
+        ),
+        route(
+            "oversight.accountability_report",
+            "GET",
+            lambda w, s: "/accountability?from=2026-01-01&to=2026-12-31",
+            set(ACCOUNTABILITY_ROLES),
             False,
         ),
     ]

@@ -107,3 +107,15 @@ def test_a_recovery_is_proposed_with_errors_field_by_field_and_listed_with_its_b
     auth.logout()
     auth.login("other_reviewer")
     assert f'data-case-id="{row.case_id}"' not in client.get("/recoveries").get_data(as_text=True)
+
+
+def test_the_accountability_page_refuses_a_bad_period_and_counts_a_good_one(
+    world: World, app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    app.config["NOW"] = Clock(at(2026, 7, 10))
+    auth.login("leader")
+    bad = client.get("/accountability?from=2026-07-31&to=2026-07-01")
+    assert bad.status_code == 400 and "结束日期不能早于开始日期" in bad.get_data(as_text=True)
+    assert client.get("/accountability?from=七月").status_code == 400
+    page = client.get("/accountability").get_data(as_text=True)
+    assert 'value="2026-01-01"' in page and "期内没有记录" in page
