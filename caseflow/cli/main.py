@@ -19,6 +19,7 @@ from caseflow.cli.helpers import ChineseErrors, cli_session, ready_engine
 from caseflow.cli.institutions import institutions
 from caseflow.cli.ledger import ledger
 from caseflow.cli.logs import configure_logging
+from caseflow.cli.oversight import oversight
 from caseflow.cli.payments import payments
 from caseflow.cli.policy import policy
 from caseflow.cli.reviews import reviews
@@ -117,6 +118,7 @@ for group in (
     restore_command,
     worker_command,
     institutions,
+    oversight,
 ):
     main.add_command(group)
 localise_tree(main)

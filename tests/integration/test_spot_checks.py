@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from payments_support import approve, at
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from support import World
 
@@ -149,3 +149,28 @@ def test_township_staff_see_only_their_townships_spot_checks_and_overdue_counts(
     # Twenty working days later the visit is overdue.
     late = report.township_report(s, world.actor("supervisor"), at(2026, 9, 1))
     assert [(x.sampled, x.checked, x.overdue, x.findings_rate) for x in late] == [(1, 0, 1, "—")]
+
+
+def test_the_cli_draws_and_reports_and_refuses_a_bad_rate(engine: Engine, world: World) -> None:
+    from click.testing import CliRunner
+
+    from caseflow.cli.main import main
+
+    url = engine.url.render_as_string(hide_password=False)
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["oversight", *args], env={"CASEFLOW_DATABASE_URL": url})
+        return result.exit_code, result.output
+
+    _cases(world, 2)
+    code, out = run("draw", "--user", "supervisor", "--rate", "150")
+    assert code == 1 and "抽查比例须在0%到100%之间" in out and "rate" not in out
+    assert _counts(world.session)[1] == 0
+    code, out = run("draw", "--user", "supervisor", "--rate", "100", "--seed", "9")
+    assert code == 0 and "已抽取 2 件（随机种子 9）" in out, out
+    code, out = run("report", "--user", "reviewer")
+    assert code == 0 and "滨河镇：抽中 2，已核查 0" in out, out
+    code, out = run(
+        "accountability", "--user", "leader", "--from", "2026-07-01", "--to", "2026-06-01"
+    )
+    assert code == 1 and "结束日期不能早于开始日期" in out
