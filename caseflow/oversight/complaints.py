@@ -97,7 +97,10 @@ def receive_complaint(
     assert subject is not None
     about = subject.case.case_no if subject.case is not None else subject.household.head_name
     summary = f"{CHANNELS[channel]}投诉举报（{about}）：{content}"[:300]
-    payload: dict[str, object] = {"channel": channel, "household_id": subject.household.id}
+    payload: dict[str, object] = {
+        "channel": CHANNELS[channel],
+        "household_id": subject.household.id,
+    }
     if subject.case is not None:
         payload.update(subject_case_id=subject.case.id, subject_case_no=subject.case.case_no)
     wf = reg.workflow(WORKFLOW)

@@ -117,7 +117,7 @@ def propose_recovery(
         facts = {"source_case_id": source.id, "source_case_no": source.case_no}
         case = create_case(
             session, reg, wf, source.household_id, actor, now, CaseFlags(), summary,
-            {**facts, "overpaid_fen": overpaid},
+            {**facts, "overpaid_yuan": format_yuan(overpaid)},
         )  # fmt: skip
         session.add(
             Recovery(

@@ -192,7 +192,7 @@ def draw_spot_checks(
                 "seed": seed,
                 "subject_case_id": t.case_id,
                 "subject_case_no": t.case_no,
-                "reason": s.reason,
+                "sample_reason": REASONS[s.reason],
             }
             flags = CaseFlags(staff_relative=s.staff_relative)
             case = create_case(

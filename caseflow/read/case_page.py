@@ -43,6 +43,15 @@ OPEN_PAYLOAD_LABELS = {
     "materials_missing": "缺少材料",
     "duplicate_override": "重复申请经授权受理",
     "staff_relative_declared": "工作人员近亲属备案",
+    # 抽查, 投诉举报, 追回 (caseflow.oversight): what the case is about, by number not by id.
+    "seed": "随机种子",
+    "subject_case_no": "涉及案件",
+    "channel": "受理渠道",
+    "source_case_no": "原案件",
+    "overpaid_yuan": "多发金额（元）",
+    "sample_reason": "抽中原因",
+    "from_spot_check_case_no": "来自抽查案件",
+    "programme": "救助类别",
 }
 
 # Parts of a nested record shown on the timeline; ids and anything unlisted stay out of sight.
@@ -148,8 +157,8 @@ def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
             fields.update({f.name: f for f in t.payload})
     out = []
     for key, value in (event.payload or {}).items():
-        if value in (None, "", [], {}):
-            continue
+        if value in (None, "", [], {}) or (key.endswith("_id") and key not in fields):
+            continue  # a row id is bookkeeping; the page names things by number
         label = fields[key].label if key in fields else OPEN_PAYLOAD_LABELS.get(key, key)
         out.append((label, _show(value, fields.get(key))))
     return out

@@ -119,3 +119,19 @@ def test_the_accountability_page_refuses_a_bad_period_and_counts_a_good_one(
     assert client.get("/accountability?from=七月").status_code == 400
     page = client.get("/accountability").get_data(as_text=True)
     assert 'value="2026-01-01"' in page and "期内没有记录" in page
+
+
+def test_a_spot_check_case_page_names_what_was_sampled_in_chinese(
+    world: World, app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    from caseflow.oversight.spot_checks import draw_spot_checks
+
+    subject = approve(world, at(2026, 3, 20))
+    draw_spot_checks(world.session, world.actor("supervisor"), "100", "11", at(2026, 7, 10))
+    spot = world.session.scalars(select(SpotCheck)).one()
+    app.config["NOW"] = Clock(at(2026, 7, 11))
+    auth.login("supervisor")
+    page = client.get(f"/cases/{spot.case_id}").get_data(as_text=True)
+    assert "随机种子" in page and "抽中原因" in page and "随机抽取" in page
+    assert subject.case_no in page
+    assert "subject_case_id" not in page and "draw_id" not in page and "sample_reason" not in page
