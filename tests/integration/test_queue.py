@@ -52,14 +52,23 @@ def _ids(page: Any) -> list[int]:
 def test_actionable_pairs_come_from_the_definitions() -> None:
     approver = actionable_pairs(["district_approver"])
     assert ("dibao", "district_review") in approver
-    # District review, a deviation waiting for the second approver, a 提标 list to approve, and
-    # a resident's move out of centralised care (出院) to decide.
+    # District review, a deviation waiting for the second approver, a 提标 list to approve, a
+    # resident's move out of centralised care (出院) to decide, and the district's own supervision
+    # cases: a drawn spot check and its follow-up, a complaint, a recovery.
     assert {state for _, state in approver} == {
         "district_review",
         "deviation_review",
         "listed",
         "discharge_review",
+        "drawn",
+        "follow_up",
+        "received",
+        "investigating",
+        "answering",
+        "proposed",
+        "repaying",
     }
+    assert {wf for wf, state in approver if state == "investigating"} == {"complaint"}
     reviewer = actionable_pairs(["township_reviewer"])
     assert ("dibao", "township_review") in reviewer
     assert ("dibao", "district_review") not in reviewer
