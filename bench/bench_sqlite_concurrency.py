@@ -114,7 +114,7 @@ def serving(url: str, folder: Path) -> Iterator[int]:
     """The app under waitress (8 threads) in a process of its own; its port."""
     port = _free_port()
     code = (
-        "import logging, waitress; from web import create_app; "
+        "import logging, waitress; from caseflow_web import create_app; "
         # Queue-depth warnings are what a burst means to do: the figures say how long it waited.
         "logging.getLogger('waitress.queue').setLevel(logging.ERROR); "
         f"waitress.serve(create_app({{'ATTACHMENT_DIR': {str(folder / 'att')!r}}}), "

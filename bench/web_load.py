@@ -367,7 +367,7 @@ def _free_port() -> int:
 
 
 def _cli(env: dict[str, str], *args: str, **kwargs: Any) -> Any:
-    cmd = [sys.executable, "-c", "from web.cli import main; main()", *args]
+    cmd = [sys.executable, "-c", "from caseflow_web.cli import main; main()", *args]
     return subprocess.Popen(cmd, env=env, cwd=str(ROOT), **kwargs)
 
 

@@ -61,7 +61,7 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
 
     from caseflow.accounts.users import hash_password
     from caseflow.db.engine import make_engine, make_session_factory
-    from web import create_app
+    from caseflow_web import create_app
 
     db_path = tmp_path / "e2e.sqlite3"
     shutil.copy(sqlite_template, db_path)

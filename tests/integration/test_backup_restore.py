@@ -16,7 +16,7 @@ from caseflow.db.engine import make_engine, make_session_factory
 from caseflow.db.models import Case, CaseEvent
 from caseflow.db.schema import upgrade
 from caseflow.engine.fire import fire, open_case
-from web.cli import main
+from caseflow_web.cli import main
 
 
 def run(args: list[str], url: str) -> Result:

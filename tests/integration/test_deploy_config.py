@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from caseflow import WORKFLOWS_DIR
-from web.cli import main
+from caseflow_web.cli import main
 
 UNREACHABLE = "postgresql://caseflow:pw-not-shown@127.0.0.1:1/caseflow"
 
 
 def invoke(args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Result:
     started: list[bool] = []
-    monkeypatch.setattr("web.server.run", lambda **_kw: started.append(True))
+    monkeypatch.setattr("caseflow_web.server.run", lambda **_kw: started.append(True))
     result = CliRunner().invoke(main, args, env=env)
     assert not started, "the server must not start listening"
     return result

@@ -11,12 +11,12 @@ from click.testing import CliRunner, Result
 
 from caseflow.db.engine import make_engine
 from caseflow.db.schema import alembic_config, head_revision
-from web.cli import main
+from caseflow_web.cli import main
 
 
 def serve(url: str, monkeypatch: pytest.MonkeyPatch) -> Result:
     started: list[bool] = []
-    monkeypatch.setattr("web.server.run", lambda **_kw: started.append(True))
+    monkeypatch.setattr("caseflow_web.server.run", lambda **_kw: started.append(True))
     result = CliRunner().invoke(main, ["serve"], env={"CASEFLOW_DATABASE_URL": url})
     assert not started, "the server must not start listening"
     return result
@@ -74,7 +74,7 @@ def test_a_ready_database_starts_the_server(
         )
     engine.dispose()
     started: list[bool] = []
-    monkeypatch.setattr("web.server.run", lambda **_kw: started.append(True))
+    monkeypatch.setattr("caseflow_web.server.run", lambda **_kw: started.append(True))
     result = CliRunner().invoke(main, ["serve"], env={"CASEFLOW_DATABASE_URL": f"sqlite:///{path}"})
     assert result.exit_code == 0, result.output
     assert started == [True]

@@ -51,7 +51,7 @@ class Processes:
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", *args],
+            [sys.executable, "-m", "caseflow_web.cli", *args],
             env={**self.env, **env},
             cwd=self.cwd,
             stdout=subprocess.PIPE,

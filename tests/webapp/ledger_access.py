@@ -12,7 +12,7 @@ from support import T0, World
 from websupport import Side
 
 from caseflow.db.models import ComparisonResult, ComparisonRun, RosterImport
-from web.ledger import MANAGE_ROLES, WORK_ROLES
+from caseflow_web.ledger import MANAGE_ROLES, WORK_ROLES
 
 MANAGE = set(MANAGE_ROLES)
 WORK = set(WORK_ROLES)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from web.oversight import (
+from caseflow_web.oversight import (
     ACCOUNTABILITY_ROLES,
     COMPLAINT_VIEW_ROLES,
     INTAKE_ROLES,
@@ -15,7 +15,7 @@ from web.oversight import (
     RECOVERY_VIEW_ROLES,
     SPOT_VIEW_ROLES,
 )
-from web.oversight import DRAW_ROLES as DRAW
+from caseflow_web.oversight import DRAW_ROLES as DRAW
 
 
 def oversight_routes(route: Callable[..., Any]) -> list[Any]:

@@ -11,10 +11,10 @@ from pdfsupport import PDF_OK
 from support import World
 from websupport import Side
 
-from web import training
-from web.campaigns import ROUND_ROLES
-from web.reports import REPORT_ROLES
-from web.security import CASEWORK_ROLES
+from caseflow_web import training
+from caseflow_web.campaigns import ROUND_ROLES
+from caseflow_web.reports import REPORT_ROLES
+from caseflow_web.security import CASEWORK_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
 REPORTS = set(REPORT_ROLES)

@@ -34,18 +34,18 @@ from caseflow.payments.rise import RISE_ROLES
 from caseflow.payments.roll import prepare_roll
 from caseflow.read.audit_search import AUDIT_ROLES
 from caseflow.read.board import BOARD_ROLES
-from web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
-from web.desk import INTAKE_ROLES
-from web.institutions import EDIT_ROLES as INSTITUTION_EDIT_ROLES
-from web.institutions import PROPOSE_ROLES as ADMISSION_PROPOSE_ROLES
-from web.institutions import VIEW_ROLES as INSTITUTION_VIEW_ROLES
-from web.means import MEANS_ROLES
-from web.payments import PAYMENT_ROLES, PREPARE_ROLES
-from web.reconcile import RECONCILE_ROLES
-from web.reviews import REVIEW_PLAN_ROLES
-from web.security import CASEWORK_ROLES
-from web.standard_rise import VIEW_ROLES as RISE_VIEW_ROLES
-from web.supervise import NOTE_ROLES
+from caseflow_web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
+from caseflow_web.desk import INTAKE_ROLES
+from caseflow_web.institutions import EDIT_ROLES as INSTITUTION_EDIT_ROLES
+from caseflow_web.institutions import PROPOSE_ROLES as ADMISSION_PROPOSE_ROLES
+from caseflow_web.institutions import VIEW_ROLES as INSTITUTION_VIEW_ROLES
+from caseflow_web.means import MEANS_ROLES
+from caseflow_web.payments import PAYMENT_ROLES, PREPARE_ROLES
+from caseflow_web.reconcile import RECONCILE_ROLES
+from caseflow_web.reviews import REVIEW_PLAN_ROLES
+from caseflow_web.security import CASEWORK_ROLES
+from caseflow_web.standard_rise import VIEW_ROLES as RISE_VIEW_ROLES
+from caseflow_web.supervise import NOTE_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
 ADMIN = {Role.ADMIN.value}

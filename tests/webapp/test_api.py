@@ -36,7 +36,7 @@ from caseflow.kernel.roles import PERSONAL_DATA_ROLES, Role
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
 from caseflow.workflow.registry import registry
-from web.security import CASEWORK_ROLES
+from caseflow_web.security import CASEWORK_ROLES
 
 CASEWORK = set(CASEWORK_ROLES)
 PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}

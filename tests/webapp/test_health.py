@@ -79,7 +79,7 @@ def test_readyz_says_the_database_is_down(world: World, tmp_path: Path) -> None:
 
 
 def make_app_on(url: str, tmp_path: Path) -> Flask:
-    from web import create_app
+    from caseflow_web import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "k", "TESTING": True})
 

@@ -18,7 +18,7 @@ from websupport import AuthActions, make_app
 from caseflow.ledger.job_models import BackgroundJob
 from caseflow.ledger.jobs import VALIDATED, VALIDATING, JobStore, job_engine
 from caseflow.timer.worker import Worker
-from web.ledger import job_store
+from caseflow_web.ledger import job_store
 
 
 @pytest.fixture

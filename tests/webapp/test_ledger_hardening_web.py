@@ -24,7 +24,7 @@ from caseflow.kernel.idnumber import mask_id_number
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
 from caseflow.ledger.jobs import IMPORTING, STALE_AFTER, JobStore
-from web.ledger import job_store
+from caseflow_web.ledger import job_store
 
 
 def store(app: Flask) -> JobStore:

@@ -42,7 +42,7 @@ from caseflow.kernel.idnumber import mask_id_number
 from caseflow.ledger.compare import run_comparison
 from caseflow.ledger.importer import import_roster
 from caseflow.ledger.jobs import JobStore
-from web.ledger import job_store
+from caseflow_web.ledger import job_store
 
 # ---------------------------------------------------------------- helpers
 
@@ -450,7 +450,7 @@ def test_worklist_counts_filters_and_paging(
         as_text=True
     )
     assert heads(page) == ["陈三"]
-    monkeypatch.setattr("web.ledger.PER_PAGE", 4)
+    monkeypatch.setattr("caseflow_web.ledger.PER_PAGE", 4)
     first = client.get(f"/ledger/runs/{run.id}").get_data(as_text=True)
     second = client.get(f"/ledger/runs/{run.id}?page=2").get_data(as_text=True)
     assert "第 1 / 2 页" in first and len(heads(first)) == 4 and len(heads(second)) == 3

@@ -33,9 +33,9 @@ from caseflow.db.models import Case
 from caseflow.engine.fire import fire
 from caseflow.kernel.timeutil import utcnow
 from caseflow.workflow.registry import registry
-from web import create_app
-from web.printouts import pdf as web_pdf
-from web.printouts.pdf import content_disposition
+from caseflow_web import create_app
+from caseflow_web.printouts import pdf as web_pdf
+from caseflow_web.printouts.pdf import content_disposition
 
 # One notice must not keep a clerk waiting: CPU seconds of this process (the first render also
 # loads the fonts, about 1 s), so a busy machine does not make the test flaky.

@@ -64,7 +64,7 @@ def test_queue_lists_actionable_cases_most_urgent_first(
 
 
 def test_paging(client: FlaskClient, auth: AuthActions, world: World, monkeypatch: Any) -> None:
-    monkeypatch.setattr("web.queue.PER_PAGE", 2)
+    monkeypatch.setattr("caseflow_web.queue.PER_PAGE", 2)
     cases = _district_review(world, 3)
     auth.login("approver")
     first = client.get("/queue/").get_data(as_text=True)

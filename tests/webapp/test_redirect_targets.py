@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from support import World
 from websupport import PASSWORD, AuthActions
 
-from web.redirects import local_target
+from caseflow_web.redirects import local_target
 
 HOSTILE = [
     "/\t/evil.example",

@@ -10,7 +10,7 @@ from sqlite_world import sqlite_world
 from support import T0
 from websupport import PASSWORD
 
-from web import create_app
+from caseflow_web import create_app
 
 DOWN = "postgresql://nobody@127.0.0.1:1/nowhere?connect_timeout=2"
 

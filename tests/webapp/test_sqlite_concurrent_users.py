@@ -27,7 +27,7 @@ from caseflow.accounts.users import new_user
 from caseflow.engine.fire import open_case
 from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import utcnow
-from web import create_app
+from caseflow_web import create_app
 
 BURST = 30
 BURST_SECONDS = 2.0

@@ -35,7 +35,7 @@ def test_start_page_signed_out(client: FlaskClient) -> None:
 
 
 def test_home_endpoint_rules() -> None:
-    from web.home import home_endpoint
+    from caseflow_web.home import home_endpoint
 
     assert home_endpoint({"clerk", "township_reviewer"}) == "desk.search"
     assert home_endpoint({"supervisor", "district_approver"}) == "supervise.index"

@@ -17,7 +17,7 @@ from caseflow.accounts.users import hash_password
 from caseflow.casework.attachments import add_attachment, store_file
 from caseflow.db.models import Attachment, Case, Household
 from caseflow.engine.fire import open_case
-from web import create_app
+from caseflow_web import create_app
 
 PASSWORD = "test-pass-2026"
 # Hashing is deliberately slow (scrypt): hash once for the whole run, share it among users.

@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"caseflow.read"},
     {"caseflow.oversight"},  # the district's supervision reads who is in payment (read)
     {"caseflow.timer", "caseflow.cli", "caseflow.seed", "caseflow.bootstrap"},
-    {"web"},
+    {"caseflow_web"},
 ]
 
 
@@ -67,7 +67,7 @@ def module_name(path: Path) -> str:
 
 
 def product_files() -> Iterator[Path]:
-    for folder in ("caseflow", "web"):
+    for folder in ("caseflow", "caseflow_web"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             if "migrations" not in path.parts:
                 yield path

@@ -1,6 +1,6 @@
 """The tree keeps the shape of ../shared/ARCHITECTURE.md: imports never climb, the core never
 imports the web package, writes commit only through the unit of work, and views are thin (no
-models, no queries in web/)."""
+models, no queries in caseflow_web/)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_no_module_of_the_core_imports_the_web_package() -> None:
         for path in product_files()
         if path.is_relative_to(ROOT / "caseflow")
         for imp in imports_of(path)
-        if imp.target == "web" or imp.target.startswith(("web.", "flask"))
+        if imp.target == "caseflow_web" or imp.target.startswith(("caseflow_web.", "flask"))
     ]
     assert offenders == []
 
@@ -48,7 +48,7 @@ def test_commits_happen_only_in_the_unit_of_work() -> None:
     assert offenders == []
 
 
-# What a view may hand the core: the request's session (web/db.py opens and closes it).
+# What a view may hand the core: the request's session (caseflow_web/db.py opens and closes it).
 WEB_SQLALCHEMY = {("sqlalchemy.orm", "Session")}
 # Session methods that read, write or end a transaction: the core's job, never a view's.
 SESSION_METHODS = frozenset(
@@ -72,7 +72,7 @@ SESSION_METHODS = frozenset(
 
 
 def _web_files() -> list[Path]:
-    return [path for path in product_files() if path.is_relative_to(ROOT / "web")]
+    return [path for path in product_files() if path.is_relative_to(ROOT / "caseflow_web")]
 
 
 def _is_mapped_class(module: str, name: str) -> bool:

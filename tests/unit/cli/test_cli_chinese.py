@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from caseflow.cli.zh import display_width
 from caseflow.db.logsafe import RedactingFilter
-from web.cli import main
+from caseflow_web.cli import main
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # click's English frame words, which must never reach the user.
