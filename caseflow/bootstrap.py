@@ -16,7 +16,7 @@ from pathlib import Path
 from caseflow.accounts import api_tokens as _api_tokens  # noqa: F401  (API tokens, rate windows)
 from caseflow.accounts import training_models as _training  # noqa: F401  (业务培训 records)
 from caseflow.campaigns import models as _campaigns  # noqa: F401  (screening campaigns)
-from caseflow.casework import assessments, exit_rules, home_visit, means, notice
+from caseflow.casework import assessments, exit_rules, home_visit, means, notice, orphans
 from caseflow.casework import change_models as _changes  # noqa: F401  (corrections, transfers)
 from caseflow.engine import effects, guards
 from caseflow.engine.plugins import EFFECTS, GUARDS, install
@@ -27,7 +27,7 @@ from caseflow.institutions import models as _institutions  # noqa: F401  (instit
 from caseflow.ledger import job_models as _jobs  # noqa: F401  (background jobs, their files)
 from caseflow.oversight import complaints, recovery, spot_checks
 from caseflow.oversight import models as _oversight  # noqa: F401  (spot checks, complaints)
-from caseflow.payments import grants, rise
+from caseflow.payments import grants, orphan_allowance, rise
 from caseflow.payments import hooks as payments
 from caseflow.payments import models as _payments  # noqa: F401  (rolls, rows, findings)
 from caseflow.reviews import effects as reviews
@@ -54,6 +54,8 @@ PLUGINS = (
     spot_checks.plugin,  # 抽查: the district's visit signed, findings, review or removal opened
     complaints.plugin,  # 投诉举报: a 低保 decision waits for the district's visit
     recovery.plugin,  # 追回: never more than overpaid, repayments within the balance
+    orphans.plugin,  # 孤儿 / 事实无人抚养儿童: the guardian's application, minors only
+    orphan_allowance.plugin,  # the orphan allowance granted on approval, stopped on its end
 )
 
 

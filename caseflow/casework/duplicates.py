@@ -37,6 +37,7 @@ CASE_TYPE_LABELS = {
     "removal": "停保清退",
     "review": "定期复核",
     "referral": "转介",
+    "orphan": "孤儿保障",
 }
 
 

@@ -377,6 +377,7 @@ _TYPE_PREFIX = {
     "spot_check": "CC",
     "complaint": "TS",
     "recovery": "ZH",
+    "orphan": "GE",
 }
 
 

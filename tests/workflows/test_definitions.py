@@ -64,6 +64,7 @@ def test_repository_definitions_all_load() -> None:
         "spot_check",
         "complaint",
         "recovery",
+        "orphan",
     }
     for wf in reg.workflows.values():
         assert wf.initial.name in wf.states

@@ -1,0 +1,113 @@
+"""孤儿 / 事实无人抚养儿童: the guardian's application, township review, district decision with the
+monthly allowance at the dated standard, ending on majority; a child of 18 is refused at intake."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from payments_support import at
+from sqlalchemy import func, select
+from support import World
+
+from caseflow.casework.orphans import OrphanApplication, open_orphan_case
+from caseflow.db.models import Case, Household, Member
+from caseflow.engine.fire import fire
+from caseflow.kernel.errors import GuardFailed, PayloadInvalid
+from caseflow.kernel.idnumber import make_id_number
+from caseflow.payments.entitlements import amount_in, versions_of
+from caseflow.policy.orphans import monthly_allowance_fen
+
+NOW = at(2026, 3, 10)
+GUARDIAN_ID = make_id_number("640502", date(1950, 1, 1), 9)
+
+
+def _child_household(world: World, born: date) -> tuple[Household, Member]:
+    hh = world.household(size=1)  # the grandparent as head
+    child = Member(
+        household_id=hh.id,
+        name="王小宝",
+        relation="孙子女",
+        sex="M",
+        birth_date=born,
+        id_number=make_id_number("640502", born, hh.id * 10 + 7),
+    )
+    world.session.add(child)
+    world.session.commit()
+    return hh, child
+
+
+def _application(hh: Household, child: Member, **kw: str) -> OrphanApplication:
+    app = OrphanApplication(
+        household_id=hh.id,
+        child_member_id=child.id,
+        guardian_name="王大明",
+        guardian_relation="祖父母",
+        guardian_id_number=GUARDIAN_ID,
+        father_status="dead",
+        mother_status="imprisoned",
+        setting="dispersed",
+    )
+    return replace(app, **kw)
+
+
+def test_orphan_case_runs_from_the_guardians_application_to_the_allowance_and_majority(
+    world: World,
+) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2008, 6, 1))
+    case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    assert case.state == "accepted" and case.case_no.startswith("GE-")
+    assert "事实无人抚养儿童" in case.summary
+    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
+    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
+    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    s.refresh(case)
+    assert case.state == "approved" and not case.is_final
+    history = versions_of(s, [case.id])[case.id]
+    assert amount_in(history, "2026-04") == monthly_allowance_fen("dispersed", NOW.date())
+    assert history[-1].covered_member_ids == [child.id]
+    with pytest.raises(GuardFailed, match="未满18周岁"):
+        fire(s, case.id, "end_majority", world.actor("reviewer"), at(2026, 5, 31))
+    fire(s, case.id, "end_majority", world.actor("reviewer"), at(2026, 6, 2))
+    s.refresh(case)
+    assert case.state == "ended" and case.is_final
+    history = versions_of(s, [case.id])[case.id]
+    assert amount_in(history, "2026-07") == 0
+
+
+def test_a_child_of_eighteen_is_refused_at_intake_and_nothing_is_written(world: World) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2008, 3, 10))  # 18 today
+    before = s.scalar(select(func.count()).select_from(Case))
+    with pytest.raises(PayloadInvalid) as err:
+        open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    assert "已年满18周岁" in err.value.fields["child_member_id"]
+    assert s.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_parents_who_can_raise_the_child_are_refused_field_by_field(world: World) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2015, 1, 1))
+    bad = _application(hh, child, father_status="present", guardian_id_number="123")
+    with pytest.raises(PayloadInvalid) as err:
+        open_orphan_case(s, world.actor("clerk"), bad, NOW)
+    assert "不符合" in err.value.fields["parents"]
+    assert "身份证号" in err.value.fields["guardian_id_number"]
+    assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_orphan_allowance_for_centralised_care_uses_its_own_standard(world: World) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2014, 1, 1))
+    app = _application(hh, child, father_status="dead", mother_status="declared_missing")
+    case = open_orphan_case(s, world.actor("clerk"), replace(app, setting="centralised"), NOW)
+    assert "孤儿" in case.summary
+    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
+    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
+    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    history = versions_of(s, [case.id])[case.id]
+    assert amount_in(history, "2026-04") == monthly_allowance_fen("centralised", NOW.date())
+    fire(s, case.id, "end_adoption", world.actor("reviewer"), NOW, {"adopted_on": "2026-03-09"})
+    assert amount_in(versions_of(s, [case.id])[case.id], "2026-04") == 0
