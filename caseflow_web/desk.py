@@ -23,6 +23,7 @@ from caseflow.casework.households import (
     register_household,
 )
 from caseflow.casework.intake import (
+    OWN_INTAKE,
     DuplicateFound,
     IntakeRequest,
     duplicate_findings,
@@ -47,6 +48,7 @@ from caseflow.read.units import units_in_reach
 from caseflow.workflow.registry import registry
 from caseflow_web import db
 from caseflow_web.forms import parse_row_id
+from caseflow_web.orphan_desk import orphan_intake
 from caseflow_web.security import CASEWORK_ROLES, current_actor, roles_required
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -250,6 +252,8 @@ def intake(household_id: int) -> ResponseReturnValue:
     """Start a case: checklist, duplicate checks before and at submit, 一次性告知 if incomplete."""
     case_type = (request.values.get("case_type") or "")[:20]
     household_in_scope(db.session(), current_actor(), household_id)  # 404 before anything else
+    if case_type in OWN_INTAKE:
+        return orphan_intake(household_id)
     if request.method == "GET":
         return _intake_page(household_id, case_type)
     form = request.form.to_dict()

@@ -57,6 +57,8 @@ __all__ = [
     "start_case",
 ]
 
+# Case types opened by their own service (caseflow.casework.orphans), never by the generic form.
+OWN_INTAKE = frozenset({"orphan"})
 OPEN_ATTEMPTS = 3  # a case number taken by another desk at the same moment: try the next
 WRITTEN_REQUEST_BASIS = {"dibao": "民发〔2021〕57号 第四条", "tekun": "民发〔2021〕43号 第十条"}
 
@@ -141,6 +143,8 @@ def start_case(
         raise PayloadInvalid({"case_type": "请选择案件类型"}) from None
     if not wf.open_roles & actor.roles:
         raise PermissionDenied(f"您的角色无权受理「{wf.label}」")
+    if wf.case_type in OWN_INTAKE:  # the child, guardian and parents are needed from the start
+        raise PayloadInvalid({"case_type": f"「{wf.label}」须使用专门的受理表"})
     emergency = _validate(req, wf)
     household = household_in_scope(session, actor, req.household_id)
     findings = duplicate_findings(session, actor, household.id, wf.case_type)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.casework.households import household_in_scope
-from caseflow.db.models import Case, CaseEvent, Member
+from caseflow.db.models import Case, CaseEvent, Household, Member
 from caseflow.db.record import CaseView
 from caseflow.engine.fire import open_case
 from caseflow.engine.plugins import GuardContext, Plugin
@@ -101,6 +101,17 @@ def _validate(session: Session, app: OrphanApplication, now: datetime) -> dict[s
         "setting": app.setting,
         "setting_zh": SETTING_ZH[app.setting],
     }
+
+
+def household_and_members(
+    session: Session, actor: Actor, household_id: int
+) -> tuple[Household, list[Member]]:
+    """The household (within the actor's reach, else CaseNotFound) and its members."""
+    household = household_in_scope(session, actor, household_id)
+    members = session.scalars(
+        select(Member).where(Member.household_id == household.id).order_by(Member.id)
+    ).all()
+    return household, list(members)
 
 
 def open_orphan_case(session: Session, actor: Actor, app: OrphanApplication, now: datetime) -> Case:

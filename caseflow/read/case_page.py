@@ -25,12 +25,14 @@ from caseflow.engine.events import (
 from caseflow.engine.fire import AvailableTransition, available_transitions
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound
+from caseflow.kernel.idnumber import mask_id_number
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import local_minute, to_local
 from caseflow.payments.grants import Computed, assessed_cover, compute_decision
 from caseflow.policy.config import PolicyError
 from caseflow.read.clock_view import DeadlineView, PauseView, case_deadlines, case_pauses_view
 from caseflow.read.decisions import DECISION_KINDS
+from caseflow.workflow.loader import OPEN_TRIGGER
 from caseflow.workflow.model import PayloadField, WorkflowDef
 from caseflow.workflow.registry import registry
 
@@ -52,7 +54,19 @@ OPEN_PAYLOAD_LABELS = {
     "sample_reason": "抽中原因",
     "from_spot_check_case_no": "来自抽查案件",
     "programme": "救助类别",
+    # 孤儿 / 事实无人抚养儿童 (caseflow.casework.orphans): the guardian and the identification.
+    "guardian_name": "监护人",
+    "guardian_relation": "监护人与儿童关系",
+    "guardian_id_number": "监护人身份证号",
+    "category_zh": "保障类别",
+    "identification": "认定情况",
+    "basis": "认定依据",
+    "setting_zh": "养育方式",
 }
+# Codes kept for the rules whose Chinese twin is shown instead (see OPEN_PAYLOAD_LABELS).
+OPEN_PAYLOAD_CODES = frozenset({"father_status", "mother_status", "category", "setting"})
+# ID numbers in an open payload: masked on the page like every ID number outside the desk.
+OPEN_PAYLOAD_ID_NUMBERS = frozenset({"guardian_id_number"})
 
 # Parts of a nested record shown on the timeline; ids and anything unlisted stay out of sight.
 DETAIL_LABELS = {
@@ -159,6 +173,10 @@ def _details(wf: WorkflowDef, event: CaseEvent) -> list[tuple[str, str]]:
     for key, value in (event.payload or {}).items():
         if value in (None, "", [], {}) or (key.endswith("_id") and key not in fields):
             continue  # a row id is bookkeeping; the page names things by number
+        if event.trigger == OPEN_TRIGGER and key in OPEN_PAYLOAD_CODES:
+            continue
+        if event.trigger == OPEN_TRIGGER and key in OPEN_PAYLOAD_ID_NUMBERS:
+            value = mask_id_number(str(value))
         label = fields[key].label if key in fields else OPEN_PAYLOAD_LABELS.get(key, key)
         out.append((label, _show(value, fields.get(key))))
     return out
