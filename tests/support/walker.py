@@ -13,11 +13,13 @@ from support import SH, World
 
 from caseflow.casework.assessments import latest_assessment
 from caseflow.casework.home_visit import recorded_visit_date
+from caseflow.casework.orphans import OrphanApplication, open_orphan_case
 from caseflow.clock.deadlines import LEVEL_OVERDUE
 from caseflow.db.models import Case, Member, MemberIncome
 from caseflow.engine.fire import fire, open_case
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.errors import GuardFailed, PermissionDenied
+from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import Role
 from caseflow.payments.grants import CARE_LEVEL_CHOICES
 from caseflow.workflow.model import PayloadField, TransitionDef, WorkflowDef
@@ -168,6 +170,11 @@ class Walker:
             self.income_rose_through_work(case)
         if "case_overdue" in t.guards:
             self.make_overdue(case)
+        if "orphan_child_is_adult" in t.guards:  # the child has turned 18 since
+            head = select(Member.id).where(Member.household_id == case.household_id).limit(1)
+            grown = update(Member).where(Member.id.in_(head)).values(birth_date=date(2000, 1, 1))
+            self.world.session.execute(grown)
+            self.world.session.commit()
 
     def make_overdue(self, case: Case) -> None:
         """Past the case's earliest deadline; a case without a running one (paused, or a step
@@ -237,8 +244,11 @@ class Walker:
     def open(self, wf: WorkflowDef, *, minor: bool = False) -> Case:
         # 特困 needs an applicant without labour capacity: a minor, or aged 60 and over.
         adult = date(1950, 5, 1) if wf.case_type == "tekun" else date(1970, 5, 1)
+        minor = minor or wf.case_type == "orphan"  # the orphan program's child is the head
         hh = self.world.household(head_born=date(2015, 1, 1) if minor else adult)
         opener = next(u for r in sorted(wf.open_roles) for u in USERS_BY_ROLE.get(r, []))
+        if wf.case_type == "orphan":  # opened with the child, the guardian and the parents
+            return self.open_orphan(hh.id, opener)
         return open_case(
             self.world.session,
             wf.key,
@@ -247,6 +257,16 @@ class Walker:
             self.tick(),
             summary="测试案件",
         )
+
+    def open_orphan(self, household_id: int, opener: str) -> Case:
+        members = select(Member.id).where(Member.household_id == household_id)
+        child = self.world.session.scalars(members.order_by(Member.id)).first()
+        assert child is not None
+        app = OrphanApplication(
+            household_id, child, "王大明", "祖父母", make_id_number("640502", date(1950, 1, 1), 9),
+            "dead", "dead", "dispersed",
+        )  # fmt: skip
+        return open_orphan_case(self.world.session, self.world.actor(opener), app, self.tick())
 
     def walk_household(self, household_id: int, wf: WorkflowDef, target: str) -> Case:
         """A new case of a given household (its own size and incomes) walked to `target`."""
