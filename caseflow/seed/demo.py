@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.accounts.orgs import add_unit, ensure_district
 from caseflow.accounts.users import hash_password, new_user
+from caseflow.casework.intake import OWN_INTAKE
 from caseflow.db.models import (
     Assessment,
     Case,
@@ -214,11 +215,13 @@ def seed_demo(session: Session, households: int = 300, now: datetime | None = No
     for plan in case_plans(reg, data, rng, households):
         seeder.run(plan)
     from caseflow.seed.institutions import seed_institutions  # 集中供养: institutions, beds
+    from caseflow.seed.orphans import seed_orphans  # 孤儿 / 事实无人抚养儿童, one per state
     from caseflow.seed.oversight import seed_oversight  # 抽查 with a finding, a complaint
     from caseflow.seed.roll import prepare_demo_roll  # a roll for the payments page
     from caseflow.seed.routine import seed_rounds, seed_training  # 排查摸底 rounds, 业务培训
 
     seed_institutions(session, now)
+    seed_orphans(session, now)  # before the roll: the allowance in care is on it
     prepare_demo_roll(session, now)
     seed_rounds(session, now)
     seed_training(session, now)
@@ -601,6 +604,7 @@ def case_plans(
         CasePlan(wf.key, state)
         for wf in reg.workflows.values()
         if wf.household_bound  # the payment roll is prepared per township, not per household
+        and wf.case_type not in OWN_INTAKE  # opened by their own seeder (caseflow.seed.orphans)
         for state in wf.states
     ]
     plans += [

@@ -1,0 +1,75 @@
+"""The demo's 孤儿 / 事实无人抚养儿童: a child added to a few households without cases, each
+application opened at the window by the guardian and walked through fire() to one state of the
+orphan workflow (accepted, at the township, at the district, in care, refused, ended on adoption,
+withdrawn). Seeded last, so the rest of the demo draws the same random numbers as before."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.casework.orphans import OrphanApplication, open_orphan_case
+from caseflow.db.models import Case, Household, Member
+from caseflow.engine.fire import fire
+from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.roles import Role
+from caseflow.seed.institutions import _actor
+
+# (target state, the path of (trigger, role, payload) after the window's acceptance)
+_REVIEW = ("submit_to_township", Role.CLERK, {})
+_TOWNSHIP_OK = ("township_approve", Role.TOWNSHIP_REVIEWER, {"opinion": "情况属实，同意上报"})
+_APPROVE = ("approve", Role.DISTRICT_APPROVER, {})
+PATHS: tuple[tuple[str, tuple[tuple[str, Role, dict[str, str]], ...]], ...] = (
+    ("approved", (_REVIEW, _TOWNSHIP_OK, _APPROVE)),
+    ("accepted", ()),
+    ("township_review", (_REVIEW,)),
+    ("district_review", (_REVIEW, _TOWNSHIP_OK)),
+    ("rejected", (_REVIEW, ("township_refuse", Role.TOWNSHIP_REVIEWER, {"reasons": "母亲能抚养"}))),
+    ("ended", (_REVIEW, _TOWNSHIP_OK, _APPROVE,
+               ("end_adoption", Role.TOWNSHIP_REVIEWER, {"adopted_on": "2026-01-05"}))),
+    ("withdrawn", (("withdraw", Role.CLERK, {"reason": "监护人撤回"}),)),
+)  # fmt: skip
+PARENTS = (("dead", "dead"), ("dead", "imprisoned"), ("severe_illness", "lost_contact"))
+
+
+def seed_orphans(session: Session, now: datetime) -> int:
+    """One orphan case per state on households without cases; returns the cases opened."""
+    if session.scalar(select(Case.id).where(Case.case_type == "orphan").limit(1)):
+        return 0
+    with_cases = select(Case.household_id).where(Case.household_id.is_not(None))
+    # Households without cases first; a small demo has none left, then any household.
+    homes = session.scalars(
+        select(Household).order_by(Household.id.in_(with_cases), Household.id)
+    ).all()
+    opened = 0
+    for i, (home, (target, path)) in enumerate(zip(homes, PATHS, strict=False)):
+        clerk = _actor(session, Role.CLERK, home.org_path)
+        if clerk is None:
+            continue
+        born = date(2012 + i, 3, 1 + i)
+        child = Member(
+            household_id=home.id,
+            name=f"{home.head_name[:1]}小{'花宝朵明月星贝'[i]}",
+            relation="孙子女",
+            sex="M" if i % 2 else "F",  # the 17th digit: odd for boys (900 + i)
+            birth_date=born,
+            id_number=make_id_number("640502", born, 900 + i),
+        )
+        session.add(child)
+        session.commit()
+        father, mother = PARENTS[i % len(PARENTS)]
+        at = now - timedelta(days=40 - i)
+        app = OrphanApplication(
+            home.id, child.id, home.head_name, "祖父母",
+            make_id_number("640502", date(1955, 1, 1), 800 + i),
+            father, mother, "centralised" if i == 3 else "dispersed",
+        )  # fmt: skip
+        case = open_orphan_case(session, clerk, app, at)
+        for step, (trigger, role, payload) in enumerate(path, start=1):
+            actor = _actor(session, role, home.org_path)
+            assert actor is not None, (target, role)
+            fire(session, case.id, trigger, actor, at + timedelta(days=step), payload)
+        opened += 1
+    return opened
