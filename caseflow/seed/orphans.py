@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from caseflow.casework.orphans import OrphanApplication, open_orphan_case
 from caseflow.db.models import Case, Household, Member
 from caseflow.engine.fire import fire
+from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import Role
 from caseflow.seed.institutions import _actor
 
 # (target state, the path of (trigger, role, payload) after the window's acceptance)
-_REVIEW = ("submit_to_township", Role.CLERK, {})
-_TOWNSHIP_OK = ("township_approve", Role.TOWNSHIP_REVIEWER, {"opinion": "情况属实，同意上报"})
-_APPROVE = ("approve", Role.DISTRICT_APPROVER, {})
-PATHS: tuple[tuple[str, tuple[tuple[str, Role, dict[str, str]], ...]], ...] = (
+Step = tuple[str, Role, dict[str, str]]
+_REVIEW: Step = ("submit_to_township", Role.CLERK, {})
+_TOWNSHIP_OK: Step = ("township_approve", Role.TOWNSHIP_REVIEWER, {"opinion": "情况属实，同意上报"})
+_APPROVE: Step = ("approve", Role.DISTRICT_APPROVER, {})
+PATHS: tuple[tuple[str, tuple[Step, ...]], ...] = (
     ("approved", (_REVIEW, _TOWNSHIP_OK, _APPROVE)),
     ("accepted", ()),
     ("township_review", (_REVIEW,)),
@@ -57,8 +59,9 @@ def seed_orphans(session: Session, now: datetime) -> int:
             birth_date=born,
             id_number=make_id_number("640502", born, 900 + i),
         )
-        session.add(child)
-        session.commit()
+        with UnitOfWork(session) as uow:
+            session.add(child)
+            uow.commit()
         father, mother = PARENTS[i % len(PARENTS)]
         at = now - timedelta(days=40 - i)
         app = OrphanApplication(
