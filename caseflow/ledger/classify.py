@@ -171,7 +171,8 @@ def _check_c2(registry: list[Unit], assistance: list[Unit]) -> Classification | 
     reasons: list[str] = []
     programs = {u.program for u in assistance if u.program}
     attribute = next((u.attribute for u in registry if u.attribute), "")
-    expected = {EXPECTED_ATTRIBUTE[p] for p in programs}
+    # A child's 孤儿 allowance has no registry attribute of its own: nothing to compare.
+    expected = {EXPECTED_ATTRIBUTE[p] for p in programs if p in EXPECTED_ATTRIBUTE}
     if attribute and expected and attribute not in expected:
         wanted = "或".join(sorted(expected))
         reasons.append(f"建档立卡贫困户属性为「{attribute}」，应为「{wanted}」")

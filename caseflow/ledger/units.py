@@ -27,6 +27,8 @@ from caseflow.ledger.kinds import OTHER_LISTS
 SYSTEM = "system"  # units built from the system's own approved 低保/特困 cases
 REGISTRY = "registry"
 HEAD = "户主"
+# Programmes whose households count as assisted in the comparison (approved cases).
+ASSISTED_PROGRAMMES = ("dibao", "tekun", "orphan")
 _PROGRAM_OF = {"dibao_roster": "dibao", "tekun_roster": "tekun"}
 _SYSTEM_LABOUR = {"full": "有劳动能力", "partial": "部分丧失劳动能力", "none": "无劳动能力"}
 _SYSTEM_HEALTH = {"healthy": "健康", "chronic": "长期慢性病", "serious_illness": "患有大病"}
@@ -271,7 +273,9 @@ def _township_code(path: str) -> str | None:
 
 
 def system_units(session: Session) -> list[Unit]:
-    """Households with an approved 低保/特困 case and no completed removal after it."""
+    """Households with an approved 低保/特困 case (or a child in 孤儿 / 事实无人抚养儿童 care:
+    the plan wants these children on the poverty registry too, so a registry household with one
+    is not reported as missing assistance) and no completed removal after it."""
     removed = (
         select(Case.household_id, func.max(Case.closed_at).label("at"))
         .where(Case.case_type == "removal", Case.state == "removed")
@@ -281,8 +285,10 @@ def system_units(session: Session) -> list[Unit]:
     cases = session.execute(
         select(Case, removed.c.at)
         .outerjoin(removed, removed.c.household_id == Case.household_id)
-        .where(Case.case_type.in_(("dibao", "tekun")), Case.state == "approved")
-        .order_by(Case.household_id, Case.closed_at.desc())
+        .where(Case.case_type.in_(ASSISTED_PROGRAMMES), Case.state == "approved")
+        # 低保/特困 stand for the household before a child's allowance (their attribute is
+        # what the registry records), then the latest approval.
+        .order_by(Case.household_id, Case.case_type == "orphan", Case.closed_at.desc())
     ).all()
     units: list[Unit] = []
     seen: set[int] = set()

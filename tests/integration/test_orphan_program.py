@@ -16,7 +16,10 @@ from caseflow.db.models import Case, Household, Member
 from caseflow.engine.fire import fire
 from caseflow.kernel.errors import GuardFailed, PayloadInvalid
 from caseflow.kernel.idnumber import make_id_number
+from caseflow.ledger.units import system_units
 from caseflow.payments.entitlements import amount_in, versions_of
+from caseflow.payments.models import RollRow
+from caseflow.payments.roll import prepare_roll
 from caseflow.policy.orphans import monthly_allowance_fen
 
 NOW = at(2026, 3, 10)
@@ -111,3 +114,32 @@ def test_orphan_allowance_for_centralised_care_uses_its_own_standard(world: Worl
     assert amount_in(history, "2026-04") == monthly_allowance_fen("centralised", NOW.date())
     fire(s, case.id, "end_adoption", world.actor("reviewer"), NOW, {"adopted_on": "2026-03-09"})
     assert amount_in(versions_of(s, [case.id])[case.id], "2026-04") == 0
+
+
+def test_a_child_in_care_makes_the_household_assisted_in_the_ledger_comparison(
+    world: World,
+) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2014, 1, 1))
+    case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    assert f"household:{hh.id}" not in {u.key for u in system_units(s)}
+    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
+    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
+    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    units = {u.key: u for u in system_units(s)}
+    assert units[f"household:{hh.id}"].program == "orphan"
+    assert child.id_number in units[f"household:{hh.id}"].ids
+
+
+def test_the_allowance_in_care_is_a_line_of_the_monthly_roll(world: World) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2014, 1, 1))
+    case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
+    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
+    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    roll = prepare_roll(s, world.actor("reviewer"), world.township.code, "2026-04", at(2026, 4, 1))
+    lines = s.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).all()
+    line = next(r for r in lines if r.case_id == case.id)
+    assert (line.case_type, line.for_month) == ("orphan", "2026-04")
+    assert line.amount_fen == monthly_allowance_fen("dispersed", NOW.date())
