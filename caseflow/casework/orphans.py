@@ -63,6 +63,8 @@ def _validate(session: Session, app: OrphanApplication, now: datetime) -> dict[s
         errors["child_member_id"] = (
             f"{child.name}已年满{MAJORITY_AGE}周岁，不属于孤儿或事实无人抚养儿童保障对象，不能受理"
         )
+    elif (running := _running_case_of(session, child)) is not None:
+        errors["child_member_id"] = f"{child.name}已有在办或保障中的案件 {running}，不能重复受理"
     name = app.guardian_name.strip()
     if not name or len(name) > 50:
         errors["guardian_name"] = "请填写监护人姓名（不超过 50 个字）"
@@ -101,6 +103,22 @@ def _validate(session: Session, app: OrphanApplication, now: datetime) -> dict[s
         "setting": app.setting,
         "setting_zh": SETTING_ZH[app.setting],
     }
+
+
+def _running_case_of(session: Session, child: Member) -> str | None:
+    """The number of the child's orphan case still open or in care, if any (the child is
+    named in the open event; a household has few such cases)."""
+    running = session.execute(
+        select(Case.id, Case.case_no).where(
+            Case.household_id == child.household_id,
+            Case.case_type == "orphan",
+            Case.is_final.is_(False),
+        )
+    ).all()
+    for case_id, case_no in running:
+        if application(session, case_id).get("child_member_id") == child.id:
+            return str(case_no)
+    return None
 
 
 def household_and_members(

@@ -55,6 +55,14 @@ def _application(hh: Household, child: Member, **kw: str) -> OrphanApplication:
     return replace(app, **kw)
 
 
+def _decide(world: World, case: Case) -> None:
+    """Township review and the district's approval (the allowance granted)."""
+    s = world.session
+    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
+    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
+    fire(s, case.id, "approve", world.actor("approver"), NOW)
+
+
 def test_orphan_case_runs_from_the_guardians_application_to_the_allowance_and_majority(
     world: World,
 ) -> None:
@@ -63,9 +71,7 @@ def test_orphan_case_runs_from_the_guardians_application_to_the_allowance_and_ma
     case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
     assert case.state == "accepted" and case.case_no.startswith("GE-")
     assert "事实无人抚养儿童" in case.summary
-    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
-    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
-    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    _decide(world, case)
     s.refresh(case)
     assert case.state == "approved" and not case.is_final
     history = versions_of(s, [case.id])[case.id]
@@ -107,9 +113,7 @@ def test_orphan_allowance_for_centralised_care_uses_its_own_standard(world: Worl
     app = _application(hh, child, father_status="dead", mother_status="declared_missing")
     case = open_orphan_case(s, world.actor("clerk"), replace(app, setting="centralised"), NOW)
     assert "孤儿" in case.summary
-    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
-    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
-    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    _decide(world, case)
     history = versions_of(s, [case.id])[case.id]
     assert amount_in(history, "2026-04") == monthly_allowance_fen("centralised", NOW.date())
     fire(s, case.id, "end_adoption", world.actor("reviewer"), NOW, {"adopted_on": "2026-03-09"})
@@ -123,9 +127,7 @@ def test_a_child_in_care_makes_the_household_assisted_in_the_ledger_comparison(
     hh, child = _child_household(world, date(2014, 1, 1))
     case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
     assert f"household:{hh.id}" not in {u.key for u in system_units(s)}
-    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
-    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
-    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    _decide(world, case)
     units = {u.key: u for u in system_units(s)}
     assert units[f"household:{hh.id}"].program == "orphan"
     assert child.id_number in units[f"household:{hh.id}"].ids
@@ -135,11 +137,19 @@ def test_the_allowance_in_care_is_a_line_of_the_monthly_roll(world: World) -> No
     s = world.session
     hh, child = _child_household(world, date(2014, 1, 1))
     case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
-    fire(s, case.id, "submit_to_township", world.actor("clerk"), NOW)
-    fire(s, case.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
-    fire(s, case.id, "approve", world.actor("approver"), NOW)
+    _decide(world, case)
     roll = prepare_roll(s, world.actor("reviewer"), world.township.code, "2026-04", at(2026, 4, 1))
     lines = s.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).all()
     line = next(r for r in lines if r.case_id == case.id)
     assert (line.case_type, line.for_month) == ("orphan", "2026-04")
     assert line.amount_fen == monthly_allowance_fen("dispersed", NOW.date())
+
+
+def test_a_child_already_in_a_running_case_is_not_accepted_twice(world: World) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2014, 1, 1))
+    first = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    with pytest.raises(PayloadInvalid) as err:
+        open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    assert first.case_no in err.value.fields["child_member_id"]
+    assert s.scalar(select(func.count()).select_from(Case)) == 1
