@@ -40,11 +40,22 @@ def seed_oversight(session: Session, now: datetime) -> int:
         draw = draw_spot_checks(session, supervisor, "30", str(DEMO_SEED), drawn_at)
     except CaseflowError:
         return 0  # nothing in payment to sample
-    spots = session.scalars(
-        select(SpotCheck.case_id)
+    sampled = session.execute(
+        select(SpotCheck.case_id, SpotCheck.subject_case_id)
         .where(SpotCheck.draw_id == draw.id)
         .order_by(SpotCheck.reason != "random", SpotCheck.id)
     ).all()
+    # The problem is found on a case already paid in the month of the visit, so the demo's
+    # recovery has overpaid months to recover (a case approved this month has none yet).
+    visit_month = to_local(drawn_at + timedelta(days=2)).strftime("%Y-%m")
+    paid_then = {
+        subject: amount_in(versions, visit_month) > 0
+        for subject, versions in versions_of(session, [s for _, s in sampled]).items()
+    }
+    spots = [
+        case_id
+        for case_id, subject in sorted(sampled, key=lambda r: not paid_then.get(r[1], False))
+    ]
     steps = (
         ("record_problem", {"finding": "保障金额有误", "detail": "子女务工收入未计入"}),
         ("confirm_correct", {"note": "家庭情况与申报一致"}),
