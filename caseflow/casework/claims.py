@@ -32,7 +32,9 @@ from caseflow.workflow.registry import Registry, registry
 # supervisor's 督办意见 (supervise_note, in every workflow) presses others' work: none of its own.
 # Voiding a mistaken intake (void_intake) corrects an error, it is no step anyone waits on. A
 # resident in centralised care (集中供养中) is a standing state, not a task: moving out and a
-# death are recorded when they happen, and never put every residence in somebody's queue.
+# death are recorded when they happen, and never put every residence in somebody's queue. A child
+# in care (孤儿, 保障中) is one too: a change, an adoption or the 18th birthday is recorded when it
+# happens.
 EXCLUDED_TRIGGERS = frozenset(
     {
         "extend_deadline",
@@ -42,6 +44,9 @@ EXCLUDED_TRIGGERS = frozenset(
         "void_intake",
         "propose_discharge",
         "record_death",
+        "record_change",
+        "end_adoption",
+        "end_majority",
     }
 )
 
