@@ -25,37 +25,19 @@ from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware
 from caseflow.workflow.registry import Registry, registry
 
-# Actions that never make a case actionable for whoever may take them: side actions open in
-# every state (extending the total limit, recording a complaint or report), and confirming a
-# township's 临时救助 approval filed with the district (备案), which reaches the district
-# approvers through their inbox, not as queue work (the case is the township's to pay). The
-# supervisor's 督办意见 (supervise_note, in every workflow) presses others' work: none of its own.
-# Voiding a mistaken intake (void_intake) corrects an error, it is no step anyone waits on. A
-# resident in centralised care (集中供养中) is a standing state, not a task: moving out and a
-# death are recorded when they happen, and never put every residence in somebody's queue. A child
-# in care (孤儿, 保障中) is one too: a change, an adoption or the 18th birthday is recorded when it
-# happens.
-EXCLUDED_TRIGGERS = frozenset(
-    {
-        "extend_deadline",
-        "record_complaint",
-        "acknowledge_filing",
-        "supervise_note",
-        "void_intake",
-        "propose_discharge",
-        "record_death",
-        "record_change",
-        "end_adoption",
-        "end_majority",
-    }
-)
+# Actions that never make a case actionable for whoever may take them are declared in the
+# workflows (`queue_work: false`): side actions open in every state (extending the total
+# limit, recording a complaint, the supervisor's 督办意见), confirming a 临时救助 filing (备案,
+# told through the inbox), voiding a mistaken intake, and what happens to a standing case (a
+# resident in centralised care, a child in care) — recorded when it happens, never a step anyone
+# waits on.
 
 
 def _acting_role(case: CaseView, actor: Actor, reg: Registry) -> str:
     wf = reg.workflow(case.workflow_key)
     roles: set[str] = set()
     for t in wf.transitions_from(case.state):
-        if t.trigger not in EXCLUDED_TRIGGERS:
+        if t.queue_work:
             roles |= t.roles
     for role in _ROLE_ORDER:
         if role in roles and role in actor.roles and role != Role.SYSTEM.value:

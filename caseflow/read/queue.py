@@ -38,7 +38,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from caseflow.casework.claims import EXCLUDED_TRIGGERS
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import BoardCount, BoardHorizon, Case, Household, OrgUnit, User
 from caseflow.kernel.actors import Actor
@@ -71,7 +70,7 @@ def _pairs_for(roles: frozenset[str], reg: Registry) -> tuple[Pair, ...]:
             if state.final:
                 continue
             for t in wf.transitions_from(state.name):
-                if t.trigger in EXCLUDED_TRIGGERS:
+                if not t.queue_work:
                     continue
                 if (t.roles - {Role.SYSTEM.value}) & roles:
                     found.add((wf.key, state.name))

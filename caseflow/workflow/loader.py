@@ -200,6 +200,11 @@ def _parse_transition(
     for name in guards:
         if name not in guard_names:
             problems.add(line_of(spec, "guards"), f"transition {trigger}: unknown guard {name!r}")
+    queue_work = spec.get("queue_work", True)
+    if not isinstance(queue_work, bool):
+        problems.add(
+            line_of(spec, "queue_work"), f"transition {trigger}: queue_work must be true or false"
+        )
     effects = [str(e) for e in _as_list(spec.get("effects"))]
     for name in effects:
         if name not in effect_names:
@@ -214,6 +219,7 @@ def _parse_transition(
         guards=tuple(guards),
         forbid_actors_of=tuple(str(t) for t in _as_list(spec.get("forbid_actors_of"))),
         payload=_parse_payload(spec.get("payload"), problems, trigger),
+        queue_work=bool(queue_work),
         line=line,
     )
 

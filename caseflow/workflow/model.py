@@ -77,6 +77,9 @@ class TransitionDef:
     forbid_actors_of: tuple[str, ...] = ()
     payload: tuple[PayloadField, ...] = ()
     effects: tuple[str, ...] = ()  # named functions run inside fire's transaction
+    # False for an action that is no step anyone waits on (a side action such as extending the
+    # total limit, or recording what happens to a standing case): it never puts a case in a queue.
+    queue_work: bool = True
     line: int = 0
 
     @property
