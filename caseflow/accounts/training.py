@@ -92,16 +92,24 @@ def _check(
         errors["trainer"] = "请填写授课人"
     elif len(trainer) > 100:
         errors["trainer"] = "授课人不能超过 100 个字"
-    wanted = {int(i) for i in form.attendee_ids if i.isascii() and i.isdigit() and len(i) < 10}
-    known = set(session.scalars(select(User.id).where(User.id.in_(wanted), _staff(actor))))
-    if not form.attendee_ids:
-        errors["attendees"] = "请至少选择一名参训人员"
-    elif known != wanted or len(wanted) != len(set(form.attendee_ids)):
-        errors["attendees"] = "参训人员须为您辖区内在岗的工作人员"
+    known = _attendees(session, actor, form.attendee_ids, errors)
     if errors:
         raise PayloadInvalid(errors)
     assert held is not None
-    return held, sorted(known)
+    return held, known
+
+
+def _attendees(
+    session: Session, actor: Actor, attendee_ids: Sequence[str], errors: dict[str, str]
+) -> list[int]:
+    """The attendees' user ids; a message in `errors` unless each is case staff in reach."""
+    wanted = {int(i) for i in attendee_ids if i.isascii() and i.isdigit() and len(i) < 10}
+    known = set(session.scalars(select(User.id).where(User.id.in_(wanted), _staff(actor))))
+    if not attendee_ids:
+        errors["attendees"] = "请至少选择一名参训人员"
+    elif known != wanted or len(wanted) != len(set(attendee_ids)):
+        errors["attendees"] = "参训人员须为您辖区内在岗的工作人员"
+    return sorted(known)
 
 
 def record_session(
@@ -137,6 +145,52 @@ def record_session(
         )
         uow.commit()
     return row
+
+
+def add_attendance(
+    session: Session, actor: Actor, session_id: int, attendee_ids: Sequence[str], now: datetime
+) -> list[int]:
+    """Record further attendees of a session already held (someone missing from the first list):
+    the same checks as a new session's attendance, and nobody twice. Returns the user ids added."""
+    require_aware(now, "now")
+    if not may_record(actor):
+        raise PermissionDenied("只有区级民政审批或督查人员可以登记业务培训")
+    with UnitOfWork(session) as uow:
+        row = session.scalar(
+            select(TrainingSession).where(
+                TrainingSession.id == session_id, in_jurisdiction(TrainingSession.org_path, actor)
+            )
+        )
+        if row is None:
+            raise PayloadInvalid({"session": f"培训场次 {session_id} 不存在或不在您的辖区"})
+        errors: dict[str, str] = {}
+        known = _attendees(session, actor, attendee_ids, errors)
+        already = set(
+            session.scalars(
+                select(TrainingAttendance.user_id).where(
+                    TrainingAttendance.session_id == row.id,
+                    TrainingAttendance.user_id.in_(known),
+                )
+            )
+        )
+        if already and "attendees" not in errors:
+            names = session.scalars(
+                select(User.display_name).where(User.id.in_(already)).order_by(User.username)
+            )
+            errors["attendees"] = f"已登记为本场参训人员：{'、'.join(names)}"
+        if errors:
+            raise PayloadInvalid(errors)
+        session.add_all(TrainingAttendance(session_id=row.id, user_id=u) for u in known)
+        append_admin_event(
+            session,
+            actor_id=actor.user_id,
+            action="training.attendance",
+            subject=f"training:{row.id}",
+            payload={"attendees": known},
+            at=now,
+        )
+        uow.commit()
+    return known
 
 
 @dataclass(frozen=True)

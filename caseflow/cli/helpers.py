@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy import Engine, select
@@ -18,7 +18,7 @@ from caseflow.db.failures import Failure, database_failure
 from caseflow.db.models import User
 from caseflow.db.schema import schema_problem
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import CaseflowError, InputError
+from caseflow.kernel.errors import CaseflowError, InputError, PayloadInvalid
 from caseflow.kernel.settings import hide_password
 
 
@@ -103,3 +103,22 @@ def actor_by_username(session: Session, username: str | None) -> Actor | None:
     if user is None:
         raise UnknownUser(f"用户不存在或已停用：{username}")
     return Actor.from_user(user)
+
+
+def fail(message: str) -> NoReturn:
+    """One Chinese line on stderr, exit status 1 (nothing was written)."""
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def refuse_invalid(labels: dict[str, str]) -> Iterator[None]:
+    """A refusal of the core as Chinese lines on stderr and exit status 1: a form's wrong fields
+    one a line, each after its label (the core rolled back: nothing was written)."""
+    try:
+        yield
+    except PayloadInvalid as exc:
+        lines = [f"{labels.get(k, k)}：{v}" for k, v in exc.fields.items()]
+        fail("填写有误：\n" + "\n".join(lines))
+    except CaseflowError as exc:
+        fail(exc.message_zh)

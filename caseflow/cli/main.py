@@ -24,6 +24,8 @@ from caseflow.cli.payments import payments
 from caseflow.cli.policy import policy
 from caseflow.cli.reviews import reviews
 from caseflow.cli.roll import roll
+from caseflow.cli.rounds import rounds
+from caseflow.cli.training import training
 from caseflow.cli.worker import worker_command
 from caseflow.cli.workflows import workflows
 from caseflow.cli.zh import install as install_click_chinese
@@ -119,6 +121,8 @@ for group in (
     worker_command,
     institutions,
     oversight,
+    rounds,
+    training,
 ):
     main.add_command(group)
 localise_tree(main)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from caseflow.accounts.training import Untrained
-from caseflow.kernel.spreadsheet import XlsxWriter
+from caseflow.kernel.spreadsheet import XlsxWriter, csv_bytes
 from caseflow.read.recipients import PROGRAMME_LABELS, InPayment
 from caseflow.read.reports import (
     CHANGE_LABELS,
@@ -98,7 +98,16 @@ def changes_xlsx(found: MonthChanges) -> bytes:
     return _book(f"{found.month}对象变动", header, body)
 
 
+UNTRAINED_HEADER = ("单位", "姓名", "账号")
+
+
 def untrained_xlsx(rows: Sequence[Untrained], year: int) -> bytes:
     """Staff who attended no training session in `year`."""
     body = ([u.unit_name, u.display_name, u.username] for u in rows)
-    return _book(f"{year}年未参加培训", ["单位", "姓名", "账号"], body)
+    return _book(f"{year}年未参加培训", UNTRAINED_HEADER, body)
+
+
+def untrained_csv(rows: Sequence[Untrained]) -> bytes:
+    """The same list as CSV (UTF-8 with BOM; names can never become formulas)."""
+    body = ([u.unit_name, u.display_name, u.username] for u in rows)
+    return csv_bytes([UNTRAINED_HEADER, *body])
