@@ -9,23 +9,25 @@ township, the district and the allowance all read what the window accepted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.casework.households import household_in_scope
 from caseflow.db.models import Case, CaseEvent, Household, Member
 from caseflow.db.record import CaseView
-from caseflow.engine.fire import open_case
+from caseflow.engine.fire import fire, open_case
 from caseflow.engine.plugins import GuardContext, Plugin
 from caseflow.engine.uow import UnitOfWork
-from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import PayloadInvalid
+from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
+from caseflow.kernel.errors import ConcurrencyConflict, PayloadInvalid, TransitionNotAllowed
 from caseflow.kernel.idnumber import InvalidIdNumber, parse_id_number
-from caseflow.kernel.timeutil import to_local
+from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.policy.orphans import (
     CATEGORY_ZH,
     MAJORITY_AGE,
@@ -35,7 +37,9 @@ from caseflow.policy.orphans import (
     identify,
 )
 from caseflow.workflow.loader import OPEN_TRIGGER
+from caseflow.workflow.registry import Registry
 
+log = logging.getLogger(__name__)
 plugin = Plugin("casework.orphans")
 
 GUARDIAN_RELATIONS = ("祖父母", "外祖父母", "兄姐", "其他亲属", "村（居）民委员会", "民政部门")
@@ -182,3 +186,91 @@ def child_is_adult(ctx: GuardContext) -> str | None:
     if age is not None and age < MAJORITY_AGE:
         return f"儿童未满{MAJORITY_AGE}周岁（现 {age} 周岁），不能以年满18周岁终止"
     return None
+
+
+# --------------------------------------------------------------------------- majority (timer)
+
+
+def majority_cutoff(day: date) -> date:
+    """The latest birth date of a child who is 18 on `day` (born on or before it: 18 or older).
+    A child born on 29 February turns 18 on 1 March of a common year (caseflow.policy.orphans
+    .age_on), so on 28 February the cutoff is the 28th and the child is not yet included."""
+    year = day.year - MAJORITY_AGE
+    last = calendar.monthrange(year, day.month)[1]
+    return date(year, day.month, min(day.day, last))
+
+
+def majority_due_ids(session: Session, now: datetime) -> list[int]:
+    """Orphan cases in care (approved) whose child is 18 or older on `now`'s local day — one
+    query over every case of the installation: the child is read from the open event's payload,
+    joined to the member's birth date."""
+    child_id = CaseEvent.payload["child_member_id"].as_integer()
+    return list(
+        session.scalars(
+            select(Case.id)
+            .join(
+                CaseEvent,
+                and_(CaseEvent.case_id == Case.id, CaseEvent.trigger == OPEN_TRIGGER),
+            )
+            .join(Member, Member.id == child_id)
+            .where(
+                Case.case_type == "orphan",
+                Case.state == "approved",
+                Member.birth_date <= majority_cutoff(to_local(now).date()),
+            )
+            .order_by(Case.id)
+        )
+    )
+
+
+@dataclass
+class MajorityReport:
+    """What one pass did: the cases ended, skipped (moved on meanwhile) or failed."""
+
+    ended: list[int] = field(default_factory=list)
+    skipped: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def end_majorities(
+    factory: sessionmaker[Session], now: datetime, *, reg: Registry | None = None
+) -> MajorityReport:
+    """The timer's step: fire `end_majority` as the system for every child in care who has
+    turned 18 (民发〔2019〕62号 一、保障对象: 未满18周岁). Idempotent: an ended case is no longer
+    `approved`, so a second pass finds nothing; a case another pass or a person moved on first
+    is skipped. Each case is its own unit of work (fire's); one failure never stops the rest."""
+    require_aware(now, "now")
+    report = MajorityReport()
+    with factory() as session:
+        ids = majority_due_ids(session, now)
+        for case_id in ids:
+            try:
+                fire(session, case_id, "end_majority", SYSTEM_ACTOR, now, reg=reg)
+            except (ConcurrencyConflict, TransitionNotAllowed) as exc:
+                log.info("majority sweep: case %s not ended: %s", case_id, exc)
+                report.skipped += 1
+                continue
+            except Exception:  # fire's unit has rolled back; the next case starts afresh
+                report.failed.append(case_id)
+                log.exception("majority sweep: case %s failed; skipped", case_id)
+                continue
+            report.ended.append(case_id)
+    return report
+
+
+def majority_day(birth: date) -> date:
+    """The day the child turns 18: the birthday 18 years on; for one born on 29 February, 1 March
+    of a common year (as caseflow.policy.orphans.age_on counts full years)."""
+    year = birth.year + MAJORITY_AGE
+    if birth.month == 2 and birth.day == 29 and not calendar.isleap(year):
+        return date(year, 3, 1)
+    return birth.replace(year=year)
+
+
+def majority_month(session: Session, case_id: int) -> str | None:
+    """The month of the child's 18th birthday (YYYY-MM), or None when no child is on record."""
+    child = session.get(Member, int(application(session, case_id).get("child_member_id", 0)))
+    if child is None:
+        return None
+    day = majority_day(child.birth_date)
+    return f"{day.year:04d}-{day.month:02d}"

@@ -1,15 +1,17 @@
 """The monthly allowance of a 孤儿 / 事实无人抚养儿童 case (workflows/orphan.yaml): granted on the
 district's approval at the standard in force (caseflow.policy.orphans, 集中养育 or 社会散居 as the
-window accepted), stopped on adoption, majority or a change of situation. It is an entitlement like
-低保/特困, so the monthly roll pays it to the household where the child lives."""
+window accepted), stopped from the month after an adoption or a change of situation, and at
+majority from the month after the 18th birthday's month. It is an entitlement like 低保/特困, so
+the monthly roll pays it to the household where the child lives."""
 
 from __future__ import annotations
 
-from caseflow.casework.orphans import application
+from caseflow.casework.orphans import application, majority_month
 from caseflow.engine.plugins import EffectContext, Plugin
 from caseflow.kernel.timeutil import to_local
 from caseflow.payments import entitlements
 from caseflow.payments.models import GRANT, STOP
+from caseflow.payments.months import add_months
 from caseflow.policy.orphans import monthly_allowance_fen, standard_on
 
 plugin = Plugin("payments.orphan_allowance")
@@ -46,7 +48,23 @@ def grant_orphan_allowance(ctx: EffectContext) -> None:
 
 @plugin.effect("stop_orphan_allowance")
 def stop_orphan_allowance(ctx: EffectContext) -> None:
-    """Nothing is paid from the month after the adoption, majority or change."""
+    """Nothing is paid from the month after the adoption or change."""
+    _stop(ctx, entitlements.first_paid_month(ctx.now))
+
+
+@plugin.effect("stop_orphan_allowance_at_majority")
+def stop_orphan_allowance_at_majority(ctx: EffectContext) -> None:
+    """At 18 the allowance is paid through the month of the 18th birthday and stops from the
+    next month (the month rule is 待核实: 民发〔2019〕62号 covers children 未满18周岁 and names no
+    stopping month; local rules read "年满18周岁的次月起停发"). The month follows the birthday,
+    not the day the case was ended: when the timer ended it late, the next regular roll deducts
+    what was paid for months after the birthday month (按保障记录扣减)."""
+    month = majority_month(ctx.session, ctx.case.id)
+    first = entitlements.first_paid_month(ctx.now)
+    _stop(ctx, first if month is None else min(add_months(month, 1), first))
+
+
+def _stop(ctx: EffectContext, effective_month: str) -> None:
     current = entitlements.latest(ctx.session, ctx.case.id)
     if current is None or current.kind == STOP:
         return
@@ -54,7 +72,7 @@ def stop_orphan_allowance(ctx: EffectContext) -> None:
         ctx.session,
         ctx.case,
         kind=STOP,
-        effective_month=entitlements.first_paid_month(ctx.now),
+        effective_month=effective_month,
         amount_fen=0,
         computed_fen=0,
         source_case=ctx.case,

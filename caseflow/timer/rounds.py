@@ -3,8 +3,8 @@
 First of a day, the board's counters are folded for it (a failure is logged and retried next
 round: boards count live meanwhile, and the deadlines must still be swept); then the sweep climbs
 the escalation ladder of due deadlines, fires expiry transitions, escalates missed campaign
-stages and opens the periodic reviews that fell due. The in-process scheduler and `caseflow
-tick` both run exactly this.
+stages, opens the periodic reviews that fell due and ends the care of children who turned 18.
+The in-process scheduler and `caseflow tick` both run exactly this.
 """
 
 from __future__ import annotations

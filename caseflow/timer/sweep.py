@@ -21,6 +21,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.campaigns.escalation import escalate_campaigns
+from caseflow.casework.orphans import end_majorities
 from caseflow.clock import deadlines as dl
 from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.workcal import WorkdayCalendar
@@ -57,13 +58,15 @@ class SweepReport:
     skipped: int = 0
     failed: list[int] = field(default_factory=list)
     reviews_opened: int = 0  # periodic reviews (复核) that fell due and were opened as cases
+    majority_ended: int = 0  # 孤儿 / 事实无人抚养儿童 cases ended on the child's 18th birthday
 
     def summary_zh(self) -> str:
         """One line for the CLI."""
         return (
             f"提醒/升级 {self.levels_reached} 次，到期自动流转 {self.expiry_fired} 件，"
             f"跳过 {self.skipped} 条，出错 {len(self.failed)} 条，"
-            f"开启定期复核 {self.reviews_opened} 件"
+            f"开启定期复核 {self.reviews_opened} 件，"
+            f"年满18周岁终止孤儿保障 {self.majority_ended} 件"
         )
 
 
@@ -104,6 +107,8 @@ def sweep(
     report.levels_reached += escalate_campaigns(factory, now)  # 排查摸底 stages missed
     # Periodic reviews (复核) due by their schedule are opened as cases (caseflow.reviews).
     report.reviews_opened = len(open_due_reviews(factory, now, reg=reg).opened)
+    # Children in care who turned 18 leave it by themselves (end_majority, as the system).
+    report.majority_ended = len(end_majorities(factory, now, reg=reg).ended)
     return report
 
 

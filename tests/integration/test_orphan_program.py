@@ -1,5 +1,6 @@
 """孤儿 / 事实无人抚养儿童: the guardian's application, township review, district decision with the
-monthly allowance at the dated standard, ending on majority; a child of 18 is refused at intake."""
+monthly allowance at the dated standard, ending on majority (by hand, and by the timer on the
+18th birthday, paid through the birthday's month); a child of 18 is refused at intake."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from datetime import date
 import pytest
 from payments_support import at
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 from support import World
 
-from caseflow.casework.orphans import OrphanApplication, open_orphan_case
-from caseflow.db.models import Case, Household, Member
+from caseflow.casework.orphans import (
+    OrphanApplication,
+    majority_cutoff,
+    majority_day,
+    open_orphan_case,
+)
+from caseflow.db.engine import make_session_factory
+from caseflow.db.models import Case, CaseEvent, Household, Member
 from caseflow.engine.fire import fire
 from caseflow.kernel.errors import GuardFailed, PayloadInvalid
 from caseflow.kernel.idnumber import make_id_number
@@ -21,6 +29,7 @@ from caseflow.payments.entitlements import amount_in, versions_of
 from caseflow.payments.models import RollRow
 from caseflow.payments.roll import prepare_roll
 from caseflow.policy.orphans import monthly_allowance_fen
+from caseflow.timer.sweep import sweep
 
 NOW = at(2026, 3, 10)
 GUARDIAN_ID = make_id_number("640502", date(1950, 1, 1), 9)
@@ -153,3 +162,64 @@ def test_a_child_already_in_a_running_case_is_not_accepted_twice(world: World) -
         open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
     assert first.case_no in err.value.fields["child_member_id"]
     assert s.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def _factory(world: World) -> sessionmaker[Session]:
+    return make_session_factory(world.session.get_bind())  # type: ignore[arg-type]
+
+
+def _state(s: Session, case_id: int) -> str:
+    """The case's state as the sweep's own sessions committed it."""
+    s.rollback()
+    s.expire_all()
+    return str(s.scalar(select(Case.state).where(Case.id == case_id)))
+
+
+def test_the_timer_ends_the_care_on_the_18th_birthday_once(world: World) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2008, 6, 15))
+    case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    _decide(world, case)
+    other_hh, younger = _child_household(world, date(2010, 1, 1))
+    young_case = open_orphan_case(s, world.actor("clerk"), _application(other_hh, younger), NOW)
+    _decide(world, young_case)
+    factory = _factory(world)
+    eve = at(2026, 6, 14, 23, 30)
+    assert sweep(factory, eve).majority_ended == 0
+    assert _state(s, case.id) == "approved"
+    birthday = at(2026, 6, 15, 0, 5)
+    assert sweep(factory, birthday).majority_ended == 1
+    assert sweep(factory, birthday).majority_ended == 0  # idempotent: nothing left to end
+    assert _state(s, case.id) == "ended"
+    last = s.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert last is not None and (last.trigger, last.actor_role) == ("end_majority", "system")
+    assert _state(s, young_case.id) == "approved"
+    # Paid through the month of the 18th birthday, nothing from the month after.
+    history = versions_of(s, [case.id])[case.id]
+    assert amount_in(history, "2026-06") == monthly_allowance_fen("dispersed", NOW.date())
+    assert amount_in(history, "2026-07") == 0
+    roll = prepare_roll(s, world.actor("reviewer"), world.township.code, "2026-07", at(2026, 7, 1))
+    lines = s.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).all()
+    assert [ln for ln in lines if ln.case_id == case.id and ln.for_month == "2026-07"] == []
+    assert any(ln.case_id == young_case.id for ln in lines)
+
+
+def test_a_late_sweep_stops_the_allowance_from_the_month_after_the_birthday(
+    world: World,
+) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2008, 4, 20))
+    case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    _decide(world, case)
+    assert sweep(_factory(world), at(2026, 6, 3)).majority_ended == 1  # the timer was down
+    history = versions_of(s, [case.id])[case.id]
+    assert amount_in(history, "2026-04") > 0
+    assert amount_in(history, "2026-05") == 0  # the next regular roll deducts May if paid
+
+
+def test_a_child_born_on_29_february_turns_18_on_1_march() -> None:
+    assert majority_cutoff(date(2026, 2, 28)) == date(2008, 2, 28)
+    assert majority_day(date(2008, 2, 29)) == date(2026, 3, 1)
+    assert majority_day(date(2010, 2, 28)) == date(2028, 2, 28)
