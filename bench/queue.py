@@ -443,7 +443,7 @@ def measure(engine: Engine, runs: int) -> tuple[dict[str, Any], dict[str, list[s
                 "total": page.total,
             }
             sqlite = engine.dialect.name == "sqlite"
-            stmt = queue_select(actor, NOW, QueueFilters(), sqlite=sqlite).limit(PER_PAGE)
+            stmt = queue_select(actor, NOW, QueueFilters(), sqlite=sqlite, limit=PER_PAGE)
             plans[f"{name}: page"] = explain(session, stmt)
 
             pairs = actionable_pairs(actor.roles)

@@ -35,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -508,55 +509,112 @@ def queue_counts(
     return TabCounts(all_, overdue, escalated, mine), total
 
 
-def queue_select(actor: Actor, now: datetime, filters: QueueFilters, *, sqlite: bool = True) -> Any:
-    """The page query without LIMIT/OFFSET (the benchmark EXPLAINs it).
+def _priority() -> ColumnElement[bool]:
+    """因大病 / 因重残 / 因突发事件, written as ix_cases_queue_priority's WHERE clause is (SQLite
+    uses a partial index only for a query whose own WHERE repeats the index's terms)."""
+    return or_(Case.flag_illness, Case.flag_disability, Case.flag_sudden)
 
-    On SQLite the state test is hidden from the index chooser (see `_base_conditions`); on
-    PostgreSQL it stays plain, because its planner needs the state statistics to see that
-    reading ix_cases_queue_due in order is the cheap path."""
-    pairs = actionable_pairs(actor.roles) or [("", "")]
-    priority = or_(Case.flag_illness, Case.flag_disability, Case.flag_sudden)
-    return (
+
+def _slices(conds: Sequence[ColumnElement[bool]], now: datetime, cut: int) -> Any:
+    """The first `cut` ids of each part of the queue's order, each read in the order of an
+    index: overdue (ix_cases_queue_due from its start), priority not yet overdue
+    (ix_cases_queue_priority, partial on the flags), the rest not yet overdue
+    (ix_cases_queue_due from `now`), paused (no due date; few). Columns: id, slice, after
+    (the paused non-priority cases)."""
+    # ix_cases_queue_due leads with (due_at IS NULL): an equality on that expression lets a
+    # slice seek into the dated or the paused part and read it in due order (SQLite then sorts
+    # only the ties of one instant by id, "RIGHT PART OF ORDER BY").
+    dated = Case.due_at.is_(None) == false()
+    paused = Case.due_at.is_(None) == true()
+    priority = _priority()
+    by_due = [Case.due_at, Case.id]
+    slices: list[tuple[int, list[ColumnElement[bool]], list[Any]]] = [
+        (0, [dated, Case.due_at < now], by_due),
+        (1, [Case.due_at >= now, priority], by_due),
+        (2, [dated, Case.due_at >= now, ~priority], by_due),
+        (3, [paused], [~priority, Case.id]),
+    ]
+    parts = [
         select(
-            Case.id,
-            Case.case_no,
-            Case.case_type,
-            Case.workflow_key,
-            Case.state,
-            Case.version,
-            Case.org_path,
-            OrgUnit.name,
-            Household.head_name,
-            Case.due_at,
-            Case.escalation_level,
-            Case.flag_illness,
-            Case.flag_disability,
-            Case.flag_sudden,
-            Case.flag_staff_relative,
-            Case.assignee_id,
-            User.display_name,
-            Case.household_id,
+            Case.id.label("id"),
+            literal(rank).label("slice"),
+            (~priority if rank == 3 else literal(False)).label("after"),
         )
+        .where(*conds, *where)
+        .order_by(*order)
+        .limit(cut)
+        .subquery(f"slice{rank}")
+        for rank, where, order in slices
+    ]
+    return union_all(*(select(part) for part in parts)).subquery("page")
+
+
+def queue_select(
+    actor: Actor,
+    now: datetime,
+    filters: QueueFilters,
+    *,
+    sqlite: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> Any:
+    """The page query: `limit` rows after `offset`, in the queue's order (the bench EXPLAINs it).
+
+    The ordering rule (README, "The queue's order"): overdue cases first, most overdue first;
+    then the priority groups of the plan (因大病 / 因重残 / 因突发事件) by due date, ahead of
+    every other case not yet overdue; then the rest by due date; paused cases (no due date)
+    last, priority ones first. Priority is a rank, not a tie-break: a priority case due next
+    week comes before an ordinary one due tomorrow — but never before an overdue one.
+
+    SQLite: a rank computed from `now` in ORDER BY would make it sort every open case in the
+    jurisdiction, so the page is read as index-ordered slices (`_slices`) cut after
+    `offset + limit` rows, and only those few rows are put in order. PostgreSQL keeps the rank
+    in ORDER BY: it reads the jurisdiction's open cases from an index and keeps the top rows
+    in a bounded heap, and planning four slices would cost it more than it saves (bench/queue.py,
+    README). The state test is hidden from SQLite's index chooser (see `_base_conditions`);
+    on PostgreSQL it stays plain, for the planner's state statistics."""
+    pairs = actionable_pairs(actor.roles) or [("", "")]
+    conds = [
+        *_base_conditions(actor, pairs, filters, ordered=sqlite, postgres=not sqlite),
+        *_tab_conditions(actor, now, filters),
+    ]
+    rows = select(
+        Case.id,
+        Case.case_no,
+        Case.case_type,
+        Case.workflow_key,
+        Case.state,
+        Case.version,
+        Case.org_path,
+        OrgUnit.name,
+        Household.head_name,
+        Case.due_at,
+        Case.escalation_level,
+        Case.flag_illness,
+        Case.flag_disability,
+        Case.flag_sudden,
+        Case.flag_staff_relative,
+        Case.assignee_id,
+        User.display_name,
+        Case.household_id,
+    )
+    if sqlite:
+        page = _slices(conds, now, offset + limit)
+        rows = rows.select_from(page).join(Case, Case.id == page.c.id)
+        order: list[Any] = [page.c.slice, page.c.after, Case.due_at, Case.id]
+    else:
+        rows = rows.where(*conds)
+        rank = case((Case.due_at < now, 0), (_priority(), 1), else_=2)
+        order = [Case.due_at.is_(None), rank, Case.due_at, Case.id]
+    return (
         # Outer: a township's payment roll (and a 提标 case) has no household, and the counts
         # include it — the list must show every case it counts.
-        .outerjoin(Household, Household.id == Case.household_id)
+        rows.outerjoin(Household, Household.id == Case.household_id)
         .join(OrgUnit, OrgUnit.id == Case.org_unit_id)
         .outerjoin(User, User.id == Case.assignee_id)
-        .where(
-            *_base_conditions(actor, pairs, filters, ordered=sqlite, postgres=not sqlite),
-            *_tab_conditions(actor, now, filters),
-        )
-        # The ordering rule (README, "The queue's order"): overdue cases first, most overdue
-        # first; then the priority groups of the plan (因大病 / 因重残 / 因突发事件) by due date,
-        # ahead of every other case not yet overdue; then the rest by due date; paused cases
-        # (no due date) last. Priority is a rank, not a tie-break: a priority case due next
-        # week comes before an ordinary one due tomorrow — but never before an overdue one.
-        .order_by(
-            Case.due_at.is_(None),
-            case((Case.due_at < now, 0), (priority, 1), else_=2),
-            Case.due_at,
-            Case.id,
-        )
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
     )
 
 
@@ -576,8 +634,14 @@ def queue_page(
     if total == 0:
         return QueuePage([], 0, 1, per_page, counts)
     page = min(page, max(1, -(-total // per_page)))
-    stmt = queue_select(actor, now, filters, sqlite=not is_postgres(session))
-    stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    stmt = queue_select(
+        actor,
+        now,
+        filters,
+        sqlite=not is_postgres(session),
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
     rows = [QueueRow(*r) for r in session.execute(stmt).all()]
     return QueuePage(rows, total, page, per_page, counts)
 

@@ -97,6 +97,40 @@ def test_order_overdue_first_then_priority_groups_then_due_date(world: World) ->
     assert page.total == 7 and page.counts.all == 7 and page.counts.overdue == 2
 
 
+def test_pages_across_the_slices_keep_the_order_rule(world: World) -> None:
+    """The page is read as slices (overdue, priority, the rest, paused) each cut after
+    offset + limit rows: every page boundary, and a case due exactly now (not overdue), must
+    still give the one order the rule defines, computed here independently."""
+    session = world.session
+    days = [-6, -1, 0, 2, 2, 5, 9, -3, 1, None, None, 4, 0, None]
+    flagged = [0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0]
+    cases = _district_review(world, len(days))
+    for c, day, flag in zip(cases, days, flagged, strict=True):
+        due = None if day is None else NOW + timedelta(days=day)
+        _set(session, c.id, due_at=due, flag_disability=bool(flag))
+
+    def rank(i: int) -> tuple[int, int, int, int]:
+        day, flag, case_id = days[i], flagged[i], cases[i].id
+        if day is None:
+            return (3, 1 - flag, 0, case_id)
+        if day < 0:
+            return (0, 0, day, case_id)
+        return (2 - flag, 0, day, case_id)
+
+    in_order = sorted(range(len(cases)), key=rank)
+    expected = [cases[i].id for i in in_order]
+    actor = world.actor("approver")
+    for per_page in (1, 3, 4, len(cases)):
+        got: list[int] = []
+        for page_no in range(1, -(-len(cases) // per_page) + 1):
+            got += _ids(queue_page(session, actor, NOW, page=page_no, per_page=per_page))
+        assert got == expected, per_page
+    # Under a tab filter too: the overdue tab is the first slice alone.
+    overdue = [cases[i].id for i in in_order if (days[i] or 0) < 0]
+    second = queue_page(session, actor, NOW, QueueFilters(overdue=True), per_page=2, page=2)
+    assert _ids(second) == overdue[2:4]
+
+
 def test_paging(world: World) -> None:
     cases = _district_review(world, 5)
     for i, c in enumerate(cases):
