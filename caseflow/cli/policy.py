@@ -31,9 +31,16 @@ def policy_show(region: str) -> None:
         for config in table.configs:
             record = records[config.effective_from]
             status = "示例值，待确认" if config.is_example else f"已确认（{record.confirmed_at}）"
+            orphans = ""
+            if config.orphans is not None:
+                orphans = (
+                    f"；孤儿基本生活费 集中养育 {format_yuan(config.orphans.centralised_fen)} 元、"
+                    f"社会散居 {format_yuan(config.orphans.dispersed_fen)} 元/人·月"
+                    f"（{config.orphans.basis}）"
+                )
             click.echo(
                 f"{config.effective_from} 起：{config.label_zh}；低保标准 "
-                f"{format_yuan(config.dibao_standard_fen)} 元/人·月；{status}"
+                f"{format_yuan(config.dibao_standard_fen)} 元/人·月{orphans}；{status}"
             )
 
 

@@ -193,6 +193,27 @@ class Deductions:
 
 
 @dataclass(frozen=True)
+class OrphanStandard:
+    """孤儿 / 事实无人抚养儿童 basic-living allowance per child per month, separate for 集中养育 and
+    社会散居 (事实无人抚养儿童 are paid by the local 孤儿 standard per 民发〔2019〕62号, clause
+    待核实). `basis` is the district's document (or 待核实), `source` where the figures come
+    from."""
+
+    centralised_fen: int
+    dispersed_fen: int
+    basis: str
+    source: str
+
+    def monthly_fen(self, setting: str) -> int:
+        """The allowance of a child in `setting` (centralised | dispersed)."""
+        if setting == "centralised":
+            return self.centralised_fen
+        if setting == "dispersed":
+            return self.dispersed_fen
+        raise ValueError(f"未知的养育方式：{setting}")
+
+
+@dataclass(frozen=True)
 class PolicyConfig:
     """The configuration of one region from `effective_from` until the next one starts."""
 
@@ -216,6 +237,9 @@ class PolicyConfig:
     gradual_exit_max_months: int = 6
     # Deductible spending (57号 第十三条 last paragraph); none unless the region configures it.
     deductions: Deductions = Deductions()
+    # The 孤儿 allowance from this date; None: the one of the latest earlier config stays in force
+    # (a new 低保 standard does not have to repeat it). See PolicyTable.orphan_standard.
+    orphans: OrphanStandard | None = None
 
     def describe_zh(self) -> str:
         """E.g. "640502 2026-01-01 起施行的标准（示例数值，待管理员确认）"."""
@@ -250,6 +274,17 @@ class PolicyTable:
                 f"最早一份自 {earliest} 起施行）"
             )
         return candidates[-1]
+
+    def orphan_standard(self, on: date) -> tuple[PolicyConfig, OrphanStandard]:
+        """The 孤儿 allowance in force on `on` with the configuration that set it: the latest one
+        started on or before `on` that has an `orphans` section."""
+        for config in reversed(self.configs):
+            if config.effective_from <= on and config.orphans is not None:
+                return config, config.orphans
+        raise NoPolicyInForce(
+            f"{on.isoformat()} 没有施行中的孤儿基本生活保障标准（地区 {self.region}）："
+            "请管理员在救助标准配置中录入 orphans 一节"
+        )
 
     def with_config(self, config: PolicyConfig) -> PolicyTable:
         """A new table with `config` added; the old table and its decisions stay unchanged."""
@@ -455,6 +490,7 @@ def _read_config(reader: _Reader, region: str) -> PolicyConfig:
         edge_multiple=reader.decimal("edge_multiple", minimum=Decimal(1), default="1.5"),
         gradual_exit_max_months=reader.count("gradual_exit_max_months", default=6),
         deductions=_read_deductions(reader),
+        orphans=_read_orphans(reader),
     )
     if config.dibao_standard_fen == 0:
         reader.fail("dibao_standard_fen", "低保标准不能为 0")
@@ -481,6 +517,23 @@ def _read_deductions(reader: _Reader) -> Deductions:
     result = Deductions(frozenset(kinds), ded.optional_fen("monthly_cap_fen"))
     ded.finish()
     return result
+
+
+def _read_orphans(reader: _Reader) -> OrphanStandard | None:
+    if reader._get("orphans", None) is None:
+        return None
+    orp = reader.child("orphans")
+    standard = OrphanStandard(
+        centralised_fen=orp.fen("centralised_fen"),
+        dispersed_fen=orp.fen("dispersed_fen"),
+        basis=orp.text("basis"),
+        source=orp.text("source"),
+    )
+    for key in ("centralised_fen", "dispersed_fen"):
+        if getattr(standard, key) == 0:
+            orp.fail(key, "孤儿基本生活保障标准不能为 0")
+    orp.finish()
+    return standard
 
 
 def _yuan(fen: int) -> str:
@@ -580,6 +633,20 @@ def config_to_dict(config: PolicyConfig) -> dict[str, Any]:
         "edge_multiple": _decimal_text(config.edge_multiple),
         "gradual_exit_max_months": config.gradual_exit_max_months,
         **_deductions_dict(config.deductions),
+        **_orphans_dict(config.orphans),
+    }
+
+
+def _orphans_dict(standard: OrphanStandard | None) -> dict[str, Any]:
+    if standard is None:
+        return {}
+    return {
+        "orphans": {
+            "centralised_fen": standard.centralised_fen,
+            "dispersed_fen": standard.dispersed_fen,
+            "basis": standard.basis,
+            "source": standard.source,
+        }
     }
 
 

@@ -1,4 +1,5 @@
-"""孤儿 and 事实无人抚养儿童: who is identified as which, and the dated monthly allowance.
+"""孤儿 and 事实无人抚养儿童: who is identified as which. The dated monthly allowance is policy
+configuration (the `orphans` section of caseflow.policy.config, entered like every standard).
 
 Sources (verified with the search tool where said, otherwise 待核实):
 - 孤儿: a child under 18 whose parents are both dead or declared missing (宣告失踪); the wording
@@ -14,7 +15,6 @@ Sources (verified with the search tool where said, otherwise 待核实):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -99,39 +99,3 @@ def identify(father: str, mother: str) -> Identification:
             f"{zh}：符合事实无人抚养儿童情形",
         )
     return Identification(None, DE_FACTO_BASIS, f"{zh}：不符合孤儿或事实无人抚养儿童认定条件")
-
-
-@dataclass(frozen=True)
-class AllowanceStandard:
-    effective_from: date
-    centralised_fen: int  # 集中养育, per child per month
-    dispersed_fen: int  # 社会散居, per child per month
-    basis: str
-    example: bool  # True: an example value until the district's document is on record
-
-
-# The district's dated standards, newest last. The amounts are examples (待核实): the district's
-# own notice must replace them before real payments.
-STANDARDS: Sequence[AllowanceStandard] = (
-    AllowanceStandard(
-        date(2024, 1, 1), 150_000, 110_000, "区级孤儿基本生活保障标准（待核实）", True
-    ),
-)
-
-
-def standard_on(day: date, standards: Sequence[AllowanceStandard] = STANDARDS) -> AllowanceStandard:
-    """The standard in force on `day`; before the first one there is none."""
-    in_force = [s for s in standards if s.effective_from <= day]
-    if not in_force:
-        raise ValueError(f"{day.isoformat()} 没有生效的孤儿基本生活保障标准")
-    return max(in_force, key=lambda s: s.effective_from)
-
-
-def monthly_allowance_fen(setting: Setting, day: date) -> int:
-    """The monthly basic-living allowance in fen for a child in `setting` on `day`."""
-    standard = standard_on(day)
-    if setting == "centralised":
-        return standard.centralised_fen
-    if setting == "dispersed":
-        return standard.dispersed_fen
-    raise ValueError(f"未知的养育方式：{setting}")

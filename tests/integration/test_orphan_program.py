@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from payments_support import at
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from support import World
 
@@ -19,6 +21,7 @@ from caseflow.casework.orphans import (
     majority_day,
     open_orphan_case,
 )
+from caseflow.cli.main import main
 from caseflow.db.engine import make_session_factory
 from caseflow.db.models import Case, CaseEvent, Household, Member
 from caseflow.engine.fire import fire
@@ -28,7 +31,7 @@ from caseflow.ledger.units import system_units
 from caseflow.payments.entitlements import amount_in, versions_of
 from caseflow.payments.models import RollRow
 from caseflow.payments.roll import prepare_roll
-from caseflow.policy.orphans import monthly_allowance_fen
+from caseflow.policy.store import enter_policy, policy_table
 from caseflow.timer.sweep import sweep
 
 NOW = at(2026, 3, 10)
@@ -64,6 +67,12 @@ def _application(hh: Household, child: Member, **kw: str) -> OrphanApplication:
     return replace(app, **kw)
 
 
+def _standard(world: World, setting: str, day: date | None = None) -> int:
+    """The allowance the dated policy configuration sets for `setting` on `day` (NOW's day)."""
+    table = policy_table(world.session, "640502")
+    return table.orphan_standard(day or NOW.date())[1].monthly_fen(setting)
+
+
 def _decide(world: World, case: Case) -> None:
     """Township review and the district's approval (the allowance granted)."""
     s = world.session
@@ -84,7 +93,7 @@ def test_orphan_case_runs_from_the_guardians_application_to_the_allowance_and_ma
     s.refresh(case)
     assert case.state == "approved" and not case.is_final
     history = versions_of(s, [case.id])[case.id]
-    assert amount_in(history, "2026-04") == monthly_allowance_fen("dispersed", NOW.date())
+    assert amount_in(history, "2026-04") == _standard(world, "dispersed")
     assert history[-1].covered_member_ids == [child.id]
     with pytest.raises(GuardFailed, match="未满18周岁"):
         fire(s, case.id, "end_majority", world.actor("reviewer"), at(2026, 5, 31))
@@ -124,7 +133,7 @@ def test_orphan_allowance_for_centralised_care_uses_its_own_standard(world: Worl
     assert "孤儿" in case.summary
     _decide(world, case)
     history = versions_of(s, [case.id])[case.id]
-    assert amount_in(history, "2026-04") == monthly_allowance_fen("centralised", NOW.date())
+    assert amount_in(history, "2026-04") == _standard(world, "centralised")
     fire(s, case.id, "end_adoption", world.actor("reviewer"), NOW, {"adopted_on": "2026-03-09"})
     assert amount_in(versions_of(s, [case.id])[case.id], "2026-04") == 0
 
@@ -151,7 +160,7 @@ def test_the_allowance_in_care_is_a_line_of_the_monthly_roll(world: World) -> No
     lines = s.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).all()
     line = next(r for r in lines if r.case_id == case.id)
     assert (line.case_type, line.for_month) == ("orphan", "2026-04")
-    assert line.amount_fen == monthly_allowance_fen("dispersed", NOW.date())
+    assert line.amount_fen == _standard(world, "dispersed")
 
 
 def test_a_child_already_in_a_running_case_is_not_accepted_twice(world: World) -> None:
@@ -198,7 +207,7 @@ def test_the_timer_ends_the_care_on_the_18th_birthday_once(world: World) -> None
     assert _state(s, young_case.id) == "approved"
     # Paid through the month of the 18th birthday, nothing from the month after.
     history = versions_of(s, [case.id])[case.id]
-    assert amount_in(history, "2026-06") == monthly_allowance_fen("dispersed", NOW.date())
+    assert amount_in(history, "2026-06") == _standard(world, "dispersed")
     assert amount_in(history, "2026-07") == 0
     roll = prepare_roll(s, world.actor("reviewer"), world.township.code, "2026-07", at(2026, 7, 1))
     lines = s.scalars(select(RollRow).where(RollRow.roll_id == roll.id)).all()
@@ -223,3 +232,61 @@ def test_a_child_born_on_29_february_turns_18_on_1_march() -> None:
     assert majority_cutoff(date(2026, 2, 28)) == date(2008, 2, 28)
     assert majority_day(date(2008, 2, 29)) == date(2026, 3, 1)
     assert majority_day(date(2010, 2, 28)) == date(2028, 2, 28)
+
+
+RISE = """
+region: "640502"
+configs:
+  - effective_from: 2026-04-01
+    is_example: false
+    label: 2026 年 4 月起孤儿基本生活保障标准
+    dibao_standard_fen: 56000
+    amount_method: gap
+    registry_line_fen: 62500
+    property: {financial_months: 24, financial_per_capita: true, non_work_vehicle_excludes: true,
+               employing_others_excludes: true, max_housing_units: 1}
+    class_amounts: {a_fen: 47000, b_fen: 34000, c_fen: 19000}
+    top_ups: {severe_disability_fen: 10000, serious_illness_fen: 10000, elderly_fen: 5000,
+              elderly_age: 70, minor_fen: 5000, minor_age: 16}
+    tekun: {care_self_care_fen: 20000, care_partial_fen: 60000, care_full_fen: 120000}
+    temporary: {cap_multiples: {因病: "12"}, township_ceiling_fen: 200000, repeat_window_days: 365}
+    orphans: {centralised_fen: 170000, dispersed_fen: 125000, basis: 区民政局 2026 年第 3 号通知,
+              source: 测试录入}
+"""
+
+
+def test_the_grant_reads_the_dated_standard_in_force_on_the_approval_date(
+    world: World,
+) -> None:
+    s = world.session
+    enter_policy(s, RISE, None, NOW)  # as every standard is entered: the web form, `policy load`
+    hh, child = _child_household(world, date(2014, 1, 1))
+    before = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    _decide(world, before)  # approved on 10 March: the standard before the rise
+    old = versions_of(s, [before.id])[before.id][-1]
+    assert old.amount_fen == _standard(world, "dispersed", date(2026, 3, 31)) != 125000
+    other_hh, other = _child_household(world, date(2015, 1, 1))
+    after = open_orphan_case(s, world.actor("clerk"), _application(other_hh, other), NOW)
+    fire(s, after.id, "submit_to_township", world.actor("clerk"), NOW)
+    fire(s, after.id, "township_approve", world.actor("reviewer"), NOW, {"opinion": "属实"})
+    fire(s, after.id, "approve", world.actor("approver"), at(2026, 4, 2))
+    new = versions_of(s, [after.id])[after.id][-1]
+    assert (new.amount_fen, new.policy_effective_from) == (125000, date(2026, 4, 1))
+    assert new.basis["standard"] == "区民政局 2026 年第 3 号通知"
+    assert new.basis["example_standard"] is False
+
+
+def test_the_cli_loads_and_shows_a_new_orphan_standard(
+    engine: Engine, world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "rise.yaml"
+    path.write_text(RISE, encoding="utf-8")
+    url = engine.url.render_as_string(hide_password=False)
+    env = {"CASEFLOW_DATABASE_URL": url}
+    result = CliRunner().invoke(main, ["policy", "load", str(path)], env=env)
+    assert result.exit_code == 0 and "已录入 1 份配置" in result.output, result.output
+    result = CliRunner().invoke(main, ["policy", "show", "--region", "640502"], env=env)
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("2026-04-01"))
+    assert "集中养育 1700.00 元、社会散居 1250.00 元" in line
+    assert "区民政局 2026 年第 3 号通知" in line

@@ -144,6 +144,18 @@ def test_tekun_ratio_defaults_to_1_3(tmp_path: Path) -> None:
             "未知配置项",
         ),
         ('region: "640502"', "regio: 1", "region", "缺少此项"),
+        (
+            "centralised_fen: 150000 ",
+            "centralised_fen: 0 ",
+            "configs[0].orphans.centralised_fen",
+            "孤儿基本生活保障标准不能为 0",
+        ),
+        (
+            "      basis: 区级孤儿基本生活保障标准（待核实）\n",
+            "",
+            "configs[0].orphans.basis",
+            "缺少此项",
+        ),
     ],
 )
 def test_invalid_fields_are_named_with_file_and_line(
@@ -213,3 +225,23 @@ def test_a_tekun_standard_below_the_floor_is_a_policy_error_naming_the_field() -
     assert "700.00 元 低于下限 702.00 元" in err.value.message_zh  # ⌈1.3 × 540.00⌉ in 2025
     at_floor = text.replace("basic_standard_fen: 70000", "basic_standard_fen: 70200")
     assert parse_policy(yaml.safe_load(at_floor)).configs[0].tekun.basic_fen(54000) == 70200
+
+
+def test_the_orphan_allowance_is_dated_and_carried_over_until_a_new_one() -> None:
+    table = seed_table()
+    assert table.configs[0].orphans is not None and table.configs[1].orphans is None
+    config_2025, standard = table.orphan_standard(date(2026, 3, 1))
+    assert config_2025.effective_from == date(2025, 1, 1)  # the 2026 config does not repeat it
+    assert (standard.centralised_fen, standard.dispersed_fen) == (150000, 110000)
+    assert "待核实" in standard.basis and "待核实" in standard.source
+    assert standard.monthly_fen("centralised") != standard.monthly_fen("dispersed")
+    risen = replace(
+        table.configs[1],
+        effective_from=date(2026, 7, 1),
+        orphans=replace(standard, centralised_fen=160000, basis="区民政局 2026 年通知"),
+    )
+    newer = table.with_config(risen)
+    assert newer.orphan_standard(date(2026, 6, 30))[1] is standard
+    assert newer.orphan_standard(date(2026, 7, 1))[1].centralised_fen == 160000
+    with pytest.raises(NoPolicyInForce, match="孤儿基本生活保障标准"):
+        table.orphan_standard(date(2024, 12, 31))

@@ -1,4 +1,5 @@
-"""孤儿 / 事实无人抚养儿童: identification from the parents' situations, age, dated allowance."""
+"""孤儿 / 事实无人抚养儿童: identification from the parents' situations, age (the dated allowance is
+policy configuration: tests/unit/policy/test_policy_config.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,7 @@ from datetime import date
 
 import pytest
 
-from caseflow.policy.orphans import (
-    AllowanceStandard,
-    age_on,
-    identify,
-    is_minor,
-    monthly_allowance_fen,
-    standard_on,
-)
+from caseflow.policy.orphans import age_on, identify, is_minor
 
 GONE = ["dead", "declared_missing"]
 UNABLE = [
@@ -71,19 +65,3 @@ def test_age_counts_full_years_and_the_eighteenth_birthday_ends_minority() -> No
     assert is_minor(birth, date(2026, 3, 14))
     assert age_on(birth, date(2026, 3, 15)) == 18
     assert not is_minor(birth, date(2026, 3, 15))
-
-
-def test_allowance_is_separate_for_centralised_and_dispersed_care() -> None:
-    day = date(2026, 1, 1)
-    assert monthly_allowance_fen("centralised", day) == standard_on(day).centralised_fen
-    assert monthly_allowance_fen("dispersed", day) == standard_on(day).dispersed_fen
-    assert monthly_allowance_fen("centralised", day) != monthly_allowance_fen("dispersed", day)
-
-
-def test_the_standard_in_force_is_the_newest_one_not_after_the_day() -> None:
-    old = AllowanceStandard(date(2024, 1, 1), 100, 80, "旧", True)
-    new = AllowanceStandard(date(2025, 7, 1), 120, 90, "新", True)
-    assert standard_on(date(2025, 6, 30), (old, new)) is old
-    assert standard_on(date(2025, 7, 1), (old, new)) is new
-    with pytest.raises(ValueError, match="没有生效"):
-        standard_on(date(2023, 12, 31), (old, new))
