@@ -1,0 +1,19 @@
+"""reserved (no-op until its owner fills it)
+
+Revision ID: 0027
+Revises: 0026
+Create Date: 2026-12-06
+"""
+
+revision = "0027"
+down_revision = "0026"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
