@@ -110,7 +110,7 @@ class Recovery(Base):
 
 
 class RecoveryPayment(Base):
-    """One repayment received."""
+    """One repayment received, or withheld from a roll."""
 
     __tablename__ = "recovery_payments"
 
@@ -120,5 +120,8 @@ class RecoveryPayment(Base):
     amount_fen: Mapped[int]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
+    # Withheld from a payment roll (migration 0026): counts as repaid only while that row is
+    # live (its roll not cancelled, the row not removed).
+    roll_row_id: Mapped[int | None] = mapped_column(ForeignKey("roll_rows.id"), unique=True)
 
     __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_recovery_payments_positive"),)

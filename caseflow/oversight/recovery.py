@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from caseflow.db.models import Case
@@ -24,10 +24,12 @@ from caseflow.kernel.errors import CaseflowError, PayloadInvalid
 from caseflow.kernel.money import format_yuan, parse_yuan
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.oversight.models import CAUSES, Recovery, RecoveryPayment
+from caseflow.payments.entitlement import live_roll_rows
 from caseflow.payments.entitlements import amount_in, versions_of
-from caseflow.payments.models import Entitlement
+from caseflow.payments.models import RECOVERY_DEDUCTION, Entitlement, RollRow
 from caseflow.payments.months import add_months, parse_month
 from caseflow.workflow.registry import Registry, registry
+from caseflow.workflow.rulesets import RuleSet
 
 plugin = Plugin("oversight.recovery")
 
@@ -144,11 +146,18 @@ def recovery_of(session: Session, case_id: int) -> Recovery:
     return row
 
 
+def counts_as_repaid() -> ColumnElement[bool]:
+    """A repayment counts: received (no roll row), or withheld by a roll row that is still live
+    (its roll not cancelled, the row not removed) — a cancelled roll gives the balance back."""
+    live = live_roll_rows().with_only_columns(RollRow.id)
+    return or_(RecoveryPayment.roll_row_id.is_(None), RecoveryPayment.roll_row_id.in_(live))
+
+
 def repaid(session: Session, recovery_id: int) -> int:
     """Fen repaid so far."""
     total = session.scalar(
         select(func.sum(RecoveryPayment.amount_fen)).where(
-            RecoveryPayment.recovery_id == recovery_id
+            RecoveryPayment.recovery_id == recovery_id, counts_as_repaid()
         )
     )
     return int(total or 0)
@@ -194,8 +203,10 @@ def repayment_within_balance(ctx: GuardContext) -> str | None:
 
 @plugin.effect("record_repayment_row")
 def record_repayment_row(ctx: EffectContext) -> None:
-    """The repayment, kept as a row (the balance is their sum's complement)."""
+    """The repayment, kept as a row (the balance is their sum's complement); one withheld by a
+    roll names its roll row."""
     row = recovery_of(ctx.session, ctx.case.id)
+    roll_row = ctx.payload.get("roll_row_id")
     ctx.session.add(
         RecoveryPayment(
             recovery_id=row.id,
@@ -203,8 +214,61 @@ def record_repayment_row(ctx: EffectContext) -> None:
             amount_fen=int(ctx.payload["amount_fen"]),
             recorded_by_id=ctx.actor.user_id,
             recorded_at=ctx.now,
+            roll_row_id=int(roll_row) if roll_row else None,
         )
     )
+
+
+def deduction_rule(ruleset: RuleSet) -> tuple[bool, int]:
+    """Whether the rule set allows withholding a recovery from the rolls, and the largest share
+    (%) of one month's payment a roll may withhold."""
+    allowed = ruleset.params.get("recovery_roll_deduction_allowed") is True
+    percent = int(ruleset.params.get("recovery_roll_deduction_max_percent") or 0)
+    return allowed and 0 < percent <= 100, min(max(percent, 0), 100)
+
+
+@plugin.guard("roll_deduction_allowed")
+def roll_deduction_allowed(ctx: GuardContext) -> str | None:
+    """Only where the case's rule set allows it, with a share above zero; the refusal names
+    the rule and where its value comes from."""
+    allowed, _ = deduction_rule(ctx.ruleset)
+    if allowed:
+        return None
+    source = ctx.ruleset.source_of("recovery_roll_deduction_allowed") or "未注明出处"
+    return (
+        f"规则集「{ctx.ruleset.label}」不允许从发放名册扣减追回款"
+        f"（recovery_roll_deduction_allowed，依据：{source}），请登记当事人退款"
+    )
+
+
+@plugin.guard("recovery_source_still_paid")
+def recovery_source_still_paid(ctx: GuardContext) -> str | None:
+    """A deduction needs a payment to withhold from: the source case pays this month."""
+    row = recovery_of(ctx.session, ctx.case.id)
+    month = to_local(ctx.now).strftime("%Y-%m")
+    versions = versions_of(ctx.session, [row.source_case_id]).get(row.source_case_id, [])
+    if versions and amount_in(versions, month) > 0:
+        return None
+    return "该户本月已不再领取保障金，无法从发放名册扣减，请登记当事人退款"
+
+
+@plugin.guard("roll_deduction_row", needs_payload=True)
+def roll_deduction_row(ctx: GuardContext) -> str | None:
+    """A deduction is recorded only for a live roll row withholding exactly this amount for
+    this recovery, and only once (so the action cannot be made up by hand)."""
+    assert ctx.payload is not None
+    found = ctx.session.scalar(
+        live_roll_rows().where(
+            RollRow.id == int(ctx.payload.get("roll_row_id") or 0),
+            RollRow.case_id == ctx.case.id,
+            RollRow.kind == RECOVERY_DEDUCTION,
+            RollRow.amount_fen == -int(ctx.payload["amount_fen"]),
+        )
+    )
+    taken = ctx.session.scalar(
+        select(RecoveryPayment.id).where(RecoveryPayment.roll_row_id == (found.id if found else 0))
+    )
+    return None if found is not None and taken is None else "发放名册中没有相应的扣减行"
 
 
 @plugin.guard("recovery_balance_cleared")

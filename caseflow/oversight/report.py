@@ -23,6 +23,7 @@ from caseflow.oversight.models import (
     SpotCheck,
 )
 from caseflow.oversight.models import SpotCheckDraw as SpotCheckDraw
+from caseflow.oversight.recovery import counts_as_repaid
 from caseflow.read.recipients import place_names
 from caseflow.workflow.registry import registry
 
@@ -205,7 +206,7 @@ def recoveries(session: Session, actor: Actor) -> list[RecoveryLine]:
     source = aliased(Case)
     paid = (
         select(func.coalesce(func.sum(RecoveryPayment.amount_fen), 0))
-        .where(RecoveryPayment.recovery_id == Recovery.id)
+        .where(RecoveryPayment.recovery_id == Recovery.id, counts_as_repaid())
         .scalar_subquery()
     )
     rows = session.execute(

@@ -15,7 +15,14 @@ from caseflow.engine.fire import fire
 from caseflow.engine.plugins import EffectContext, FireResult, GuardContext, Plugin
 from caseflow.kernel.errors import CaseflowError
 from caseflow.kernel.timeutil import to_local
-from caseflow.payments.models import ONE_OFF, PaymentAdjustment, PaymentRoll, RiskFinding, RollRow
+from caseflow.payments.models import (
+    ONE_OFF,
+    RECOVERY_DEDUCTION,
+    PaymentAdjustment,
+    PaymentRoll,
+    RiskFinding,
+    RollRow,
+)
 from caseflow.payments.queries import roll_of_case, roll_totals
 from caseflow.payments.risk import open_findings
 
@@ -109,6 +116,24 @@ def remove_roll_row(ctx: EffectContext) -> None:
     row = _row(ctx, roll)
     assert row is not None  # the guard checked it inside the same transaction
     _take_out(ctx, roll, row, str(ctx.payload.get("reason", "")))
+    _release_deductions(ctx, roll, row.household_id)
+
+
+def _release_deductions(ctx: EffectContext, roll: PaymentRoll, household_id: int) -> None:
+    """A 追回 withheld from a payment that left the roll leaves with it: the household's lines
+    never add up to less than zero (the recovery's balance comes back: its repayment counted
+    only while the row was live)."""
+    live = select(RollRow).where(
+        RollRow.roll_id == roll.id,
+        RollRow.household_id == household_id,
+        RollRow.removed_at.is_(None),
+    )
+    rows = ctx.session.scalars(live).all()
+    if sum(r.amount_fen for r in rows) >= 0:
+        return
+    for r in rows:
+        if r.kind == RECOVERY_DEDUCTION:
+            _take_out(ctx, roll, r, "该户保障金已移出名册，扣减随之移出")
 
 
 @plugin.effect("withdraw_roll_adjustment")

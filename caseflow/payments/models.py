@@ -30,6 +30,9 @@ MONTHLY, GRADUAL, CORRECTION, ONE_OFF, ADVANCE, ADJUSTMENT = (
     "advance",
     "adjustment",
 )
+# A 追回 balance withheld from the household's payment (negative; its case is the recovery case,
+# so it never counts as paying the entitlement; caseflow.oversight.roll_deduction).
+RECOVERY_DEDUCTION = "recovery_deduction"
 # Rows that pay a month of an entitlement: together they must equal the history (reconcile).
 ENTITLEMENT_KINDS = (MONTHLY, GRADUAL, CORRECTION)
 KIND_LABELS = {
@@ -39,6 +42,7 @@ KIND_LABELS = {
     ONE_OFF: "临时救助（一次性）",
     ADVANCE: "先行救助（乡镇已垫付）",
     ADJUSTMENT: "调整（补发/扣回）",
+    RECOVERY_DEDUCTION: "扣减追回款",
 }
 
 

@@ -18,6 +18,7 @@ from caseflow.institutions.models import Institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.timeutil import require_aware, to_local
+from caseflow.oversight.roll_deduction import deduction_lines, record_deductions
 from caseflow.payments.entitlement import Line, lines_for
 from caseflow.payments.models import KIND_LABELS, PaymentRoll, RollRow
 from caseflow.payments.months import month_label, parse_month
@@ -225,7 +226,9 @@ def prepare_roll(
             )
         lookback = lookback_months(reg, township, now)
         lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
+        lines += deduction_lines(session, reg, township, month, lines)
         roll = open_roll(session, reg, township, actor, now, month, 0, lines)
+        record_deductions(session, reg, roll, actor, now)
         uow.commit()
     return roll
 

@@ -54,7 +54,8 @@ def test_actionable_pairs_come_from_the_definitions() -> None:
     assert ("dibao", "district_review") in approver
     # District review, a deviation waiting for the second approver, a 提标 list to approve, a
     # resident's move out of centralised care (出院) to decide, and the district's own supervision
-    # cases: a drawn spot check and its follow-up, a complaint, a recovery.
+    # cases: a drawn spot check and its follow-up, a complaint, a recovery (repaid by the
+    # household or withheld from the rolls: settled or waived by the district either way).
     assert {state for _, state in approver} == {
         "district_review",
         "deviation_review",
@@ -67,6 +68,7 @@ def test_actionable_pairs_come_from_the_definitions() -> None:
         "answering",
         "proposed",
         "repaying",
+        "deducting",
     }
     assert {wf for wf, state in approver if state == "investigating"} == {"complaint"}
     reviewer = actionable_pairs(["township_reviewer"])
