@@ -1,11 +1,13 @@
 """The demo's supervision: the district's spot-check draw (30 %, a recorded seed) with one
 sampled case found correct and one whose amount was wrong, sent to a review, its overpayment
-recovered (decided, partly repaid); and a complaint at
+recovered (decided, partly repaid, the rest withheld from the next rolls where the rule set
+allows it); and a complaint at
 a township's window about a 低保 case waiting for the district, which now needs the district's
 own home visit before it can be approved. Everything through the core functions and fire."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -112,6 +114,11 @@ def _recovery(session: Session, spot_case_id: int, supervisor: Actor, at: dateti
         "paid_on": to_local(at).date().isoformat(),
     }
     fire(session, case.id, "record_repayment", approver, at + timedelta(hours=2), repayment)
+    # The rest is withheld from the household's next rolls: the district example allows it
+    # (recovery_roll_deduction_allowed, 待核实); a rule set that does not leaves it to repayments.
+    deduction = {"reasons": "余额从以后月份的保障金中按月扣减"}
+    with suppress(CaseflowError):
+        fire(session, case.id, "start_roll_deduction", approver, at + timedelta(hours=3), deduction)
 
 
 def _complaint(session: Session, now: datetime) -> None:

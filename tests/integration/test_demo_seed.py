@@ -230,6 +230,8 @@ def check_oversight(session: Session) -> None:
     recovery = session.scalars(select(Recovery)).one()
     assert recovery.decided_fen == recovery.overpaid_fen > 0
     assert balance(session, recovery) == recovery.overpaid_fen - 5000
+    # The district example allows withholding the rest from the next rolls (待核实).
+    assert session.get_one(Case, recovery.case_id).state == "deducting"
     complaint = session.scalars(select(Complaint)).one()
     subject = session.get(Case, complaint.subject_case_id)
     assert subject is not None and subject.state == "district_review"
