@@ -61,6 +61,7 @@ def blueprints() -> list[Blueprint]:
         institutions,  # 集中供养 (供养机构, beds, occupancy, 入院 proposals)
         ledger,  # 台账比对 (roster upload, comparison worklist)
         means,  # 入户调查：家庭收入、财产和支出 (the means lines of a case's household)
+        orphans,  # 孤儿 / 事实无人抚养儿童 名册 (list, Excel)
         oversight,  # 抽查, 投诉举报 (the district's supervision)
         payments,  # 发放名册 (monthly roll, risk checks, bank files)
         queue,  # 待办 (queue, claim, batch sign-off)
@@ -101,6 +102,7 @@ def blueprints() -> list[Blueprint]:
             *money,
             reviews,
             institutions,
+            orphans,  # 孤儿 / 事实无人抚养儿童 名册
             health,
             transfers,
             reports,  # the district's routine (统计报表, 业务培训)

@@ -10,6 +10,7 @@ from typing import Any
 
 from caseflow.accounts.training import Untrained
 from caseflow.kernel.spreadsheet import XlsxWriter, csv_bytes
+from caseflow.read.orphans import OrphanRow
 from caseflow.read.recipients import PROGRAMME_LABELS, InPayment
 from caseflow.read.reports import (
     CHANGE_LABELS,
@@ -111,3 +112,41 @@ def untrained_csv(rows: Sequence[Untrained]) -> bytes:
     """The same list as CSV (UTF-8 with BOM; names can never become formulas)."""
     body = ([u.unit_name, u.display_name, u.username] for u in rows)
     return csv_bytes([UNTRAINED_HEADER, *body])
+
+
+def orphans_xlsx(rows: Sequence[OrphanRow]) -> bytes:
+    """The orphan list as the page shows it (names and ID numbers masked as there)."""
+    header = [
+        "案件编号",
+        "乡镇",
+        "村",
+        "儿童",
+        "身份证号",
+        "类别",
+        "养育方式",
+        "监护人",
+        "与儿童关系",
+        "案件状态",
+        "月基本生活费（元）",
+        "发放起始月",
+        "年满18周岁日期",
+    ]
+    body = (
+        [
+            r.case_no,
+            r.township,
+            r.village,
+            r.child_name,
+            r.child_id_number,
+            r.category,
+            r.setting,
+            r.guardian,
+            r.guardian_relation,
+            r.state_label,
+            "" if r.allowance_fen is None else yuan(r.allowance_fen),
+            r.allowance_from,
+            r.turns_18_on.isoformat(),
+        ]
+        for r in rows
+    )
+    return _book("孤儿及事实无人抚养儿童", header, body)

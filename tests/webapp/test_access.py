@@ -34,6 +34,7 @@ from caseflow.payments.rise import RISE_ROLES
 from caseflow.payments.roll import prepare_roll
 from caseflow.read.audit_search import AUDIT_ROLES
 from caseflow.read.board import BOARD_ROLES
+from caseflow.read.orphans import VIEW_ROLES as ORPHAN_VIEW_ROLES
 from caseflow_web.campaigns import VIEW_ROLES as CAMPAIGN_VIEW_ROLES
 from caseflow_web.desk import INTAKE_ROLES
 from caseflow_web.institutions import EDIT_ROLES as INSTITUTION_EDIT_ROLES
@@ -76,6 +77,7 @@ INSTITUTION_VIEW = set(INSTITUTION_VIEW_ROLES)
 INSTITUTION_EDIT = set(INSTITUTION_EDIT_ROLES)
 ADMISSION_PROPOSE = set(ADMISSION_PROPOSE_ROLES)
 MEANS = set(MEANS_ROLES)
+ORPHAN_VIEW = set(ORPHAN_VIEW_ROLES)
 
 
 @dataclass(frozen=True)
@@ -488,6 +490,17 @@ ROUTES = [
 ]
 ROUTES += ledger_routes(Route)  # 台账比对 (tests/webapp/ledger_access.py)
 ROUTES += _institution_routes()  # 集中供养
+# 孤儿名册: the whole list in reach, and one township's (404 for another township's staff).
+ROUTES += [
+    Route("orphans.index", "GET", lambda w, s: "/orphans", ORPHAN_VIEW, scoped=False),
+    Route("orphans.index", "GET", lambda w, s: f"/orphans?township={_code(w, s)}", ORPHAN_VIEW),
+    Route(
+        "orphans.export",
+        "GET",
+        lambda w, s: f"/orphans/export.xlsx?township={_code(w, s)}&state=approved",
+        ORPHAN_VIEW,
+    ),
+]
 ROUTES += routine_routes(Route)  # 长期公示, 统计报表 (tests/webapp/routine_access.py)
 ROUTES += oversight_routes(Route)  # 抽查, 投诉举报 (tests/webapp/oversight_access.py)
 # Users of the world: township staff of 滨河镇, district staff (see both townships), admin.
