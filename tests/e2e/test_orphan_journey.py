@@ -12,6 +12,8 @@ from test_journeys import act, shot, sign_in, sign_out
 
 from caseflow.db.models import Member
 from caseflow.kernel.idnumber import make_id_number
+from caseflow.kernel.money import format_yuan
+from caseflow.kernel.timeutil import to_local, utcnow
 from caseflow.policy.store import policy_table
 
 GUARDIAN_ID = make_id_number("640502", date(1952, 4, 1), 9)
@@ -75,9 +77,9 @@ def test_an_orphan_application_ends_with_the_child_in_care_on_the_list(
     row = page.locator("#orphans tbody tr", has_text="王小雨")
     assert row.count() == 1
     text = row.inner_text()
-    table = policy_table(world.session, "640502")
-    standard = table.orphan_standard(date.today())[1]
-    allowance = f"{standard.dispersed_fen // 100}.{standard.dispersed_fen % 100:02d}"
+    today = to_local(utcnow()).date()
+    standard = policy_table(world.session, "640502").orphan_standard(today)[1]
+    allowance = format_yuan(standard.dispersed_fen)
     for expected in ("孤儿", "社会散居", "王大明", "保障中", allowance, "2033年6月1日"):
         assert expected in text, (expected, text)
     assert child.id_number not in text  # masked on the list
