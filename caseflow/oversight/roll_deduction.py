@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from caseflow.db.models import Case, OrgUnit
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import fire
-from caseflow.kernel.actors import Actor
+from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import to_local
 from caseflow.oversight.models import Recovery
@@ -106,11 +106,11 @@ def deduction_lines(
     return out
 
 
-def record_deductions(
-    session: Session, reg: Registry, roll: PaymentRoll, actor: Actor, now: datetime
-) -> int:
+def record_deductions(session: Session, reg: Registry, roll: PaymentRoll, now: datetime) -> int:
     """Each deduction row of the roll recorded as a repayment of its recovery (fire, inside the
     preparation's unit of work: the roll and the repayments are written together or not at all).
+    Fired as the system: the roll's preparer is on the roll case, and a preparer who must step
+    aside from one household's recovery (a near relative) still prepares the township's roll.
     Returns how many."""
     rows = session.scalars(
         select(RollRow)
@@ -121,5 +121,5 @@ def record_deductions(
     for row in rows:
         assert row.case_id is not None
         payload = {"amount_fen": -row.amount_fen, "paid_on": paid_on, "roll_row_id": row.id}
-        fire(session, row.case_id, DEDUCT_TRIGGER, actor, now, payload, reg=reg)
+        fire(session, row.case_id, DEDUCT_TRIGGER, SYSTEM_ACTOR, now, payload, reg=reg)
     return len(rows)

@@ -228,7 +228,7 @@ def prepare_roll(
         lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
         lines += deduction_lines(session, reg, township, month, lines)
         roll = open_roll(session, reg, township, actor, now, month, 0, lines)
-        record_deductions(session, reg, roll, actor, now)
+        record_deductions(session, reg, roll, now)
         uow.commit()
     return roll
 

@@ -12,9 +12,10 @@ from payments_support import TOWNSHIP, approve, at, sign
 from sqlalchemy import select
 from support import World
 
-from caseflow.db.models import Case
+from caseflow.db.models import Case, Household
 from caseflow.engine.fire import fire
-from caseflow.kernel.errors import GuardFailed
+from caseflow.kernel.actors import SYSTEM_ACTOR
+from caseflow.kernel.errors import GuardFailed, PermissionDenied
 from caseflow.oversight.models import RecoveryPayment
 from caseflow.oversight.recovery import balance, propose_recovery, recovery_of
 from caseflow.payments.adjustments import add_adjustment
@@ -192,10 +193,14 @@ def test_a_cancelled_roll_gives_the_balance_back_and_no_deduction_is_made_up_by_
     monthly_row = next(r for r in _rows(world, july, source.household_id) if r.kind == MONTHLY)
     s.rollback()
     with pytest.raises(GuardFailed) as err:  # a deduction only for a roll row that withholds it
-        fire(s, case.id, "deduct_from_roll", world.actor("reviewer"), NOW, {
+        fire(s, case.id, "deduct_from_roll", SYSTEM_ACTOR, NOW, {
             "amount_fen": 100, "paid_on": "2026-07-10", "roll_row_id": monthly_row.id,
         })  # fmt: skip
     assert "扣减行" in err.value.message_zh
+    with pytest.raises(PermissionDenied):  # never by a person, from a page or otherwise
+        fire(s, case.id, "deduct_from_roll", world.actor("reviewer"), NOW, {
+            "amount_fen": 100, "paid_on": "2026-07-10", "roll_row_id": monthly_row.id,
+        })  # fmt: skip
     s.rollback()
     assert balance(s, row) == before - monthly * 30 // 100
     fire(s, july.case_id, "cancel", world.actor("reviewer"), at(2026, 7, 2), {"reason": "重编"})
@@ -203,3 +208,17 @@ def test_a_cancelled_roll_gives_the_balance_back_and_no_deduction_is_made_up_by_
     again = _prepare(world, "2026-07")
     assert _withheld(world, again, source.household_id) == monthly * 30 // 100
     assert balance(s, row) == before - monthly * 30 // 100
+
+
+def test_a_preparer_who_must_step_aside_from_the_household_still_prepares_the_roll(
+    world: World,
+) -> None:
+    s = world.session
+    source, case, monthly = _decided(world, 45)
+    _start(world, case)
+    household = s.get_one(Household, source.household_id)
+    world.declare_relative(household, "reviewer")  # the preparer is a near relative
+    july = _prepare(world, "2026-07")
+    assert _withheld(world, july, source.household_id) == monthly * 30 // 100
+    (paid,) = s.scalars(select(RecoveryPayment))
+    assert paid.recorded_by_id is None  # recorded by the system, the roll names its preparer
