@@ -1,9 +1,11 @@
-"""提标: when a new yearly standard is in force, every 低保 and 特困 entitlement is recomputed.
+"""提标: when a new yearly standard is in force, every 低保, 特困, 孤儿 entitlement is recomputed.
 
 Each version of an entitlement that is (or will be) in force from the effective month is
 recomputed under the configuration of its own month, from its own terms: 低保 from its covered
 members and class (gap method or class amounts, top-ups), 特困 from its care level and setting
-(basic living ≥ ratio × the 低保 standard, plus the care allowance). So a review's adjustment
+(basic living ≥ ratio × the 低保 standard, plus the care allowance), a child's 孤儿 allowance
+from its setting at the 孤儿 standard in force (the `orphans` section, carried over until a
+configuration sets a new one — never a 低保 amount). So a review's adjustment
 made after the effective date keeps its members and class and only gains the new standard, and
 every component rises, not only the 低保 basic amount. The list is a case of the `rise`
 workflow; approving it (through fire) writes the new versions, and the roll pays the difference
@@ -32,7 +34,7 @@ from caseflow.payments import entitlements
 from caseflow.payments.models import GRADUAL_EXIT, RISE, STOP, Entitlement
 from caseflow.payments.months import month_label
 from caseflow.policy.amounts import compute_amount
-from caseflow.policy.config import PolicyConfig
+from caseflow.policy.config import PolicyConfig, PolicyTable
 from caseflow.policy.store import policy_table
 from caseflow.policy.tekun import tekun_amount_for_level
 from caseflow.workflow.registry import Registry, registry
@@ -92,11 +94,23 @@ def _first_day(month: str) -> date:
 
 
 def recompute(
-    session: Session, version: Entitlement, config: PolicyConfig, on: date
+    session: Session,
+    version: Entitlement,
+    config: PolicyConfig,
+    on: date,
+    table: PolicyTable | None = None,
 ) -> tuple[int, dict[str, int]]:
-    """The version's monthly amount and its parts under `config`, from its own terms."""
+    """The version's monthly amount and its parts under `config`, from its own terms (a 孤儿
+    allowance under the table's 孤儿 standard in force on `on`)."""
     parts: dict[str, int]
-    if version.programme == "tekun":
+    if version.programme == "orphan":
+        orphans = (table or PolicyTable(config.region, (config,))).orphan_standard(on)[1]
+        # The grant records the setting as the window showed it (集中养育 / 社会散居).
+        centralised = version.basis.get("setting") in ("集中养育", "centralised")
+        setting = "centralised" if centralised else "dispersed"
+        full = orphans.monthly_fen(setting)
+        parts = {"basic": full}
+    elif version.programme == "tekun":
         setting = str(version.basis.get("setting") or "dispersed")
         level = version.care_level or "self_care"
         tekun = tekun_amount_for_level(config, level, setting, on)  # type: ignore[arg-type]
@@ -141,7 +155,7 @@ def plan_rise(session: Session, region_path: str, region: str, effective_from: d
             if version is None or version.kind == STOP:
                 continue
             day = _first_day(start)
-            amount, parts = recompute(session, version, table.in_force(day), day)
+            amount, parts = recompute(session, version, table.in_force(day), day, table)
             if amount != version.amount_fen:
                 items.append(
                     RiseItem(cid, case_no, version.programme, start, version.amount_fen,

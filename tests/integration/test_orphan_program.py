@@ -30,6 +30,7 @@ from caseflow.kernel.idnumber import make_id_number
 from caseflow.ledger.units import system_units
 from caseflow.payments.entitlements import amount_in, versions_of
 from caseflow.payments.models import RollRow
+from caseflow.payments.rise import approve_rise_list, rise_list
 from caseflow.payments.roll import prepare_roll
 from caseflow.policy.store import enter_policy, policy_table
 from caseflow.timer.sweep import sweep
@@ -290,3 +291,23 @@ def test_the_cli_loads_and_shows_a_new_orphan_standard(
     line = next(ln for ln in result.output.splitlines() if ln.startswith("2026-04-01"))
     assert "集中养育 1700.00 元、社会散居 1250.00 元" in line
     assert "区民政局 2026 年第 3 号通知" in line
+
+
+def test_a_standard_rise_keeps_the_orphan_allowance_unless_its_own_standard_rises(
+    world: World,
+) -> None:
+    s = world.session
+    hh, child = _child_household(world, date(2014, 1, 1))
+    case = open_orphan_case(s, world.actor("clerk"), _application(hh, child), NOW)
+    _decide(world, case)  # 1,100 元 from April
+    orphans_section = RISE[RISE.index("    orphans:") :]
+    dibao_only = RISE.replace(orphans_section, "").replace("56000", "60000")
+    enter_policy(s, dibao_only, None, NOW)  # a new 低保 standard from April, no orphans section
+    assert [i for i in rise_list(s, "640502", date(2026, 4, 1)).items if i.case_id == case.id] == []
+    risen = RISE.replace("2026-04-01", "2026-07-01")  # the 孤儿 standard rises from July
+    enter_policy(s, risen, None, NOW)
+    items = [i for i in rise_list(s, "640502", date(2026, 7, 1)).items if i.case_id == case.id]
+    assert [(i.month, i.old_fen, i.new_fen) for i in items] == [("2026-07", 110000, 125000)]
+    approve_rise_list(s, world.actor("approver"), "640502", date(2026, 7, 1), at(2026, 7, 2))
+    history = versions_of(s, [case.id])[case.id]
+    assert (amount_in(history, "2026-06"), amount_in(history, "2026-07")) == (110000, 125000)
