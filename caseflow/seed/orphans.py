@@ -1,7 +1,8 @@
 """The demo's 孤儿 / 事实无人抚养儿童: a child added to a few households without cases, each
 application opened at the window by the guardian and walked through fire() to one state of the
 orphan workflow (accepted, at the township, at the district, in care, refused, ended on adoption,
-withdrawn). Seeded last, so the rest of the demo draws the same random numbers as before."""
+withdrawn), and one more in care who turns 18 in about two months. Seeded last, so the rest of
+the demo draws the same random numbers as before."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from caseflow.engine.fire import fire
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.roles import Role
+from caseflow.kernel.timeutil import to_local
+from caseflow.policy.orphans import MAJORITY_AGE
 from caseflow.seed.institutions import _actor
 
 # (target state, the path of (trigger, role, payload) after the window's acceptance)
@@ -32,6 +35,9 @@ PATHS: tuple[tuple[str, tuple[Step, ...]], ...] = (
     ("ended", (_REVIEW, _TOWNSHIP_OK, _APPROVE,
                ("end_adoption", Role.TOWNSHIP_REVIEWER, {"adopted_on": "2026-01-05"}))),
     ("withdrawn", (("withdraw", Role.CLERK, {"reason": "监护人撤回"}),)),
+    # In care and 18 in about two months: highlighted on the orphan list, and the timer's sweep
+    # ends the care on the birthday by itself.
+    ("approved_turning_18", (_REVIEW, _TOWNSHIP_OK, _APPROVE)),
 )  # fmt: skip
 PARENTS = (("dead", "dead"), ("dead", "imprisoned"), ("severe_illness", "lost_contact"))
 
@@ -51,9 +57,12 @@ def seed_orphans(session: Session, now: datetime) -> int:
         if clerk is None:
             continue
         born = date(2012 + i, 3, 1 + i)
+        if target == "approved_turning_18":
+            soon = to_local(now).date() + timedelta(days=60)
+            born = date(soon.year - MAJORITY_AGE, soon.month, min(soon.day, 28))
         child = Member(
             household_id=home.id,
-            name=f"{home.head_name[:1]}小{'花宝朵明月星贝'[i]}",
+            name=f"{home.head_name[:1]}小{'花宝朵明月星贝晨'[i]}",
             relation="孙子女",
             sex="M" if i % 2 else "F",  # the 17th digit: odd for boys (900 + i)
             birth_date=born,

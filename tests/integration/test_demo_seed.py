@@ -259,6 +259,28 @@ def check_means_spread(session: Session) -> None:
     assert session.scalar(checked)
 
 
+def check_orphans(session: Session) -> None:
+    """The orphan list shows the demo's children in care; one turns 18 within three months
+    (highlighted), and the sweep on that birthday ends the care by itself."""
+    from caseflow.casework.orphans import end_majorities
+    from caseflow.db.engine import make_session_factory
+    from caseflow.kernel.actors import Actor
+    from caseflow.read.orphans import OrphanFilters, orphan_rows
+
+    district = session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.DISTRICT_APPROVER.value)
+    ).first()
+    assert district is not None
+    rows = orphan_rows(session, Actor.from_user(district), OrphanFilters(state="approved"))
+    assert len(rows) >= 2 and all(r.allowance_fen for r in rows)
+    soon = [r for r in rows if r.turns_18_soon(NOW.date())]
+    assert len(soon) == 1 and soon[0].turns_18_on > NOW.date()
+    birthday = datetime.combine(soon[0].turns_18_on, NOW.timetz())
+    factory = make_session_factory(session.get_bind())  # type: ignore[arg-type]
+    assert end_majorities(factory, birthday).ended == [soon[0].case_id]
+    session.rollback()
+
+
 def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
     assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
@@ -272,6 +294,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_routine(session)
     check_oversight(session)
     check_means_spread(session)
+    check_orphans(session)
     offices = session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))
     ).all()
