@@ -16,6 +16,7 @@ from caseflow.accounts.staff import (
     user_in_scope,
     users_in_scope,
 )
+from caseflow.institutions.records import institutions_in_reach
 from caseflow.kernel.errors import DefinitionError, PayloadInvalid
 from caseflow.kernel.roles import Role
 from caseflow.policy.store import confirm_policy, enter_policy
@@ -61,6 +62,7 @@ def _form() -> UserForm:
         roles=tuple(f.getlist("roles")),
         password=f.get("password", ""),
         active=bool(f.get("active")),
+        institution_id=f.get("institution_id", ""),
     )
 
 
@@ -72,6 +74,7 @@ def _render(user: object | None, form: dict[str, Any], errors: dict[str, str]) -
         errors=errors,
         units=units_in_reach(db.session(), current_actor()),
         roles=ASSIGNABLE_ROLES,
+        institutions=institutions_in_reach(db.session(), current_actor(), active_only=True),
     )
 
 
@@ -110,6 +113,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             "org_unit_id": str(user.org_unit_id),
             "roles": sorted(user.role_names),
             "active": user.active,
+            "institution_id": str(user.institution_id or ""),
         }
         return _render(user, current, {})
     form = _form()

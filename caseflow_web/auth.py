@@ -96,6 +96,6 @@ def password() -> ResponseReturnValue:
     except PasswordRejected as exc:
         return render_template("auth/password.html", errors=exc.fields), 400
     # The generation moved on (every other session ended): this one goes on under the new one.
-    login_user(WebUser(identity_of(user)))
+    login_user(WebUser(identity_of(user, session)))
     flash("密码已修改", "success")
     return redirect(url_for("index"))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from caseflow.institutions.admission import propose_admission
+from caseflow.institutions.admission import confirm_bed_at_institution, propose_admission
 from caseflow.institutions.models import CARE_LEVEL_ZH, CARE_LEVELS, GROUNDS, KINDS
 from caseflow.institutions.records import (
     EDITOR_ROLES,
@@ -23,7 +23,14 @@ from caseflow.institutions.records import (
     typed_record,
 )
 from caseflow.kernel.contact import district_banks
-from caseflow.kernel.errors import PayloadInvalid
+from caseflow.kernel.errors import (
+    CaseflowError,
+    CaseNotFound,
+    ConcurrencyConflict,
+    DatabaseBusy,
+    PayloadInvalid,
+    PermissionDenied,
+)
 from caseflow.kernel.roles import Role
 from caseflow.read.occupancy import (
     Placement,
@@ -54,6 +61,9 @@ VIEW_ROLES = frozenset(
         Role.ADMIN,
     )
 )
+# An institution's own staff read their institution's page only (the SQL of every read keeps
+# them to it: caseflow.institutions.records.institution_reach) and confirm its beds there.
+STAFF_ROLE = Role.INSTITUTION_STAFF.value
 EDIT_ROLES = frozenset(r.value for r in EDITOR_ROLES)
 # The township proposes (the admission workflow's open roles).
 PROPOSE_ROLES = frozenset({Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.value})
@@ -62,7 +72,7 @@ PROPOSE_ROLES = frozenset({Role.TOWNSHIP_REVIEWER.value, Role.TOWNSHIP_LEADER.va
 @bp.app_context_processor
 def _nav() -> dict[str, Any]:
     roles = current_user.roles if current_user.is_authenticated else frozenset()
-    return {"nav_institutions": bool(roles & VIEW_ROLES)}
+    return {"nav_institutions": bool(roles & (VIEW_ROLES | {STAFF_ROLE}))}
 
 
 @bp.app_template_global()
@@ -73,21 +83,65 @@ def placement(case: Any) -> Placement | None:
 
 
 @bp.get("")
-@roles_required(VIEW_ROLES)
+@roles_required(VIEW_ROLES, STAFF_ROLE)
 def index() -> ResponseReturnValue:
-    """Institutions in reach with their beds, and the district's sum by care level."""
-    each, total = overview(db.session(), current_actor())
+    """Institutions in reach with their beds, and the district's sum by care level (an
+    institution's staff go straight to their own institution's page)."""
+    actor = current_actor()
+    if actor.institution_id is not None:
+        return redirect(url_for("institutions.show", institution_id=actor.institution_id))
+    each, total = overview(db.session(), actor)
     may_edit = bool(EDIT_ROLES & current_actor().roles)
     return render_template("institutions/index.html", each=each, total=total, may_edit=may_edit)
 
 
+def _render_show(
+    institution_id: int, errors: dict[int, dict[str, str]] | None = None, typed: Any = None
+) -> str:
+    actor = current_actor()
+    occ = occupancy(db.session(), actor, institution_id)
+    return render_template(
+        "institutions/show.html",
+        occ=occ,
+        may_edit=bool(EDIT_ROLES & actor.roles),
+        own_staff=actor.institution_id is not None,
+        errors=errors or {},
+        typed=typed or {},
+        confirmer=current_user.display_name,
+    )
+
+
 @bp.get("/<int:institution_id>")
-@roles_required(VIEW_ROLES)
+@roles_required(VIEW_ROLES, STAFF_ROLE)
 def show(institution_id: int) -> ResponseReturnValue:
-    """One institution's occupancy: beds, residents, admissions under way."""
-    occ = occupancy(db.session(), current_actor(), institution_id)
-    may_edit = bool(EDIT_ROLES & current_actor().roles)
-    return render_template("institutions/show.html", occ=occ, may_edit=may_edit)
+    """One institution's occupancy: beds, residents, admissions under way (its own staff:
+    with the form that confirms a bed)."""
+    return _render_show(institution_id)
+
+
+@bp.post("/<int:institution_id>/admissions/<int:case_id>/confirm-bed")
+@roles_required(STAFF_ROLE)
+def confirm_bed(institution_id: int, case_id: int) -> ResponseReturnValue:
+    """The institution's staff confirm the bed of an admission to their institution."""
+    actor = current_actor()
+    if actor.institution_id != institution_id:
+        abort(404)
+    typed = {k: request.form.get(k, "")[:100] for k in ("bed_no", "confirmed_by")}
+    version = parse_row_id(request.form.get("version", "")[:12])
+    try:
+        confirm_bed_at_institution(
+            db.session(), actor, case_id, typed, db.now(), expected_version=version
+        )
+    except PayloadInvalid as exc:
+        return _render_show(institution_id, {case_id: exc.fields}, {case_id: typed}), 400
+    except (CaseNotFound, PermissionDenied, DatabaseBusy):
+        raise  # their own pages (caseflow_web.errors)
+    except CaseflowError as exc:  # the bed taken, the case moved on meanwhile
+        status = 409 if isinstance(exc, ConcurrencyConflict) else 400
+        page = _render_show(institution_id, {case_id: {"bed_no": exc.message_zh}}, {case_id: typed})
+        return page, status
+    flash(f"已确认床位：第 {typed['bed_no'].strip()} 号，待区级审批", "success")
+    return redirect(url_for("institutions.show", institution_id=institution_id), 303)
 
 
 def _render_form(institution_id: int | None, form: dict[str, Any], errors: dict[str, str]) -> str:

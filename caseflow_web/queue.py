@@ -23,6 +23,7 @@ from caseflow.clock.calendar_store import load_calendar
 from caseflow.clock.workcal import working_days_between
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseflowError, CaseNotFound
+from caseflow.kernel.roles import Role
 from caseflow.read.batch_plan import (
     MAX_PLAN,
     Confirmed,
@@ -97,7 +98,7 @@ def _row_views(rows: list[QueueRow], names: dict[str, str], now: datetime) -> li
 
 
 @bp.get("/")
-@roles_required(CASEWORK_ROLES)
+@roles_required(CASEWORK_ROLES, Role.INSTITUTION_STAFF.value)
 def index() -> ResponseReturnValue:
     """The queue: tabs with counts, filters, one page of cases, claim buttons."""
     session, actor, now = db.session(), current_actor(), db.now()
@@ -118,7 +119,11 @@ def index() -> ResponseReturnValue:
         "queue/index.html",
         page=page,
         rows=_row_views(page.rows, {u.code: u.name for u in townships}, now),
-        registry=registry_statuses(session, [r.household_id for r in page.rows if r.household_id]),
+        # An institution's staff read no household's registry status, nor its head's name.
+        registry={}
+        if actor.institution_id is not None
+        else registry_statuses(session, [r.household_id for r in page.rows if r.household_id]),
+        institution_id=actor.institution_id,
         args=args,
         tab=args["tab"] if args["tab"] in TABS else "all",
         townships=townships,

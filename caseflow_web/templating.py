@@ -88,5 +88,7 @@ def init_app(app: Flask) -> None:
         return {
             "user_roles": roles,
             "ADMIN_ONLY": frozenset({"admin"}),
+            # Roles without casework pages (desk, cases, publicity lists, inbox).
+            "NO_CASEWORK": frozenset({"admin", "institution_staff"}),
             "app_title": "沙坡头区社会救助一门受理系统",
         }

@@ -131,6 +131,8 @@ def create_token(
             errors["user"] = "请选择管辖范围内的用户"
         elif not user.active:
             errors["user"] = "该用户已停用"
+        elif user.institution_id is not None:
+            errors["user"] = "供养机构工作人员的账号不能使用接口令牌"
         unit = session.scalar(select(OrgUnit).where(OrgUnit.code == org_code.strip()[:20]))
         if unit is None:
             errors["org"] = "请选择存在的单位"
@@ -242,6 +244,9 @@ def authenticate(session: Session, secret: str, now: datetime) -> tuple[ApiToken
     unit_path = token.org_unit.path
     if not user.active:
         raise TokenRejected("令牌所属用户已停用")
+    if user.institution_id is not None:
+        # An institution's staff act on their own institution's pages only, never the API.
+        raise TokenRejected("供养机构工作人员的账号不能使用接口令牌")
     # The user may have moved since the token was issued: a token never widens jurisdiction.
     if not unit_path.startswith(user.org_unit.path):
         raise TokenRejected("令牌范围已超出所属用户的管辖范围，请重新签发")

@@ -15,6 +15,7 @@ from caseflow.accounts import throttle
 from caseflow.accounts.users import password_matches, spend_a_password_check
 from caseflow.db.models import User
 from caseflow.engine.uow import UnitOfWork
+from caseflow.institutions.models import Institution
 from caseflow.kernel.actors import Actor
 
 
@@ -30,11 +31,12 @@ class Identity:
     org_name: str
     active: bool
     token: str  # see session_token
+    institution_id: int | None = None  # an institution's staff (roles and path already cut)
 
     @property
     def actor(self) -> Actor:
         """The core's view of this account."""
-        return Actor(self.user_id, self.username, self.roles, self.org_path)
+        return Actor(self.user_id, self.username, self.roles, self.org_path, self.institution_id)
 
 
 def session_token(user: User) -> str:
@@ -43,17 +45,26 @@ def session_token(user: User) -> str:
     return str(user.session_generation)
 
 
-def identity_of(user: User) -> Identity:
-    """The identity of a loaded account."""
+def identity_of(user: User, session: Session | None = None) -> Identity:
+    """The identity of a loaded account (an institution's staff: the roles and path their
+    binding allows, kernel.actors.account_reach, and the institution's name as their unit)."""
+    actor = Actor.from_user(user)
+    org_name = user.org_unit.name
+    if user.institution_id is not None and session is not None:
+        org_name = (
+            session.scalar(select(Institution.name).where(Institution.id == user.institution_id))
+            or org_name
+        )
     return Identity(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
-        roles=frozenset(user.role_names),
-        org_path=user.org_unit.path,
-        org_name=user.org_unit.name,
+        roles=actor.roles,
+        org_path=actor.org_path,
+        org_name=org_name,
         active=user.active,
         token=session_token(user),
+        institution_id=actor.institution_id,
     )
 
 
@@ -63,7 +74,7 @@ def signed_in(session: Session, user_id: int, token: str) -> Identity | None:
     user = session.scalar(select(User).where(User.id == user_id))
     if user is None or not user.active or session_token(user) != token:
         return None
-    return identity_of(user)
+    return identity_of(user, session)
 
 
 class SignInRefused(Exception):
@@ -128,7 +139,7 @@ def sign_in(
     assert user is not None
     cleared = [k for k in keys if k[0] != throttle.ADDRESS]
     throttle.record_success(session, cleared, now, attempt)
-    return identity_of(user)
+    return identity_of(user, session)
 
 
 def end_sessions(session: Session, user_id: int) -> None:

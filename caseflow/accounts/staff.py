@@ -19,6 +19,7 @@ from caseflow.db.models import OrgUnit, User, UserRole
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
+from caseflow.institutions.models import Institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.roles import ROLE_NAMES, Role
@@ -118,18 +119,50 @@ class UserForm:
     roles: tuple[str, ...] = ()
     password: str = ""
     active: bool = True
+    institution_id: str = ""  # only for Role.INSTITUTION_STAFF
+
+
+def _institution(
+    session: Session, actor: Actor, form: UserForm, errors: dict[str, str]
+) -> Institution | None:
+    """The institution an institution's staff account is bound to: chosen exactly when the
+    role is institution_staff, which is then the account's only role."""
+    staff = Role.INSTITUTION_STAFF.value
+    chosen = form.institution_id.strip()
+    if staff not in form.roles:
+        if chosen:
+            errors["institution_id"] = "只有「供养机构工作人员」角色的账号才能选择供养机构"
+        return None
+    if set(form.roles) != {staff}:
+        errors["roles"] = "供养机构工作人员的账号只能有「供养机构工作人员」一个角色"
+    inst_id = parse_row_id(chosen)
+    inst = None
+    if inst_id is not None:
+        inst = session.scalar(
+            select(Institution).where(
+                Institution.id == inst_id, in_jurisdiction(Institution.org_path, actor)
+            )
+        )
+    if inst is None:
+        errors["institution_id"] = "请选择该工作人员所在的供养机构"
+    elif not inst.active:
+        errors["institution_id"] = f"{inst.name}已停用，不能为其开设账号"
+    return inst
 
 
 def _validate(
     session: Session, actor: Actor, form: UserForm, errors: dict[str, str]
-) -> OrgUnit | None:
+) -> tuple[OrgUnit | None, Institution | None]:
     if not form.display_name.strip() or len(form.display_name) > 100:
         errors["display_name"] = "请填写姓名（100 字以内）"
     unknown = [r for r in form.roles if r not in ROLE_NAMES or r == Role.SYSTEM]
     if unknown or not form.roles:
         errors["roles"] = "请至少选择一个有效角色"
+    inst = _institution(session, actor, form, errors)
     unit = None
     unit_id = parse_row_id(form.org_unit_id)
+    if unit_id is None and inst is not None:
+        unit_id = inst.org_unit_id  # the institution's township, unless another was chosen
     if unit_id is not None:
         unit = session.scalar(
             select(OrgUnit).where(
@@ -139,7 +172,9 @@ def _validate(
         )
     if unit is None:
         errors["org_unit_id"] = "请选择所属单位"
-    return unit
+    elif inst is not None and unit.id != inst.org_unit_id:
+        errors["org_unit_id"] = "供养机构工作人员的所属单位须为机构所在的乡镇"
+    return unit, inst
 
 
 def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -> User:
@@ -154,18 +189,22 @@ def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -
         problem = password_problem(form.password, username, form.display_name)
         if problem:
             errors["password"] = problem
-        unit = _validate(session, actor, form, errors)
+        unit, inst = _validate(session, actor, form, errors)
         if errors or unit is None:
             raise PayloadInvalid(errors)
         user = new_user(username, form.display_name.strip(), unit, form.roles, now, form.password)
+        user.institution_id = inst.id if inst is not None else None
         session.add(user)
         session.flush()
+        payload: dict[str, object] = {"roles": sorted(form.roles), "unit": unit.code}
+        if inst is not None:
+            payload["institution"] = f"{inst.id} {inst.name}"
         append_admin_event(
             session,
             actor_id=actor.user_id,
             action="user_created",
             subject=username,
-            payload={"roles": sorted(form.roles), "unit": unit.code},
+            payload=payload,
             at=now,
         )
         uow.commit()
@@ -186,23 +225,30 @@ def update_user(
             errors["password"] = problem
         if user.id == actor.user_id and not form.active:
             errors["active"] = "不能停用自己的账号"
-        unit = _validate(session, actor, form, errors)
+        unit, inst = _validate(session, actor, form, errors)
         if errors or unit is None:
             raise PayloadInvalid(errors)
         before = {
             "roles": sorted(user.role_names),
             "unit": user.org_unit.code,
             "active": user.active,
+            "institution_id": user.institution_id,
         }
         user.display_name = form.display_name.strip()
         user.org_unit = unit
         user.org_unit_id = unit.id
         user.active = form.active
+        user.institution_id = inst.id if inst is not None else None
         _set_roles(user, form.roles)
         if form.password:
             user.password_hash = hash_password(form.password)
             bump_generation(user)  # a reset ends every session signed in with the old one
-        after = {"roles": sorted(form.roles), "unit": unit.code, "active": form.active}
+        after = {
+            "roles": sorted(form.roles),
+            "unit": unit.code,
+            "active": form.active,
+            "institution_id": user.institution_id,
+        }
         append_admin_event(
             session,
             actor_id=actor.user_id,

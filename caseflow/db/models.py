@@ -82,6 +82,13 @@ class User(Base):
     # Part of every sign-in cookie; raised on sign-out, a password change and an admin's reset,
     # so a cookie copied before then is refused (server-side revocation of every session).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The 敬老院 / 供养服务机构 an institution's staff member works for (migration 0027); set
+    # exactly when the account's one role is institution_staff (caseflow.accounts.staff writes
+    # it so; kernel.actors.account_reach ignores a row that says otherwise). The account's unit
+    # is the institution's township.
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id"), index=True, default=None
+    )
 
     org_unit: Mapped[OrgUnit] = relationship()
     roles: Mapped[list[UserRole]] = relationship(

@@ -13,14 +13,15 @@ to 分散供养; a death stops the support from the month after it (43号 第二
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.db.models import Case, Household, Member
+from caseflow.db.models import Case, Household, Member, User, UserRole
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import CaseFlags, create_case, fire
 from caseflow.engine.plugins import EffectContext, FireResult, GuardContext, Plugin
@@ -28,7 +29,8 @@ from caseflow.engine.uow import UnitOfWork
 from caseflow.institutions import beds
 from caseflow.institutions.models import CARE_LEVEL_ZH, GROUNDS, Admission, Institution
 from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
-from caseflow.kernel.errors import CaseflowError, PayloadInvalid
+from caseflow.kernel.errors import CaseflowError, CaseNotFound, PayloadInvalid
+from caseflow.kernel.roles import Role
 from caseflow.kernel.timeutil import require_aware, to_local
 from caseflow.payments import entitlements
 from caseflow.payments.grants import policy_for, programme_cases_in_payment
@@ -183,7 +185,75 @@ def admission_of(session: Session, case_id: int) -> Admission:
     return row
 
 
+# --- the institution's own confirmation --------------------------------------------------------
+
+
+class AdmissionNotFound(CaseNotFound):
+    message_zh = "入院申请不存在或不是本机构的"
+
+
+def institution_has_accounts(session: Session, institution_id: int) -> bool:
+    """The institution has an active account of its own staff."""
+    found = session.scalar(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.institution_id == institution_id,
+            User.active.is_(True),
+            UserRole.role == Role.INSTITUTION_STAFF.value,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def confirm_bed_at_institution(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    payload: Mapping[str, Any],
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+) -> FireResult:
+    """An institution's staff confirm the bed of an admission to their institution: confirm_bed
+    through fire(). Their reach is their institution's admissions, found in SQL here (the case
+    may belong to a household of another township); fire() then acts with their path narrowed
+    to that one case's place, and the workflow's guard checks the institution once more.
+    AdmissionNotFound for any case that is not an admission to their institution."""
+    if actor.institution_id is None or not 0 < case_id < 2**31:
+        raise AdmissionNotFound()
+    place = session.scalar(
+        select(Case.org_path)
+        .join(Admission, Admission.case_id == Case.id)
+        .where(Case.id == case_id, Admission.institution_id == actor.institution_id)
+    )
+    if place is None:
+        raise AdmissionNotFound()
+    acting = replace(actor, org_path=place)
+    return fire(
+        session, case_id, "confirm_bed", acting, now, payload, expected_version=expected_version
+    )
+
+
 # --- guards ---------------------------------------------------------------------------------------
+
+
+@plugin.guard("confirmed_by_the_institution")
+def confirmed_by_the_institution(ctx: GuardContext) -> str | None:
+    """The institution confirms its own beds: its staff for admissions to it only; the
+    township's reviewer or leader records the institution's word only while the institution
+    has no active account of its own (the fallback, workflows/admission.yaml)."""
+    adm = admission_of(ctx.session, ctx.case.id)
+    if ctx.actor.institution_id is not None:
+        if ctx.actor.institution_id != adm.institution_id:
+            return "只能确认本机构的入院床位"
+        return None
+    if institution_has_accounts(ctx.session, adm.institution_id):
+        inst = ctx.session.get(Institution, adm.institution_id)
+        name = inst.name if inst is not None else "该供养机构"
+        return f"{name}已开通供养机构账号，床位须由机构工作人员在系统中确认"
+    return None
 
 
 @plugin.guard("bed_free", needs_payload=True)

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from caseflow.db.models import OrgUnit
+from caseflow.db.models import OrgUnit, User
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
@@ -48,6 +48,15 @@ def may_edit(actor: Actor) -> bool:
     return bool(EDITOR_ROLES & actor.roles) and actor.org_path.count("/") <= 2
 
 
+def institution_reach(actor: Actor) -> ColumnElement[bool]:
+    """The institutions an actor reads, as SQL: an institution's staff their own one only
+    (their org path lies below it and reaches no other), everyone else those of their
+    subtree."""
+    if actor.institution_id is not None:
+        return Institution.id == actor.institution_id
+    return in_jurisdiction(Institution.org_path, actor)
+
+
 def institutions_in_reach(
     session: Session, actor: Actor, *, active_only: bool = False
 ) -> list[Any]:
@@ -55,7 +64,7 @@ def institutions_in_reach(
     stmt = (
         select(Institution, OrgUnit.name)
         .join(OrgUnit, OrgUnit.id == Institution.org_unit_id)
-        .where(in_jurisdiction(Institution.org_path, actor))
+        .where(institution_reach(actor))
         .order_by(OrgUnit.code, Institution.name)
     )
     if active_only:
@@ -68,9 +77,7 @@ def institution_in_reach(session: Session, actor: Actor, institution_id: int) ->
     if not 0 < institution_id < 2**31:
         raise InstitutionNotFound()
     found = session.scalar(
-        select(Institution).where(
-            Institution.id == institution_id, in_jurisdiction(Institution.org_path, actor)
-        )
+        select(Institution).where(Institution.id == institution_id, institution_reach(actor))
     )
     if found is None:
         raise InstitutionNotFound()
@@ -179,6 +186,12 @@ def save_institution(
             for key, value in values.items():
                 setattr(inst, key, value)
             inst.updated_at = now
+            # The institution's staff belong to its township (caseflow.accounts.staff).
+            session.execute(
+                update(User)
+                .where(User.institution_id == inst.id)
+                .values(org_unit_id=values["org_unit_id"])
+            )
         session.flush()
         after = {k: v for k, v in values.items() if before.get(k) != v}
         append_admin_event(

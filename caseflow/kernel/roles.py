@@ -16,6 +16,9 @@ class Role(StrEnum):
     DISTRICT_APPROVER = "district_approver"
     DISTRICT_FINANCE = "district_finance"
     SUPERVISOR = "supervisor"
+    # Staff of one 敬老院 / 供养服务机构 (users.institution_id, migration 0027): confirm beds for
+    # admissions to their institution and read its occupancy; nothing of any household.
+    INSTITUTION_STAFF = "institution_staff"
     ADMIN = "admin"
     SYSTEM = "system"
 
@@ -34,6 +37,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DISTRICT_APPROVER: "区民政审批",
     Role.DISTRICT_FINANCE: "区发放",
     Role.SUPERVISOR: "督查",
+    Role.INSTITUTION_STAFF: "供养机构工作人员",
     Role.ADMIN: "系统管理员",
     Role.SYSTEM: "系统（定时器）",
 }
@@ -46,5 +50,10 @@ PERSONAL_DATA_ROLES: frozenset[Role] = frozenset(
 )
 
 # Roles that work on cases and so read applicants' names; the admin manages accounts only and
-# sees no personal data (names in the audit trail are masked for it, as ID numbers are).
-CASEWORK_ROLES: frozenset[str] = ROLE_NAMES - {Role.ADMIN.value, Role.SYSTEM.value}
+# sees no personal data (names in the audit trail are masked for it, as ID numbers are). An
+# institution's staff see their own residents and admissions only, on pages of their own.
+CASEWORK_ROLES: frozenset[str] = ROLE_NAMES - {
+    Role.ADMIN.value,
+    Role.SYSTEM.value,
+    Role.INSTITUTION_STAFF.value,
+}

@@ -22,7 +22,7 @@ from caseflow.institutions.models import (
     BedOccupancy,
     Institution,
 )
-from caseflow.institutions.records import institution_in_reach
+from caseflow.institutions.records import institution_in_reach, institution_reach
 from caseflow.kernel.actors import Actor
 from caseflow.payments.entitlements import versions_of
 from caseflow.payments.models import STOP
@@ -62,6 +62,8 @@ class Pending:
     ground_label: str
     state_label: str
     bed_no: int | None
+    state: str = ""
+    version: int = 0  # the case's, for the institution's confirmation (compare-and-set)
 
 
 @dataclass
@@ -136,7 +138,7 @@ def overview(session: Session, actor: Actor) -> tuple[list[Occupancy], Occupancy
     rows = session.execute(
         select(Institution, OrgUnit.name)
         .join(OrgUnit, OrgUnit.id == Institution.org_unit_id)
-        .where(in_jurisdiction(Institution.org_path, actor))
+        .where(institution_reach(actor))
         .order_by(OrgUnit.code, Institution.name)
     ).all()
     insts = [inst for inst, _ in rows]
@@ -204,6 +206,8 @@ def _pending(session: Session, institution_id: int) -> list[Pending]:
             GROUNDS[adm.ground],
             wf.states[case.state].label,
             bed,
+            case.state,
+            case.version,
         )
         for adm, case, name, bed in rows
     ]

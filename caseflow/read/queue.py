@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 
 from caseflow.db.engine import is_postgres
 from caseflow.db.models import BoardCount, BoardHorizon, Case, Household, OrgUnit, User
+from caseflow.institutions.models import Admission
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.paging import Page
 from caseflow.kernel.roles import Role
@@ -233,6 +234,16 @@ def _pairs_condition(
     return or_(*terms)
 
 
+def _reach(actor: Actor) -> ColumnElement[bool]:
+    """The actor's cases: those below its org path, or an institution's staff's admissions to
+    their institution (a semi-join on the admissions' institution index)."""
+    if actor.institution_id is None:
+        return _prefix(actor.org_path)
+    return Case.id.in_(
+        select(Admission.case_id).where(Admission.institution_id == actor.institution_id)
+    )
+
+
 def _base_conditions(
     actor: Actor,
     pairs: Sequence[Pair],
@@ -254,7 +265,11 @@ def _base_conditions(
     count, not every open case in those states across the district."""
     reg = registry()
     place = _narrowest_place(actor, filters)
-    by_place = not postgres and not ordered and place.count("/") > 2
+    # An institution's staff: their reach is their institution's admissions, wherever the
+    # household lives (their own org path lies below every case's, caseflow.kernel.actors).
+    by_place = (
+        not postgres and not ordered and place.count("/") > 2 and actor.institution_id is None
+    )
     state_col: ColumnElement[str] = (
         Case.state.concat("") if ordered or by_place else Case.state.expression
     )
@@ -266,7 +281,7 @@ def _base_conditions(
         return [Case.is_final == false(), literal(False)]
     conds: list[ColumnElement[bool]] = [
         Case.is_final == false(),
-        _prefix(actor.org_path),
+        _reach(actor),
         _pairs_condition(pairs, reg, state_col, grouped=not postgres),
     ]
     if by_place:
@@ -334,6 +349,8 @@ def _counter_township(actor: Actor, filters: QueueFilters) -> str | None:
     township_path = its path (the live prefix test on org_path selects the same cases)."""
     if filters.village or filters.assignee not in ("", "mine"):
         return None
+    if actor.institution_id is not None:
+        return None  # the counters know townships, not institutions: counted live
     if not _DISTRICT_OR_TOWNSHIP.match(actor.org_path):
         return None
     if not filters.township:

@@ -388,6 +388,7 @@ LATER_COLUMNS = (
     ("members", "left_reason"),
     ("org_units", "phone"),
     ("users", "session_generation"),  # 0023
+    ("users", "institution_id"),  # 0027
 )
 
 
