@@ -1204,11 +1204,15 @@ def _login_lines(data: DemoData, session: Session) -> list[str]:
     district = "、".join(f"{name}（{ROLE_LABELS[role]}）" for name, role in DISTRICT_ACCOUNTS)
     township = "、".join(f"<前缀>_{s}（{ROLE_LABELS[role]}）" for s, role in TOWNSHIP_ACCOUNTS)
     prefixes = "、".join(f"{t.slug}＝{names.get(t.code, t.code)}" for t in data.townships)
+    from caseflow.seed.institutions import INSTITUTION_ACCOUNT
+
+    institution = f"{INSTITUTION_ACCOUNT[0]}（滨河镇敬老院，{ROLE_LABELS[Role.INSTITUTION_STAFF]}）"
     return [
         f"登录：所有演示账号的密码均为 {DEMO_PASSWORD}",
         f"  区级账号：{district}",
         f"  乡镇账号：{township}",
         f"  乡镇前缀：{prefixes}（例如 binhe_clerk）",
+        f"  供养机构账号：{institution}",
     ]
 
 

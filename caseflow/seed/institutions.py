@@ -1,17 +1,25 @@
 """The demo's institutional care: three institutions entered by the district's admin, some 特困
 persons admitted (through fire, as staff would), one admission waiting for the institution's
-bed and one waiting for the district. Telephones and accounts are made up."""
+bed and one waiting for the district. 滨河镇敬老院 has an account of its own staff
+(INSTITUTION_ACCOUNT, created by the admin): its beds are confirmed by that account, the other
+institutions' by the township on their word (the fallback of workflows/admission.yaml), and the
+admission waiting for a bed waits in that account's queue. Telephones and accounts are made up."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.accounts.staff import UserForm, create_user
+from caseflow.accounts.users import hash_password
 from caseflow.db.models import Case, OrgUnit, User, UserRole
 from caseflow.engine.fire import fire
-from caseflow.institutions.admission import propose_admission
+from caseflow.engine.uow import UnitOfWork
+from caseflow.institutions.admission import confirm_bed_at_institution, propose_admission
+from caseflow.institutions.models import Institution
 from caseflow.institutions.records import save_institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.contact import district_banks
@@ -33,6 +41,8 @@ INSTITUTIONS = (
     ),
     ("香山乡敬老院", "敬老院", "640502200", 10, (10, 6, 2), "0955-7011003", "6228480000100003"),
 )
+# The demo's institution account: staff of 滨河镇敬老院 (password: the demo password).
+INSTITUTION_ACCOUNT = ("binhe_jinglaoyuan", "640502100")
 # Where each placed person's admission is left, in order: as few 特困 persons as the demo has,
 # it still shows a resident, one waiting for a bed and one waiting for the district.
 STEPS = ("in_care", "proposed", "district_review", "in_care", "in_care")
@@ -82,6 +92,7 @@ def seed_institutions(session: Session, now: datetime) -> int:
         }
         places[code] = save_institution(session, admin, typed, created)
     central = places["640502101"]
+    staff = _institution_staff(session, admin, places[INSTITUTION_ACCOUNT[1]], created)
     # 滨河镇's first, so the demo's roll (滨河镇, next month) shows an institution's line.
     people = sorted(
         candidates(session, approver),
@@ -94,6 +105,8 @@ def seed_institutions(session: Session, now: datetime) -> int:
         if reviewer is None:
             continue
         inst = places.get(township_code, central)
+        if step == "proposed":  # waits in the institution account's queue
+            inst = places[INSTITUTION_ACCOUNT[1]]
         # After every seeded approval, so the placement is the newest entitlement version.
         when = now - timedelta(days=2) + timedelta(hours=n)
         ground = "unable_alone" if person.care_level in ("full", "partial") else "chosen"
@@ -106,11 +119,36 @@ def seed_institutions(session: Session, now: datetime) -> int:
             *_actors(session, Role.TOWNSHIP_REVIEWER, f"/{district.code}/{township_code}/"),
             *_actors(session, Role.TOWNSHIP_LEADER, f"/{district.code}/{township_code}/"),
         ]
-        _fire_first(session, case.id, "confirm_bed", township, when + timedelta(hours=2), bed)
+        if inst.id == staff.institution_id:  # the institution confirms its own beds
+            confirm_bed_at_institution(session, staff, case.id, bed, when + timedelta(hours=2))
+        else:  # no account of its own: the township records the institution's word
+            _fire_first(session, case.id, "confirm_bed", township, when + timedelta(hours=2), bed)
         if step == "in_care":
             approvers = _actors(session, Role.DISTRICT_APPROVER, district.path)
             _fire_first(session, case.id, "approve_admission", approvers, when + timedelta(hours=3))
     return opened
+
+
+def _institution_staff(
+    session: Session, admin: Actor, inst: Institution, created: datetime
+) -> Actor:
+    """The demo account of an institution's staff, opened by the admin as on /admin/users."""
+    from caseflow.seed.demo import DEMO_PASSWORD
+
+    form = UserForm(
+        username=INSTITUTION_ACCOUNT[0],
+        display_name=f"{inst.name}工作人员",
+        roles=(Role.INSTITUTION_STAFF.value,),
+        # The password rules refuse the demo password itself: a throw-away one first, then the
+        # demo password's hash, as every demo account has.
+        password=secrets.token_urlsafe(24),
+        institution_id=str(inst.id),
+    )
+    user = create_user(session, admin, form, created)
+    with UnitOfWork(session) as uow:
+        user.password_hash = hash_password(DEMO_PASSWORD)
+        uow.commit()
+    return Actor.from_user(user)
 
 
 def _fire_first(

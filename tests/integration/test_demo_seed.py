@@ -23,7 +23,7 @@ from caseflow.db.models import (
     UserRole,
 )
 from caseflow.engine.audit import verify_chains
-from caseflow.kernel.actors import SYSTEM_ACTOR
+from caseflow.kernel.actors import SYSTEM_ACTOR, Actor
 from caseflow.kernel.contact import normalise_phone
 from caseflow.kernel.idnumber import parse_id_number
 from caseflow.kernel.roles import Role
@@ -281,9 +281,33 @@ def check_orphans(session: Session) -> None:
     session.rollback()
 
 
+def check_institution_account(session: Session) -> None:
+    """滨河镇敬老院's own account: bound, confirmed its beds, and has one admission waiting."""
+    from caseflow.institutions.models import Admission, Institution
+    from caseflow.read.queue import queue_page
+    from caseflow.seed.institutions import INSTITUTION_ACCOUNT
+
+    user = session.scalars(select(User).where(User.username == INSTITUTION_ACCOUNT[0])).one()
+    inst = session.get(Institution, user.institution_id)
+    assert inst is not None and inst.name == "滨河镇敬老院"
+    assert user.role_names == {Role.INSTITUTION_STAFF.value}
+    actor = Actor.from_user(user)
+    page = queue_page(session, actor, NOW)
+    assert page.total == page.counts.all == len(page.rows) >= 1
+    waiting = session.scalars(
+        select(Admission.institution_id).where(Admission.case_id.in_([r.id for r in page.rows]))
+    )
+    assert set(waiting) == {inst.id}
+    confirmed = session.scalars(
+        select(CaseEvent.actor_id).where(CaseEvent.trigger == "confirm_bed")
+    ).all()
+    assert user.id in confirmed  # the institution confirmed its own beds
+
+
 def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     summary = seed_demo(session, households=HOUSEHOLDS, now=NOW)
     assert DEMO_PASSWORD in summary and "binhe_clerk" in summary and "逾期" in summary
+    assert "binhe_jinglaoyuan" in summary
     check_every_state_has_a_case(session)
     check_states_came_from_fire(session)
     check_staff(session)
@@ -295,6 +319,7 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     check_oversight(session)
     check_means_spread(session)
     check_orphans(session)
+    check_institution_account(session)
     offices = session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("district", "township")))
     ).all()

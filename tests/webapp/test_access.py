@@ -17,7 +17,7 @@ from pdfsupport import PDF_OK
 from routine_access import routine_routes
 from sqlalchemy import select
 from support import T0, World
-from websupport import AuthActions, Scene, Side
+from websupport import HASH, AuthActions, Scene, Side
 
 from caseflow.campaigns.service import CREATE_ROLES as CAMPAIGN_CREATE_ROLES
 from caseflow.casework.corrections import CORRECTION_ROLES
@@ -52,6 +52,9 @@ CASEWORK = set(CASEWORK_ROLES)
 ADMIN = {Role.ADMIN.value}
 CLERK = {Role.CLERK.value}
 EVERYONE = CASEWORK | ADMIN
+# An institution's staff (供养机构工作人员): their queue, their institution's page, their password.
+INSTITUTION_STAFF = {Role.INSTITUTION_STAFF.value}
+SIGNED_IN = EVERYONE | INSTITUTION_STAFF
 PERSONAL = {r.value for r in PERSONAL_DATA_ROLES}
 INTAKE = {r.value for r in INTAKE_ROLES}
 OVERRIDE = set(OVERRIDE_ROLES)
@@ -235,11 +238,72 @@ def _institution(path: str) -> Callable[[World, Side], str]:
     return url
 
 
+def _admission(w: World, s: Side) -> str:
+    """The confirm-bed URL of an admission proposed for the side's township's 敬老院 (a 特困
+    person of 滨河镇, proposed by its reviewer on first use: any institution may take them)."""
+    from institution_support import tekun_person
+    from payments_support import at
+
+    from caseflow.institutions.admission import propose_admission
+    from caseflow.institutions.models import Admission
+
+    inst_url = _institution("")(w, s)
+    inst_id = int(inst_url.rsplit("/", 1)[1])
+    found = w.session.scalar(select(Admission.case_id).where(Admission.institution_id == inst_id))
+    if found is None:
+        _, person = tekun_person(w, at(2026, 3, 20))
+        reviewer = w.actor("reviewer")
+        found = propose_admission(
+            w.session, reviewer, person.id, inst_id, "chosen", at(2026, 4, 1)
+        ).id
+    return f"{inst_url}/admissions/{found}/confirm-bed"
+
+
+def institution_staff(w: World) -> None:
+    """ "inst_staff": staff of 滨河镇's 敬老院 (the own side's), created by the admin."""
+    from caseflow.accounts.staff import UserForm, create_user
+    from caseflow.institutions.models import Institution
+
+    if "inst_staff" in w.users:
+        return
+    w.session.rollback()
+    code = w.township.code
+    name = f"{code}敬老院"
+    inst_id = w.session.scalar(select(Institution.id).where(Institution.name == name))
+    if inst_id is None:
+        from institution_support import institution_form
+
+        from caseflow.institutions.records import save_institution
+
+        form = institution_form(w, name=name, township=code, account_name=name)
+        inst_id = save_institution(w.session, w.actor("admin"), form, T0).id
+    typed = UserForm(
+        username="inst_staff",
+        display_name="敬老院职工",
+        roles=("institution_staff",),
+        password="Caseflow-Inst-2026!",
+        institution_id=str(inst_id),
+    )
+    user = create_user(w.session, w.actor("admin"), typed, T0)
+    user.password_hash = HASH  # the password every test user signs in with
+    w.session.commit()
+    w.users["inst_staff"] = user
+
+
 def _institution_routes() -> list[Route]:
     """集中供养: pages read, forms read and posted empty (refused field by field, 400)."""
     return [
-        Route("institutions.index", "GET", lambda w, s: "/institutions", INSTITUTION_VIEW, False),
-        Route("institutions.show", "GET", _institution(""), INSTITUTION_VIEW),
+        Route(
+            "institutions.index",
+            "GET",
+            lambda w, s: "/institutions",
+            INSTITUTION_VIEW | INSTITUTION_STAFF,
+            False,
+        ),
+        Route("institutions.show", "GET", _institution(""), INSTITUTION_VIEW | INSTITUTION_STAFF),
+        # Posted empty: the institution's own staff are refused field by field (400), nothing
+        # confirmed; another institution's admission is not found (404); everyone else 403.
+        Route("institutions.confirm_bed", "POST", _admission, INSTITUTION_STAFF),
         Route("institutions.edit", "GET", _institution("/edit"), INSTITUTION_EDIT),
         Route("institutions.edit", "POST", _institution("/edit"), INSTITUTION_EDIT),
         *(
@@ -299,9 +363,9 @@ def _transfer_routes() -> list[Route]:
 
 
 ROUTES = [
-    Route("index", "GET", lambda w, s: "/", EVERYONE, scoped=False, ok=frozenset({302})),
-    Route("auth.password", "GET", lambda w, s: "/password", EVERYONE, scoped=False),
-    Route("auth.password", "POST", lambda w, s: "/password", EVERYONE, scoped=False),
+    Route("index", "GET", lambda w, s: "/", SIGNED_IN, scoped=False, ok=frozenset({302})),
+    Route("auth.password", "GET", lambda w, s: "/password", SIGNED_IN, scoped=False),
+    Route("auth.password", "POST", lambda w, s: "/password", SIGNED_IN, scoped=False),
     Route("desk.search", "GET", lambda w, s: "/desk/?q=王", CASEWORK, scoped=False),
     Route("desk.register", "GET", lambda w, s: "/desk/households/new", CLERK, scoped=False),
     Route("desk.register", "POST", lambda w, s: "/desk/households/new", CLERK, scoped=False),
@@ -392,7 +456,13 @@ ROUTES = [
     Route("api_tokens.index", "GET", lambda w, s: "/admin/api-tokens", ADMIN, scoped=False),
     Route("api_tokens.create", "POST", lambda w, s: "/admin/api-tokens", ADMIN, scoped=False),
     Route("api_tokens.revoke", "POST", _api_token_revoke, ADMIN),
-    Route("queue.index", "GET", lambda w, s: "/queue/?tab=overdue&page=2", CASEWORK, False),
+    Route(
+        "queue.index",
+        "GET",
+        lambda w, s: "/queue/?tab=overdue&page=2",
+        CASEWORK | INSTITUTION_STAFF,
+        False,
+    ),
     Route("queue.claim_view", "POST", lambda w, s: f"/queue/{s.case.id}/claim", CASEWORK),
     Route("queue.release_view", "POST", lambda w, s: f"/queue/{s.case.id}/release", CASEWORK),
     Route("queue.batch_plan", "GET", lambda w, s: "/queue/batch?op=dibao:approve", CASEWORK, False),
@@ -515,6 +585,7 @@ USERS = [
     "supervisor",
     "admin",
     "other_clerk",
+    "inst_staff",  # 滨河镇敬老院's staff (created by the admin in the test)
 ]
 OK_POST = {200, 302, 303, 400, 409}
 
@@ -541,6 +612,8 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
 def test_access_matrix(
     world: World, scene: Scene, client: FlaskClient, auth: AuthActions, username: str
 ) -> None:
+    if username == "inst_staff":
+        institution_staff(world)
     user = world.users[username]
     roles = set(user.role_names)
     auth.login(username)
@@ -559,6 +632,8 @@ def test_access_matrix(
                 expected = {404}
             else:
                 expected = set(route.ok) or ({200} if route.method == "GET" else OK_POST)
+            if username == "inst_staff" and route.endpoint == "institutions.index":
+                expected = {302}  # straight to their own institution's page
             if response.status_code not in expected:
                 failures.append((route.method, url, side_name, response.status_code, expected))
     assert not failures, f"{username}: {failures}"

@@ -1,0 +1,288 @@
+"""Institution accounts (供养机构工作人员): created by the admin and bound to one institution
+(refused in Chinese when role and institution disagree), confirming beds of admissions to their
+own institution only, their queue in SQL (counted live, equal to the rows), the township as the
+fallback only for institutions without an account."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from institution_support import confirm_bed, make_institution, tekun_person
+from payments_support import at
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from support import World
+
+from caseflow.accounts.api_tokens import TokenRejected, authenticate, create_token
+from caseflow.accounts.staff import UserForm, create_user, update_user
+from caseflow.accounts.users import new_user
+from caseflow.db.models import Case, CaseEvent, Household, User
+from caseflow.db.scope import in_jurisdiction
+from caseflow.engine.fire import fire
+from caseflow.institutions.admission import AdmissionNotFound, confirm_bed_at_institution
+from caseflow.institutions.admission import propose_admission as propose
+from caseflow.institutions.models import BedOccupancy, Institution
+from caseflow.institutions.records import InstitutionNotFound, institution_in_reach
+from caseflow.kernel.actors import Actor
+from caseflow.kernel.errors import CaseNotFound, GuardFailed, PayloadInvalid
+from caseflow.read.occupancy import occupancy
+from caseflow.read.queue import QueueFilters, queue_counts, queue_page
+
+PASSWORD = "Jingloyuan-2026!"
+
+
+def _staff(world: World, inst: Institution, username: str = "jly_staff") -> User:
+    form = UserForm(
+        username=username,
+        display_name="敬老院职工",
+        roles=("institution_staff",),
+        password=PASSWORD,
+        institution_id=str(inst.id),
+    )
+    return create_user(world.session, world.actor("admin"), form, at(2026, 3, 2))
+
+
+def _proposed(world: World, inst: Institution, when: datetime) -> Case:
+    _, person = tekun_person(world, at(2026, 3, 20))
+    return propose(world.session, world.actor("reviewer"), person.id, inst.id, "chosen", when)
+
+
+def _written(s: Session) -> tuple[int, int]:
+    s.rollback()
+    return (
+        s.scalar(select(func.count()).select_from(BedOccupancy)) or 0,
+        s.scalar(select(func.count()).select_from(CaseEvent)) or 0,
+    )
+
+
+def test_admin_binds_staff_to_one_institution_and_refuses_what_disagrees(world: World) -> None:
+    s, admin = world.session, world.actor("admin")
+    inst = make_institution(world)
+    users_before = s.scalar(select(func.count()).select_from(User))
+    bad = [
+        # the role without an institution
+        (
+            UserForm("jly_a", "甲", roles=("institution_staff",), password=PASSWORD),
+            "institution_id",
+        ),
+        # an institution for another role
+        (
+            UserForm(
+                "jly_b",
+                "乙",
+                str(world.township.id),
+                ("township_reviewer",),
+                PASSWORD,
+                institution_id=str(inst.id),
+            ),
+            "institution_id",
+        ),
+        # the institution's role with another one
+        (
+            UserForm(
+                "jly_c",
+                "丙",
+                roles=("institution_staff", "township_reviewer"),
+                password=PASSWORD,
+                institution_id=str(inst.id),
+            ),
+            "roles",
+        ),
+        # a unit other than the institution's township
+        (
+            UserForm(
+                "jly_d",
+                "丁",
+                str(world.other_township.id),
+                ("institution_staff",),
+                PASSWORD,
+                institution_id=str(inst.id),
+            ),
+            "org_unit_id",
+        ),
+    ]
+    for form, field in bad:
+        with pytest.raises(PayloadInvalid) as refused:
+            create_user(s, admin, form, at(2026, 3, 2))
+        assert field in refused.value.fields, form
+        assert all("\u4e00" <= ch <= "\u9fff" for ch in refused.value.fields[field][:2])
+    s.rollback()
+    assert s.scalar(select(func.count()).select_from(User)) == users_before  # nothing written
+    user = _staff(world, inst)
+    assert (user.institution_id, user.org_unit_id) == (inst.id, world.township.id)
+    actor = Actor.from_user(user)
+    assert actor.roles == {"institution_staff"} and actor.institution_id == inst.id
+    assert actor.org_path.startswith(world.township.path) and actor.org_path != world.township.path
+    # Changing the account to another role unbinds it only when the institution goes too.
+    with pytest.raises(PayloadInvalid) as refused:
+        update_user(
+            s,
+            admin,
+            user.id,
+            UserForm(
+                display_name="敬老院职工",
+                org_unit_id=str(world.township.id),
+                roles=("township_reviewer",),
+                institution_id=str(inst.id),
+            ),
+            at(2026, 3, 3),
+        )
+    assert "institution_id" in refused.value.fields
+
+
+def test_a_row_edited_by_hand_never_widens_reach(world: World) -> None:
+    s = world.session
+    inst = make_institution(world)
+    # The institution's role without an institution: no role at all.
+    loose = new_user("loose", "散", world.township, ["institution_staff"], at(2026, 3, 2))
+    # A bound account that also says township_reviewer: the reviewer's role is dropped.
+    both = new_user("both", "双", world.township, ["institution_staff", "township_reviewer"], T)
+    both.institution_id = inst.id
+    s.add_all([loose, both])
+    s.commit()
+    assert Actor.from_user(loose).roles == frozenset()
+    assert Actor.from_user(both).roles == {"institution_staff"}
+
+
+T = at(2026, 3, 2)
+
+
+def test_staff_of_a_cannot_confirm_at_b_and_can_at_a(world: World) -> None:
+    s = world.session
+    a = make_institution(world, name="甲敬老院", account_name="甲敬老院")
+    b = make_institution(world, name="乙敬老院", account_name="乙敬老院")
+    staff_a = Actor.from_user(_staff(world, a))
+    at_b = _proposed(world, b, at(2026, 4, 1))
+    at_a = _proposed(world, a, at(2026, 4, 1))
+    bed = {"bed_no": "1", "confirmed_by": "甲院职工"}
+    before = _written(s)
+    with pytest.raises(AdmissionNotFound):
+        confirm_bed_at_institution(s, staff_a, at_b.id, bed, at(2026, 4, 2))
+    assert _written(s) == before
+    # Even with their path widened to the case's place, the workflow's guard refuses.
+    with pytest.raises(GuardFailed, match="只能确认本机构的入院床位"):
+        fire(s, at_b.id, "confirm_bed", replace(staff_a, org_path=at_b.org_path), T, bed)
+    assert _written(s) == before
+    assert s.get(Case, at_b.id).state == "proposed"  # type: ignore[union-attr]
+    # And fire() with their own path finds no case at all.
+    with pytest.raises(CaseNotFound):
+        fire(s, at_a.id, "confirm_bed", staff_a, at(2026, 4, 2), bed)
+    # Their own institution's admission: the bed is theirs to confirm.
+    result = confirm_bed_at_institution(s, staff_a, at_a.id, bed, at(2026, 4, 2))
+    assert (result.from_state, result.to_state) == ("proposed", "district_review")
+    s.rollback()
+    event = s.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == at_a.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert event is not None
+    assert (event.trigger, event.actor_role) == ("confirm_bed", "institution_staff")
+    live = s.scalars(select(BedOccupancy).where(BedOccupancy.admission_case_id == at_a.id)).one()
+    assert (live.institution_id, live.bed_no) == (a.id, 1)
+
+
+def test_bad_bed_number_refused_in_chinese_nothing_written(world: World) -> None:
+    s = world.session
+    inst = make_institution(world)
+    staff = Actor.from_user(_staff(world, inst))
+    case = _proposed(world, inst, at(2026, 4, 1))
+    before = _written(s)
+    with pytest.raises(PayloadInvalid):
+        confirm_bed_at_institution(s, staff, case.id, {"bed_no": "一", "confirmed_by": "x"}, T)
+    with pytest.raises(GuardFailed, match="床位号须在 1–2 之间"):
+        confirm_bed_at_institution(s, staff, case.id, {"bed_no": "9", "confirmed_by": "x"}, T)
+    assert _written(s) == before
+
+
+def test_township_confirms_only_for_institutions_without_accounts(world: World) -> None:
+    s = world.session
+    inst = make_institution(world)
+    case = _proposed(world, inst, at(2026, 4, 1))
+    user = _staff(world, inst)
+    with pytest.raises(GuardFailed, match="已开通供养机构账号，床位须由机构工作人员在系统中确认"):
+        confirm_bed(world, case.id, 1, at(2026, 4, 2))
+    s.rollback()
+    user = s.get(User, user.id)  # type: ignore[assignment]
+    user.active = False  # the account is stopped: the township records the bed again
+    s.commit()
+    confirm_bed(world, case.id, 1, at(2026, 4, 2))
+    s.rollback()
+    assert s.get(Case, case.id).state == "district_review"  # type: ignore[union-attr]
+
+
+def test_queue_shows_their_admissions_waiting_for_a_bed_and_counts_them(world: World) -> None:
+    s = world.session
+    a = make_institution(world, name="甲敬老院", account_name="甲敬老院", licensed_beds=3)
+    b = make_institution(world, name="乙敬老院", account_name="乙敬老院")
+    staff = Actor.from_user(_staff(world, a))
+    mine = [_proposed(world, a, at(2026, 4, 1)), _proposed(world, a, at(2026, 4, 1))]
+    other = _proposed(world, b, at(2026, 4, 1))
+    now = at(2026, 4, 3)
+    for filters in (QueueFilters(), QueueFilters(township=world.township.code)):
+        page = queue_page(s, staff, now, filters)
+        ids = {r.id for r in page.rows}
+        assert ids == {c.id for c in mine}, filters
+        assert page.total == page.counts.all == len(page.rows) == 2
+        assert queue_counts(s, staff, now, filters) == queue_counts(
+            s, staff, now, filters, live=True
+        )
+    # A bed confirmed: it leaves their queue (the district's now).
+    confirm_bed_at_institution(s, staff, mine[0].id, {"bed_no": "1", "confirmed_by": "x"}, now)
+    page = queue_page(s, staff, now)
+    assert [r.id for r in page.rows] == [mine[1].id] and page.counts.all == 1
+    # The township's reviewer still sees the other institution's admission.
+    reviewer_ids = {r.id for r in queue_page(s, world.actor("reviewer"), now).rows}
+    assert other.id in reviewer_ids
+
+
+def test_staff_read_their_institution_only_and_no_household(world: World) -> None:
+    s = world.session
+    a = make_institution(world, name="甲敬老院", account_name="甲敬老院")
+    b = make_institution(world, name="乙敬老院", account_name="乙敬老院")
+    staff = Actor.from_user(_staff(world, a))
+    _proposed(world, a, at(2026, 4, 1))
+    assert occupancy(s, staff, a.id).institution is not None
+    assert len(occupancy(s, staff, a.id).pending) == 1
+    with pytest.raises(InstitutionNotFound):
+        institution_in_reach(s, staff, b.id)
+    assert s.scalar(select(func.count()).select_from(Household)) > 0
+    households = s.scalar(
+        select(func.count())
+        .select_from(Household)
+        .where(in_jurisdiction(Household.org_path, staff))
+    )
+    assert households == 0
+
+
+def test_institution_staff_get_no_api_token(world: World) -> None:
+    s = world.session
+    inst = make_institution(world)
+    user = _staff(world, inst)
+    with pytest.raises(PayloadInvalid, match="不能使用接口令牌"):
+        create_token(
+            s,
+            user_id=user.id,
+            org_code=world.township.code,
+            name="对接",
+            days=30,
+            now=T,
+            created_by_id=None,
+        )
+    # A token issued before the binding is refused when used.
+    clerk = world.users["clerk"]
+    issued = create_token(
+        s,
+        user_id=clerk.id,
+        org_code=world.township.code,
+        name="对接",
+        days=30,
+        now=T,
+        created_by_id=None,
+    )
+    s.rollback()
+    clerk = s.get(User, clerk.id)  # type: ignore[assignment]
+    clerk.institution_id = inst.id
+    s.commit()
+    with pytest.raises(TokenRejected):
+        authenticate(s, issued.secret, T)
