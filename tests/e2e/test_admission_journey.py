@@ -80,3 +80,52 @@ def test_admission_to_a_nursing_home_takes_the_bed_and_pays_the_institution(
     assert f"集中供养（{person.name}）" in line.inner_text()
     assert INSTITUTION_ACCOUNT[-4:] in line.inner_text()
     shot(page, "admission-04-roll-line")
+
+
+def test_the_institutions_own_staff_confirm_the_bed_from_their_queue(
+    page: Any, server: Server
+) -> None:
+    """The admin opens an account for the 敬老院's staff; they sign in, find the admission in
+    their 待办, confirm the bed on their institution's page, and reach no case page."""
+    from caseflow.institutions.admission import propose_admission
+    from caseflow.institutions.records import save_institution
+
+    world = server.world
+    _, person = tekun_person(world, at(2026, 3, 10))
+    inst = save_institution(
+        world.session, world.actor("admin"), institution_form(world), at(2026, 3, 1)
+    )
+    case = propose_admission(
+        world.session, world.actor("reviewer"), person.id, inst.id, "unable_alone", at(2026, 4, 1)
+    )
+
+    sign_in(page, server, "admin")
+    page.goto(server.url + "/admin/users/new")
+    page.fill("input[name=username]", "jly_staff")
+    page.fill("input[name=display_name]", "敬老院职工")
+    page.check("input[name=roles][value=institution_staff]")
+    page.select_option("select[name=institution_id]", str(inst.id))
+    page.fill("input[name=password]", "Yanglao-Bed-2026!")
+    page.check("input[name=active]")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector(".flash-success")
+    sign_out(page)
+
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "jly_staff")
+    page.fill("input[name=password]", "Yanglao-Bed-2026!")
+    page.click("button:has-text('登录')")
+    page.wait_for_selector("#queue-list")
+    nav = page.inner_text("header nav")
+    assert "待办" in nav and "集中供养" in nav and "一门受理" not in nav
+    page.click(f"#queue-list a:has-text('{case.case_no}')")
+    row = page.locator(f"#admission-{case.id}")
+    assert person.name in row.inner_text()
+    row.locator("input[name=bed_no]").fill("1")
+    row.locator("button:has-text('确认床位')").click()
+    page.wait_for_selector(".flash-success")
+    assert page.inner_text("#reserved") == "1"
+    assert "已预留（待区级审批）" in page.inner_text("tr[data-bed='1']")
+    shot(page, "admission-05-institution-confirms")
+    response = page.goto(server.url + f"/cases/{case.id}")
+    assert response is not None and response.status == 403
