@@ -286,3 +286,17 @@ def test_institution_staff_get_no_api_token(world: World) -> None:
     s.commit()
     with pytest.raises(TokenRejected):
         authenticate(s, issued.secret, T)
+
+
+def test_staff_follow_their_institution_to_another_township(world: World) -> None:
+    from institution_support import institution_form
+
+    from caseflow.institutions.records import save_institution
+
+    s = world.session
+    inst = make_institution(world)
+    user = _staff(world, inst)
+    moved = institution_form(world, township=world.other_township.code)
+    save_institution(s, world.actor("admin"), moved, at(2026, 3, 5), inst.id)
+    s.rollback()
+    assert s.get(User, user.id).org_unit_id == world.other_township.id  # type: ignore[union-attr]
