@@ -82,7 +82,11 @@ def _render(user: object | None, form: dict[str, Any], errors: dict[str, str]) -
 @roles_required(Role.ADMIN)
 def users() -> ResponseReturnValue:
     """Accounts in the admin's subtree."""
-    return render_template("admin/users.html", users=users_in_scope(db.session(), current_actor()))
+    session, actor = db.session(), current_actor()
+    names = {inst.id: inst.name for inst, _ in institutions_in_reach(session, actor)}
+    return render_template(
+        "admin/users.html", users=users_in_scope(session, actor), institution_names=names
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

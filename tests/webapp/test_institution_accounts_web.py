@@ -43,6 +43,7 @@ def test_admin_opens_an_institution_account_and_refuses_a_mismatch(
     world.session.rollback()
     user = world.session.scalars(select(User).where(User.username == "jly_staff")).one()
     assert (user.institution_id, user.org_unit_id) == (inst.id, world.township.id)
+    assert "滨河镇·滨河镇敬老院" in client.get("/admin/users").get_data(as_text=True)
 
 
 def test_staff_confirm_a_bed_from_their_queue_and_reach_nothing_else(
