@@ -25,7 +25,7 @@ from caseflow.inbox import filing, new_work, sendback, supervision
 from caseflow.institutions import admission
 from caseflow.institutions import models as _institutions  # noqa: F401  (institutions, beds)
 from caseflow.ledger import job_models as _jobs  # noqa: F401  (background jobs, their files)
-from caseflow.oversight import complaints, recovery, spot_checks
+from caseflow.oversight import complaints, recovery, roll_deduction, spot_checks
 from caseflow.oversight import models as _oversight  # noqa: F401  (spot checks, complaints)
 from caseflow.payments import grants, orphan_allowance, rise
 from caseflow.payments import hooks as payments
@@ -54,6 +54,7 @@ PLUGINS = (
     spot_checks.plugin,  # 抽查: the district's visit signed, findings, review or removal opened
     complaints.plugin,  # 投诉举报: a 低保 decision waits for the district's visit
     recovery.plugin,  # 追回: never more than overpaid, repayments within the balance
+    roll_deduction.plugin,  # 扣减: a recovery withheld from the rolls where the rules allow it
     orphans.plugin,  # 孤儿 / 事实无人抚养儿童: the guardian's application, minors only
     orphan_allowance.plugin,  # the orphan allowance granted on approval, stopped on its end
 )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from caseflow.db.models import Case, OrgUnit
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import fire
+from caseflow.engine.plugins import Plugin
 from caseflow.kernel.actors import SYSTEM_ACTOR
 from caseflow.kernel.money import format_yuan
 from caseflow.kernel.timeutil import to_local
@@ -39,6 +40,7 @@ from caseflow.payments.models import (
     PaymentRoll,
     RollRow,
 )
+from caseflow.payments.withholding import Withholding, install
 from caseflow.workflow.registry import Registry
 
 DEDUCT_TRIGGER = "deduct_from_roll"
@@ -123,3 +125,12 @@ def record_deductions(session: Session, reg: Registry, roll: PaymentRoll, now: d
         payload = {"amount_fen": -row.amount_fen, "paid_on": paid_on, "roll_row_id": row.id}
         fire(session, row.case_id, DEDUCT_TRIGGER, SYSTEM_ACTOR, now, payload, reg=reg)
     return len(rows)
+
+
+# The roll withholds through caseflow.payments.withholding; installed by caseflow.bootstrap.
+plugin = Plugin("oversight.roll_deduction")
+
+
+@plugin.setup
+def _withhold_from_rolls() -> None:
+    install(Withholding("recovery_deduction", deduction_lines, record_deductions))

@@ -18,12 +18,12 @@ from caseflow.institutions.models import Institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid, PermissionDenied
 from caseflow.kernel.timeutil import require_aware, to_local
-from caseflow.oversight.roll_deduction import deduction_lines, record_deductions
 from caseflow.payments.entitlement import Line, lines_for
 from caseflow.payments.models import KIND_LABELS, PaymentRoll, RollRow
 from caseflow.payments.months import month_label, parse_month
 from caseflow.payments.queries import roll_totals
 from caseflow.payments.risk import run_checks
+from caseflow.payments.withholding import record_withheld, withheld_lines
 from caseflow.workflow.registry import Registry, registry
 from caseflow.workflow.rulesets import select_ruleset
 
@@ -226,9 +226,9 @@ def prepare_roll(
             )
         lookback = lookback_months(reg, township, now)
         lines = lines_for(session, township.path, township.id, month, reg.rulesets, lookback)
-        lines += deduction_lines(session, reg, township, month, lines)
+        lines += withheld_lines(session, reg, township, month, lines)
         roll = open_roll(session, reg, township, actor, now, month, 0, lines)
-        record_deductions(session, reg, roll, now)
+        record_withheld(session, reg, roll, now)
         uow.commit()
     return roll
 

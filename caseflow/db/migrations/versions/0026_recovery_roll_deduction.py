@@ -1,7 +1,7 @@
 """recovery repayments withheld from a payment roll
 
 Revision ID: 0026
-Revises: 0025
+Revises: 0024
 Create Date: 2026-12-06
 
 Where the rule set allows it (`recovery_roll_deduction_allowed`), a 追回 balance is withheld
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
