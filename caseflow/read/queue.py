@@ -566,6 +566,24 @@ def _slices(conds: Sequence[ColumnElement[bool]], now: datetime, cut: int) -> An
     return union_all(*(select(part) for part in parts)).subquery("page")
 
 
+def _ranked(conds: Sequence[ColumnElement[bool]], now: datetime, limit: int, offset: int) -> Any:
+    """The page's ids by a rank computed in ORDER BY (PostgreSQL): the database keeps the top
+    rows in a bounded heap while it reads the jurisdiction's actionable cases, and only the
+    page's rows are joined to their households, units and assignees afterwards. Columns as
+    `_slices`'."""
+    priority = _priority()
+    rank = case((Case.due_at.is_(None), 3), (Case.due_at < now, 0), (priority, 1), else_=2)
+    after = and_(Case.due_at.is_(None), ~priority)
+    return (
+        select(Case.id.label("id"), rank.label("slice"), after.label("after"))
+        .where(*conds)
+        .order_by(rank, after, Case.due_at, Case.id)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
+
+
 def queue_select(
     actor: Actor,
     now: datetime,
@@ -586,10 +604,10 @@ def queue_select(
     SQLite: a rank computed from `now` in ORDER BY would make it sort every open case in the
     jurisdiction, so the page is read as index-ordered slices (`_slices`) cut after
     `offset + limit` rows, and only those few rows are put in order. PostgreSQL keeps the rank
-    in ORDER BY: it reads the jurisdiction's open cases from an index and keeps the top rows
-    in a bounded heap, and planning four slices would cost it more than it saves (bench/queue.py,
-    README). The state test is hidden from SQLite's index chooser (see `_base_conditions`);
-    on PostgreSQL it stays plain, for the planner's state statistics."""
+    in ORDER BY (`_ranked`): its top-N heap is cheap, and planning four slices cost it more
+    than they saved (bench/queue.py, README). Either way only the page's rows are joined.
+    The state test is hidden from SQLite's index chooser (see `_base_conditions`); on
+    PostgreSQL it stays plain, for the planner's state statistics."""
     pairs = actionable_pairs(actor.roles) or [("", "")]
     conds = [
         *_base_conditions(actor, pairs, filters, ordered=sqlite, postgres=not sqlite),
@@ -616,22 +634,20 @@ def queue_select(
         Case.household_id,
     )
     if sqlite:
-        page = _slices(conds, now, offset + limit)
-        rows = rows.select_from(page).join(Case, Case.id == page.c.id)
-        order: list[Any] = [page.c.slice, page.c.after, Case.due_at, Case.id]
+        page, skip = _slices(conds, now, offset + limit), offset
     else:
-        rows = rows.where(*conds)
-        rank = case((Case.due_at < now, 0), (_priority(), 1), else_=2)
-        order = [Case.due_at.is_(None), rank, Case.due_at, Case.id]
+        page, skip = _ranked(conds, now, limit, offset), 0
     return (
+        rows.select_from(page)
+        .join(Case, Case.id == page.c.id)
         # Outer: a township's payment roll (and a 提标 case) has no household, and the counts
         # include it — the list must show every case it counts.
-        rows.outerjoin(Household, Household.id == Case.household_id)
+        .outerjoin(Household, Household.id == Case.household_id)
         .join(OrgUnit, OrgUnit.id == Case.org_unit_id)
         .outerjoin(User, User.id == Case.assignee_id)
-        .order_by(*order)
+        .order_by(page.c.slice, page.c.after, Case.due_at, Case.id)
         .limit(limit)
-        .offset(offset)
+        .offset(skip)
     )
 
 
