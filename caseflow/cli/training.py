@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.cli.helpers import fail, refuse_invalid
+from caseflow.kernel.actors import Actor
 
 SESSION_LABELS = {
     "held_on": "培训日期",
@@ -99,20 +100,29 @@ def attend(session_id: int, username: str, attendees: tuple[str, ...]) -> None:
         click.echo(f"已为培训 {session_id} 补登参训人员 {len(added)} 人")
 
 
+def _viewer(session: Session, username: str) -> Actor:
+    """The account asking for a training list, refused unless its roles may see one."""
+    from caseflow.accounts.training import VIEW_ROLES
+    from caseflow.cli.helpers import actor_by_username
+
+    actor = actor_by_username(session, username)
+    assert actor is not None
+    if not actor.roles & VIEW_ROLES:
+        fail("只有区级人员或乡镇领导可以查看业务培训")
+    return actor
+
+
 @training.command("list")
 @click.option("--user", "username", required=True, help="查看人（按其管辖范围显示）。")
 @click.option("--year", type=int, default=None, help="年度，缺省为今年。")
 def list_sessions(username: str, year: int | None) -> None:
     """当年举办的业务培训（参训人数只计您辖区内的人员）。"""
-    from caseflow.accounts.training import VIEW_ROLES, sessions_of
-    from caseflow.cli.helpers import actor_by_username, cli_session
+    from caseflow.accounts.training import sessions_of
+    from caseflow.cli.helpers import cli_session
 
     year = _year(year)
     with cli_session() as session:
-        actor = actor_by_username(session, username)
-        assert actor is not None
-        if not actor.roles & VIEW_ROLES:
-            fail("只有区级人员或乡镇领导可以查看业务培训")
+        actor = _viewer(session, username)
         lines = sessions_of(session, actor, year)
         if not lines:
             click.echo(f"{year} 年尚无业务培训记录")
@@ -131,8 +141,8 @@ def untrained_report(username: str, year: int | None, export_path: str | None) -
     """当年未参加任何业务培训的工作人员（按单位）。"""
     from pathlib import Path
 
-    from caseflow.accounts.training import VIEW_ROLES, untrained
-    from caseflow.cli.helpers import actor_by_username, cli_session
+    from caseflow.accounts.training import untrained
+    from caseflow.cli.helpers import cli_session
     from caseflow.read.report_sheets import untrained_csv, untrained_xlsx
 
     year = _year(year)
@@ -140,10 +150,7 @@ def untrained_report(username: str, year: int | None, export_path: str | None) -
     if target is not None and target.suffix.lower() not in (".csv", ".xlsx"):
         fail("文件名须以 .csv 或 .xlsx 结尾")
     with cli_session() as session:
-        actor = actor_by_username(session, username)
-        assert actor is not None
-        if not actor.roles & VIEW_ROLES:
-            fail("只有区级人员或乡镇领导可以查看业务培训")
+        actor = _viewer(session, username)
         rows = untrained(session, actor, year)
     if not rows:
         click.echo(f"{year} 年所有工作人员均已参加业务培训")
