@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.accounts.passwords import DEMO_PASSWORD
 from caseflow.accounts.staff import UserForm, create_user
 from caseflow.accounts.users import hash_password
 from caseflow.db.models import Case, OrgUnit, User, UserRole
@@ -133,8 +134,6 @@ def _institution_staff(
     session: Session, admin: Actor, inst: Institution, created: datetime
 ) -> Actor:
     """The demo account of an institution's staff, opened by the admin as on /admin/users."""
-    from caseflow.seed.demo import DEMO_PASSWORD
-
     form = UserForm(
         username=INSTITUTION_ACCOUNT[0],
         display_name=f"{inst.name}工作人员",
