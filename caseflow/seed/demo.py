@@ -121,6 +121,7 @@ BANKS = (
     ("宁夏黄河农村商业银行", "623091"),
 )
 PHONE_PREFIXES = ("139", "138", "151", "152", "180", "187", "199", "177")
+ELIGIBLE_GUARD = "means_test_eligible"
 APPLICANT_PROFILES = frozenset({"low_income", "ill", "disabled", "elderly"})
 PROFILE_WEIGHTS = {"elderly": 15, "ill": 20, "disabled": 15, "low_income": 35, "ordinary": 15}
 
@@ -341,6 +342,7 @@ class Home:
     applications: int = 0
     causes: set[str] = field(default_factory=set)  # 临时救助 causes already helped
     open_review: bool = False  # at most one open review per household (a unique index)
+    relative: bool = False  # declared a staff member's near relative (every later case: 区级入户)
 
 
 @dataclass
@@ -766,7 +768,8 @@ class _CaseSeeder:
         for t in path:
             if "two_investigators_signed" in t.guards:
                 steps += self.signatures(wf, state, home, 2)
-            if "district_visit_if_required" in t.guards and plan.staff_relative:
+            needs_visit = plan.staff_relative or home.relative
+            if "district_visit_if_required" in t.guards and needs_visit:
                 visit = wf.transition_for(state, "record_district_visit")
                 if visit is not None and not any(s.transition is visit for s in steps):
                     steps.append(Step(visit, state))
@@ -923,6 +926,7 @@ class _CaseSeeder:
         or a village-committee member (单独登记备案)."""
         kind = self.relative_count % 3
         self.relative_count += 1
+        home.relative = True
         actor = (
             self.staff.district[Role.DISTRICT_APPROVER][0]
             if kind == 0
@@ -1099,7 +1103,10 @@ class _CaseSeeder:
         household = self.session.get(Household, ctx.home.id, populate_existing=True)
         assert household is not None
         dibao = ctx.wf.key == "dibao"
-        refuse = dibao and "refuse" in ctx.triggers
+        # The car makes the household ineligible: only where nothing on the case's route needs
+        # it eligible (a detour through 偏离 proposed and rejected still passes the means test).
+        needs_eligible = {t.trigger for t in ctx.wf.transitions if ELIGIBLE_GUARD in t.guards}
+        refuse = dibao and "refuse" in ctx.triggers and not ctx.triggers & needs_eligible
         edge = dibao and ctx.home.profile == "ill" and "approve" in ctx.triggers
         standard = policy_table(self.session, AREA_CODE).in_force(day).dibao_standard_fen
         chosen = edge and not refuse and self.rng.random() < 0.5
