@@ -45,6 +45,7 @@ plugin = Plugin("institutions.admission")
 log = logging.getLogger(__name__)
 
 WORKFLOW = "admission"
+AWAIT_INSTITUTION = "await_institution"  # the system moves a proposal to the institution's queue
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ def propose_admission(
             )
         )
         session.flush()
+        if institution_has_accounts(session, inst.id):
+            fire(session, case.id, AWAIT_INSTITUTION, SYSTEM_ACTOR, now, {}, reg=reg)
         uow.commit()
     return case
 
@@ -254,6 +257,24 @@ def confirmed_by_the_institution(ctx: GuardContext) -> str | None:
         name = inst.name if inst is not None else "该供养机构"
         return f"{name}已开通供养机构账号，床位须由机构工作人员在系统中确认"
     return None
+
+
+@plugin.guard("institution_has_account")
+def institution_has_account(ctx: GuardContext) -> str | None:
+    """The case waits for the institution's own staff (it has an active account)."""
+    adm = admission_of(ctx.session, ctx.case.id)
+    if institution_has_accounts(ctx.session, adm.institution_id):
+        return None
+    return "该供养机构未开通账号，床位由乡镇录入"
+
+
+@plugin.guard("institution_without_account")
+def institution_without_account(ctx: GuardContext) -> str | None:
+    """The township records the bed (the institution has no active account of its own)."""
+    adm = admission_of(ctx.session, ctx.case.id)
+    if not institution_has_accounts(ctx.session, adm.institution_id):
+        return None
+    return "该供养机构已开通账号，退回后由机构工作人员确认床位"
 
 
 @plugin.guard("bed_free", needs_payload=True)

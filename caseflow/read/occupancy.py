@@ -28,7 +28,8 @@ from caseflow.payments.entitlements import versions_of
 from caseflow.payments.models import STOP
 from caseflow.workflow.registry import registry
 
-WAITING_STATES = ("proposed",)  # proposed, no bed confirmed yet
+# Proposed, no bed confirmed yet (by the township, or by the institution's own account).
+WAITING_STATES = ("proposed", "awaiting_institution")
 PRIORITY_LEVELS = ("full", "partial")
 
 
@@ -193,7 +194,7 @@ def _pending(session: Session, institution_id: int) -> list[Pending]:
         )
         .where(
             Admission.institution_id == institution_id,
-            Case.state.in_(("proposed", "district_review")),
+            Case.state.in_((*WAITING_STATES, "district_review")),
         )
         .order_by(Case.opened_at)
     ).all()

@@ -1,7 +1,7 @@
 """The demo's institutional care: three institutions entered by the district's admin, some 特困
-persons admitted (through fire, as staff would), one admission waiting for the institution's
-bed and one waiting for the district. 滨河镇敬老院 has an account of its own staff
-(INSTITUTION_ACCOUNT, created by the admin): its beds are confirmed by that account, the other
+persons admitted (through fire, as staff would), admissions waiting for a bed (at the
+institution with an account and at one without) and one waiting for the district. 滨河镇敬老院
+has an account of its own staff (INSTITUTION_ACCOUNT, created by the admin): its beds are confirmed by that account, the other
 institutions' by the township on their word (the fallback of workflows/admission.yaml), and the
 admission waiting for a bed waits in that account's queue. Telephones and accounts are made up."""
 
@@ -45,8 +45,9 @@ INSTITUTIONS = (
 # The demo's institution account: staff of 滨河镇敬老院 (password: the demo password).
 INSTITUTION_ACCOUNT = ("binhe_jinglaoyuan", "640502100")
 # Where each placed person's admission is left, in order: as few 特困 persons as the demo has,
-# it still shows a resident, one waiting for a bed and one waiting for the district.
-STEPS = ("in_care", "proposed", "district_review", "in_care", "in_care")
+# it still shows a resident, one waiting for the institution's account to confirm a bed, one
+# waiting for the township to record one, and one waiting for the district.
+STEPS = ("in_care", "awaiting_institution", "proposed", "district_review", "in_care", "in_care")
 
 
 def _actor(session: Session, role: Role, path_prefix: str) -> Actor | None:
@@ -106,14 +107,16 @@ def seed_institutions(session: Session, now: datetime) -> int:
         if reviewer is None:
             continue
         inst = places.get(township_code, central)
-        if step == "proposed":  # waits in the institution account's queue
+        if step == "awaiting_institution":  # waits in the institution account's queue
             inst = places[INSTITUTION_ACCOUNT[1]]
+        elif step == "proposed" and inst.id == staff.institution_id:
+            inst = central  # waits for the township to record the bed: no account there
         # After every seeded approval, so the placement is the newest entitlement version.
         when = now - timedelta(days=2) + timedelta(hours=n)
         ground = "unable_alone" if person.care_level in ("full", "partial") else "chosen"
         case = propose_admission(session, reviewer, person.member_id, inst.id, ground, when)
         opened += 1
-        if step == "proposed":  # waits for the institution to confirm a bed
+        if step in ("awaiting_institution", "proposed"):  # waits for a bed to be confirmed
             continue
         bed = {"bed_no": n + 1, "confirmed_by": "院长（演示）"}
         township = [

@@ -26,7 +26,7 @@ from caseflow.institutions.admission import propose_admission as propose
 from caseflow.institutions.models import BedOccupancy, Institution
 from caseflow.institutions.records import InstitutionNotFound, institution_in_reach
 from caseflow.kernel.actors import Actor
-from caseflow.kernel.errors import CaseNotFound, GuardFailed, PayloadInvalid
+from caseflow.kernel.errors import CaseNotFound, GuardFailed, PayloadInvalid, PermissionDenied
 from caseflow.read.occupancy import occupancy
 from caseflow.read.queue import QueueFilters, queue_counts, queue_page
 
@@ -171,7 +171,7 @@ def test_staff_of_a_cannot_confirm_at_b_and_can_at_a(world: World) -> None:
         fire(s, at_a.id, "confirm_bed", staff_a, at(2026, 4, 2), bed)
     # Their own institution's admission: the bed is theirs to confirm.
     result = confirm_bed_at_institution(s, staff_a, at_a.id, bed, at(2026, 4, 2))
-    assert (result.from_state, result.to_state) == ("proposed", "district_review")
+    assert (result.from_state, result.to_state) == ("awaiting_institution", "district_review")
     s.rollback()
     event = s.scalars(
         select(CaseEvent).where(CaseEvent.case_id == at_a.id).order_by(CaseEvent.seq.desc())
@@ -231,9 +231,47 @@ def test_queue_shows_their_admissions_waiting_for_a_bed_and_counts_them(world: W
     confirm_bed_at_institution(s, staff, mine[0].id, {"bed_no": "1", "confirmed_by": "x"}, now)
     page = queue_page(s, staff, now)
     assert [r.id for r in page.rows] == [mine[1].id] and page.counts.all == 1
-    # The township's reviewer still sees the other institution's admission.
-    reviewer_ids = {r.id for r in queue_page(s, world.actor("reviewer"), now).rows}
-    assert other.id in reviewer_ids
+    # The township's reviewer sees the other institution's admission (no account: the township
+    # records its bed), never those waiting on the institution's own staff or on the district.
+    reviewer = world.actor("reviewer")
+    page = queue_page(s, reviewer, now)
+    reviewer_ids = {r.id for r in page.rows}
+    assert other.id in reviewer_ids and not reviewer_ids & {c.id for c in mine}
+    assert page.total == len(page.rows) == page.counts.all
+    assert queue_counts(s, reviewer, now) == queue_counts(s, reviewer, now, live=True)
+
+
+def test_a_proposal_or_a_return_waits_on_whoever_confirms_the_bed(world: World) -> None:
+    """At an institution with its own account the case waits in that account's queue
+    (awaiting_institution), as proposed and as returned by the district; without one, with the
+    township (proposed). Each return frees the bed."""
+    s = world.session
+    a = make_institution(world, name="甲敬老院", account_name="甲敬老院")
+    b = make_institution(world, name="乙敬老院", account_name="乙敬老院")
+    staff = Actor.from_user(_staff(world, a))
+    at_a, at_b = _proposed(world, a, at(2026, 4, 1)), _proposed(world, b, at(2026, 4, 1))
+    assert (at_a.state, at_b.state) == ("awaiting_institution", "proposed")
+    with pytest.raises(PermissionDenied):  # the township has no bed to record at 甲
+        fire(s, at_a.id, "confirm_bed", world.actor("reviewer"), at(2026, 4, 2), {"bed_no": 1})
+    s.rollback()
+    bed = {"bed_no": "1", "confirmed_by": "甲院职工"}
+    confirm_bed_at_institution(s, staff, at_a.id, bed, at(2026, 4, 2))
+    confirm_bed(world, at_b.id, 1, at(2026, 4, 2))
+    approver = world.actor("approver")
+    for case, wrong, right, back in (
+        (at_a, "return_to_township", "return_to_institution", "awaiting_institution"),
+        (at_b, "return_to_institution", "return_to_township", "proposed"),
+    ):
+        with pytest.raises(GuardFailed):
+            fire(s, case.id, wrong, approver, at(2026, 4, 3), {"reason": "床位有误"})
+        s.rollback()
+        fire(s, case.id, right, approver, at(2026, 4, 3), {"reason": "床位有误"})
+        s.rollback()
+        assert s.get(Case, case.id).state == back  # type: ignore[union-attr]
+        live = select(func.count()).where(
+            BedOccupancy.admission_case_id == case.id, BedOccupancy.ended_at.is_(None)
+        )
+        assert s.scalar(live) == 0
 
 
 def test_staff_read_their_institution_only_and_no_household(world: World) -> None:

@@ -343,7 +343,7 @@ def test_demo_district_has_institutions_residents_and_waiting_admissions(session
     seed_demo(session, households=40, now=at(2026, 11, 20))
     assert session.scalar(select(func.count()).select_from(Institution)) == 3
     states = sorted(session.scalars(select(Case.state).where(Case.case_type == "admission")).all())
-    assert {"in_care", "proposed"} <= set(states)
+    assert {"in_care", "awaiting_institution"} <= set(states)
     paid = session.scalars(select(RollRow).where(RollRow.institution_id.is_not(None))).all()
     assert paid and all(r.bank_account.startswith("62284800001") for r in paid)
 
