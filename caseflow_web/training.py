@@ -14,8 +14,10 @@ from caseflow.accounts.training import (
     RECORD_ROLES,
     VIEW_ROLES,
     SessionInput,
+    add_attendance,
     may_record,
     record_session,
+    session_in_reach,
     sessions_of,
     staff_in_reach,
     untrained,
@@ -97,4 +99,41 @@ def new() -> ResponseReturnValue:
     except PermissionDenied:
         abort(403)
     flash(f"已登记业务培训「{row.topic}」", "success")
+    return redirect(url_for("training.index", year=row.held_on.year), 303)
+
+
+@bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
+@roles_required(TRAINING_RECORD)
+def attendance(session_id: int) -> ResponseReturnValue:
+    """Add attendees someone left off a session already recorded; those recorded are shown
+    ticked and cannot be added twice."""
+    session, actor = db.session(), current_actor()
+    if not may_record(actor):
+        abort(403)
+    found = session_in_reach(session, actor, session_id)
+    if found is None:
+        abort(404)
+    row, attended = found
+    staff = staff_in_reach(session, actor)
+    chosen = request.form.getlist("attendees")[:2000] if request.method == "POST" else []
+
+    def page(errors: dict[str, str]) -> str:
+        return render_template(
+            "training/attendance.html",
+            row=row,
+            staff=staff,
+            attended=attended,
+            chosen=set(chosen),
+            errors=errors,
+        )
+
+    if request.method == "GET":
+        return page({})
+    try:
+        added = add_attendance(session, actor, row.id, chosen, db.now())
+    except PayloadInvalid as exc:
+        return page(exc.fields), 400
+    except PermissionDenied:
+        abort(403)
+    flash(f"已为「{row.topic}」补登参训人员 {len(added)} 人", "success")
     return redirect(url_for("training.index", year=row.held_on.year), 303)

@@ -147,6 +147,26 @@ def record_session(
     return row
 
 
+def session_in_reach(
+    session: Session, actor: Actor, session_id: int
+) -> tuple[TrainingSession, set[int]] | None:
+    """A session recorded in the actor's jurisdiction (in SQL) and the ids of who attended it,
+    or None (the page for adding attendees)."""
+    if not 0 < session_id < 2**63:
+        return None
+    row = session.scalar(
+        select(TrainingSession).where(
+            TrainingSession.id == session_id, in_jurisdiction(TrainingSession.org_path, actor)
+        )
+    )
+    if row is None:
+        return None
+    attended = session.scalars(
+        select(TrainingAttendance.user_id).where(TrainingAttendance.session_id == row.id)
+    )
+    return row, set(attended)
+
+
 def add_attendance(
     session: Session, actor: Actor, session_id: int, attendee_ids: Sequence[str], now: datetime
 ) -> list[int]:

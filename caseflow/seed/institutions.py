@@ -1,9 +1,10 @@
 """The demo's institutional care: three institutions entered by the district's admin, some 特困
 persons admitted (through fire, as staff would), admissions waiting for a bed (at the
 institution with an account and at one without) and one waiting for the district. 滨河镇敬老院
-has an account of its own staff (INSTITUTION_ACCOUNT, created by the admin): its beds are confirmed by that account, the other
-institutions' by the township on their word (the fallback of workflows/admission.yaml), and the
-admission waiting for a bed waits in that account's queue. Telephones and accounts are made up."""
+has an account of its own staff (INSTITUTION_ACCOUNT, created by the admin): its beds are
+confirmed by that account, the other institutions' by the township on their word (the fallback of
+workflows/admission.yaml), and the admission waiting for its bed waits in that account's queue.
+Telephones and accounts are made up."""
 
 from __future__ import annotations
 

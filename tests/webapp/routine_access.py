@@ -31,6 +31,23 @@ def _fixed(url: str) -> Callable[[World, Side], str]:
     return lambda w, s: url
 
 
+def _training_attendance(w: World, s: Side) -> str:
+    """The attendance page of a district session (recorded once, by the supervisor)."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from caseflow.accounts.training import SessionInput, record_session
+    from caseflow.accounts.training_models import TrainingSession
+
+    found = w.session.scalar(select(TrainingSession.id).order_by(TrainingSession.id))
+    if found is None:
+        typed = SessionInput("2026-02-20", "政策解读", "李老师", [str(w.users["clerk"].id)])
+        when = datetime.fromisoformat("2026-03-01T10:00:00+08:00")
+        found = record_session(w.session, w.actor("supervisor"), typed, when).id
+    return f"/training/{found}/attendance"
+
+
 def routine_routes(route: Callable[..., Any]) -> list[Any]:
     """Route rows for test_access.ROUTES."""
     return [
@@ -89,4 +106,6 @@ def routine_routes(route: Callable[..., Any]) -> list[Any]:
         ),
         route("training.new", "GET", _fixed("/training/new"), TRAINING_RECORD, False),
         route("training.new", "POST", _fixed("/training/new"), TRAINING_RECORD, False),
+        route("training.attendance", "GET", _training_attendance, TRAINING_RECORD, False),
+        route("training.attendance", "POST", _training_attendance, TRAINING_RECORD, False),
     ]

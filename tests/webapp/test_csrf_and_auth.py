@@ -31,6 +31,7 @@ def _concrete(rule: str, scene: Scene, world: World) -> str:
         "institution_id": 1,  # CSRF is refused before the institution is looked up
         "transfer_id": 1,  # a transfer request (CSRF is refused before it is looked up)
         "adjustment_id": 1,  # a registered adjustment (withdrawn only after the CSRF check)
+        "session_id": 1,  # a training session (CSRF is refused before it is looked up)
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

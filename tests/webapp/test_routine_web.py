@@ -51,6 +51,36 @@ def test_training_form_names_each_wrong_field_in_chinese_and_writes_nothing(
     assert "inv1" in usernames and "clerk" not in usernames
 
 
+def test_attendees_left_off_a_session_are_added_later_never_twice(
+    world: World, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login("supervisor")
+    clerk, inv1 = world.users["clerk"].id, world.users["inv1"].id
+    ok = {"held_on": "2026-02-20", "topic": "特困认定办法", "trainer": "李老师"}
+    ok["attendees"] = [clerk]
+    assert client.post("/training/new", data=ok).status_code == 303
+    world.session.rollback()
+    row = world.session.scalars(select(TrainingSession)).one()
+    url = f"/training/{row.id}/attendance"
+    assert url in client.get("/training?year=2026").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert f'value="{clerk}" checked disabled' in page and f'value="{inv1}">' in page
+    again = client.post(url, data={"attendees": [clerk]})
+    assert again.status_code == 400 and "已登记为本场参训人员" in again.get_data(as_text=True)
+    assert client.post(url, data={}).status_code == 400  # nobody chosen
+    world.session.rollback()
+    assert world.session.scalar(select(func.count(TrainingAttendance.id))) == 1
+    assert client.post(url, data={"attendees": [inv1]}).status_code == 303
+    world.session.rollback()
+    assert world.session.scalar(select(func.count(TrainingAttendance.id))) == 2
+    index = client.get("/training?year=2026").get_data(as_text=True)
+    assert 'data-user="inv1"' not in index
+    assert client.get(f"/training/{row.id + 1}/attendance").status_code == 404
+    auth.logout()
+    auth.login("leader")
+    assert client.get(url).status_code == 403
+
+
 def test_township_leader_reads_the_training_report_of_the_own_township_only(
     world: World, client: FlaskClient, auth: AuthActions
 ) -> None:
