@@ -3,7 +3,7 @@ entry; and the reads of accounts inside an admin's subtree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +25,25 @@ from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
 from caseflow.kernel.roles import ROLE_NAMES, Role
 
 ASSIGNABLE_ROLES = [r.value for r in Role if r is not Role.SYSTEM]
+
+# Told, inside the saving unit of work, which institutions' staff accounts may have changed
+# (created, stopped, moved): the admissions waiting there follow whoever now confirms the bed
+# (caseflow.institutions.admission installs it at boot; accounts knows nothing of admissions).
+AccountsChanged = Callable[[Session, set[int], datetime], None]
+_LISTENERS: list[AccountsChanged] = []
+
+
+def on_institution_accounts_changed(fn: AccountsChanged) -> None:
+    """Install a listener (once; the composition root's plugins do this at boot)."""
+    if fn not in _LISTENERS:
+        _LISTENERS.append(fn)
+
+
+def _tell(session: Session, institution_ids: set[int], now: datetime) -> None:
+    if institution_ids:
+        session.flush()
+        for listener in _LISTENERS:
+            listener(session, institution_ids, now)
 
 
 class PasswordRejected(PayloadInvalid):
@@ -207,6 +226,7 @@ def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -
             payload=payload,
             at=now,
         )
+        _tell(session, {user.institution_id} if user.institution_id else set(), now)
         uow.commit()
     return user
 
@@ -257,6 +277,8 @@ def update_user(
             payload={"before": before, "after": after, "password_reset": bool(form.password)},
             at=now,
         )
+        changed = {before["institution_id"], after["institution_id"]}
+        _tell(session, {i for i in changed if isinstance(i, int)}, now)
         uow.commit()
     return user
 

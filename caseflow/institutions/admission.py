@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.accounts import staff
 from caseflow.db.models import Case, Household, Member, User, UserRole
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import CaseFlags, create_case, fire
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 WORKFLOW = "admission"
 AWAIT_INSTITUTION = "await_institution"  # the system moves a proposal to the institution's queue
+BACK_TO_TOWNSHIP = "back_to_township"  # and back, when the institution has no account any more
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,31 @@ def confirmed_by_the_institution(ctx: GuardContext) -> str | None:
         name = inst.name if inst is not None else "该供养机构"
         return f"{name}已开通供养机构账号，床位须由机构工作人员在系统中确认"
     return None
+
+
+def follow_the_accounts(session: Session, institution_ids: set[int], now: datetime) -> None:
+    """After an institution's staff accounts changed (opened, stopped, moved to another
+    institution): each admission still waiting for its bed moves to whoever confirms it now —
+    the institution's own staff, or the township on the institution's word. Fired as the system
+    inside the account change's unit of work."""
+    for institution_id in sorted(institution_ids):
+        if institution_has_accounts(session, institution_id):
+            waiting, trigger = "proposed", AWAIT_INSTITUTION
+        else:
+            waiting, trigger = "awaiting_institution", BACK_TO_TOWNSHIP
+        case_ids = session.scalars(
+            select(Case.id)
+            .join(Admission, Admission.case_id == Case.id)
+            .where(Admission.institution_id == institution_id, Case.state == waiting)
+            .order_by(Case.id)
+        ).all()
+        for case_id in case_ids:
+            fire(session, case_id, trigger, SYSTEM_ACTOR, now, {})
+
+
+@plugin.setup
+def _follow_institution_accounts() -> None:
+    staff.on_institution_accounts_changed(follow_the_accounts)
 
 
 @plugin.guard("institution_has_account")

@@ -195,20 +195,41 @@ def test_bad_bed_number_refused_in_chinese_nothing_written(world: World) -> None
     assert _written(s) == before
 
 
-def test_township_confirms_only_for_institutions_without_accounts(world: World) -> None:
+def test_waiting_admissions_follow_the_institutions_accounts(world: World) -> None:
+    """Proposed before the institution had an account, the case moves to its staff's queue
+    when the admin opens one, and back to the township when the admin stops it; the township
+    records the bed only while no account is active (guard and roles alike)."""
     s = world.session
     inst = make_institution(world)
     case = _proposed(world, inst, at(2026, 4, 1))
+    assert case.state == "proposed"
     user = _staff(world, inst)
-    with pytest.raises(GuardFailed, match="已开通供养机构账号，床位须由机构工作人员在系统中确认"):
+    s.rollback()
+    assert s.get(Case, case.id).state == "awaiting_institution"  # type: ignore[union-attr]
+    with pytest.raises(PermissionDenied):
         confirm_bed(world, case.id, 1, at(2026, 4, 2))
     s.rollback()
-    user = s.get(User, user.id)  # type: ignore[assignment]
-    user.active = False  # the account is stopped: the township records the bed again
-    s.commit()
+    stop = UserForm(
+        display_name="敬老院职工",
+        org_unit_id=str(world.township.id),
+        roles=("institution_staff",),
+        active=False,
+        institution_id=str(inst.id),
+    )
+    update_user(s, world.actor("admin"), user.id, stop, at(2026, 4, 2))
+    s.rollback()
+    assert s.get(Case, case.id).state == "proposed"  # type: ignore[union-attr]
+    events = s.scalars(
+        select(CaseEvent.trigger).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    ).all()
+    assert events[-2:] == ["await_institution", "back_to_township"]
     confirm_bed(world, case.id, 1, at(2026, 4, 2))
     s.rollback()
     assert s.get(Case, case.id).state == "district_review"  # type: ignore[union-attr]
+    # A new proposal while the institution has no active account waits for the township.
+    again = _proposed(world, inst, at(2026, 4, 3))
+    assert again.state == "proposed"
+    confirm_bed(world, again.id, 2, at(2026, 4, 3))
 
 
 def test_queue_shows_their_admissions_waiting_for_a_bed_and_counts_them(world: World) -> None:
