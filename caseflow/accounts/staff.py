@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.accounts import throttle
+from caseflow.accounts.orgs import ensure_district
 from caseflow.accounts.passwords import password_problem
 from caseflow.accounts.signin import bump_generation
 from caseflow.accounts.users import hash_password, new_user, password_matches
@@ -227,6 +228,44 @@ def create_user(session: Session, actor: Actor, form: UserForm, now: datetime) -
             at=now,
         )
         _tell(session, {user.institution_id} if user.institution_id else set(), now)
+        uow.commit()
+    return user
+
+
+def create_first_admin(
+    session: Session, username: str, display_name: str, password: str, now: datetime
+) -> User:
+    """An administrator of the whole district from the server's shell (`caseflow users
+    create-admin`), with the district and its townships created if the database has none: how a
+    new installation gets its first account without the demo data. Refused field by field in
+    Chinese (a taken name, a weak password), nothing written; the admin log says who made it."""
+    with UnitOfWork(session) as uow:
+        errors: dict[str, str] = {}
+        username = username.strip()
+        if not (3 <= len(username) <= 64) or not username.replace("_", "").isalnum():
+            errors["username"] = "用户名为 3–64 位字母、数字或下划线"
+        elif session.scalar(select(User.id).where(User.username == username)):
+            errors["username"] = "该用户名已存在"
+        name = display_name.strip()
+        if not name or len(name) > 50:
+            errors["display_name"] = "请填写姓名（50 字以内）"
+        problem = password_problem(password, username, name)
+        if problem:
+            errors["password"] = problem
+        if errors:
+            raise PayloadInvalid(errors)
+        district = ensure_district(session)
+        user = new_user(username, name, district, (Role.ADMIN.value,), now, password)
+        session.add(user)
+        session.flush()
+        append_admin_event(
+            session,
+            actor_id=None,
+            action="user_created",
+            subject=username,
+            payload={"roles": [Role.ADMIN.value], "unit": district.code, "via": "cli"},
+            at=now,
+        )
         uow.commit()
     return user
 

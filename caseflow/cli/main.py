@@ -26,6 +26,7 @@ from caseflow.cli.reviews import reviews
 from caseflow.cli.roll import roll
 from caseflow.cli.rounds import rounds
 from caseflow.cli.training import training
+from caseflow.cli.users import users
 from caseflow.cli.worker import worker_command
 from caseflow.cli.workflows import workflows
 from caseflow.cli.zh import install as install_click_chinese
@@ -123,6 +124,7 @@ for group in (
     oversight,
     rounds,
     training,
+    users,
 ):
     main.add_command(group)
 localise_tree(main)

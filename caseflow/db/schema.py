@@ -69,5 +69,8 @@ def schema_problem(engine: Engine, *, need_accounts: bool = False) -> str | None
             from caseflow.db.models import User  # the mapped tables are needed only here
 
             if not conn.scalar(select(func.count()).select_from(User)):
-                return "数据库中还没有任何账号。请运行 caseflow seed --demo 载入演示数据和账号。"
+                return (
+                    "数据库中还没有任何账号。请运行 caseflow users create-admin 建立第一个管理员，"
+                    "或运行 caseflow seed --demo 载入演示数据和账号。"
+                )
     return None
