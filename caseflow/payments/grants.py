@@ -179,6 +179,29 @@ def means_test_eligible(ctx: GuardContext) -> str | None:
     return None
 
 
+@plugin.guard("dibao_amount_positive", needs_payload=True)
+def dibao_amount_positive(ctx: GuardContext) -> str | None:
+    """A 低保 approval pays something. The assessment the case was investigated on may be older
+    than the household's facts (a later record, a review, a 渐退 after income from work rose):
+    when the facts in the record now give no amount, the household's per-capita income is not
+    below the standard, which 社会救助暂行办法 第九条 requires — so it is refused, not approved at
+    0 元, and the household is to be checked again."""
+    assert ctx.payload is not None
+    try:
+        computed = compute_decision(ctx.session, ctx.case, ctx.payload, to_local(ctx.now).date())
+    except PolicyError:
+        return None  # covered_members_rule names what is wrong with the members chosen
+    if computed.amount_fen > 0:
+        return None
+    per_capita = computed.basis.get("per_capita_fen")
+    income = f"人均月收入 {format_yuan(int(per_capita))} 元，" if per_capita is not None else ""
+    return (
+        f"按本户现有家庭经济状况计算，月保障金为 0 元（{income}"
+        f"标准 {format_yuan(computed.config.dibao_standard_fen)} 元）：不能批准，"
+        "家庭情况已有变化的，请重新入户核对"
+    )
+
+
 @plugin.guard("covered_members_rule", needs_payload=True)
 def covered_members_rule(ctx: GuardContext) -> str | None:
     """Covered persons are named members of the household; A covers all, B/C at least two; in a

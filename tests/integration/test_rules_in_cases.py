@@ -111,6 +111,24 @@ def test_an_ineligible_household_is_not_approved(world: World) -> None:
         fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
 
 
+def test_income_risen_since_the_assessment_gives_no_approval_at_nothing(world: World) -> None:
+    """Assessed eligible, but the household's income rose before the district's decision (a
+    later record): the rules now give 0 元, so the approval is refused with the figures — not
+    written as a 低保 paying nothing — and nothing changes."""
+    walker, case = _to(world, "dibao", "district_review")
+    assert _assessment(world, case).outcome == "eligible"
+    assert case.household is not None
+    risen = MemberIncome(member_id=case.household.members[0].id, source="wages", monthly_fen=900000)
+    world.session.add(risen)
+    world.session.commit()
+    payload = {"covered_members": _members(case), "aid_class": "A"}
+    with pytest.raises(GuardFailed, match=r"月保障金为 0 元（人均月收入 .* 元，标准 .* 元）"):
+        fire(world.session, case.id, "approve", world.actor("approver"), walker.tick(), payload)
+    world.session.rollback()
+    assert world.session.get(Case, case.id).state == "district_review"  # type: ignore[union-attr]
+    assert entitlements.latest(world.session, case.id) is None
+
+
 def test_a_deviation_needs_a_reason_and_a_second_approver(world: World) -> None:
     walker, case = _to(world, "dibao", "district_review")
     terms = {"covered_members": _members(case), "aid_class": "A"}
