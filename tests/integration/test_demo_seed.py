@@ -337,27 +337,32 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
     assert session.scalar(select(func.count()).select_from(Household)) == HOUSEHOLDS
 
 
-# Days the full-size demo (the README's `caseflow seed --demo`, 300 households) once failed to
-# load on: a random detour through 偏离 gave a refused household the car that then failed the
-# means test the detour needs (2026-12-06), and a household declared a staff member's relative by
-# one plan got a later case without the district's visit (2026-12-24). The plans are drawn from a
-# fixed seed, but the calendar moves the draws: a month and a year boundary are checked too.
+# Days the demo once failed to load on, at the README's size (300 households) and the wheel
+# smoke's (30): a random detour through 偏离 gave a refused household the car that then failed the
+# means test the detour needs (300, 2026-12-06); a household declared a staff member's relative by
+# one plan got a later case without the district's visit (300, 2026-12-24); the late approval for
+# the supplementary roll approved a household whose income had risen since its assessment at 0 元
+# (30, 2026-12-06 — now refused by the guard dibao_amount_positive). The plans are drawn from a
+# fixed seed, but the calendar moves the draws: a year boundary is checked too.
 SEED_DAYS = (
-    datetime(2026, 12, 6, 13, 0, tzinfo=SH),
-    datetime(2026, 12, 24, 14, 0, tzinfo=SH),
-    datetime(2027, 1, 1, 9, 0, tzinfo=SH),
+    (datetime(2026, 12, 6, 13, 0, tzinfo=SH), 300),
+    (datetime(2026, 12, 24, 14, 0, tzinfo=SH), 300),
+    (datetime(2027, 1, 1, 9, 0, tzinfo=SH), 300),
+    (datetime(2026, 12, 6, 13, 30, tzinfo=SH), 30),
 )
 
 
-@pytest.mark.parametrize("day", SEED_DAYS, ids=[d.date().isoformat() for d in SEED_DAYS])
-def test_the_full_demo_loads_on_other_days(
-    tmp_path: Path, sqlite_template: Path, day: datetime
+@pytest.mark.parametrize(
+    ("day", "households"), SEED_DAYS, ids=[f"{d.date()}-{n}" for d, n in SEED_DAYS]
+)
+def test_the_demo_loads_on_other_days(
+    tmp_path: Path, sqlite_template: Path, day: datetime, households: int
 ) -> None:
     path = tmp_path / "demo.sqlite3"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     with make_session_factory(engine)() as session:
-        summary = seed_demo(session, now=day)
+        summary = seed_demo(session, households=households, now=day)
         assert "逾期" in summary
         check_every_state_has_a_case(session)
         assert list(verify_chains(session)) == []
