@@ -3,7 +3,7 @@ entry; and the reads of accounts inside an admin's subtree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from caseflow.db.models import OrgUnit, User, UserRole
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.audit import append_admin_event
 from caseflow.engine.uow import UnitOfWork
+from caseflow.institutions.admission import follow_the_accounts
 from caseflow.institutions.models import Institution
 from caseflow.kernel.actors import Actor
 from caseflow.kernel.errors import CaseNotFound, PayloadInvalid
@@ -27,24 +28,13 @@ from caseflow.kernel.roles import ROLE_NAMES, Role
 
 ASSIGNABLE_ROLES = [r.value for r in Role if r is not Role.SYSTEM]
 
-# Told, inside the saving unit of work, which institutions' staff accounts may have changed
-# (created, stopped, moved): the admissions waiting there follow whoever now confirms the bed
-# (caseflow.institutions.admission installs it at boot; accounts knows nothing of admissions).
-AccountsChanged = Callable[[Session, set[int], datetime], None]
-_LISTENERS: list[AccountsChanged] = []
-
-
-def on_institution_accounts_changed(fn: AccountsChanged) -> None:
-    """Install a listener (once; the composition root's plugins do this at boot)."""
-    if fn not in _LISTENERS:
-        _LISTENERS.append(fn)
-
 
 def _tell(session: Session, institution_ids: set[int], now: datetime) -> None:
+    """Inside the saving unit of work: the admissions waiting at institutions whose staff
+    accounts may have changed (opened, stopped, moved) follow whoever now confirms the bed."""
     if institution_ids:
         session.flush()
-        for listener in _LISTENERS:
-            listener(session, institution_ids, now)
+        follow_the_accounts(session, institution_ids, now)
 
 
 class PasswordRejected(PayloadInvalid):

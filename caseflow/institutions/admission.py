@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.accounts import staff
 from caseflow.db.models import Case, Household, Member, User, UserRole
 from caseflow.db.scope import in_jurisdiction
 from caseflow.engine.fire import CaseFlags, create_case, fire
@@ -279,11 +278,6 @@ def follow_the_accounts(session: Session, institution_ids: set[int], now: dateti
         ).all()
         for case_id in case_ids:
             fire(session, case_id, trigger, SYSTEM_ACTOR, now, {})
-
-
-@plugin.setup
-def _follow_institution_accounts() -> None:
-    staff.on_institution_accounts_changed(follow_the_accounts)
 
 
 @plugin.guard("institution_has_account")
