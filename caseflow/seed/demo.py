@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.accounts.orgs import add_unit, ensure_district
 from caseflow.accounts.users import hash_password, new_user
+from caseflow.casework.facts_adapter import household_facts
 from caseflow.casework.intake import OWN_INTAKE
 from caseflow.db.models import (
     Assessment,
@@ -48,6 +49,12 @@ from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.resources import seed_dir
 from caseflow.kernel.roles import ROLE_LABELS, Role
 from caseflow.kernel.timeutil import LOCAL_TZ, require_aware, to_local, utcnow
+from caseflow.policy.config import PolicyConfig
+from caseflow.policy.means_test import (
+    own_assessed_income_fen,
+    property_results,
+    single_person_ground,
+)
 from caseflow.policy.store import load_policy_file, policy_table
 from caseflow.policy.temporary import advance_cap_fen
 from caseflow.seed.means import demo_records
@@ -343,6 +350,7 @@ class Home:
     causes: set[str] = field(default_factory=set)  # 临时救助 causes already helped
     open_review: bool = False  # at most one open review per household (a unique index)
     relative: bool = False  # declared a staff member's near relative (every later case: 区级入户)
+    disqualified: bool = False  # a refused case recorded the car that excludes it (stays on file)
 
 
 @dataclass
@@ -452,6 +460,20 @@ def _assets(rng: random.Random, profile: str, is_head: bool) -> list[MemberAsset
             if rng.random() < 0.15:
                 rows.append(MemberAsset(kind="business", employs_others=True, note="雇工经营"))
     return rows
+
+
+def _may_cover_one_alone(household: Household, config: PolicyConfig) -> bool:
+    """Whether, once earnings make it a 低保边缘 household, a member may be covered alone: a
+    重病 / 重残 ground, own income below the standard, property within the limits — the terms of
+    caseflow.policy.means_test.single_person_route other than the household's income."""
+    facts = household_facts(household)
+    if not all(r.passed for r in property_results(facts.members, config)):
+        return False
+    standard = config.dibao_standard_fen
+    return any(
+        single_person_ground(m) and own_assessed_income_fen(m, config) < standard
+        for m in facts.members
+    )
 
 
 class _HouseholdMaker:
@@ -754,10 +776,21 @@ class _CaseSeeder:
             pool = [h for h in pool if not h.open_review] or [
                 h for h in self.homes if not h.open_review and h.profile != "minor"
             ]
-        return min(
-            pool,
-            key=lambda h: (h.applications if application else 0, h.cases, self.rng.random()),
-        )
+        # One draw per household of the pool, whichever is then left out, so the demo's other
+        # draws do not move with these exclusions.
+        keys = {
+            h.id: (h.applications if application else 0, h.cases, self.rng.random()) for h in pool
+        }
+        fit = list(pool)
+        needs_eligible = {t.trigger for t in wf.transitions if ELIGIBLE_GUARD in t.guards}
+        if triggers & needs_eligible:  # the household's recorded car would refuse the approval
+            fit = [h for h in fit if not h.disqualified]
+        if not plan.staff_relative:
+            # A staff member's near relative has cases of their own plans only: any other case
+            # of that household needs steps the planner does not arrange (the relative steps
+            # aside, the district visits), and a small demo may have nobody else to act.
+            fit = [h for h in fit if not h.relative]
+        return min(fit or pool, key=lambda h: keys[h.id])
 
     def steps(
         self, wf: WorkflowDef, path: list[TransitionDef], plan: CasePlan, home: Home
@@ -1107,9 +1140,16 @@ class _CaseSeeder:
         # it eligible (a detour through 偏离 proposed and rejected still passes the means test).
         needs_eligible = {t.trigger for t in ctx.wf.transitions if ELIGIBLE_GUARD in t.guards}
         refuse = dibao and "refuse" in ctx.triggers and not ctx.triggers & needs_eligible
+        if refuse:
+            ctx.home.disqualified = True
         edge = dibao and ctx.home.profile == "ill" and "approve" in ctx.triggers
-        standard = policy_table(self.session, AREA_CODE).in_force(day).dibao_standard_fen
-        chosen = edge and not refuse and self.rng.random() < 0.5
+        config = policy_table(self.session, AREA_CODE).in_force(day)
+        standard = config.dibao_standard_fen
+        # Only where a member may be covered alone (重病 / 重残 grounds): otherwise the earnings
+        # would make the household plainly ineligible for an approval on its route. Judged after
+        # the draw, so the demo's other draws stay as they were.
+        drawn = edge and not refuse and self.rng.random() < 0.5
+        chosen = drawn and _may_cover_one_alone(household, config)
         return demo_records(
             household, self.rng, day, refuse=refuse, edge_standard_fen=standard if chosen else None
         )

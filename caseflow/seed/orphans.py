@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.casework.orphans import OrphanApplication, open_orphan_case
-from caseflow.db.models import Case, Household, Member
+from caseflow.db.models import Case, Household, Member, RelativeDeclaration
 from caseflow.engine.fire import fire
 from caseflow.engine.uow import UnitOfWork
 from caseflow.kernel.idnumber import make_id_number
@@ -47,9 +47,13 @@ def seed_orphans(session: Session, now: datetime) -> int:
     if session.scalar(select(Case.id).where(Case.case_type == "orphan").limit(1)):
         return 0
     with_cases = select(Case.household_id).where(Case.household_id.is_not(None))
-    # Households without cases first; a small demo has none left, then any household.
+    # Households without cases first; a small demo has none left, then any household — never
+    # one declared a staff member's near relative (its cases need that person to step aside).
+    relatives = select(RelativeDeclaration.household_id)
     homes = session.scalars(
-        select(Household).order_by(Household.id.in_(with_cases), Household.id)
+        select(Household)
+        .where(Household.id.not_in(relatives))
+        .order_by(Household.id.in_(with_cases), Household.id)
     ).all()
     opened = 0
     for i, (home, (target, path)) in enumerate(zip(homes, PATHS, strict=False)):

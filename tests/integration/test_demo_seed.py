@@ -342,18 +342,24 @@ def test_demo_seed_reaches_every_state_through_fire(session: Session) -> None:
 # means test the detour needs (300, 2026-12-06); a household declared a staff member's relative by
 # one plan got a later case without the district's visit (300, 2026-12-24); the late approval for
 # the supplementary roll approved a household whose income had risen since its assessment at 0 元
-# (30, 2026-12-06 — now refused by the guard dibao_amount_positive). The plans are drawn from a
-# fixed seed, but the calendar moves the draws: a year boundary is checked too.
+# (30, 2026-12-06 — now refused by the guard dibao_amount_positive); a household declared a
+# relative got a 临时救助 and an orphan case nobody else could act on, a refused household's car
+# stayed on file for its later 特困 application, and edge earnings went to a household with no
+# member to cover alone (30 and 300, 2026-12-06 at 14:20 and 15:50). The plans are drawn from a
+# fixed seed, but the calendar and the hour move the draws: a year boundary is checked too.
 SEED_DAYS = (
     (datetime(2026, 12, 6, 13, 0, tzinfo=SH), 300),
+    (datetime(2026, 12, 6, 15, 50, tzinfo=SH), 300),
     (datetime(2026, 12, 24, 14, 0, tzinfo=SH), 300),
     (datetime(2027, 1, 1, 9, 0, tzinfo=SH), 300),
     (datetime(2026, 12, 6, 13, 30, tzinfo=SH), 30),
+    (datetime(2026, 12, 6, 14, 20, tzinfo=SH), 30),
+    (datetime(2026, 12, 6, 15, 20, tzinfo=SH), 30),
 )
 
 
 @pytest.mark.parametrize(
-    ("day", "households"), SEED_DAYS, ids=[f"{d.date()}-{n}" for d, n in SEED_DAYS]
+    ("day", "households"), SEED_DAYS, ids=[f"{d:%Y-%m-%dT%H%M}-{n}" for d, n in SEED_DAYS]
 )
 def test_the_demo_loads_on_other_days(
     tmp_path: Path, sqlite_template: Path, day: datetime, households: int
