@@ -6,7 +6,6 @@ There is deliberately no expression language in the YAML: nothing to secure, eve
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, exists, func, or_, select
@@ -17,7 +16,7 @@ from caseflow.db.models import Case, CaseEvent, Member, RelativeDeclaration
 from caseflow.db.rawsql import RawStatement
 from caseflow.db.record import CaseView
 from caseflow.engine.plugins import GuardContext, Plugin
-from caseflow.kernel.timeutil import to_local
+from caseflow.kernel.timeutil import full_years, to_local
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -98,13 +97,9 @@ def _applicant(session: Session, case: CaseView) -> Member | None:
     return next((m for m in members if m.relation == "户主"), members[0] if members else None)
 
 
-def _age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def _applicant_is_minor(ctx: GuardContext) -> bool:
     applicant = _applicant(ctx.session, ctx.case)
-    return applicant is not None and _age_on(applicant.birth_date, to_local(ctx.now).date()) < 18
+    return applicant is not None and full_years(applicant.birth_date, to_local(ctx.now).date()) < 18
 
 
 # Whether a minor's 特困 application skips publicity is the rule set's switch: the national 特困

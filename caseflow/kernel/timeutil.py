@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def full_years(birth: date, day: date) -> int:
+    """Completed years from `birth` to `day` (a birthday counts on the day itself): an age."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from caseflow.kernel.timeutil import full_years
+
 LabourCapacity = Literal["full", "partial", "none"]
 Health = Literal["healthy", "chronic", "serious_illness"]
 # Income categories: the five ordinary ones, then those the rules leave out of household income.
@@ -188,8 +190,7 @@ class MemberFacts:
 
     def age_on(self, day: date) -> int:
         """Completed years of age on `day`."""
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - int(before_birthday)
+        return full_years(self.birth_date, day)
 
     @property
     def monthly_income_fen(self) -> int:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from caseflow.kernel.timeutil import full_years
+
 ParentStatus = Literal[
     "present",  # alive and able to raise the child
     "dead",
@@ -73,7 +75,7 @@ class Identification:
 
 def age_on(birth: date, day: date) -> int:
     """Full years of age on `day` (a birthday counts on the day itself)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    return full_years(birth, day)
 
 
 def is_minor(birth: date, day: date) -> bool:

@@ -48,7 +48,7 @@ from caseflow.kernel.errors import GuardFailed, PermissionDenied
 from caseflow.kernel.idnumber import make_id_number
 from caseflow.kernel.resources import seed_dir
 from caseflow.kernel.roles import ROLE_LABELS, Role
-from caseflow.kernel.timeutil import LOCAL_TZ, require_aware, to_local, utcnow
+from caseflow.kernel.timeutil import LOCAL_TZ, full_years, require_aware, to_local, utcnow
 from caseflow.policy.config import PolicyConfig
 from caseflow.policy.means_test import (
     own_assessed_income_fen,
@@ -367,10 +367,6 @@ def _birth(rng: random.Random, today: date, age: int) -> date:
     return born if born <= today else born.replace(year=born.year - 1)
 
 
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _people(rng: random.Random, profile: str, today: date) -> list[_Person]:
     """The household's composition for its profile (1–6 persons)."""
     if profile == "minor":
@@ -497,7 +493,7 @@ class _HouseholdMaker:
 
     def member(self, p: _Person, surname: str, profile: str) -> Member:
         """One member row with incomes and assets."""
-        age = _age(p.born, self.today)
+        age = full_years(p.born, self.today)
         student = 6 <= age < 18 or (age <= 22 and p.relation == "子女" and self.rng.random() < 0.6)
         labour = _labour(p, age)
         same_name = p.relation not in ("配偶",) and not (p.relation == "父母" and p.sex == "F")
