@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -25,7 +25,7 @@ from caseflow.read.orphans import (
 )
 from caseflow.read.units import units_in_reach
 from caseflow_web import db
-from caseflow_web.printouts.pdf import content_disposition
+from caseflow_web.printouts.pdf import download
 from caseflow_web.security import current_actor, roles_required
 
 bp = Blueprint("orphans", __name__, url_prefix="/orphans")
@@ -87,8 +87,5 @@ def export() -> ResponseReturnValue:
     filters, errors = _filters()
     if errors:
         return " ".join(errors.values()), 400
-    response = Response(sheets.orphans_xlsx(_rows(filters)), mimetype=XLSX_TYPE)
-    response.headers["Content-Disposition"] = content_disposition(
-        "孤儿及事实无人抚养儿童名册.xlsx", "orphans.xlsx"
-    )
-    return response
+    data = sheets.orphans_xlsx(_rows(filters))
+    return download(data, XLSX_TYPE, "孤儿及事实无人抚养儿童名册.xlsx", "orphans.xlsx")

@@ -19,7 +19,7 @@ from caseflow.read import report_sheets as sheets
 from caseflow.read import reports as rp
 from caseflow.read.recipients import place_names
 from caseflow_web import db
-from caseflow_web.printouts.pdf import content_disposition
+from caseflow_web.printouts.pdf import download
 from caseflow_web.security import current_actor, roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -43,9 +43,7 @@ def _nav() -> dict[str, Any]:
 
 
 def _xlsx(data: bytes, title: str, slug: str) -> Response:
-    response = Response(data, mimetype=XLSX_TYPE)
-    response.headers["Content-Disposition"] = content_disposition(f"{title}.xlsx", f"{slug}.xlsx")
-    return response
+    return download(data, XLSX_TYPE, f"{title}.xlsx", f"{slug}.xlsx")
 
 
 def _month(name: str, default: str, errors: dict[str, str]) -> str:

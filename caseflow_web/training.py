@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -27,7 +27,7 @@ from caseflow.kernel.errors import PayloadInvalid, PermissionDenied
 from caseflow.kernel.spreadsheet import XLSX_TYPE
 from caseflow.read.report_sheets import untrained_xlsx
 from caseflow_web import db
-from caseflow_web.printouts.pdf import content_disposition
+from caseflow_web.printouts.pdf import download
 from caseflow_web.security import current_actor, roles_required
 
 bp = Blueprint("training", __name__, url_prefix="/training")
@@ -70,10 +70,8 @@ def untrained_export() -> ResponseReturnValue:
     """Staff not trained in the year, as a workbook."""
     year = _year()
     data = untrained_xlsx(untrained(db.session(), current_actor(), year), year)
-    response = Response(data, mimetype=XLSX_TYPE)
     name = f"{year}年未参加业务培训人员.xlsx"
-    response.headers["Content-Disposition"] = content_disposition(name, f"untrained-{year}.xlsx")
-    return response
+    return download(data, XLSX_TYPE, name, f"untrained-{year}.xlsx")
 
 
 @bp.route("/new", methods=["GET", "POST"])

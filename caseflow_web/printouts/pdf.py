@@ -88,8 +88,13 @@ def content_disposition(filename: str, fallback: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def pdf_response(pdf: bytes, filename: str, fallback: str) -> Response:
-    """A download of `pdf` named `filename` (Chinese allowed)."""
-    response = Response(pdf, mimetype="application/pdf")
+def download(data: bytes, mimetype: str, filename: str, fallback: str) -> Response:
+    """A download of `data` named `filename` (Chinese allowed; `fallback` for old clients)."""
+    response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(filename, fallback)
     return response
+
+
+def pdf_response(pdf: bytes, filename: str, fallback: str) -> Response:
+    """A download of `pdf` named `filename` (Chinese allowed)."""
+    return download(pdf, "application/pdf", filename, fallback)
